@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI). The only place FastAPI is imported."""

@@ -1,0 +1,78 @@
+"""The application factory: everything a replica needs is built here from one Settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
+
+from registry import __version__
+from registry.access import Authenticator
+from registry.api.errors import install_error_handlers
+from registry.api.middleware import BodyLimit, KeepEncodedSlashes
+from registry.api.routes import health, registries, schemas, search, versions
+from registry.settings import Settings
+from registry.storage.database import make_engine, make_session_factory
+from registry.storage.migrations import current_revision, head_revision
+from registry.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("registry")
+
+DESCRIPTION = """Versioned event contracts (OpenAPI 3 and JSON Schema) for event-driven systems.
+
+Names containing `/` must be percent-encoded in paths (`%2F`). Errors are
+`{"error": {"code", "message", "details"}}` with a stable `code`.
+Authenticate with `Authorization: Bearer <token>` (tokens come from `registry token create`)."""
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPIOffline(
+        title="Event Contract Registry",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+    uow = UnitOfWork(make_session_factory(engine))
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.uow = uow
+    app.state.authenticator = Authenticator(
+        uow, ttl=settings.token_cache_seconds, require_auth=settings.require_auth
+    )
+    app.state.readiness = _readiness_probe(engine)
+    install_error_handlers(app)
+    for router in (registries.router, schemas.router, versions.router, search.router, health.router):
+        app.include_router(router)
+    app.add_middleware(BodyLimit, limit=settings.max_content_bytes)
+    app.add_middleware(KeepEncodedSlashes)
+    return app
+
+
+def _readiness_probe(engine: Engine):  # type: ignore[no-untyped-def]
+    head = head_revision()
+
+    def problem() -> str | None:
+        try:
+            current = current_revision(engine)
+        except Exception as exc:  # any driver error means "not ready", with its text for the operator
+            log.warning("readiness: database unreachable: %s", exc)
+            return f"database unreachable: {type(exc).__name__}"
+        if current != head:
+            return f"database schema at {current or 'nothing'}, migrations at {head}: run `registry migrate`"
+        return None
+
+    return problem

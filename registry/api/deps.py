@@ -1,0 +1,67 @@
+"""Shared request concerns as `Annotated` aliases: the unit of work, the caller, decoded names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import Depends, Path, Query, Request
+
+from registry.access import Authenticator
+from registry.domain import names
+from registry.domain.auth import Principal, Role, authorize
+from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from registry.settings import Settings
+from registry.storage.unit_of_work import UnitOfWork
+
+
+def _uow(request: Request) -> UnitOfWork:
+    uow: UnitOfWork = request.app.state.uow
+    return uow
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _registry_name(registry: Annotated[str, Path(description="percent-encode `/` as %2F")]) -> str:
+    return names.registry_name(unquote(registry))
+
+
+def _schema_name(schema: Annotated[str, Path(description="percent-encode `/` as %2F")]) -> str:
+    return names.schema_name(unquote(schema))
+
+
+def _version(version: Annotated[str, Path(description="a version number, or `latest`")]) -> int | None:
+    return names.version_selector(version)
+
+
+def _principal(request: Request) -> Principal:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.principal_for(request.headers.get("authorization"))
+
+
+Uow = Annotated[UnitOfWork, Depends(_uow)]
+AppSettings = Annotated[Settings, Depends(_settings)]
+RegistryName = Annotated[str, Depends(_registry_name)]
+SchemaName = Annotated[str, Depends(_schema_name)]
+VersionSelector = Annotated[int | None, Depends(_version)]
+Caller = Annotated[Principal, Depends(_principal)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+Cursor = Annotated[str | None, Query(max_length=1024, description="`next_cursor` of the previous page")]
+DEFAULT_PAGE = DEFAULT_LIMIT
+
+
+def _role_on_registry(role: Role) -> Callable[[Principal, str], Principal]:
+    def check(caller: Caller, registry: RegistryName) -> Principal:
+        authorize(caller, role, registry)
+        return caller
+
+    return check
+
+
+ReaderOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.READER))]
+WriterOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.WRITER))]
+AdminOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.ADMIN))]

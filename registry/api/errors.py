@@ -1,0 +1,67 @@
+"""One handler per error family: domain errors and request validation become the documented error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from registry.domain import errors
+
+# Most specific first: the first family an error belongs to decides its status.
+STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
+    (errors.MalformedJson, 400),
+    (errors.Unauthenticated, 401),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.PayloadTooLarge, 413),
+    (errors.InvalidInput, 422),
+]
+
+
+def status_for(error: errors.RegistryError) -> int:
+    for family, status in STATUS_BY_FAMILY:
+        if isinstance(error, family):
+            return status
+    raise LookupError(f"{type(error).__name__} belongs to no family with an HTTP status")
+
+
+def error_response(status: int, code: str, message: str, details: Any = None, **kwargs: Any) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": jsonable_encoder(details or {})}}
+    return JSONResponse(body, status_code=status, **kwargs)
+
+
+async def _registry_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.RegistryError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthenticated) else None
+    return error_response(status_for(exc), exc.code, exc.message, exc.details, headers=headers)
+
+
+async def _request_invalid(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [_problem(error) for error in exc.errors()]
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        return error_response(400, errors.MalformedJson.code, "the request body is not valid JSON", problems)
+    return error_response(422, "invalid_request", "the request does not match the API", {"errors": problems})
+
+
+def _problem(error: Any) -> dict[str, Any]:
+    location = "/".join(str(part) for part in error.get("loc", ()))
+    return {"location": location, "message": str(error.get("msg", ""))}
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.RegistryError, _registry_error)
+    app.add_exception_handler(RequestValidationError, _request_invalid)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,160 @@
+"""Request and response bodies: the wire contract CI depends on (see DESIGN section 3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from registry.domain.auth import Role
+from registry.domain.formats import ContractType
+from registry.domain.model import CompatibilityMode, CompatibilityPolicy
+
+T = TypeVar("T")
+
+
+def _storable(text: str) -> str:
+    """Databases refuse NUL characters and lone surrogates; say so instead of failing at the driver."""
+    if "\x00" in text:
+        raise ValueError("text must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    return text
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+Description = Annotated[Text, Field(max_length=256)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable snake_case identifier")
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class RegistryIn(Strict):
+    description: Description | None = None
+    compatibility: CompatibilityMode | None = Field(
+        default=None, description="default mode for the registry's schemas (BACKWARD when created)"
+    )
+    compatibility_policy: CompatibilityPolicy | None = Field(
+        default=None, description="STRICT (plain JSON Schema semantics, default) or LENIENT"
+    )
+
+
+class RegistryOut(BaseModel):
+    name: str
+    description: str | None
+    compatibility: CompatibilityMode
+    compatibility_policy: CompatibilityPolicy
+    created_at: datetime
+    updated_at: datetime
+
+
+class SchemaPatch(Strict):
+    description: Description | None = None
+    compatibility: CompatibilityMode | None = Field(default=None, description="null: use the registry's")
+    compatibility_policy: CompatibilityPolicy | None = Field(default=None, description="null: use the registry's")
+
+
+class SchemaOut(BaseModel):
+    registry: str
+    name: str
+    type: str
+    description: str | None
+    latest_version: int | None
+    version_count: int
+    compatibility: CompatibilityMode | None
+    compatibility_policy: CompatibilityPolicy | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RegisterVersionIn(Strict):
+    type: ContractType
+    content: dict[str, Any] | str = Field(description="the contract, as a JSON object or a string holding one")
+    description: Description | None = None
+    event_root: Annotated[Text, Field(max_length=256)] | None = Field(
+        default=None,
+        description="OpenAPI only: the components.schemas entry that describes the event, when the "
+        "document has several and none is named AWSEvent or carries x-amazon-events-detail-type",
+    )
+
+
+class VersionOut(BaseModel):
+    registry: str
+    schema_: str = Field(alias="schema")
+    version: int
+    type: str
+    content: dict[str, Any]
+    fingerprint: str = Field(description="sha256 of the canonical JSON of the content")
+    event_root: str | None
+    description: str | None
+    created_at: datetime
+
+
+class VersionSummaryOut(BaseModel):
+    version: int
+    fingerprint: str
+    description: str | None
+    created_at: datetime
+
+
+class EventErrorOut(BaseModel):
+    path: str = Field(description="JSON pointer into the event")
+    message: str
+
+
+class ValidationOut(BaseModel):
+    valid: bool
+    errors: list[EventErrorOut]
+    registry: str
+    schema_: str = Field(alias="schema")
+    version: int
+
+
+class SearchHitOut(BaseModel):
+    registry: str
+    schema_: str = Field(alias="schema")
+    type: str
+    latest_version: int | None
+    description: str | None
+
+
+class TokenIn(Strict):
+    role: Role
+    registry: Annotated[Text, Field(max_length=64)] | None = None
+    description: Description | None = None
+
+
+class TokenOut(BaseModel):
+    id: str
+    role: Role
+    registry: str | None
+    description: str | None
+    revoked: bool
+
+
+class CreatedTokenOut(TokenOut):
+    token: str = Field(description="the secret; shown once, stored only as a hash")
+
+
+class Health(BaseModel):
+    status: str
+    detail: str | None = None

@@ -1,0 +1,60 @@
+"""Schemas: list, read metadata, change settings, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from registry import services
+from registry.api.deps import (
+    DEFAULT_PAGE,
+    Cursor,
+    Limit,
+    ReaderOfRegistry,
+    RegistryName,
+    SchemaName,
+    Uow,
+    WriterOfRegistry,
+)
+from registry.api.models import PageOut, SchemaOut, SchemaPatch
+from registry.domain.model import SchemaInfo
+
+router = APIRouter(prefix="/registries/{registry}/schemas", tags=["schemas"])
+
+
+def _out(info: SchemaInfo) -> SchemaOut:
+    return SchemaOut.model_validate(info, from_attributes=True)
+
+
+@router.get("", response_model=PageOut[SchemaOut])
+def list_schemas(
+    registry: RegistryName,
+    _caller: ReaderOfRegistry,
+    uow: Uow,
+    prefix: Annotated[str | None, Query(max_length=385, description="only names starting with this")] = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> PageOut[SchemaOut]:
+    page = services.list_schemas(uow, registry, prefix=prefix, limit=limit, cursor=cursor)
+    return PageOut[SchemaOut](items=[_out(info) for info in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{schema}", response_model=SchemaOut)
+def get_schema(registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegistry, uow: Uow) -> SchemaOut:
+    return _out(services.get_schema(uow, registry, schema))
+
+
+@router.patch("/{schema}", response_model=SchemaOut)
+def patch_schema(
+    body: SchemaPatch, registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow
+) -> SchemaOut:
+    """Change the description or the compatibility override (null clears an override)."""
+    changes = services.SchemaChanges(**body.model_dump(exclude_unset=True))
+    return _out(services.update_schema(uow, registry, schema, changes))
+
+
+@router.delete("/{schema}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_schema(registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow) -> Response:
+    services.delete_schema(uow, registry, schema)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,147 @@
+"""Versions: register, list, read (with HTTP caching), delete, and validate an event against one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response, status
+
+from registry import services
+from registry.api.deps import (
+    DEFAULT_PAGE,
+    Cursor,
+    Limit,
+    ReaderOfRegistry,
+    RegistryName,
+    SchemaName,
+    Uow,
+    VersionSelector,
+    WriterOfRegistry,
+)
+from registry.api.models import (
+    ErrorOut,
+    EventErrorOut,
+    PageOut,
+    RegisterVersionIn,
+    ValidationOut,
+    VersionOut,
+    VersionSummaryOut,
+)
+from registry.domain.model import VersionInfo
+
+router = APIRouter(prefix="/registries/{registry}/schemas/{schema}/versions", tags=["versions"])
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+JSON = "application/json"
+
+
+def version_body(info: VersionInfo) -> bytes:
+    """The stored canonical content is spliced in as it is: no parse and re-serialise on the read path."""
+    head = json.dumps(
+        {
+            "registry": info.registry,
+            "schema": info.schema,
+            "version": info.version,
+            "type": info.type,
+            "fingerprint": info.fingerprint,
+            "event_root": info.event_root,
+            "description": info.description,
+            "created_at": info.created_at.isoformat(),
+        },
+        ensure_ascii=False,
+    )
+    return f'{head[:-1]},"content":{info.canonical_content}}}'.encode()
+
+
+def version_response(info: VersionInfo, *, status_code: int = 200, immutable: bool = True) -> Response:
+    body = version_body(info)
+    headers = {
+        "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+        "Cache-Control": IMMUTABLE if immutable else "no-cache",
+    }
+    return Response(body, status_code=status_code, media_type=JSON, headers=headers)
+
+
+@router.post(
+    "",
+    response_model=VersionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": VersionOut, "description": "identical content: the existing version"},
+        409: {"model": ErrorOut, "description": "the schema holds contracts of another type"},
+        422: {"model": ErrorOut, "description": "the contract is invalid (details.pointer locates it)"},
+    },
+)
+def register_version(
+    body: RegisterVersionIn, registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow
+) -> Response:
+    """Register a version; the schema is created with its first version."""
+    new = services.NewVersion(
+        type=body.type, content=body.content, description=body.description, event_root=body.event_root
+    )
+    info, created = services.register_version(uow, registry, schema, new)
+    return version_response(info, status_code=201 if created else 200)
+
+
+@router.get("", response_model=PageOut[VersionSummaryOut])
+def list_versions(
+    registry: RegistryName,
+    schema: SchemaName,
+    _caller: ReaderOfRegistry,
+    uow: Uow,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> PageOut[VersionSummaryOut]:
+    page = services.list_versions(uow, registry, schema, limit=limit, cursor=cursor)
+    items = [VersionSummaryOut.model_validate(item, from_attributes=True) for item in page.items]
+    return PageOut[VersionSummaryOut](items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/{version}", response_model=VersionOut, responses={304: {"description": "not modified"}})
+def get_version(
+    registry: RegistryName,
+    schema: SchemaName,
+    version: VersionSelector,
+    _caller: ReaderOfRegistry,
+    uow: Uow,
+    request: Request,
+) -> Response:
+    """One version; `latest` is the highest number. Numbered versions never change, so they are cacheable
+    for a year; `latest` must be revalidated (ETag, If-None-Match)."""
+    response = version_response(services.get_version(uow, registry, schema, version), immutable=version is not None)
+    if request.headers.get("if-none-match") == response.headers["etag"]:
+        return Response(status_code=304, headers={k: response.headers[k] for k in ("etag", "cache-control")})
+    return response
+
+
+@router.delete("/{version}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_version(
+    registry: RegistryName, schema: SchemaName, version: VersionSelector, _caller: WriterOfRegistry, uow: Uow
+) -> Response:
+    """Delete one version. Its number is never given to another version."""
+    services.delete_version(uow, registry, schema, version)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{version}/validate", response_model=ValidationOut)
+def validate_event(
+    event: Annotated[Any, Body(description="the event, any JSON value")],
+    registry: RegistryName,
+    schema: SchemaName,
+    version: VersionSelector,
+    _caller: ReaderOfRegistry,
+    uow: Uow,
+    check_formats: Annotated[
+        bool, Query(description="also assert `format` (date-time, email, ...); off by default, as in JSON Schema")
+    ] = False,
+) -> ValidationOut:
+    info, problems = services.validate_event(uow, registry, schema, version, event, check_formats=check_formats)
+    return ValidationOut(
+        valid=not problems,
+        errors=[EventErrorOut(path=problem.path, message=problem.message) for problem in problems],
+        registry=info.registry,
+        schema=info.schema,
+        version=info.version,
+    )

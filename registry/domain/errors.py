@@ -1,0 +1,182 @@
+"""One error tree for the whole service.
+
+    RegistryError                  base; every error has a stable snake_case `code`
+    ├── NotFound                   → 404
+    │     RegistryNotFound, SchemaNotFound, VersionNotFound, TokenNotFound
+    ├── Conflict                   → 409
+    │     SchemaTypeMismatch, RegistryNotEmpty
+    ├── InvalidInput               → 422 (400 for MalformedJson)
+    │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector, InvalidSettings,
+    │     InvalidContract
+    │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
+    │       EventRootNotFound, ContentNotJson
+    ├── PayloadTooLarge            → 413
+    ├── Unauthenticated            → 401
+    └── Forbidden                  → 403
+
+Errors are built from facts (`SchemaNotFound(registry="r", schema="s")`) so messages stay consistent,
+and carry optional `details` (for contracts: the JSON pointer of the offending place).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class RegistryError(Exception):
+    code: ClassVar[str] = "registry_error"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details or {}
+
+
+# --- not found -------------------------------------------------------------------------------------------
+
+
+class NotFound(RegistryError):
+    code = "not_found"
+
+
+class RegistryNotFound(NotFound):
+    code = "registry_not_found"
+
+    def __init__(self, *, registry: str) -> None:
+        super().__init__(f"registry {registry!r} does not exist", details={"registry": registry})
+
+
+class SchemaNotFound(NotFound):
+    code = "schema_not_found"
+
+    def __init__(self, *, registry: str, schema: str) -> None:
+        super().__init__(
+            f"schema {schema!r} does not exist in registry {registry!r}",
+            details={"registry": registry, "schema": schema},
+        )
+
+
+class VersionNotFound(NotFound):
+    code = "version_not_found"
+
+    def __init__(self, *, registry: str, schema: str, version: int | str) -> None:
+        super().__init__(
+            f"version {version} of schema {schema!r} in registry {registry!r} does not exist",
+            details={"registry": registry, "schema": schema, "version": version},
+        )
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+
+    def __init__(self, *, token_id: str) -> None:
+        super().__init__(f"token {token_id!r} does not exist", details={"token_id": token_id})
+
+
+# --- conflict --------------------------------------------------------------------------------------------
+
+
+class Conflict(RegistryError):
+    code = "conflict"
+
+
+class SchemaTypeMismatch(Conflict):
+    code = "schema_type_mismatch"
+
+    def __init__(self, *, schema: str, existing: str, given: str) -> None:
+        super().__init__(
+            f"schema {schema!r} holds {existing} contracts; a {given} version cannot be added to it",
+            details={"schema": schema, "existing_type": existing, "given_type": given},
+        )
+
+
+# --- invalid input ---------------------------------------------------------------------------------------
+
+
+class InvalidInput(RegistryError):
+    code = "invalid_input"
+
+
+class MalformedJson(InvalidInput):
+    code = "malformed_json"
+
+
+class InvalidName(InvalidInput):
+    code = "invalid_name"
+
+    def __init__(self, *, kind: str, name: str, reason: str) -> None:
+        super().__init__(f"invalid {kind} name {name!r}: {reason}", details={"kind": kind, "name": name})
+
+
+class InvalidContract(InvalidInput):
+    """The content is not a valid contract of its type. `details.pointer` locates the offending place."""
+
+    code = "invalid_contract"
+
+    def __init__(self, message: str, *, pointer: str = "", **details: Any) -> None:
+        super().__init__(message, details={"pointer": pointer, **details})
+
+
+class UnsupportedContractType(InvalidContract):
+    code = "unsupported_contract_type"
+
+
+class ExternalRefNotAllowed(InvalidContract):
+    code = "external_ref_not_allowed"
+
+
+class UnresolvableRef(InvalidContract):
+    code = "unresolvable_ref"
+
+
+class DocumentTooDeep(InvalidContract):
+    code = "document_too_deep"
+
+
+class EventRootNotFound(InvalidContract):
+    code = "event_root_not_found"
+
+
+class InvalidCursor(InvalidInput):
+    code = "invalid_cursor"
+
+    def __init__(self) -> None:
+        super().__init__("the pagination cursor is not one this service issued")
+
+
+class InvalidVersionSelector(InvalidInput):
+    code = "invalid_version"
+
+    def __init__(self, *, given: str) -> None:
+        super().__init__(
+            f"version must be a positive integer or 'latest', not {given!r}", details={"given": given}
+        )
+
+
+class InvalidSettings(InvalidInput):
+    code = "invalid_settings"
+
+
+# --- size, authentication, authorisation -----------------------------------------------------------------
+
+
+class PayloadTooLarge(RegistryError):
+    code = "payload_too_large"
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(f"request body exceeds the limit of {limit} bytes", details={"limit": limit})
+
+
+class Unauthenticated(RegistryError):
+    code = "unauthenticated"
+
+
+class Forbidden(RegistryError):
+    code = "forbidden"
+
+
+# appended: raised by registry.domain.formats when a contract arrives as a string that is not JSON
+
+
+class ContentNotJson(InvalidContract):
+    code = "content_not_json"

@@ -1,0 +1,108 @@
+"""A contract: its parsed content, canonical text and fingerprint, and validation of events against it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from registry.domain.errors import InvalidContract, UnsupportedContractType
+from registry.domain.formats import jsonschema_draft, openapi
+from registry.domain.formats.canonical import canonical_json, fingerprint_of
+from registry.domain.formats.document import check_depth, read_document
+from registry.domain.formats.events import EventError, validate_with
+from registry.domain.formats.refs import OFFLINE_REGISTRY
+
+
+class ContractType(StrEnum):
+    OPENAPI3 = "OpenApi3"
+    JSON_SCHEMA_DRAFT4 = "JSONSchemaDraft4"
+
+
+@dataclass(frozen=True, eq=False)
+class Contract:
+    type: ContractType
+    content: dict[str, Any]
+    canonical: str
+    fingerprint: str
+    event_root: str | None  # OpenAPI: the components.schemas entry describing the event; JSON Schema: None
+    # compiled validators and the event schema; a race computes one twice, harmlessly
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def event_schema(self) -> dict[str, Any]:
+        """A self-contained JSON Schema for the event (a copy: callers may change it)."""
+        return copy.deepcopy(self._event_schema())
+
+    def validate_event(self, event: Any, *, check_formats: bool = False) -> list[EventError]:
+        """Every error in `event`, [] when valid. Formats are annotations unless `check_formats`."""
+        return validate_with(self._validator(check_formats), event)
+
+    def _event_schema(self) -> dict[str, Any]:
+        if "schema" not in self._cache:
+            if self.type is ContractType.OPENAPI3:
+                assert self.event_root is not None  # set by parse_contract and load_contract
+                self._cache["schema"] = openapi.event_schema(self.content, self.event_root)
+            else:
+                self._cache["schema"] = self.content
+        schema: dict[str, Any] = self._cache["schema"]
+        return schema
+
+    def _validator(self, check_formats: bool) -> Any:
+        key = f"validator:{check_formats}"
+        if key not in self._cache:
+            if self.type is ContractType.OPENAPI3:
+                cls = openapi.event_validator_class(self.content)
+            else:
+                cls = jsonschema_draft.validator_class(self.content)
+            checker = cls.FORMAT_CHECKER if check_formats else None
+            self._cache[key] = cls(self._event_schema(), registry=OFFLINE_REGISTRY, format_checker=checker)
+        return self._cache[key]
+
+
+def parse_contract(type: str, content: Any, *, event_root: str | None = None) -> Contract:
+    """Validate a contract submitted for registration. Raises an InvalidContract when it is not acceptable."""
+    contract_type = _contract_type(type)
+    document = read_document(content)
+    check_depth(document)  # before anything recursive (json.dumps, validators) touches the document
+    canonical = _canonical(document)
+    document = json.loads(canonical)  # our own copy: the caller's object may change after we return
+    try:
+        root = _check(contract_type, document, event_root)
+    except RecursionError as exc:  # validators recurse per level; MAX_DEPTH should keep them clear of this
+        raise InvalidContract("the contract is too deeply nested to validate") from exc
+    return Contract(contract_type, document, canonical, fingerprint_of(canonical), root)
+
+
+def load_contract(type: str, canonical: str, event_root: str | None) -> Contract:
+    """Rebuild a contract that `parse_contract` accepted earlier, without validating it again."""
+    contract_type = _contract_type(type)
+    document = json.loads(canonical)
+    if contract_type is ContractType.OPENAPI3 and event_root is None:
+        event_root = openapi.select_event_root(document, None)
+    return Contract(contract_type, document, canonical, fingerprint_of(canonical), event_root)
+
+
+def _contract_type(type: str) -> ContractType:
+    try:
+        return ContractType(type)
+    except ValueError:
+        accepted = " or ".join(repr(member.value) for member in ContractType)
+        raise UnsupportedContractType(f"contract type {type!r} is not supported; use {accepted}") from None
+
+
+def _canonical(document: dict[str, Any]) -> str:
+    try:
+        canonical = canonical_json(document)
+        canonical.encode("utf-8")
+    except (ValueError, TypeError) as exc:  # NaN, non-JSON values, lone surrogates (UnicodeEncodeError)
+        raise InvalidContract(f"the contract content is not representable as JSON: {exc}") from exc
+    return canonical
+
+
+def _check(contract_type: ContractType, document: dict[str, Any], event_root: str | None) -> str | None:
+    if contract_type is ContractType.OPENAPI3:
+        return openapi.check_contract(document, event_root)
+    jsonschema_draft.check_contract(document)
+    return None  # a JSON Schema contract is its own event root; `event_root` has nothing to name

@@ -1,0 +1,43 @@
+"""Validating one event against a compiled validator, reporting every error with its place in the event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped, unused-ignore]
+from referencing.exceptions import Unresolvable
+
+from registry.domain.errors import UnresolvableRef
+from registry.domain.formats.document import first_too_deep
+from registry.domain.formats.messages import pointer_of, shorten
+
+EVENT_MAX_DEPTH = 128
+"""Nesting levels an event may have. jsonschema recurses several frames per level; with a self-referencing
+schema it hits Python's recursion limit between 200 and 300 levels, so the limit stays well below that."""
+
+
+@dataclass(frozen=True)
+class EventError:
+    path: str  # JSON pointer into the event ("" for the event itself)
+    message: str
+
+
+def validate_with(validator: Any, event: Any) -> list[EventError]:
+    """Every error `validator` finds in `event`, ordered by place; [] when the event is valid."""
+    too_deep = first_too_deep(event, EVENT_MAX_DEPTH)
+    if too_deep is not None:
+        return [EventError(too_deep, f"the event nests deeper than {EVENT_MAX_DEPTH} levels")]
+    try:
+        errors = list(validator.iter_errors(event))
+    except RecursionError:
+        # reachable below the depth limit only through schemas that recurse without consuming the event
+        return [EventError("", "the event is too deeply nested to validate against this contract")]
+    except Unresolvable as exc:
+        raise UnresolvableRef(f"the contract holds a reference that cannot be resolved: {exc}") from exc
+    return [EventError(pointer_of(error), shorten(error.message)) for error in sorted(errors, key=_place)]
+
+
+def _place(error: ValidationError) -> tuple[tuple[bool, str | int], ...]:
+    # array indices sort numerically; the flag keeps an index from being compared with a key
+    return tuple((isinstance(token, str), token) for token in error.absolute_path)

@@ -1,0 +1,42 @@
+"""JSON pointers (RFC 6901): building them from paths and resolving them in a document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote
+
+
+class PointerNotFound(LookupError):
+    """The pointer names no place in the document."""
+
+
+def escape(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    # order matters: "~01" must become "~1", not "/"
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def to_pointer(path: Iterable[str | int]) -> str:
+    return "".join("/" + escape(token) for token in path)
+
+
+def resolve_fragment(document: Any, fragment: str) -> Any:
+    """Resolve a URI fragment holding a JSON pointer ("" or "/a/b"), percent-decoding it first."""
+    if fragment == "":
+        return document
+    node = document
+    for token in unquote(fragment[1:]).split("/"):
+        node = _step(node, unescape(token))
+    return node
+
+
+def _step(node: Any, token: str) -> Any:
+    if isinstance(node, dict) and token in node:
+        return node[token]
+    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        return node[int(token)]
+    raise PointerNotFound(token)

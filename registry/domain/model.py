@@ -1,0 +1,85 @@
+"""Domain values the services hand out: plain, immutable, free of any storage or HTTP type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class CompatibilityMode(StrEnum):
+    NONE = "NONE"
+    BACKWARD = "BACKWARD"
+    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
+    FORWARD = "FORWARD"
+    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
+    FULL = "FULL"
+    FULL_TRANSITIVE = "FULL_TRANSITIVE"
+
+
+class CompatibilityPolicy(StrEnum):
+    STRICT = "STRICT"
+    LENIENT = "LENIENT"
+
+
+@dataclass(frozen=True)
+class RegistryInfo:
+    name: str
+    description: str | None
+    compatibility: CompatibilityMode
+    compatibility_policy: CompatibilityPolicy
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SchemaInfo:
+    registry: str
+    name: str
+    type: str
+    description: str | None
+    latest_version: int | None
+    version_count: int
+    compatibility: CompatibilityMode | None
+    compatibility_policy: CompatibilityPolicy | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    version: int
+    fingerprint: str
+    description: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    registry: str
+    schema: str
+    version: int
+    type: str
+    canonical_content: str
+    fingerprint: str
+    event_root: str | None
+    description: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    registry: str
+    schema: str
+    type: str
+    latest_version: int | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None

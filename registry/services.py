@@ -1,0 +1,288 @@
+"""Use cases. Domain values in, domain values out; each runs in one unit of work and commits explicitly."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from registry.domain import errors
+from registry.domain.auth import Role, TokenInfo, hash_token, new_token_secret
+from registry.domain.formats import Contract, EventError, load_contract, parse_contract
+from registry.domain.model import (
+    CompatibilityMode,
+    CompatibilityPolicy,
+    Page,
+    RegistryInfo,
+    SchemaInfo,
+    SearchHit,
+    VersionInfo,
+    VersionSummary,
+)
+from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
+from registry.storage.models import RegistryRow, SchemaRow, TokenRow, VersionRow
+from registry.storage.unit_of_work import Transaction, UnitOfWork
+
+_UNSET: Any = object()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _require_registry(tx: Transaction, registry: str) -> RegistryRow:
+    row = tx.registries.get(registry)
+    if row is None:
+        raise errors.RegistryNotFound(registry=registry)
+    return row
+
+
+def _require_schema(tx: Transaction, registry: str, schema: str, *, for_update: bool = False) -> SchemaRow:
+    row = tx.schemas.get(_require_registry(tx, registry).id, schema, for_update=for_update)
+    if row is None:
+        raise errors.SchemaNotFound(registry=registry, schema=schema)
+    return row
+
+
+def _page(items: list[Any], limit: int, key: Any) -> Page[Any]:
+    """Repositories fetch limit + 1 rows; the extra one only says whether another page exists."""
+    if len(items) <= limit:
+        return Page(items=items, next_cursor=None)
+    kept = items[:limit]
+    return Page(items=kept, next_cursor=encode_cursor(key(kept[-1])))
+
+
+# --- registries ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistryChanges:
+    description: str | None = _UNSET
+    compatibility: CompatibilityMode = _UNSET
+    compatibility_policy: CompatibilityPolicy = _UNSET
+
+
+def put_registry(uow: UnitOfWork, name: str, changes: RegistryChanges) -> tuple[RegistryInfo, bool]:
+    """Create the registry, or update the fields given. Returns (registry, created)."""
+    with uow.writing() as tx:
+        row = tx.registries.get(name)
+        created = row is None
+        if row is None:
+            row = RegistryRow(
+                name=name,
+                compatibility=CompatibilityMode.BACKWARD,
+                compatibility_policy=CompatibilityPolicy.STRICT,
+            )
+        for field in ("description", "compatibility", "compatibility_policy"):
+            value = getattr(changes, field)
+            if value is not _UNSET:
+                setattr(row, field, value)
+        row.updated_at = _now()
+        tx.registries.add(row)
+        info = tx.registries.info(row)
+        tx.commit()
+    return info, created
+
+
+def get_registry(uow: UnitOfWork, name: str) -> RegistryInfo:
+    with uow.reading() as tx:
+        return tx.registries.info(_require_registry(tx, name))
+
+
+def list_registries(uow: UnitOfWork, *, limit: int, cursor: str | None, only: str | None) -> Page[RegistryInfo]:
+    after = decode_text_cursor(cursor)
+    with uow.reading() as tx:
+        rows = tx.registries.page(after=after, limit=limit + 1, only=only)
+        return _page([tx.registries.info(row) for row in rows], limit, lambda r: r.name)
+
+
+def delete_registry(uow: UnitOfWork, name: str) -> None:
+    with uow.writing() as tx:
+        tx.registries.delete(_require_registry(tx, name))
+        tx.commit()
+
+
+# --- schemas ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaChanges:
+    description: str | None = _UNSET
+    compatibility: CompatibilityMode | None = _UNSET
+    compatibility_policy: CompatibilityPolicy | None = _UNSET
+
+
+def list_schemas(
+    uow: UnitOfWork, registry: str, *, prefix: str | None, limit: int, cursor: str | None
+) -> Page[SchemaInfo]:
+    after = decode_text_cursor(cursor)
+    with uow.reading() as tx:
+        found = tx.schemas.page(_require_registry(tx, registry), prefix=prefix, after=after, limit=limit + 1)
+        return _page(found, limit, lambda s: s.name)
+
+
+def get_schema(uow: UnitOfWork, registry: str, schema: str) -> SchemaInfo:
+    with uow.reading() as tx:
+        return tx.schemas.info(_require_schema(tx, registry, schema))
+
+
+def update_schema(uow: UnitOfWork, registry: str, schema: str, changes: SchemaChanges) -> SchemaInfo:
+    with uow.writing() as tx:
+        row = _require_schema(tx, registry, schema, for_update=True)
+        for field in ("description", "compatibility", "compatibility_policy"):
+            value = getattr(changes, field)
+            if value is not _UNSET:
+                setattr(row, field, value)
+        row.updated_at = _now()
+        tx.session.flush()
+        info = tx.schemas.info(row)
+        tx.commit()
+    return info
+
+
+def delete_schema(uow: UnitOfWork, registry: str, schema: str) -> None:
+    with uow.writing() as tx:
+        tx.schemas.delete(_require_schema(tx, registry, schema, for_update=True))
+        tx.commit()
+
+
+# --- versions --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    type: str
+    content: Any
+    description: str | None = None
+    event_root: str | None = None
+
+
+def register_version(uow: UnitOfWork, registry: str, schema: str, new: NewVersion) -> tuple[VersionInfo, bool]:
+    """Store a new version, numbered after the highest ever allocated. Identical content returns the
+    existing version instead (created = False). Validation happens before the transaction opens."""
+    contract = parse_contract(new.type, new.content, event_root=new.event_root)
+    with uow.writing() as tx:
+        row = _lock_or_create_schema(tx, registry, schema, contract)
+        existing = tx.versions.by_fingerprint(row.id, contract.fingerprint)
+        if existing is not None:
+            return tx.versions.info(registry, schema, row.type, existing), False
+        row.last_version += 1
+        row.updated_at = _now()
+        version = VersionRow(
+            schema_id=row.id,
+            version=row.last_version,
+            content=contract.canonical,
+            fingerprint=contract.fingerprint,
+            event_root=contract.event_root,
+            description=new.description,
+        )
+        tx.versions.add(version)
+        info = tx.versions.info(registry, schema, row.type, version)
+        tx.commit()
+    return info, True
+
+
+def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract: Contract) -> SchemaRow:
+    registry_row = _require_registry(tx, registry)
+    row = tx.schemas.get(registry_row.id, schema, for_update=True)
+    if row is None:
+        fresh = SchemaRow(registry_id=registry_row.id, name=schema, type=contract.type, last_version=0)
+        # A concurrent first registration may win the insert; then lock the row it created.
+        row = fresh if tx.schemas.try_create(fresh) else tx.schemas.get(registry_row.id, schema, for_update=True)
+        assert row is not None, "a schema that failed to insert as a duplicate must exist"
+    if row.type != contract.type:
+        raise errors.SchemaTypeMismatch(schema=schema, existing=row.type, given=contract.type)
+    return row
+
+
+def get_version(uow: UnitOfWork, registry: str, schema: str, version: int | None) -> VersionInfo:
+    with uow.reading() as tx:
+        found = tx.versions.find(registry, schema, version)
+        if found is None:
+            _require_schema(tx, registry, schema)  # says which of registry or schema is missing
+            raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
+        return found
+
+
+def list_versions(
+    uow: UnitOfWork, registry: str, schema: str, *, limit: int, cursor: str | None
+) -> Page[VersionSummary]:
+    after = decode_int_cursor(cursor)
+    with uow.reading() as tx:
+        row = _require_schema(tx, registry, schema)
+        return _page(tx.versions.page(row.id, after=after, limit=limit + 1), limit, lambda v: v.version)
+
+
+def delete_version(uow: UnitOfWork, registry: str, schema: str, version: int | None) -> None:
+    with uow.writing() as tx:
+        row = _require_schema(tx, registry, schema, for_update=True)
+        found = tx.versions.get(row.id, version)
+        if found is None:
+            raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
+        tx.versions.delete(found)
+        tx.commit()
+
+
+def validate_event(
+    uow: UnitOfWork, registry: str, schema: str, version: int | None, event: Any, *, check_formats: bool
+) -> tuple[VersionInfo, list[EventError]]:
+    info = get_version(uow, registry, schema, version)
+    contract = load_contract(info.type, info.canonical_content, info.event_root)
+    return info, contract.validate_event(event, check_formats=check_formats)
+
+
+# --- search ----------------------------------------------------------------------------------------------
+
+
+def search(
+    uow: UnitOfWork, query: str, *, registry: str | None, only: str | None, limit: int, cursor: str | None
+) -> Page[SearchHit]:
+    """Schemas whose name, description or any version's content holds every whitespace-separated term."""
+    terms = query.split()[:8]
+    after = decode_text_cursor(cursor)
+    after_key = tuple(after.split("\n", 1)) if after is not None and "\n" in after else None
+    if after is not None and after_key is None:
+        raise errors.InvalidCursor()
+    with uow.reading() as tx:
+        hits = tx.schemas.search(terms, registry=registry, only=only, after=after_key, limit=limit + 1)  # type: ignore[arg-type]
+        return _page(hits, limit, lambda h: f"{h.registry}\n{h.schema}")
+
+
+# --- tokens ----------------------------------------------------------------------------------------------
+
+
+def create_token(
+    uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None
+) -> tuple[TokenInfo, str]:
+    """Returns the token's record and its secret, which is shown once and stored only as a hash."""
+    secret = new_token_secret()
+    with uow.writing() as tx:
+        row = TokenRow(
+            public_id=secrets.token_hex(8),
+            token_hash=hash_token(secret),
+            role=role,
+            registry_name=registry,
+            description=description,
+        )
+        tx.tokens.add(row)
+        info = tx.tokens.info(row)
+        tx.commit()
+    return info, secret
+
+
+def revoke_token(uow: UnitOfWork, token_id: str) -> TokenInfo:
+    with uow.writing() as tx:
+        row = tx.tokens.get(token_id)
+        if row is None:
+            raise errors.TokenNotFound(token_id=token_id)
+        row.revoked_at = row.revoked_at or _now()
+        tx.session.flush()
+        info = tx.tokens.info(row)
+        tx.commit()
+    return info
+
+
+def list_tokens(uow: UnitOfWork) -> list[TokenInfo]:
+    with uow.reading() as tx:
+        return tx.tokens.all()

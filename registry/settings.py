@@ -1,0 +1,31 @@
+"""Configuration: the only reader of the environment (variables prefixed `REGISTRY_`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./registry.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql+psycopg://user@host/db",
+    )
+    max_content_bytes: int = Field(default=1024 * 1024, gt=0, description="largest request body accepted")
+    require_auth: bool = Field(
+        default=False,
+        description="refuse anonymous requests even while no token exists (set by `serve` off loopback)",
+    )
+    token_cache_seconds: float = Field(
+        default=2.0, ge=0, description="how long a replica trusts its copy of the token table"
+    )
+    access_log: bool = True
+    pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,92 @@
+"""Typed SQLAlchemy models. Alembic migrations in migrations/ must agree with these (a test checks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+Id = Annotated[int, mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)]
+Timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
+Description = Annotated[str | None, mapped_column(String(256))]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class RegistryRow(Base):
+    __tablename__ = "registries"
+
+    id: Mapped[Id]
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[Description]
+    compatibility: Mapped[str] = mapped_column(String(32))
+    compatibility_policy: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+
+
+class SchemaRow(Base):
+    __tablename__ = "schemas"
+    __table_args__ = (UniqueConstraint("registry_id", "name", name="uq_schemas_registry_id_name"),)
+
+    id: Mapped[Id]
+    registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(385))
+    type: Mapped[str] = mapped_column(String(32))
+    description: Mapped[Description]
+    compatibility: Mapped[str | None] = mapped_column(String(32))
+    compatibility_policy: Mapped[str | None] = mapped_column(String(16))
+    # Highest number ever allocated. Numbers are never reused after a delete, so a cached
+    # immutable version can never be replaced by different content under the same number.
+    last_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+
+    parent: Mapped[RegistryRow] = relationship(lazy="joined", innerjoin=True)
+
+
+class VersionRow(Base):
+    __tablename__ = "schema_versions"
+    __table_args__ = (
+        UniqueConstraint("schema_id", "version", name="uq_schema_versions_schema_id_version"),
+        UniqueConstraint("schema_id", "fingerprint", name="uq_schema_versions_schema_id_fingerprint"),
+    )
+
+    id: Mapped[Id]
+    schema_id: Mapped[int] = mapped_column(ForeignKey("schemas.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    event_root: Mapped[str | None] = mapped_column(String(256))
+    description: Mapped[Description]
+    created_at: Mapped[Timestamp]
+
+
+class TokenRow(Base):
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_token_hash", "token_hash", unique=True),)
+
+    id: Mapped[Id]
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    registry_name: Mapped[str | None] = mapped_column(String(64))  # None: every registry
+    description: Mapped[Description]
+    created_at: Mapped[Timestamp]
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,258 @@
+"""Repositories: queries over the models, returning rows or domain values. No business rules here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, and_, delete, exists, func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from registry.domain.auth import Role, TokenInfo
+from registry.domain.model import (
+    CompatibilityMode,
+    CompatibilityPolicy,
+    RegistryInfo,
+    SchemaInfo,
+    SearchHit,
+    VersionInfo,
+    VersionSummary,
+)
+from registry.storage.models import RegistryRow, SchemaRow, TokenRow, VersionRow
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every timestamp we store is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class RegistryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, name: str) -> RegistryRow | None:
+        return self.session.scalar(select(RegistryRow).where(RegistryRow.name == name))
+
+    def add(self, row: RegistryRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def delete(self, row: RegistryRow) -> None:
+        self.session.execute(delete(RegistryRow).where(RegistryRow.id == row.id))
+
+    def page(self, *, after: str | None, limit: int, only: str | None) -> list[RegistryRow]:
+        query = select(RegistryRow).order_by(RegistryRow.name).limit(limit)
+        if after is not None:
+            query = query.where(RegistryRow.name > after)
+        if only is not None:
+            query = query.where(RegistryRow.name == only)
+        return list(self.session.scalars(query))
+
+    @staticmethod
+    def info(row: RegistryRow) -> RegistryInfo:
+        return RegistryInfo(
+            name=row.name,
+            description=row.description,
+            compatibility=CompatibilityMode(row.compatibility),
+            compatibility_policy=CompatibilityPolicy(row.compatibility_policy),
+            created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
+        )
+
+
+def _schema_stats() -> Select[tuple[SchemaRow, int | None, int]]:
+    latest = select(func.max(VersionRow.version)).where(VersionRow.schema_id == SchemaRow.id)
+    count = select(func.count(VersionRow.id)).where(VersionRow.schema_id == SchemaRow.id)
+    return select(SchemaRow, latest.scalar_subquery(), count.scalar_subquery())
+
+
+class SchemaRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, registry_id: int, name: str, *, for_update: bool = False) -> SchemaRow | None:
+        query = select(SchemaRow).where(SchemaRow.registry_id == registry_id, SchemaRow.name == name)
+        if for_update:
+            # Serialises writers of one schema (PostgreSQL row lock; SQLite already holds the write lock).
+            query = query.with_for_update(of=SchemaRow)
+        return self.session.scalar(query)
+
+    def try_create(self, row: SchemaRow) -> bool:
+        """Insert unless a concurrent writer created the same schema first (then False)."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def delete(self, row: SchemaRow) -> None:
+        self.session.execute(delete(SchemaRow).where(SchemaRow.id == row.id))
+
+    def info(self, row: SchemaRow) -> SchemaInfo:
+        query = _schema_stats().where(SchemaRow.id == row.id)
+        found = self.session.execute(query).one()
+        return self._info(row.parent.name, found[0], found[1], found[2])
+
+    def page(self, registry: RegistryRow, *, prefix: str | None, after: str | None, limit: int) -> list[SchemaInfo]:
+        query = _schema_stats().where(SchemaRow.registry_id == registry.id).order_by(SchemaRow.name).limit(limit)
+        if prefix:
+            query = query.where(SchemaRow.name.startswith(prefix, autoescape=True))
+        if after is not None:
+            query = query.where(SchemaRow.name > after)
+        return [self._info(registry.name, *found) for found in self.session.execute(query)]
+
+    @staticmethod
+    def _info(registry: str, row: SchemaRow, latest: int | None, count: int) -> SchemaInfo:
+        return SchemaInfo(
+            registry=registry,
+            name=row.name,
+            type=row.type,
+            description=row.description,
+            latest_version=latest,
+            version_count=count,
+            compatibility=CompatibilityMode(row.compatibility) if row.compatibility else None,
+            compatibility_policy=CompatibilityPolicy(row.compatibility_policy)
+            if row.compatibility_policy
+            else None,
+            created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
+        )
+
+    def search(
+        self, terms: list[str], *, registry: str | None, only: str | None, after: tuple[str, str] | None, limit: int
+    ) -> list[SearchHit]:
+        latest = select(func.max(VersionRow.version)).where(VersionRow.schema_id == SchemaRow.id)
+        query = (
+            select(RegistryRow.name, SchemaRow, latest.scalar_subquery())
+            .join(SchemaRow.parent)
+            .order_by(RegistryRow.name, SchemaRow.name)
+            .limit(limit)
+        )
+        for term in terms:
+            query = query.where(_matches(like_pattern(term)))
+        for name in (registry, only):
+            if name is not None:
+                query = query.where(RegistryRow.name == name)
+        if after is not None:
+            query = query.where(
+                or_(RegistryRow.name > after[0], and_(RegistryRow.name == after[0], SchemaRow.name > after[1]))
+            )
+        return [
+            SearchHit(registry=name, schema=row.name, type=row.type, latest_version=top, description=row.description)
+            for name, row, top in self.session.execute(query)
+        ]
+
+
+def _matches(pattern: str):  # type: ignore[no-untyped-def]
+    in_content = exists().where(
+        VersionRow.schema_id == SchemaRow.id, func.lower(VersionRow.content).like(pattern, escape="\\")
+    )
+    return or_(
+        func.lower(SchemaRow.name).like(pattern, escape="\\"),
+        func.lower(func.coalesce(SchemaRow.description, literal(""))).like(pattern, escape="\\"),
+        in_content,
+    )
+
+
+class VersionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, schema_id: int, version: int | None) -> VersionRow | None:
+        query = select(VersionRow).where(VersionRow.schema_id == schema_id)
+        if version is None:
+            query = query.order_by(VersionRow.version.desc()).limit(1)
+        else:
+            query = query.where(VersionRow.version == version)
+        return self.session.scalar(query)
+
+    def by_fingerprint(self, schema_id: int, fingerprint: str) -> VersionRow | None:
+        return self.session.scalar(
+            select(VersionRow).where(VersionRow.schema_id == schema_id, VersionRow.fingerprint == fingerprint)
+        )
+
+    def add(self, row: VersionRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def delete(self, row: VersionRow) -> None:
+        self.session.execute(delete(VersionRow).where(VersionRow.id == row.id))
+
+    def page(self, schema_id: int, *, after: int | None, limit: int) -> list[VersionSummary]:
+        query = (
+            select(VersionRow.version, VersionRow.fingerprint, VersionRow.description, VersionRow.created_at)
+            .where(VersionRow.schema_id == schema_id)
+            .order_by(VersionRow.version)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(VersionRow.version > after)
+        return [
+            VersionSummary(version=v, fingerprint=f, description=d, created_at=aware(c))
+            for v, f, d, c in self.session.execute(query)
+        ]
+
+    def find(self, registry: str, schema: str, version: int | None) -> VersionInfo | None:
+        """One query from names to the version: the hot path of every read."""
+        query = (
+            select(SchemaRow.type, VersionRow)
+            .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
+            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+            .where(RegistryRow.name == registry, SchemaRow.name == schema)
+        )
+        if version is None:
+            query = query.order_by(VersionRow.version.desc()).limit(1)
+        else:
+            query = query.where(VersionRow.version == version)
+        found = self.session.execute(query).first()
+        return None if found is None else self.info(registry, schema, found[0], found[1])
+
+    @staticmethod
+    def info(registry: str, schema: str, type_: str, row: VersionRow) -> VersionInfo:
+        return VersionInfo(
+            registry=registry,
+            schema=schema,
+            version=row.version,
+            type=type_,
+            canonical_content=row.content,
+            fingerprint=row.fingerprint,
+            event_root=row.event_root,
+            description=row.description,
+            created_at=aware(row.created_at),
+        )
+
+
+class TokenRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: TokenRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, public_id: str) -> TokenRow | None:
+        return self.session.scalar(select(TokenRow).where(TokenRow.public_id == public_id))
+
+    def active_hashes(self) -> dict[str, TokenRow]:
+        rows = self.session.scalars(select(TokenRow).where(TokenRow.revoked_at.is_(None)))
+        return {row.token_hash: row for row in rows}
+
+    def all(self) -> list[TokenInfo]:
+        rows = self.session.scalars(select(TokenRow).order_by(TokenRow.created_at, TokenRow.id))
+        return [self.info(row) for row in rows]
+
+    @staticmethod
+    def info(row: TokenRow) -> TokenInfo:
+        return TokenInfo(
+            id=row.public_id,
+            role=Role(row.role),
+            registry=row.registry_name,
+            description=row.description,
+            revoked=row.revoked_at is not None,
+        )

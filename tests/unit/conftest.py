@@ -1,0 +1,75 @@
+"""Unit-test fixtures: the example contracts in ../shared/examples (or $REGISTRY_EXAMPLES_DIR).
+
+Every test taking an `example` argument runs once per example contract.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+KINDS = {"openapi3": "OpenApi3", "draft4": "JSONSchemaDraft4"}
+
+
+def examples_dir() -> Path:
+    default = Path(__file__).resolve().parents[2].parent / "shared" / "examples"
+    return Path(os.environ.get("REGISTRY_EXAMPLES_DIR", default))
+
+
+@dataclass(frozen=True)
+class Example:
+    kind: str  # the directory: "openapi3" or "draft4"
+    name: str  # the file name without ".json"
+
+    @property
+    def type(self) -> str:
+        return KINDS[self.kind]
+
+    @property
+    def text(self) -> str:
+        return (examples_dir() / self.kind / f"{self.name}.json").read_text(encoding="utf-8")
+
+    @property
+    def content(self) -> dict[str, Any]:
+        content: dict[str, Any] = json.loads(self.text)
+        return content
+
+    @property
+    def event(self) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads(
+            (examples_dir() / self.kind / f"{self.name}.event.json").read_text(encoding="utf-8")
+        )
+        return event
+
+
+def all_examples() -> list[Example]:
+    found = [
+        Example(kind, path.name.removesuffix(".json"))
+        for kind in KINDS
+        for path in sorted((examples_dir() / kind).glob("*.json"))
+        if not path.name.endswith(".event.json")
+    ]
+    assert found, f"no example contracts in {examples_dir()}"
+    return found
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "example" in metafunc.fixturenames:
+        cases = all_examples()
+        metafunc.parametrize("example", cases, ids=[f"{case.kind}/{case.name}" for case in cases])
+
+
+@pytest.fixture
+def example_named() -> Any:
+    """`example_named("draft4/order-tree")` → that Example."""
+
+    def named(path: str) -> Example:
+        kind, name = path.split("/")
+        return Example(kind, name)
+
+    return named
