@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.set_defaults(run=_migrate)
 
-    token = commands.add_parser("token", help="manage API tokens").add_subparsers(required=True, metavar="ACTION")
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(
+        required=True, metavar="ACTION"
+    )
     create = token.add_parser("create", help="create a token and print its secret once")
     create.add_argument("--role", required=True, choices=[role.value for role in Role])
     create.add_argument("--registry", help="limit the token to this registry")

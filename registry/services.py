@@ -90,7 +90,9 @@ def get_registry(uow: UnitOfWork, name: str) -> RegistryInfo:
         return tx.registries.info(_require_registry(tx, name))
 
 
-def list_registries(uow: UnitOfWork, *, limit: int, cursor: str | None, only: str | None) -> Page[RegistryInfo]:
+def list_registries(
+    uow: UnitOfWork, *, limit: int, cursor: str | None, only: str | None
+) -> Page[RegistryInfo]:
     after = decode_text_cursor(cursor)
     with uow.reading() as tx:
         rows = tx.registries.page(after=after, limit=limit + 1, only=only)
@@ -158,7 +160,9 @@ class NewVersion:
     event_root: str | None = None
 
 
-def register_version(uow: UnitOfWork, registry: str, schema: str, new: NewVersion) -> tuple[VersionInfo, bool]:
+def register_version(
+    uow: UnitOfWork, registry: str, schema: str, new: NewVersion
+) -> tuple[VersionInfo, bool]:
     """Store a new version, numbered after the highest ever allocated. Identical content returns the
     existing version instead (created = False). Validation happens before the transaction opens."""
     contract = parse_contract(new.type, new.content, event_root=new.event_root)
@@ -189,7 +193,11 @@ def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract
     if row is None:
         fresh = SchemaRow(registry_id=registry_row.id, name=schema, type=contract.type, last_version=0)
         # A concurrent first registration may win the insert; then lock the row it created.
-        row = fresh if tx.schemas.try_create(fresh) else tx.schemas.get(registry_row.id, schema, for_update=True)
+        row = (
+            fresh
+            if tx.schemas.try_create(fresh)
+            else tx.schemas.get(registry_row.id, schema, for_update=True)
+        )
         assert row is not None, "a schema that failed to insert as a duplicate must exist"
     if row.type != contract.type:
         raise errors.SchemaTypeMismatch(schema=schema, existing=row.type, given=contract.type)

@@ -15,12 +15,17 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 
 from registry.api.app import create_app
 from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
+
+# Two shared cores and a busy database make timings noisy: property tests check behaviour, not speed.
+hypothesis_settings.register_profile("registry", deadline=None)
+hypothesis_settings.load_profile("registry")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

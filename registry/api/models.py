@@ -70,7 +70,9 @@ class RegistryOut(BaseModel):
 class SchemaPatch(Strict):
     description: Description | None = None
     compatibility: CompatibilityMode | None = Field(default=None, description="null: use the registry's")
-    compatibility_policy: CompatibilityPolicy | None = Field(default=None, description="null: use the registry's")
+    compatibility_policy: CompatibilityPolicy | None = Field(
+        default=None, description="null: use the registry's"
+    )
 
 
 class SchemaOut(BaseModel):
@@ -88,7 +90,9 @@ class SchemaOut(BaseModel):
 
 class RegisterVersionIn(Strict):
     type: ContractType
-    content: dict[str, Any] | str = Field(description="the contract, as a JSON object or a string holding one")
+    content: dict[str, Any] | str = Field(
+        description="the contract, as a JSON object or a string holding one"
+    )
     description: Description | None = None
     event_root: Annotated[Text, Field(max_length=256)] | None = Field(
         default=None,

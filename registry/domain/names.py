@@ -20,7 +20,7 @@ def check_name(kind: str, name: str, max_length: int) -> str:
         raise InvalidName(
             kind=kind, name=name[:80], reason="use letters, digits and the characters . - _ @ / only"
         )
-    # `.` and `..` segments would be rewritten by clients that normalise URLs, so the name would not round trip.
+    # Clients that normalise URLs rewrite `.` and `..` segments, so such a name would not round trip.
     if any(segment in {"", ".", ".."} for segment in name.split("/")):
         raise InvalidName(kind=kind, name=name, reason="'/'-separated parts must not be empty, '.' or '..'")
     return name

@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy 2 models, repositories and the unit of work. The only place SQLAlchemy is imported."""
+"""Persistence: SQLAlchemy 2 models, repositories, unit of work. The only place SQLAlchemy is imported."""

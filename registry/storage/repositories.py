@@ -65,7 +65,7 @@ class RegistryRepository:
         )
 
 
-def _schema_stats() -> Select[tuple[SchemaRow, int | None, int]]:
+def _schema_stats() -> Select[SchemaRow, int | None, int]:
     latest = select(func.max(VersionRow.version)).where(VersionRow.schema_id == SchemaRow.id)
     count = select(func.count(VersionRow.id)).where(VersionRow.schema_id == SchemaRow.id)
     return select(SchemaRow, latest.scalar_subquery(), count.scalar_subquery())
@@ -99,8 +99,12 @@ class SchemaRepository:
         found = self.session.execute(query).one()
         return self._info(row.parent.name, found[0], found[1], found[2])
 
-    def page(self, registry: RegistryRow, *, prefix: str | None, after: str | None, limit: int) -> list[SchemaInfo]:
-        query = _schema_stats().where(SchemaRow.registry_id == registry.id).order_by(SchemaRow.name).limit(limit)
+    def page(
+        self, registry: RegistryRow, *, prefix: str | None, after: str | None, limit: int
+    ) -> list[SchemaInfo]:
+        query = (
+            _schema_stats().where(SchemaRow.registry_id == registry.id).order_by(SchemaRow.name).limit(limit)
+        )
         if prefix:
             query = query.where(SchemaRow.name.startswith(prefix, autoescape=True))
         if after is not None:
@@ -125,7 +129,13 @@ class SchemaRepository:
         )
 
     def search(
-        self, terms: list[str], *, registry: str | None, only: str | None, after: tuple[str, str] | None, limit: int
+        self,
+        terms: list[str],
+        *,
+        registry: str | None,
+        only: str | None,
+        after: tuple[str, str] | None,
+        limit: int,
     ) -> list[SearchHit]:
         latest = select(func.max(VersionRow.version)).where(VersionRow.schema_id == SchemaRow.id)
         query = (
@@ -141,10 +151,14 @@ class SchemaRepository:
                 query = query.where(RegistryRow.name == name)
         if after is not None:
             query = query.where(
-                or_(RegistryRow.name > after[0], and_(RegistryRow.name == after[0], SchemaRow.name > after[1]))
+                or_(
+                    RegistryRow.name > after[0], and_(RegistryRow.name == after[0], SchemaRow.name > after[1])
+                )
             )
         return [
-            SearchHit(registry=name, schema=row.name, type=row.type, latest_version=top, description=row.description)
+            SearchHit(
+                registry=name, schema=row.name, type=row.type, latest_version=top, description=row.description
+            )
             for name, row, top in self.session.execute(query)
         ]
 

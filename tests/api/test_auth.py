@@ -77,7 +77,9 @@ async def test_a_writer_for_one_registry_cannot_touch_another(
     assert [item["name"] for item in listed["items"]] == ["a"]
 
 
-async def test_a_writer_cannot_create_or_delete_registries(engine: Engine, client: httpx.AsyncClient, admin: str) -> None:
+async def test_a_writer_cannot_create_or_delete_registries(
+    engine: Engine, client: httpx.AsyncClient, admin: str
+) -> None:
     _, writer = new_token(engine, Role.WRITER)
     assert (await client.put("/registries/c", json={}, headers=bearer(writer))).status_code == 403
     assert (await client.delete("/registries/a", headers=bearer(writer))).status_code == 403

@@ -23,7 +23,11 @@ async def assert_nothing_stored(client: httpx.AsyncClient) -> None:
 
 
 async def test_malformed_json_is_a_400(client: httpx.AsyncClient) -> None:
-    response = await client.post(VERSIONS, content=b'{"type": "JSONSchemaDraft4", "content": {', headers={"content-type": "application/json"})
+    response = await client.post(
+        VERSIONS,
+        content=b'{"type": "JSONSchemaDraft4", "content": {',
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_json"
     await assert_nothing_stored(client)
@@ -70,10 +74,15 @@ async def test_unknown_contract_type_is_a_422(client: httpx.AsyncClient) -> None
 
 
 @pytest.mark.parametrize(
-    "ref", ["http://example.com/schema.json", "other.json#/definitions/x", "file:///etc/passwd", "/etc/passwd"]
+    "ref",
+    ["http://example.com/schema.json", "other.json#/definitions/x", "file:///etc/passwd", "/etc/passwd"],
 )
 async def test_a_ref_outside_the_document_is_refused(client: httpx.AsyncClient, ref: str) -> None:
-    content = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "properties": {"a": {"$ref": ref}}}
+    content = {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "properties": {"a": {"$ref": ref}},
+    }
     response = await client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "content": content})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "external_ref_not_allowed"
@@ -97,7 +106,9 @@ async def test_a_pathologically_deep_body_is_not_a_500(client: httpx.AsyncClient
 
 async def test_a_recursive_contract_registers_and_validates(client: httpx.AsyncClient) -> None:
     tree = load_example("draft4/order-tree.json")
-    assert (await client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "content": tree})).status_code == 201
+    assert (
+        await client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "content": tree})
+    ).status_code == 201
     event = load_example("draft4/order-tree.event.json")
     assert (await client.post(f"{VERSIONS}/1/validate", json=event)).json()["valid"] is True
 

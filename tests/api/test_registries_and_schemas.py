@@ -9,7 +9,9 @@ from tests.conftest import load_example
 ORDER = load_example("draft4/custom-order-created.json")
 
 
-async def register(client: httpx.AsyncClient, registry: str, schema: str, content: object, **extra: object) -> httpx.Response:
+async def register(
+    client: httpx.AsyncClient, registry: str, schema: str, content: object, **extra: object
+) -> httpx.Response:
     body = {"type": "JSONSchemaDraft4", "content": content, **extra}
     return await client.post(f"/registries/{registry}/schemas/{schema}/versions", json=body)
 
@@ -88,7 +90,9 @@ async def test_schemas_are_listed_by_prefix_and_in_pages(client: httpx.AsyncClie
     page = (await client.get("/registries/orders/schemas", params={"prefix": "order.", "limit": 1})).json()
     assert [item["name"] for item in page["items"]] == ["order.created"]
     rest = (
-        await client.get("/registries/orders/schemas", params={"prefix": "order.", "cursor": page["next_cursor"]})
+        await client.get(
+            "/registries/orders/schemas", params={"prefix": "order.", "cursor": page["next_cursor"]}
+        )
     ).json()
     assert [item["name"] for item in rest["items"]] == ["order.shipped"]
     assert rest["next_cursor"] is None

@@ -22,7 +22,9 @@ async def orders_registry(client: httpx.AsyncClient) -> None:
 
 
 async def test_registering_an_openapi_contract_returns_version_1(client: httpx.AsyncClient) -> None:
-    response = await client.post(VERSIONS, json={"type": "OpenApi3", "content": OPENAPI, "description": "first"})
+    response = await client.post(
+        VERSIONS, json={"type": "OpenApi3", "content": OPENAPI, "description": "first"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["version"] == 1
@@ -43,7 +45,9 @@ async def test_content_given_as_a_json_string_is_stored_as_the_object(client: ht
 async def test_registering_identical_content_returns_existing_version(client: httpx.AsyncClient) -> None:
     first = await client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "content": DRAFT4})
     reordered = dict(reversed(list(DRAFT4.items())))
-    again = await client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "content": json.dumps(reordered, indent=4)})
+    again = await client.post(
+        VERSIONS, json={"type": "JSONSchemaDraft4", "content": json.dumps(reordered, indent=4)}
+    )
     assert first.status_code == 201
     assert again.status_code == 200
     assert again.json()["version"] == 1
@@ -91,7 +95,9 @@ async def test_latest_is_not_cached_as_immutable(client: httpx.AsyncClient) -> N
     await client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "content": DRAFT4})
     latest = await client.get(f"{VERSIONS}/latest")
     assert latest.headers["cache-control"] == "no-cache"
-    assert (await client.get(f"{VERSIONS}/latest", headers={"If-None-Match": latest.headers["etag"]})).status_code == 304
+    assert (
+        await client.get(f"{VERSIONS}/latest", headers={"If-None-Match": latest.headers["etag"]})
+    ).status_code == 304
 
 
 async def test_deleted_version_is_gone_and_its_number_is_not_reused(client: httpx.AsyncClient) -> None:
@@ -102,7 +108,9 @@ async def test_deleted_version_is_gone_and_its_number_is_not_reused(client: http
     missing = await client.get(f"{VERSIONS}/2")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "version_not_found"
-    third = await client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "content": {**DRAFT4, "title": "x"}})
+    third = await client.post(
+        VERSIONS, json={"type": "JSONSchemaDraft4", "content": {**DRAFT4, "title": "x"}}
+    )
     assert third.json()["version"] == 3
 
 
@@ -118,7 +126,13 @@ async def test_unknown_version_and_bad_selector(client: httpx.AsyncClient) -> No
 async def test_valid_event_validates_against_openapi_and_draft4(client: httpx.AsyncClient) -> None:
     await client.post(VERSIONS, json={"type": "OpenApi3", "content": OPENAPI})
     response = await client.post(f"{VERSIONS}/1/validate", json=OPENAPI_EVENT)
-    assert response.json() == {"valid": True, "errors": [], "registry": "orders", "schema": "OrderCreated", "version": 1}
+    assert response.json() == {
+        "valid": True,
+        "errors": [],
+        "registry": "orders",
+        "schema": "OrderCreated",
+        "version": 1,
+    }
     draft = "/registries/orders/schemas/OrderCreatedDraft4/versions"
     await client.post(draft, json={"type": "JSONSchemaDraft4", "content": DRAFT4})
     assert (await client.post(f"{draft}/latest/validate", json=DRAFT4_EVENT)).json()["valid"] is True
@@ -141,7 +155,9 @@ async def test_formats_are_checked_only_on_request(client: httpx.AsyncClient) ->
     event = json.loads(json.dumps(OPENAPI_EVENT))
     event["detail"]["customer"]["email"] = "not-an-email"
     assert (await client.post(f"{VERSIONS}/1/validate", json=event)).json()["valid"] is True
-    checked = (await client.post(f"{VERSIONS}/1/validate", params={"check_formats": "true"}, json=event)).json()
+    checked = (
+        await client.post(f"{VERSIONS}/1/validate", params={"check_formats": "true"}, json=event)
+    ).json()
     assert checked["valid"] is False
     assert checked["errors"][0]["path"] == "/detail/customer/email"
 
@@ -149,7 +165,10 @@ async def test_formats_are_checked_only_on_request(client: httpx.AsyncClient) ->
 async def test_search_finds_schemas_by_name_and_content_keywords(client: httpx.AsyncClient) -> None:
     await client.post(VERSIONS, json={"type": "OpenApi3", "content": OPENAPI})
     invoice = load_example("draft4/custom-invoice-issued.json")
-    await client.post("/registries/orders/schemas/InvoiceIssued/versions", json={"type": "JSONSchemaDraft4", "content": invoice})
+    await client.post(
+        "/registries/orders/schemas/InvoiceIssued/versions",
+        json={"type": "JSONSchemaDraft4", "content": invoice},
+    )
     by_name = (await client.get("/search", params={"q": "invoice"})).json()
     assert [hit["schema"] for hit in by_name["items"]] == ["InvoiceIssued"]
     by_content = (await client.get("/search", params={"q": "couponCode"})).json()
@@ -157,4 +176,7 @@ async def test_search_finds_schemas_by_name_and_content_keywords(client: httpx.A
     both = (await client.get("/search", params={"q": "ORDER created"})).json()
     assert "OrderCreated" in [hit["schema"] for hit in both["items"]]
     assert (await client.get("/search", params={"q": "100%_nothing"})).json()["items"] == []
-    assert (await client.get("/search", params={"q": "nothing-like-this"})).json() == {"items": [], "next_cursor": None}
+    assert (await client.get("/search", params={"q": "nothing-like-this"})).json() == {
+        "items": [],
+        "next_cursor": None,
+    }

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def example_named() -> Any:
+def example_named() -> Callable[[str], Example]:
     """`example_named("draft4/order-tree")` → that Example."""
 
     def named(path: str) -> Example:
@@ -73,3 +75,17 @@ def example_named() -> Any:
         return Example(kind, name)
 
     return named
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make every connection attempt fail and record it; the test asserts the record stays empty."""
+    attempts: list[str] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(repr(args[:2]))
+        raise OSError("network access is not allowed in unit tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts

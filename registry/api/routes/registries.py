@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from registry import services
-from registry.api.deps import DEFAULT_PAGE, AdminOfRegistry, Caller, Cursor, Limit, ReaderOfRegistry, RegistryName, Uow
+from registry.api.deps import (
+    DEFAULT_PAGE,
+    AdminOfRegistry,
+    Caller,
+    Cursor,
+    Limit,
+    ReaderOfRegistry,
+    RegistryName,
+    Uow,
+)
 from registry.api.models import PageOut, RegistryIn, RegistryOut
 from registry.domain.model import RegistryInfo
 
@@ -28,7 +37,9 @@ def put_registry(
 
 
 @router.get("", response_model=PageOut[RegistryOut])
-def list_registries(caller: Caller, uow: Uow, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> PageOut[RegistryOut]:
+def list_registries(
+    caller: Caller, uow: Uow, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None
+) -> PageOut[RegistryOut]:
     page = services.list_registries(uow, limit=limit, cursor=cursor, only=caller.registry)
     return PageOut[RegistryOut](items=[_out(info) for info in page.items], next_cursor=page.next_cursor)
 

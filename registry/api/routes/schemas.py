@@ -55,6 +55,8 @@ def patch_schema(
 
 
 @router.delete("/{schema}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_schema(registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow) -> Response:
+def delete_schema(
+    registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow
+) -> Response:
     services.delete_schema(uow, registry, schema)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -110,7 +110,9 @@ def get_version(
 ) -> Response:
     """One version; `latest` is the highest number. Numbered versions never change, so they are cacheable
     for a year; `latest` must be revalidated (ETag, If-None-Match)."""
-    response = version_response(services.get_version(uow, registry, schema, version), immutable=version is not None)
+    response = version_response(
+        services.get_version(uow, registry, schema, version), immutable=version is not None
+    )
     if request.headers.get("if-none-match") == response.headers["etag"]:
         return Response(status_code=304, headers={k: response.headers[k] for k in ("etag", "cache-control")})
     return response
@@ -134,10 +136,13 @@ def validate_event(
     _caller: ReaderOfRegistry,
     uow: Uow,
     check_formats: Annotated[
-        bool, Query(description="also assert `format` (date-time, email, ...); off by default, as in JSON Schema")
+        bool,
+        Query(description="also assert `format` (date-time, email, ...); off by default, as in JSON Schema"),
     ] = False,
 ) -> ValidationOut:
-    info, problems = services.validate_event(uow, registry, schema, version, event, check_formats=check_formats)
+    info, problems = services.validate_event(
+        uow, registry, schema, version, event, check_formats=check_formats
+    )
     return ValidationOut(
         valid=not problems,
         errors=[EventErrorOut(path=problem.path, message=problem.message) for problem in problems],

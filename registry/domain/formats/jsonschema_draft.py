@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urldefrag
 
 # jsonschema ships no type hints; `types-jsonschema` would let mypy see them (then these ignores go unused)
 from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
@@ -14,10 +15,12 @@ from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
 )
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped, unused-ignore]
 from jsonschema.protocols import Validator  # type: ignore[import-untyped, unused-ignore]
+from referencing.jsonschema import specification_with
 
 from registry.domain.errors import InvalidContract
 from registry.domain.formats.messages import pointer_of, shorten
-from registry.domain.formats.refs import OFFLINE_REGISTRY, check_refs
+from registry.domain.formats.pointers import quote_pointer
+from registry.domain.formats.refs import OFFLINE_REGISTRY, Resolve, check_refs
 
 DRAFT4 = "http://json-schema.org/draft-04/schema"
 _DRAFTS: dict[str, type[Validator]] = {
@@ -30,18 +33,21 @@ _DRAFTS: dict[str, type[Validator]] = {
 
 
 def validator_class(document: dict[str, Any]) -> type[Validator]:
-    """The draft `$schema` names; a document without `$schema` is Draft 4, the format's namesake."""
-    if "$schema" not in document:
-        return _DRAFTS[DRAFT4]
-    declared = document["$schema"]
+    """The validator of the draft `$schema` names."""
+    return _DRAFTS[_dialect(document)]
+
+
+def _dialect(document: dict[str, Any]) -> str:
+    """The draft's URI, without "#"; a document without `$schema` is Draft 4, the format's namesake."""
+    declared = document.get("$schema", DRAFT4)
     # "…/schema#" and "…/schema" name the same meta-schema
-    cls: type[Validator] | None = _DRAFTS.get(declared.rstrip("#")) if isinstance(declared, str) else None
-    if cls is None:
+    dialect = declared.rstrip("#") if isinstance(declared, str) else None
+    if dialect not in _DRAFTS:
         raise InvalidContract(
             f"$schema {declared!r} is not a supported JSON Schema draft (4, 6, 7, 2019-09 or 2020-12)",
             pointer="/$schema",
         )
-    return cls
+    return dialect
 
 
 def base_uri(document: dict[str, Any], cls: type[Validator]) -> str:
@@ -54,7 +60,8 @@ def base_uri(document: dict[str, Any], cls: type[Validator]) -> str:
 def check_contract(document: dict[str, Any]) -> None:
     """Validate a JSON Schema contract: references first (nothing is fetched), then its meta-schema."""
     cls = validator_class(document)
-    check_refs(document, base_uri(document, cls))
+    base = base_uri(document, cls)
+    check_refs(document, base, _resolve_in_scope(document, base))
     meta_validator = cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER, registry=OFFLINE_REGISTRY)
     error = best_match(meta_validator.iter_errors(document))
     if error is not None:
@@ -62,3 +69,19 @@ def check_contract(document: dict[str, Any]) -> None:
             f"not a valid {cls.__name__.removesuffix('Validator')} schema: {shorten(error.message)}",
             pointer=pointer_of(error),
         )
+
+
+def _resolve_in_scope(document: dict[str, Any], base: str) -> Resolve:
+    """Resolve references as jsonschema will: against the base URI in scope where each is written.
+
+    A subschema may declare its own `id`/`$id`, and then "#/definitions/x" inside it means its own
+    definitions, not the document's.
+    """
+    resource = specification_with(_dialect(document)).create_resource(document)
+    uri = urldefrag(base).url  # ids are often written with an empty fragment: "…/invoice.json#"
+    resolver = OFFLINE_REGISTRY.with_resource(uri, resource).resolver(base_uri=uri)
+
+    def resolve(holder: str, ref: str) -> object:
+        return resolver.lookup("#" + quote_pointer(holder)).resolver.lookup(ref)
+
+    return resolve

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 
 class PointerNotFound(LookupError):
@@ -22,6 +22,11 @@ def unescape(token: str) -> str:
 
 def to_pointer(path: Iterable[str | int]) -> str:
     return "".join("/" + escape(token) for token in path)
+
+
+def quote_pointer(pointer: str) -> str:
+    """A JSON pointer made safe for a URI fragment (a key may hold "%", "#" or spaces)."""
+    return quote(pointer, safe="/~")
 
 
 def resolve_fragment(document: Any, fragment: str) -> Any:

@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: run test bench lint typecheck install clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(VENV)/bin/registry serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PY) benchmarks/bench_api.py
+
+lint: install
+	$(VENV)/bin/ruff check registry codegen tests benchmarks
+	$(VENV)/bin/ruff format --check registry codegen tests benchmarks
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) registry.db registry.db-shm registry.db-wal

@@ -1,0 +1,664 @@
+"""Throughput and latency of the registry's HTTP API against uvicorn on this machine.
+
+Run from the repository root (this is what `make bench` does):
+
+    .venv/bin/python benchmarks/bench_api.py            # 1 s warm-up + 5 s per scenario
+    .venv/bin/python benchmarks/bench_api.py --quick    # 0.3 s + 1.5 s, a smoke run
+    .venv/bin/python benchmarks/bench_api.py --databases sqlite --seconds 10
+
+Every server is a real `uvicorn` subprocess (one worker, no access log) on a free 127.0.0.1 port:
+
+* the baseline, `benchmarks/bare_app.py`: a bare Starlette app returning a static 2 KB JSON body;
+* `registry serve` on a fresh temporary SQLite file, and on a freshly created PostgreSQL database
+  (dropped afterwards), each migrated first with `registry migrate`.
+
+One load generator drives them all: a raw asyncio-streams HTTP/1.1 client with a fixed number of
+keep-alive connections (`--connections`, default 16), each sending its next request as soon as the
+previous response is read. It costs a fraction of what httpx costs per request (`--compare-clients`
+measures both against the baseline), which matters on a small machine where client and server share
+the cores. Scenarios:
+
+* `GET version`: GET /registries/bench/schemas/S/versions/1 of a 30-property JSON Schema draft-04
+  contract, without `If-None-Match` (200 with the body);
+* `GET version, If-None-Match`: the same with the version's ETag (304, no body);
+* `POST new version`: register contracts of independent schemas, one schema per request (no two requests
+  contend for one schema's lock), each a distinct 30-property draft-04 contract; throughput counts 201s.
+
+Each scenario runs for a fixed duration after a warm-up, and also stops at `--max-requests`. Statuses
+other than the expected one are counted and printed; the run aborts if they are more than half.
+This is not a test: it prints a table, and exits 1 only when a scenario's answers were wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # the load generator never talks to anything else
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PG_URL_TEMPLATE = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+REGISTRY = "bench"
+GET_SCHEMA = "orders.OrderPlaced"
+BARE = "bare Starlette, static 2 KB JSON"
+GET_RATIO_TARGET = 0.6
+REGISTRATIONS_TARGET = 200.0
+
+# --------------------------------------------------------------------------------------------- payloads
+
+
+def contract(seed: int) -> dict[str, object]:
+    """A realistic 30-property JSON Schema draft-04 event contract; `seed` makes its content distinct."""
+    kinds: list[dict[str, object]] = [
+        {"type": "string", "maxLength": 64},
+        {"type": "integer", "minimum": 0},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "enum": ["NEW", "PAID", "SHIPPED", "CANCELLED"]},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "properties": {"id": {"type": "string"}, "qty": {"type": "integer"}}},
+    ]
+    properties = {}
+    for i in range(30):
+        spec = dict(kinds[i % len(kinds)])
+        spec["description"] = f"field {i} of the order event (variant {seed})"
+        properties[f"field_{i:02d}"] = spec
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": f"OrderPlaced{seed}",
+        "type": "object",
+        "properties": properties,
+        "required": [f"field_{i:02d}" for i in range(0, 30, 3)],
+    }
+
+
+def register_body(seed: int) -> bytes:
+    return json.dumps({"type": "JSONSchemaDraft4", "content": contract(seed)}, separators=(",", ":")).encode()
+
+
+# ------------------------------------------------------------------------------------------- the client
+
+
+def request_bytes(
+    method: str, path: str, port: int, body: bytes = b"", headers: dict[str, str] | None = None
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Accept: application/json"]
+    if body or method in ("POST", "PUT"):
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, bytes], bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head[:-4].split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    if status in (204, 304) or 100 <= status < 200:
+        return status, headers, b""
+    if b"content-length" in headers:
+        return status, headers, await reader.readexactly(int(headers[b"content-length"]))
+    if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+        chunks = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n"))[:-2].split(b";")[0], 16)
+            chunk = await reader.readexactly(size + 2)
+            if size == 0:
+                break
+            chunks.append(chunk[:-2])
+        return status, headers, b"".join(chunks)
+    raise RuntimeError("a response without length: the benchmark client does not read to end of stream")
+
+
+@dataclass
+class Result:
+    latencies_ns: list[int] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    elapsed: float = 0.0
+    client_cpu: float = 0.0  # seconds of this process's CPU while measuring
+    server_cpu: float = 0.0  # seconds of the server process's CPU while measuring
+
+    def ok(self, expected: int) -> int:
+        return self.statuses[expected]
+
+    def percentile_ms(self, q: float) -> float:
+        if not self.latencies_ns:
+            return float("nan")
+        ordered = sorted(self.latencies_ns)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1e6
+
+
+RequestFactory = Callable[[int], bytes]  # request number -> raw HTTP request
+
+
+async def _raw_worker(
+    port: int,
+    make: RequestFactory,
+    counter: Iterator[int],
+    deadline: float,
+    limit: int,
+    result: Result | None,
+) -> None:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        while time.perf_counter() < deadline:
+            n = next(counter)
+            if n >= limit:
+                return
+            data = make(n)
+            start = time.perf_counter_ns()
+            writer.write(data)
+            status, _headers, _body = await read_response(reader)
+            if result is not None:
+                result.latencies_ns.append(time.perf_counter_ns() - start)
+                result.statuses[status] += 1
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+async def _httpx_worker(
+    port: int,
+    make: RequestFactory,
+    counter: Iterator[int],
+    deadline: float,
+    limit: int,
+    result: Result | None,
+    client: object,
+) -> None:
+    import httpx
+
+    assert isinstance(client, httpx.AsyncClient)
+    while time.perf_counter() < deadline:
+        n = next(counter)
+        if n >= limit:
+            return
+        raw = make(n)
+        head, _, body = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ")
+        headers = dict(
+            line.split(": ", 1)
+            for line in lines[1:]
+            if not line.lower().startswith(("host", "content-length"))
+        )
+        start = time.perf_counter_ns()
+        response = await client.request(method, path, content=body or None, headers=headers)
+        if result is not None:
+            result.latencies_ns.append(time.perf_counter_ns() - start)
+            result.statuses[response.status_code] += 1
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+async def _drive(
+    port: int,
+    make: RequestFactory,
+    counter: Iterator[int],
+    seconds: float,
+    connections: int,
+    limit: int,
+    result: Result | None,
+    client_kind: str,
+) -> None:
+    deadline = time.perf_counter() + seconds
+    if client_kind == "raw":
+        workers = [_raw_worker(port, make, counter, deadline, limit, result) for _ in range(connections)]
+        outcomes = await asyncio.gather(*workers, return_exceptions=True)
+    else:
+        import httpx
+
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", limits=limits, timeout=60) as client:
+            workers = [
+                _httpx_worker(port, make, counter, deadline, limit, result, client)
+                for _ in range(connections)
+            ]
+            outcomes = await asyncio.gather(*workers, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and result is not None:
+            result.errors[f"{type(outcome).__name__}: {outcome}"[:120]] += 1
+
+
+def run_load(
+    port: int,
+    server_pid: int,
+    make: RequestFactory,
+    *,
+    warmup: float,
+    seconds: float,
+    connections: int,
+    max_requests: int,
+    client_kind: str = "raw",
+) -> Result:
+    """Warm up (results discarded), then measure for `seconds`; request numbers never repeat across both."""
+    counter = iter(range(10**12))
+
+    async def main() -> Result:
+        if warmup > 0:
+            await _drive(port, make, counter, warmup, connections, 10**12, None, client_kind)
+        result = Result()
+        limit = next(counter) + max_requests
+        cpu0, server0, t0 = time.process_time(), _proc_cpu_seconds(server_pid), time.perf_counter()
+        await _drive(port, make, counter, seconds, connections, limit, result, client_kind)
+        result.elapsed = time.perf_counter() - t0
+        result.client_cpu = time.process_time() - cpu0
+        result.server_cpu = _proc_cpu_seconds(server_pid) - server0
+        return result
+
+    return asyncio.run(main())
+
+
+# ------------------------------------------------------------------------------------------- the servers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A uvicorn subprocess, stopped on exit whatever happens."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int) -> None:
+        self.name, self.argv, self.env, self.port = name, argv, env, port
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
+
+    def __enter__(self) -> Server:
+        self.proc = subprocess.Popen(
+            self.argv, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{self.port}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not answer /healthz within 30 s:\n{self.output()}")
+            time.sleep(0.1)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-4000:]
+
+
+def bare_server() -> Server:
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bare_app:app",
+        "--app-dir",
+        str(ROOT / "benchmarks"),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    return Server("bare Starlette app", argv, dict(os.environ), port)
+
+
+def registry_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env.update(REGISTRY_DATABASE_URL=database_url, REGISTRY_ACCESS_LOG="false")
+    return env
+
+
+def registry_server(database_url: str) -> Server:
+    env = registry_env(database_url)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "registry", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if migrate.returncode != 0:
+        raise RuntimeError(f"registry migrate failed:\n{migrate.stdout}{migrate.stderr}")
+    port = free_port()
+    argv = [sys.executable, "-m", "registry", "serve", "--host", HOST, "--port", str(port)]
+    return Server(f"registry ({database_url.split(':')[0]})", argv, env, port)
+
+
+@contextlib.contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="registry-bench-") as tmp:
+        yield f"sqlite:///{tmp}/registry.db"
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    import psycopg
+
+    name = f"registry_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL_TEMPLATE.format(db=name)
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ----------------------------------------------------------------------------------------- the scenarios
+
+
+@dataclass
+class Row:
+    scenario: str
+    database: str
+    expected: int
+    result: Result
+    baseline: Row | None = None  # the bare app's row this one is compared with
+
+    @property
+    def rate(self) -> float:
+        return self.result.ok(self.expected) / self.result.elapsed if self.result.elapsed else 0.0
+
+
+def http(
+    method: str, port: int, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    async def once() -> tuple[int, dict[bytes, bytes], bytes]:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            writer.write(request_bytes(method, path, port, body, headers))
+            return await read_response(reader)
+        finally:
+            writer.close()
+
+    return asyncio.run(once())
+
+
+def check(row: Row) -> None:
+    """Print unexpected statuses and errors; abort when they dominate."""
+    result = row.result
+    total = sum(result.statuses.values())
+    wrong = total - result.ok(row.expected)
+    if wrong or result.errors:
+        print(
+            f"  !! {row.scenario} on {row.database}: {wrong} of {total} answers were not {row.expected}: "
+            f"{dict(result.statuses)}; connection errors: {dict(result.errors)}",
+            file=sys.stderr,
+        )
+    if total == 0 or wrong * 2 > total:
+        raise SystemExit(
+            f"ABORT: {row.scenario} on {row.database} mostly got unexpected answers "
+            f"{dict(result.statuses)} {dict(result.errors)}; the numbers would be meaningless"
+        )
+
+
+def bench_registry(database: str, url: str, args: argparse.Namespace) -> list[Row]:
+    load = dict(
+        warmup=args.warmup, seconds=args.seconds, connections=args.connections, max_requests=args.max_requests
+    )
+    rows = []
+    with registry_server(url) as server:
+        port = server.port
+        status, _, body = http("PUT", port, f"/registries/{REGISTRY}", b'{"description":"benchmark"}')
+        assert status in (200, 201), (status, body)
+        status, _, body = http(
+            "POST", port, f"/registries/{REGISTRY}/schemas/{GET_SCHEMA}/versions", register_body(0)
+        )
+        assert status == 201, (status, body)
+        path = f"/registries/{REGISTRY}/schemas/{GET_SCHEMA}/versions/1"
+        status, headers, body = http("GET", port, path)
+        assert status == 200, (status, body)
+        etag = headers[b"etag"].decode()
+        status, _, _ = http("GET", port, path, headers={"If-None-Match": etag})
+        assert status == 304, f"If-None-Match with the version's own ETag answered {status}, not 304"
+        print(f"  {database}: version body {len(body)} bytes, ETag {etag}", file=sys.stderr)
+
+        plain = request_bytes("GET", path, port)
+        rows.append(Row("GET version", database, 200, run_load(port, server.pid, lambda _n: plain, **load)))
+        check(rows[-1])
+        print(f"  {database}: GET version done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
+
+        conditional = request_bytes("GET", path, port, headers={"If-None-Match": etag})
+        rows.append(
+            Row(
+                "GET version, If-None-Match",
+                database,
+                304,
+                run_load(port, server.pid, lambda _n: conditional, **load),
+            )
+        )
+        check(rows[-1])
+        print(f"  {database}: GET version, If-None-Match done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
+
+        def registration(n: int) -> bytes:
+            # Request n registers to its own schema, with content no other request sends.
+            path = f"/registries/{REGISTRY}/schemas/events.Independent{n}/versions"
+            return request_bytes("POST", path, port, register_body(n + 1))
+
+        rows.append(Row("POST new version", database, 201, run_load(port, server.pid, registration, **load)))
+        check(rows[-1])
+        print(f"  {database}: POST new version done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
+    return rows
+
+
+def bench_bare(
+    server: Server, args: argparse.Namespace, database: str = "-", client_kind: str = "raw"
+) -> Row:
+    """The baseline, measured right before each database's scenarios so a drift in the machine's speed
+    (other processes, a noisy neighbour) shows in both sides of the ratio alike."""
+    request = request_bytes("GET", "/static", server.port)
+    status, _, body = http("GET", server.port, "/static")
+    assert status == 200 and len(body) == 2048, (status, len(body))
+    result = run_load(
+        server.port,
+        server.pid,
+        lambda _n: request,
+        warmup=args.warmup,
+        seconds=args.seconds,
+        connections=args.connections,
+        max_requests=args.max_requests,
+        client_kind=client_kind,
+    )
+    row = Row(BARE, database, 200, result)
+    check(row)
+    return row
+
+
+# ------------------------------------------------------------------------------------------------ output
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    import starlette
+    import uvicorn
+
+    return (
+        f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}; "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}; "
+        f"uvicorn {uvicorn.__version__}, starlette {starlette.__version__}"
+    )
+
+
+def table(rows: list[Row]) -> str:
+    header = [
+        "scenario",
+        "database",
+        "requests/s",
+        "p50 ms",
+        "p99 ms",
+        "ratio to bare",
+        "server CPU",
+        "client CPU",
+    ]
+    lines = [header]
+    for row in rows:
+        r, base = row.result, row.baseline or row
+        lines.append(
+            [
+                row.scenario,
+                row.database,
+                f"{row.rate:,.0f}",
+                f"{r.percentile_ms(0.50):.2f}",
+                f"{r.percentile_ms(0.99):.2f}",
+                f"{row.rate / base.rate:.2f}" if base.rate else "-",
+                f"{r.server_cpu / r.elapsed:.0%}",
+                f"{r.client_cpu / r.elapsed:.0%}",
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for index, line in enumerate(lines):
+        cells = [
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+        if index == 0:
+            out.append(
+                "|" + "|".join("-" * (w + 1) + (":" if i >= 2 else "-") for i, w in enumerate(widths)) + "|"
+            )
+    return "\n".join(out)
+
+
+def verdicts(rows: list[Row]) -> list[str]:
+    out = []
+    for row in rows:
+        if row.scenario == "GET version" and row.baseline is not None:
+            ratio = row.rate / row.baseline.rate
+            out.append(
+                f"target: GET version >= {GET_RATIO_TARGET} of the bare app on {row.database}: "
+                f"{ratio:.2f} {'PASS' if ratio >= GET_RATIO_TARGET else 'MISS'}"
+            )
+        if row.scenario == "POST new version":
+            out.append(
+                f"target: >= {REGISTRATIONS_TARGET:.0f} registrations/s on {row.database}: "
+                f"{row.rate:.0f}/s {'PASS' if row.rate >= REGISTRATIONS_TARGET else 'MISS'}"
+            )
+    return out
+
+
+def compare_clients(args: argparse.Namespace) -> None:
+    print("client comparison against the bare app (same connections and duration):")
+    with bare_server() as server:
+        for kind in ("raw", "httpx"):
+            row = bench_bare(server, args, client_kind=kind)
+            r = row.result
+            print(
+                f"  {kind:5}: {row.rate:8,.0f} requests/s, p50 {r.percentile_ms(0.5):.2f} ms, "
+                f"client CPU {r.client_cpu / r.elapsed:.0%} = {r.client_cpu / max(1, r.ok(200)) * 1e6:.0f} "
+                f"us/request, server CPU {r.server_cpu / r.elapsed:.0%}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured duration of each scenario")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured warm-up before each scenario")
+    parser.add_argument("--quick", action="store_true", help="short smoke run: 0.3 s warm-up, 1.5 s measured")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections")
+    parser.add_argument("--max-requests", type=int, default=1_000_000, help="stop a scenario after this many")
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
+    )
+    parser.add_argument(
+        "--compare-clients",
+        action="store_true",
+        help="only measure the raw client against httpx on the bare app",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.warmup = 1.5, 0.3
+    databases = {"sqlite": sqlite_database, "postgresql": postgres_database}
+    chosen = [d.strip() for d in args.databases.split(",") if d.strip()]
+    for database in chosen:
+        if database not in databases:
+            parser.error(f"unknown database {database!r}; choose from {', '.join(databases)}")
+
+    if args.compare_clients:
+        compare_clients(args)
+        return 0
+
+    print(
+        f"benchmarking: {args.warmup:g} s warm-up + {args.seconds:g} s per scenario, "
+        f"{args.connections} keep-alive connections",
+        file=sys.stderr,
+    )
+    rows: list[Row] = []
+    with bare_server() as bare_app:  # idle while the registry is measured
+        for database in chosen:
+            bare = bench_bare(bare_app, args, database)
+            print(f"  {database}: bare app done ({bare.rate:.0f}/s)", file=sys.stderr)
+            with databases[database]() as url:
+                measured = bench_registry(database, url, args)
+            for row in measured:
+                row.baseline = bare
+            rows += [bare, *measured]
+
+    print()
+    print(machine())
+    print(
+        f"load: uvicorn, 1 worker, no access log, 127.0.0.1; raw asyncio HTTP/1.1 client, {args.connections} "
+        f"keep-alive connections; {args.warmup:g} s warm-up + {args.seconds:g} s per scenario; the bare app "
+        "is measured right before each database's scenarios, and their ratio is to that measurement"
+    )
+    print()
+    print(table(rows))
+    print()
+    for line in verdicts(rows):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
