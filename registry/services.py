@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -236,8 +237,14 @@ def validate_event(
     uow: UnitOfWork, registry: str, schema: str, version: int | None, event: Any, *, check_formats: bool
 ) -> tuple[VersionInfo, list[EventError]]:
     info = get_version(uow, registry, schema, version)
-    contract = load_contract(info.type, info.canonical_content, info.event_root)
+    contract = _compiled_contract(info.type, info.fingerprint, info.event_root, info.canonical_content)
     return info, contract.validate_event(event, check_formats=check_formats)
+
+
+@lru_cache(maxsize=256)
+def _compiled_contract(type_: str, fingerprint: str, event_root: str | None, canonical: str) -> Contract:
+    """Content is immutable under its fingerprint, so a replica may keep compiled validators forever."""
+    return load_contract(type_, canonical, event_root)
 
 
 # --- search ----------------------------------------------------------------------------------------------
