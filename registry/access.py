@@ -20,12 +20,14 @@ class Authenticator:
         self._require_auth = require_auth
         self._lock = threading.Lock()
         self._principals: dict[str, Principal] = {}
+        # Revoking the last token must lock the service, not reopen it: "open" means no token was ever made.
+        self._any_token_ever = False
         self._loaded_at = -float("inf")
 
     def principal_for(self, authorization: str | None) -> Principal:
-        principals = self._current()
-        if not principals and not self._require_auth:
-            return ANONYMOUS_ADMIN  # the open quickstart: no token configured, loopback bind
+        principals, any_token_ever = self._current()
+        if not any_token_ever and not self._require_auth:
+            return ANONYMOUS_ADMIN  # the open quickstart: no token created yet, loopback bind
         if not authorization:
             raise Unauthenticated("this registry requires a bearer token (Authorization: Bearer <token>)")
         scheme, _, secret = authorization.partition(" ")
@@ -36,22 +38,25 @@ class Authenticator:
             raise Unauthenticated("the bearer token is unknown or revoked")
         return principal
 
-    def _current(self) -> dict[str, Principal]:
-        if time.monotonic() - self._loaded_at < self._ttl:
-            return self._principals
-        with self._lock:
-            if time.monotonic() - self._loaded_at >= self._ttl:
-                self._principals = self._load()
-                self._loaded_at = time.monotonic()
-        return self._principals
+    def _current(self) -> tuple[dict[str, Principal], bool]:
+        if time.monotonic() - self._loaded_at >= self._ttl:
+            with self._lock:
+                if time.monotonic() - self._loaded_at >= self._ttl:
+                    self._principals, self._any_token_ever = self._load()
+                    self._loaded_at = time.monotonic()
+        return self._principals, self._any_token_ever
 
-    def _load(self) -> dict[str, Principal]:
+    def _load(self) -> tuple[dict[str, Principal], bool]:
         with self._uow.reading() as tx:
-            rows = tx.tokens.active_hashes()
-            return {
-                digest: Principal(role=Role(row.role), registry=row.registry_name, token_id=row.public_id)
-                for digest, row in rows.items()
+            rows = tx.tokens.all_rows()
+            principals = {
+                row.token_hash: Principal(
+                    role=Role(row.role), registry=row.registry_name, token_id=row.public_id
+                )
+                for row in rows
+                if row.revoked_at is None
             }
+        return principals, bool(rows)
 
     def forget(self) -> None:
         """Drop the cached table, so this replica sees a change it made itself at once."""

@@ -8,7 +8,7 @@ from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
-from registry.domain import errors
+from registry.domain import errors, names
 from registry.domain.auth import Role, TokenInfo, hash_token, new_token_secret
 from registry.domain.formats import Contract, EventError, load_contract, parse_contract
 from registry.domain.model import (
@@ -271,6 +271,8 @@ def create_token(
     uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None
 ) -> tuple[TokenInfo, str]:
     """Returns the token's record and its secret, which is shown once and stored only as a hash."""
+    if registry is not None:
+        names.registry_name(registry)
     secret = new_token_secret()
     with uow.writing() as tx:
         row = TokenRow(

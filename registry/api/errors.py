@@ -57,7 +57,10 @@ def _problem(error: Any) -> dict[str, Any]:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    # FastAPI answers 400 itself when it cannot read a body at all (e.g. nesting too deep for the parser).
+    code = {400: errors.MalformedJson.code, 404: "route_not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "http_error"
+    )
     return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 

@@ -253,13 +253,11 @@ class TokenRepository:
     def get(self, public_id: str) -> TokenRow | None:
         return self.session.scalar(select(TokenRow).where(TokenRow.public_id == public_id))
 
-    def active_hashes(self) -> dict[str, TokenRow]:
-        rows = self.session.scalars(select(TokenRow).where(TokenRow.revoked_at.is_(None)))
-        return {row.token_hash: row for row in rows}
+    def all_rows(self) -> list[TokenRow]:
+        return list(self.session.scalars(select(TokenRow).order_by(TokenRow.created_at, TokenRow.id)))
 
     def all(self) -> list[TokenInfo]:
-        rows = self.session.scalars(select(TokenRow).order_by(TokenRow.created_at, TokenRow.id))
-        return [self.info(row) for row in rows]
+        return [self.info(row) for row in self.all_rows()]
 
     @staticmethod
     def info(row: TokenRow) -> TokenInfo:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from registry import services
 from registry.api.app import create_app
 from registry.domain.auth import Role
+from registry.domain.errors import InvalidName
 from registry.settings import Settings
 from registry.storage.database import make_session_factory
 from registry.storage.unit_of_work import UnitOfWork
@@ -114,3 +115,16 @@ async def test_require_auth_refuses_anonymous_even_without_tokens(settings: Sett
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r.test") as client:
         assert (await client.get("/registries")).status_code == 401
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_revoking_every_token_keeps_the_service_closed(
+    engine: Engine, client: httpx.AsyncClient
+) -> None:
+    token_id, _ = new_token(engine, Role.ADMIN)
+    services.revoke_token(UnitOfWork(make_session_factory(engine)), token_id)
+    assert (await client.get("/registries")).status_code == 401
+
+
+def test_a_token_for_an_impossible_registry_name_is_refused(engine: Engine) -> None:
+    with pytest.raises(InvalidName):
+        new_token(engine, Role.WRITER, registry="bad name!")
