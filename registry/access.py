@@ -38,6 +38,12 @@ class Authenticator:
             raise Unauthenticated("the bearer token is unknown or revoked")
         return principal
 
+    def principal_if_fresh(self, authorization: str | None) -> Principal | None:
+        """Like principal_for, but None instead of a database read when the cached table is stale."""
+        if time.monotonic() - self._loaded_at >= self._ttl:
+            return None
+        return self.principal_for(authorization)
+
     def _current(self) -> tuple[dict[str, Principal], bool]:
         if time.monotonic() - self._loaded_at >= self._ttl:
             with self._lock:

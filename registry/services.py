@@ -22,7 +22,7 @@ from registry.domain.model import (
     VersionSummary,
 )
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
-from registry.storage.models import RegistryRow, SchemaRow, TokenRow, VersionRow
+from registry.storage.models import RegistryRow, SchemaRow
 from registry.storage.unit_of_work import Transaction, UnitOfWork
 
 _UNSET: Any = object()
@@ -67,23 +67,17 @@ class RegistryChanges:
 def put_registry(uow: UnitOfWork, name: str, changes: RegistryChanges) -> tuple[RegistryInfo, bool]:
     """Create the registry, or update the fields given. Returns (registry, created)."""
     with uow.writing() as tx:
-        row = tx.registries.get(name)
-        created = row is None
-        if row is None:
-            row = RegistryRow(
-                name=name,
-                compatibility=CompatibilityMode.BACKWARD,
-                compatibility_policy=CompatibilityPolicy.STRICT,
-            )
+        found = tx.registries.get(name)
+        row = found or tx.registries.create(name)
         for field in ("description", "compatibility", "compatibility_policy"):
             value = getattr(changes, field)
             if value is not _UNSET:
                 setattr(row, field, value)
         row.updated_at = _now()
-        tx.registries.add(row)
+        tx.session.flush()
         info = tx.registries.info(row)
         tx.commit()
-    return info, created
+    return info, found is None
 
 
 def get_registry(uow: UnitOfWork, name: str) -> RegistryInfo:
@@ -168,41 +162,37 @@ def register_version(
     existing version instead (created = False). Validation happens before the transaction opens."""
     contract = parse_contract(new.type, new.content, event_root=new.event_root)
     with uow.writing() as tx:
-        row = _lock_or_create_schema(tx, registry, schema, contract)
-        existing = tx.versions.by_fingerprint(row.id, contract.fingerprint)
+        row, is_new = _lock_or_create_schema(tx, registry, schema, contract)
+        existing = None if is_new else tx.versions.by_fingerprint(row.id, contract.fingerprint)
         if existing is not None:
             return tx.versions.info(registry, schema, row.type, existing), False
-        row.last_version += 1
-        row.updated_at = _now()
-        version = VersionRow(
-            schema_id=row.id,
-            version=row.last_version,
-            content=contract.canonical,
+        version = tx.versions.create(
+            row,
+            canonical=contract.canonical,
             fingerprint=contract.fingerprint,
             event_root=contract.event_root,
             description=new.description,
         )
-        tx.versions.add(version)
         info = tx.versions.info(registry, schema, row.type, version)
         tx.commit()
     return info, True
 
 
-def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract: Contract) -> SchemaRow:
-    registry_row = _require_registry(tx, registry)
-    row = tx.schemas.get(registry_row.id, schema, for_update=True)
+def _lock_or_create_schema(
+    tx: Transaction, registry: str, schema: str, contract: Contract
+) -> tuple[SchemaRow, bool]:
+    """The schema, locked for this transaction, and whether this transaction created it."""
+    row = tx.schemas.locked(registry, schema)
+    is_new = False
     if row is None:
-        fresh = SchemaRow(registry_id=registry_row.id, name=schema, type=contract.type, last_version=0)
-        # A concurrent first registration may win the insert; then lock the row it created.
-        row = (
-            fresh
-            if tx.schemas.try_create(fresh)
-            else tx.schemas.get(registry_row.id, schema, for_update=True)
-        )
-        assert row is not None, "a schema that failed to insert as a duplicate must exist"
+        row = tx.schemas.create_if_absent(_require_registry(tx, registry).id, schema, contract.type)
+        is_new = row is not None
+        # A concurrent first registration won the insert: wait for its lock like any other writer.
+        row = row or tx.schemas.locked(registry, schema)
+        assert row is not None, "a schema whose insert conflicted must exist"
     if row.type != contract.type:
         raise errors.SchemaTypeMismatch(schema=schema, existing=row.type, given=contract.type)
-    return row
+    return row, is_new
 
 
 def get_version(uow: UnitOfWork, registry: str, schema: str, version: int | None) -> VersionInfo:
@@ -275,14 +265,14 @@ def create_token(
         names.registry_name(registry)
     secret = new_token_secret()
     with uow.writing() as tx:
-        row = TokenRow(
+        row = tx.tokens.create(
             public_id=secrets.token_hex(8),
             token_hash=hash_token(secret),
             role=role,
-            registry_name=registry,
+            registry=registry,
             description=description,
         )
-        tx.tokens.add(row)
+        tx.session.flush()
         info = tx.tokens.info(row)
         tx.commit()
     return info, secret

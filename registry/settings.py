@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(
         default=2.0, ge=0, description="how long a replica trusts its copy of the token table"
     )
+    version_cache_seconds: float = Field(
+        default=5.0, ge=0, description="how long a replica serves a numbered version from memory (0: never)"
+    )
     access_log: bool = True
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
 

@@ -15,6 +15,7 @@ from registry.access import Authenticator
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, KeepEncodedSlashes
 from registry.api.routes import health, registries, schemas, search, versions
+from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, head_revision
@@ -50,15 +51,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow = uow
-    app.state.authenticator = Authenticator(
-        uow, ttl=settings.token_cache_seconds, require_auth=settings.require_auth
-    )
+    authenticator = Authenticator(uow, ttl=settings.token_cache_seconds, require_auth=settings.require_auth)
+    version_cache = VersionCache(ttl=settings.version_cache_seconds)
+    app.state.authenticator = authenticator
+    app.state.version_cache = version_cache
     app.state.readiness = _readiness_probe(engine)
     install_error_handlers(app)
     for router in (registries.router, schemas.router, versions.router, search.router, health.router):
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=settings.max_content_bytes)
     app.add_middleware(KeepEncodedSlashes)
+    # Outermost, so that a hit costs no more than this one lookup.
+    app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
     return app
 
 

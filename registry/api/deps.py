@@ -9,6 +9,7 @@ from urllib.parse import unquote
 from fastapi import Depends, Path, Query, Request
 
 from registry.access import Authenticator
+from registry.api.version_cache import VersionCache
 from registry.domain import names
 from registry.domain.auth import Principal, Role, authorize
 from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -38,6 +39,11 @@ def _version(version: Annotated[str, Path(description="a version number, or `lat
     return names.version_selector(version)
 
 
+def _version_cache(request: Request) -> VersionCache:
+    cache: VersionCache = request.app.state.version_cache
+    return cache
+
+
 def _principal(request: Request) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
     return authenticator.principal_for(request.headers.get("authorization"))
@@ -49,6 +55,7 @@ RegistryName = Annotated[str, Depends(_registry_name)]
 SchemaName = Annotated[str, Depends(_schema_name)]
 VersionSelector = Annotated[int | None, Depends(_version)]
 Caller = Annotated[Principal, Depends(_principal)]
+RenderedVersions = Annotated[VersionCache, Depends(_version_cache)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=1024, description="`next_cursor` of the previous page")]
 DEFAULT_PAGE = DEFAULT_LIMIT

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, delete, exists, func, literal, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registry.domain.auth import Role, TokenInfo
@@ -18,7 +18,7 @@ from registry.domain.model import (
     VersionInfo,
     VersionSummary,
 )
-from registry.storage.models import RegistryRow, SchemaRow, TokenRow, VersionRow
+from registry.storage.models import RegistryRow, SchemaRow, TokenRow, VersionRow, utcnow
 
 
 def aware(moment: datetime) -> datetime:
@@ -38,9 +38,15 @@ class RegistryRepository:
     def get(self, name: str) -> RegistryRow | None:
         return self.session.scalar(select(RegistryRow).where(RegistryRow.name == name))
 
-    def add(self, row: RegistryRow) -> None:
+    def create(self, name: str) -> RegistryRow:
+        row = RegistryRow(
+            name=name,
+            compatibility=CompatibilityMode.BACKWARD,
+            compatibility_policy=CompatibilityPolicy.STRICT,
+            created_at=utcnow(),
+        )
         self.session.add(row)
-        self.session.flush()
+        return row
 
     def delete(self, row: RegistryRow) -> None:
         self.session.execute(delete(RegistryRow).where(RegistryRow.id == row.id))
@@ -82,14 +88,27 @@ class SchemaRepository:
             query = query.with_for_update(of=SchemaRow)
         return self.session.scalar(query)
 
-    def try_create(self, row: SchemaRow) -> bool:
-        """Insert unless a concurrent writer created the same schema first (then False)."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-        except IntegrityError:
-            return False
-        return True
+    def locked(self, registry: str, name: str) -> SchemaRow | None:
+        """The schema, row-locked until the transaction ends: writers of one schema take turns here
+        (PostgreSQL row lock; on SQLite the writer already holds the database's write lock)."""
+        query = (
+            select(SchemaRow)
+            .join(SchemaRow.parent)
+            .where(RegistryRow.name == registry, SchemaRow.name == name)
+            .with_for_update(of=SchemaRow)
+        )
+        return self.session.scalar(query)
+
+    def create_if_absent(self, registry_id: int, name: str, type_: str) -> SchemaRow | None:
+        """Insert the schema, or None when a concurrent writer inserted it first. The new row is locked by
+        this transaction until it ends, like one returned by `locked`."""
+        now = utcnow()
+        values = dict(
+            registry_id=registry_id, name=name, type=type_, last_version=0, created_at=now, updated_at=now
+        )
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = insert(SchemaRow).values(**values).on_conflict_do_nothing().returning(SchemaRow)
+        return self.session.scalars(statement).one_or_none()
 
     def delete(self, row: SchemaRow) -> None:
         self.session.execute(delete(SchemaRow).where(SchemaRow.id == row.id))
@@ -191,9 +210,30 @@ class VersionRepository:
             select(VersionRow).where(VersionRow.schema_id == schema_id, VersionRow.fingerprint == fingerprint)
         )
 
-    def add(self, row: VersionRow) -> None:
+    def create(
+        self,
+        schema: SchemaRow,
+        *,
+        canonical: str,
+        fingerprint: str,
+        event_root: str | None,
+        description: str | None,
+    ) -> VersionRow:
+        """A new version numbered after the highest ever allocated (the caller holds the schema's lock)."""
+        now = utcnow()
+        schema.last_version += 1
+        schema.updated_at = now
+        row = VersionRow(
+            schema_id=schema.id,
+            version=schema.last_version,
+            content=canonical,
+            fingerprint=fingerprint,
+            event_root=event_root,
+            description=description,
+            created_at=now,
+        )
         self.session.add(row)
-        self.session.flush()
+        return row
 
     def delete(self, row: VersionRow) -> None:
         self.session.execute(delete(VersionRow).where(VersionRow.id == row.id))
@@ -246,9 +286,19 @@ class TokenRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, row: TokenRow) -> None:
+    def create(
+        self, *, public_id: str, token_hash: str, role: Role, registry: str | None, description: str | None
+    ) -> TokenRow:
+        row = TokenRow(
+            public_id=public_id,
+            token_hash=token_hash,
+            role=role,
+            registry_name=registry,
+            description=description,
+            created_at=utcnow(),
+        )
         self.session.add(row)
-        self.session.flush()
+        return row
 
     def get(self, public_id: str) -> TokenRow | None:
         return self.session.scalar(select(TokenRow).where(TokenRow.public_id == public_id))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,9 +53,15 @@ def shared_versions(results: list[tuple[int, bool]]) -> set[int]:
     return {version for version, _ in results[PER_WRITER :: PER_WRITER + 1]}
 
 
-def two_replicas(url: str) -> list[UnitOfWork]:
+@contextmanager
+def two_replicas(url: str) -> Iterator[list[UnitOfWork]]:
     """Separate engines and pools, as two service processes would have."""
-    return [UnitOfWork(make_session_factory(make_engine(url))) for _ in range(2)]
+    engines = [make_engine(url) for _ in range(2)]
+    try:
+        yield [UnitOfWork(make_session_factory(engine)) for engine in engines]
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 def run_two_rounds(replicas: list[UnitOfWork]) -> None:
@@ -73,10 +81,14 @@ def run_two_rounds(replicas: list[UnitOfWork]) -> None:
 def test_concurrent_writers_on_two_postgres_engines(postgres_engine: Engine, postgres_url: str) -> None:
     with postgres_engine.begin() as connection:
         connection.exec_driver_sql("TRUNCATE api_tokens, schema_versions, schemas, registries CASCADE")
-    run_two_rounds(two_replicas(postgres_url))
+    with two_replicas(postgres_url) as replicas:
+        run_two_rounds(replicas)
 
 
 def test_concurrent_writers_on_two_sqlite_engines(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    upgrade(make_engine(url))
-    run_two_rounds(two_replicas(url))
+    migrated = make_engine(url)
+    upgrade(migrated)
+    migrated.dispose()
+    with two_replicas(url) as replicas:
+        run_two_rounds(replicas)

@@ -13,6 +13,7 @@ from registry.api.deps import (
     Limit,
     ReaderOfRegistry,
     RegistryName,
+    RenderedVersions,
     Uow,
 )
 from registry.api.models import PageOut, RegistryIn, RegistryOut
@@ -50,7 +51,10 @@ def get_registry(registry: RegistryName, _caller: ReaderOfRegistry, uow: Uow) ->
 
 
 @router.delete("/{registry}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_registry(registry: RegistryName, _caller: AdminOfRegistry, uow: Uow) -> Response:
+def delete_registry(
+    registry: RegistryName, _caller: AdminOfRegistry, uow: Uow, rendered: RenderedVersions
+) -> Response:
     """Delete the registry with all its schemas and versions."""
     services.delete_registry(uow, registry)
+    rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

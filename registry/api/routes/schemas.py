@@ -13,6 +13,7 @@ from registry.api.deps import (
     Limit,
     ReaderOfRegistry,
     RegistryName,
+    RenderedVersions,
     SchemaName,
     Uow,
     WriterOfRegistry,
@@ -56,7 +57,12 @@ def patch_schema(
 
 @router.delete("/{schema}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_schema(
-    registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow
+    registry: RegistryName,
+    schema: SchemaName,
+    _caller: WriterOfRegistry,
+    uow: Uow,
+    rendered: RenderedVersions,
 ) -> Response:
     services.delete_schema(uow, registry, schema)
+    rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -15,6 +15,7 @@ from registry.api.deps import (
     Limit,
     ReaderOfRegistry,
     RegistryName,
+    RenderedVersions,
     SchemaName,
     Uow,
     VersionSelector,
@@ -29,11 +30,11 @@ from registry.api.models import (
     VersionOut,
     VersionSummaryOut,
 )
+from registry.api.version_cache import IMMUTABLE
 from registry.domain.model import VersionInfo
 
 router = APIRouter(prefix="/registries/{registry}/schemas/{schema}/versions", tags=["versions"])
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 JSON = "application/json"
 
 
@@ -106,13 +107,15 @@ def get_version(
     version: VersionSelector,
     _caller: ReaderOfRegistry,
     uow: Uow,
+    rendered: RenderedVersions,
     request: Request,
 ) -> Response:
     """One version; `latest` is the highest number. Numbered versions never change, so they are cacheable
     for a year; `latest` must be revalidated (ETag, If-None-Match)."""
-    response = version_response(
-        services.get_version(uow, registry, schema, version), immutable=version is not None
-    )
+    info = services.get_version(uow, registry, schema, version)
+    response = version_response(info, immutable=version is not None)
+    if version is not None:
+        rendered.put((registry, schema, version), bytes(response.body), response.headers["etag"])
     if request.headers.get("if-none-match") == response.headers["etag"]:
         return Response(status_code=304, headers={k: response.headers[k] for k in ("etag", "cache-control")})
     return response
@@ -120,10 +123,16 @@ def get_version(
 
 @router.delete("/{version}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_version(
-    registry: RegistryName, schema: SchemaName, version: VersionSelector, _caller: WriterOfRegistry, uow: Uow
+    registry: RegistryName,
+    schema: SchemaName,
+    version: VersionSelector,
+    _caller: WriterOfRegistry,
+    uow: Uow,
+    rendered: RenderedVersions,
 ) -> Response:
     """Delete one version. Its number is never given to another version."""
     services.delete_version(uow, registry, schema, version)
+    rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
