@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import nullcontext
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.storage.database import IMMEDIATE
@@ -21,25 +23,41 @@ class UnitOfWork:
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
+        bind = session_factory.kw["bind"]
+        self._dialect: str = bind.dialect.name
+        # SQLite admits one writer at a time and makes the others sleep in growing steps while they wait;
+        # queueing this process's writers on a lock instead keeps their latency flat.
+        self._sqlite_writer = threading.Lock()
 
     def reading(self) -> Transaction:
-        return Transaction(self._session_factory(), write=False)
+        # PostgreSQL reads run in autocommit: no BEGIN and ROLLBACK round trips around a lone SELECT.
+        options = {"isolation_level": "AUTOCOMMIT"} if self._dialect == "postgresql" else {}
+        return Transaction(self._session_factory(), options, nullcontext())
 
     def writing(self) -> Transaction:
-        return Transaction(self._session_factory(), write=True)
+        if self._dialect == "sqlite":
+            return Transaction(self._session_factory(), {IMMEDIATE: True}, self._sqlite_writer)
+        return Transaction(self._session_factory(), {}, nullcontext())
 
 
 class Transaction:
-    def __init__(self, session: Session, *, write: bool) -> None:
+    def __init__(self, session: Session, options: dict[str, Any], turn: Any) -> None:
         self.session = session
-        if write and session.get_bind().dialect.name == "sqlite":
-            session.connection(execution_options={IMMEDIATE: True})
+        self._options = options
+        self._turn = turn
         self.registries = RegistryRepository(session)
         self.schemas = SchemaRepository(session)
         self.versions = VersionRepository(session)
         self.tokens = TokenRepository(session)
 
     def __enter__(self) -> Transaction:
+        self._turn.__enter__()
+        try:
+            if self._options:
+                self.session.connection(execution_options=self._options)
+        except BaseException:
+            self._turn.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(
@@ -49,12 +67,7 @@ class Transaction:
             self.session.rollback()
         finally:
             self.session.close()
+            self._turn.__exit__(None, None, None)
 
     def commit(self) -> None:
         self.session.commit()
-
-
-def is_unique_violation(exc: DBAPIError) -> bool:
-    """True when the database refused a row because a unique constraint already holds its key."""
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
