@@ -180,3 +180,11 @@ class Forbidden(RegistryError):
 
 class ContentNotJson(InvalidContract):
     code = "content_not_json"
+
+
+# appended: raised by registry.domain.formats when a contract's regular expression could not be evaluated
+# within the time bound (or would unroll too far to compile); `details.pointer` locates the pattern
+
+
+class RegexTooComplex(InvalidContract):
+    code = "regex_too_complex"

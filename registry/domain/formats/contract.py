@@ -55,7 +55,7 @@ class Contract:
             if self.type is ContractType.OPENAPI3:
                 cls = openapi.event_validator_class(self.content)
             else:
-                cls = jsonschema_draft.validator_class(self.content)
+                cls = jsonschema_draft.event_validator_class(self.content)
             checker = cls.FORMAT_CHECKER if check_formats else None
             self._cache[key] = cls(self._event_schema(), registry=OFFLINE_REGISTRY, format_checker=checker)
         return self._cache[key]

@@ -11,6 +11,8 @@ from referencing.exceptions import Unresolvable
 from registry.domain.errors import UnresolvableRef
 from registry.domain.formats.document import first_too_deep
 from registry.domain.formats.messages import pointer_of, shorten
+from registry.domain.formats.regex_keywords import refused_message, unsafe_pattern_of
+from registry.domain.formats.regexes import RegexBudget, regex_budget
 
 EVENT_MAX_DEPTH = 128
 """Nesting levels an event may have. jsonschema recurses several frames per level; with a self-referencing
@@ -29,13 +31,47 @@ def validate_with(validator: Any, event: Any) -> list[EventError]:
     if too_deep is not None:
         return [EventError(too_deep, f"the event nests deeper than {EVENT_MAX_DEPTH} levels")]
     try:
-        errors = list(validator.iter_errors(event))
+        with regex_budget() as budget:
+            errors = list(validator.iter_errors(event))
     except RecursionError:
         # reachable below the depth limit only through schemas that recurse without consuming the event
         return [EventError("", "the event is too deeply nested to validate against this contract")]
     except Unresolvable as exc:
         raise UnresolvableRef(f"the contract holds a reference that cannot be resolved: {exc}") from exc
-    return [EventError(pointer_of(error), shorten(error.message)) for error in sorted(errors, key=_place)]
+    return _refused_for_patterns(budget, errors) + _reported(sorted(errors, key=_place))
+
+
+def _reported(errors: list[ValidationError]) -> list[EventError]:
+    reported: list[EventError] = []
+    for error in errors:
+        # a pattern that could not be evaluated inside an `anyOf` branch is what the client needs to hear of
+        unsafe = _unsafe_pattern_error(error)
+        chosen = EventError(pointer_of(unsafe or error), shorten((unsafe or error).message))
+        # several keywords (patternProperties, additionalProperties) may report one pattern at one place
+        if unsafe is None or chosen not in reported:
+            reported.append(chosen)
+    return reported
+
+
+def _unsafe_pattern_error(error: ValidationError) -> ValidationError | None:
+    stack = [error]
+    while stack:
+        current = stack.pop()
+        if unsafe_pattern_of(current) is not None:
+            return current
+        stack.extend(reversed(current.context or ()))
+    return None
+
+
+def _refused_for_patterns(budget: RegexBudget, errors: list[ValidationError]) -> list[EventError]:
+    """An error for a pattern that could not be evaluated although no reported error says so.
+
+    `not`, `if`, `contains` and the like swallow the errors of their subschemas; a swallowed timeout must
+    still refuse the event, or a `not: {pattern: ...}` would let it through.
+    """
+    if not budget.failures or any(_unsafe_pattern_error(error) is not None for error in errors):
+        return []
+    return [EventError("", shorten(refused_message(budget.failures[0])))]
 
 
 def _place(error: ValidationError) -> tuple[tuple[bool, str | int], ...]:

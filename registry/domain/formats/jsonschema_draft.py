@@ -19,8 +19,10 @@ from referencing.jsonschema import specification_with
 
 from registry.domain.errors import InvalidContract
 from registry.domain.formats.messages import pointer_of, shorten
+from registry.domain.formats.patterns import check_patterns
 from registry.domain.formats.pointers import quote_pointer
 from registry.domain.formats.refs import OFFLINE_REGISTRY, Resolve, check_refs
+from registry.domain.formats.regex_keywords import bounded
 
 DRAFT4 = "http://json-schema.org/draft-04/schema"
 _DRAFTS: dict[str, type[Validator]] = {
@@ -35,6 +37,11 @@ _DRAFTS: dict[str, type[Validator]] = {
 def validator_class(document: dict[str, Any]) -> type[Validator]:
     """The validator of the draft `$schema` names."""
     return _DRAFTS[_dialect(document)]
+
+
+def event_validator_class(document: dict[str, Any]) -> type[Validator]:
+    """The validator of the draft `$schema` names, evaluating the contract's patterns within a time bound."""
+    return bounded(validator_class(document))
 
 
 def _dialect(document: dict[str, Any]) -> str:
@@ -58,7 +65,11 @@ def base_uri(document: dict[str, Any], cls: type[Validator]) -> str:
 
 
 def check_contract(document: dict[str, Any]) -> None:
-    """Validate a JSON Schema contract: references first (nothing is fetched), then its meta-schema."""
+    """Validate a JSON Schema contract: references first (nothing is fetched), its meta-schema, its patterns.
+
+    The meta-schema never runs the contract's patterns (`format: regex` only compiles them, with `re`), so
+    the stock validator class serves here.
+    """
     cls = validator_class(document)
     base = base_uri(document, cls)
     check_refs(document, base, _resolve_in_scope(document, base))
@@ -69,6 +80,7 @@ def check_contract(document: dict[str, Any]) -> None:
             f"not a valid {cls.__name__.removesuffix('Validator')} schema: {shorten(error.message)}",
             pointer=pointer_of(error),
         )
+    check_patterns(document)
 
 
 def _resolve_in_scope(document: dict[str, Any], base: str) -> Resolve:

@@ -15,32 +15,50 @@ from urllib.parse import unquote
 
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped, unused-ignore]
 from jsonschema.validators import validator_for  # type: ignore[import-untyped, unused-ignore]
+from openapi_schema_validator import OAS30Validator, OAS31Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 from openapi_spec_validator.schemas.utils import get_schema_content
+from openapi_spec_validator.validation.keywords import OpenAPIV30ValueValidator, OpenAPIV31ValueValidator
 from referencing.exceptions import Unresolvable
 
 from registry.domain.errors import InvalidContract, UnresolvableRef
 from registry.domain.formats.document import walk
 from registry.domain.formats.messages import pointer_of, shorten
+from registry.domain.formats.patterns import check_patterns, pointer_of_pattern, refusal
 from registry.domain.formats.pointers import escape, unescape
 from registry.domain.formats.refs import OFFLINE_REGISTRY
+from registry.domain.formats.regex_keywords import bounded
+from registry.domain.formats.regexes import RegexBudget, regex_budget
 
 Version = Literal["3.0", "3.1"]
 SCHEMAS_POINTER = "/components/schemas"
 _SCHEMA_REF_PREFIX = "#/components/schemas/"
 
 
+class _BoundedV30Value(OpenAPIV30ValueValidator):
+    """Checks a `default` against its schema, evaluating the contract's patterns within a time bound."""
+
+    value_validator_cls = bounded(OAS30Validator)
+
+
+class _BoundedV31Value(OpenAPIV31ValueValidator):
+    value_validator_cls = bounded(OAS31Validator)
+
+
 class _OfflineV30(OpenAPIV30SpecValidator):
     resolver_handlers: dict[str, Any] = {}  # noqa: RUF012 (the base declares it so; never mutated)
+    keyword_validators = {**OpenAPIV30SpecValidator.keyword_validators, "default": _BoundedV30Value}  # noqa: RUF012
 
 
 class _OfflineV31(OpenAPIV31SpecValidator):
     resolver_handlers: dict[str, Any] = {}  # noqa: RUF012 (the base declares it so; never mutated)
+    keyword_validators = {**OpenAPIV31SpecValidator.keyword_validators, "default": _BoundedV31Value}  # noqa: RUF012
 
 
 def check_document(document: dict[str, Any], version: Version) -> None:
     """Raise InvalidContract at the first problem. The document's references must have been checked."""
     _check_structure(document, version)
+    check_patterns(document)
     try:
         _check_semantics(document, version)
     except Unresolvable as exc:  # defence in depth: check_refs has refused such references already
@@ -68,12 +86,25 @@ def _check_structure(document: dict[str, Any], version: Version) -> None:
 
 
 def _check_semantics(document: dict[str, Any], version: Version) -> None:
-    """Schema objects against their dialect, `default` values against their schemas, paths and tags."""
+    """Schema objects against their dialect, `default` values against their schemas, paths and tags.
+
+    Checking a `default` runs the patterns of its schema: a pattern that could not be evaluated refuses the
+    contract at the pattern (even when a `not` or an `anyOf` swallowed its error), not at the default.
+    """
     validator = _OfflineV30(document) if version == "3.0" else _OfflineV31(document)
-    for pointer, error in _semantic_errors(validator, document):
-        raise InvalidContract(
-            f"not a valid OpenAPI {version} document: {shorten(error.message)}", pointer=pointer
-        )
+    with regex_budget() as budget:
+        for pointer, error in _semantic_errors(validator, document):
+            _refuse_unsafe_patterns(document, budget)
+            raise InvalidContract(
+                f"not a valid OpenAPI {version} document: {shorten(error.message)}", pointer=pointer
+            )
+    _refuse_unsafe_patterns(document, budget)
+
+
+def _refuse_unsafe_patterns(document: dict[str, Any], budget: RegexBudget) -> None:
+    if budget.failures:
+        failure = budget.failures[0]
+        raise refusal(failure, pointer_of_pattern(document, failure.pattern), " against a default value")
 
 
 def _semantic_errors(validator: Any, document: dict[str, Any]) -> Iterator[tuple[str, ValidationError]]:

@@ -1,0 +1,218 @@
+"""jsonschema validator classes whose regular expressions run within a time bound (see `regexes`).
+
+jsonschema evaluates a schema's regular expressions with `re.search` in four keywords: `pattern`,
+`patternProperties`, `additionalProperties` (which skips the names that match a `patternProperties` key) and
+`unevaluatedProperties` (which counts those names as evaluated). `bounded` replaces those four through
+jsonschema's extension API. A pattern that cannot be evaluated gives a ValidationError whose `cause` is the
+UnsafePattern; as a `not`, an `if` or a failed `anyOf` branch may swallow that error, the failure is also
+recorded in the current `regex_budget`, and callers refuse the whole value when one was recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from types import FunctionType
+from typing import Any
+
+import attrs
+from jsonschema import _keywords, _legacy_keywords, _utils  # type: ignore[import-untyped, unused-ignore]
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped, unused-ignore]
+from jsonschema.validators import extend, validator_for  # type: ignore[import-untyped, unused-ignore]
+
+from registry.domain.formats.regexes import UnsafePattern, search
+
+Keyword = Callable[[Any, Any, Any, Any], Iterator[Any]]
+
+
+def refused_message(failure: UnsafePattern) -> str:
+    return f"{failure}; the event is refused"
+
+
+def pattern_error(failure: UnsafePattern, path: tuple[str, ...] = ()) -> Any:
+    return ValidationError(refused_message(failure), path=path, cause=failure)
+
+
+def unsafe_pattern_of(error: Any) -> UnsafePattern | None:
+    cause = getattr(error, "cause", None)
+    return cause if isinstance(cause, UnsafePattern) else None
+
+
+def _matches(pattern: str, text: str, path: tuple[str, ...] = ()) -> bool | Any:
+    """The search result, or the ValidationError to yield when the pattern cannot be evaluated."""
+    try:
+        return search(pattern, text)
+    except UnsafePattern as failure:
+        return pattern_error(failure, path)
+
+
+def pattern(validator: Any, patrn: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "string"):
+        return
+    matched = _matches(patrn, instance)
+    if isinstance(matched, ValidationError):
+        yield matched
+    elif not matched:
+        yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+
+def patternProperties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for key_pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            matched = _matches(key_pattern, name, (name,))
+            if isinstance(matched, ValidationError):
+                yield matched
+            elif matched:
+                yield from validator.descend(value, subschema, path=name, schema_path=key_pattern)
+
+
+def additionalProperties(validator: Any, additional: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    extras: set[str] = set()
+    for name in instance:
+        unmatched = _additional(name, schema)
+        if isinstance(unmatched, ValidationError):
+            yield unmatched  # its key cannot be classified: the value is refused either way
+        elif unmatched:
+            extras.add(name)
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif not additional and extras:
+        yield ValidationError(_extras_message(extras, schema))
+
+
+def _additional(name: str, schema: Any) -> bool | Any:
+    """Whether `name` is an additional property of `schema` (jsonschema's `find_additional_properties`).
+
+    jsonschema searches one regex made of the keys joined by "|"; each key is searched on its own here,
+    which means the same, except that a key's inline flags or group numbers cannot affect its neighbours.
+    """
+    if name in schema.get("properties", {}):
+        return False
+    for key_pattern in schema.get("patternProperties", {}):
+        matched = _matches(key_pattern, name, (name,))
+        if matched is not False:
+            return matched if isinstance(matched, ValidationError) else False
+    return True
+
+
+def _extras_message(extras: set[str], schema: Any) -> str:
+    # jsonschema's wording, so that messages stay the same for patterns that evaluate in time
+    if "patternProperties" in schema:
+        verb = "does" if len(extras) == 1 else "do"
+        joined = ", ".join(repr(each) for each in sorted(extras))
+        patterns = ", ".join(repr(each) for each in sorted(schema["patternProperties"]))
+        return f"{joined} {verb} not match any of the regexes: {patterns}"
+    names, verb = _utils.extras_msg(sorted(extras, key=str))
+    return f"Additional properties are not allowed ({names} {verb} unexpected)"
+
+
+class _UnsafeKey(Exception):
+    """A pattern that could not be evaluated against the name of a property of the instance."""
+
+    def __init__(self, failure: UnsafePattern, name: str) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+        self.name = name
+
+
+class _BoundedRe:
+    """Stands in for the `re` module in the copies of jsonschema's helpers below; `search` is all they use.
+
+    They only search property names, so a failure is reported at the property.
+    """
+
+    @staticmethod
+    def search(pattern: str, name: str) -> bool:
+        try:
+            return search(pattern, name)
+        except UnsafePattern as failure:
+            raise _UnsafeKey(failure, name) from failure  # caught in `_reporting_unsafe_keys`
+
+
+def _rebound(function: Any, **names: Any) -> Any:
+    """A copy of `function` reading `names` instead of its module's globals (and itself when recursive)."""
+    missing = set(names) - set(function.__code__.co_names)
+    if missing:  # jsonschema changed: without this check, the copy would quietly run the stock `re` again
+        raise RuntimeError(f"jsonschema's {function.__qualname__} no longer uses {sorted(missing)}")
+    namespace = {**function.__globals__, **names}
+    copy = FunctionType(function.__code__, namespace, function.__name__, function.__defaults__)
+    namespace[function.__name__] = copy
+    return copy
+
+
+def _bounded_unevaluated_properties(stock: Any, helpers: Any) -> Keyword:
+    """`unevaluatedProperties` as jsonschema implements it, with the patternProperties search bounded.
+
+    Its helper (`find_evaluated_property_keys_by_schema`, about 90 lines per draft, recursing through
+    `$ref`, `allOf`, `if` ...) is not copied by hand: it runs as is, with `re` rebound to `_BoundedRe`.
+    """
+    helper = _rebound(helpers.find_evaluated_property_keys_by_schema, re=_BoundedRe)
+    keyword = _rebound(stock, find_evaluated_property_keys_by_schema=helper)
+    return _reporting_unsafe_keys(keyword)
+
+
+def _reporting_unsafe_keys(keyword: Any) -> Keyword:
+    def bounded_keyword(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        try:
+            errors = list(keyword(validator, value, instance, schema))
+        except _UnsafeKey as unsafe:
+            errors = [pattern_error(unsafe.failure, (unsafe.name,))]
+        yield from errors
+
+    return bounded_keyword
+
+
+_REPLACED: dict[str, Keyword] = {
+    "pattern": pattern,
+    "patternProperties": patternProperties,
+    "additionalProperties": additionalProperties,
+}
+_UNEVALUATED_PROPERTIES: dict[Any, Keyword] = {  # stock function -> bounded copy, one per draft
+    _keywords.unevaluatedProperties: _bounded_unevaluated_properties(_keywords.unevaluatedProperties, _utils),
+    _legacy_keywords.unevaluatedProperties_draft2019: _bounded_unevaluated_properties(
+        _legacy_keywords.unevaluatedProperties_draft2019, _legacy_keywords
+    ),
+}
+_BOUNDED: dict[type[Any], type[Any]] = {}  # stock class -> bounded class; a race builds one twice, harmlessly
+
+
+def bounded(cls: type[Any]) -> type[Any]:
+    """`cls` with every regular expression evaluated within the bounds, and staying so through `$schema`."""
+    if cls in _BOUNDED.values():
+        return cls
+    if cls not in _BOUNDED:
+        _BOUNDED[cls] = _extended(cls)
+    return _BOUNDED[cls]
+
+
+def _extended(cls: type[Any]) -> type[Any]:
+    keywords: dict[str, Keyword] = {}
+    for name, stock in cls.VALIDATORS.items():
+        if name == "unevaluatedProperties":
+            if stock not in _UNEVALUATED_PROPERTIES:
+                raise ValueError(f"no bounded unevaluatedProperties for {cls.__name__}")
+            keywords[name] = _UNEVALUATED_PROPERTIES[stock]
+        elif name in _REPLACED:  # replaced whatever the stock function (openapi-schema-validator has its own)
+            keywords[name] = _REPLACED[name]
+    new = extend(cls, keywords)
+    new.__name__ = new.__qualname__ = f"Bounded{cls.__name__}"
+    new.evolve = _bounded_evolve
+    return new  # type: ignore[no-any-return]
+
+
+def _bounded_evolve(self: Any, **changes: Any) -> Any:
+    """jsonschema's `evolve` (used on every descent), choosing the bounded class of the dialect it finds.
+
+    jsonschema switches class when a subschema declares `$schema` (or a `$ref` leads back to a root that
+    does); unchanged, it would switch to the stock class and its unbounded `re.search`.
+    """
+    schema = changes.setdefault("schema", self.schema)
+    cls = bounded(validator_for(schema, default=type(self)))
+    for each in attrs.fields(type(self)):
+        if each.init and each.alias not in changes:
+            changes[each.alias] = getattr(self, each.name)
+    return cls(**changes)

@@ -1,0 +1,162 @@
+"""Evaluating a contract's regular expressions (`pattern`, `patternProperties`) within a time bound.
+
+Contracts and events both come from clients, and Python's `re` backtracks: `^(a|aa)+$` against forty "a"s and
+a "!" runs for minutes. So patterns are matched with the `regex` module, which takes a `timeout` on every
+search. It was chosen over google-re2 (linear time) because RE2 refuses backreferences and lookarounds, which
+contracts may hold and `re` accepts: a second, bounded engine would be needed for those anyway, and one engine
+keeps one set of semantics. `regex` in its default VERSION0 mode follows `re`.
+
+Every pattern is first parsed by `re` itself: so only patterns `re` accepts are used (what jsonschema's
+`re.search` accepts, nothing more: no fuzzy matching, no `\\p{...}`), and so the size the pattern unrolls to
+can be measured. `regex` unrolls counted repetitions when it compiles: `(?:a{99999}){99999}` would take all
+memory.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+from re import _parser  # type: ignore[attr-defined]  # the parser of `re` itself; typeshed omits it
+from typing import Any
+
+import regex  # type: ignore[import-untyped, unused-ignore]
+
+PATTERN_TIMEOUT = 0.075
+"""Seconds one search may take; real patterns take microseconds, even on long strings."""
+VALIDATION_BUDGET = 1.0
+"""Seconds all the searches of one validation may take together: many strings, each just under
+PATTERN_TIMEOUT, would otherwise add up to minutes."""
+MAX_EXPANDED_SIZE = 5_000
+"""Nodes a pattern may compile to once its counted repetitions are unrolled: `regex` spends about 150 bytes
+and 0.1 µs on each, so such a pattern takes under 1 MB (patterns written by hand stay far below)."""
+MAX_CACHED_PATTERNS = 128
+
+
+class UnsafePattern(Exception):
+    """A contract's pattern that cannot be evaluated, or not within the bounds."""
+
+    def __init__(self, pattern: str, problem: str) -> None:
+        super().__init__(f"pattern {pattern!r} {problem}")
+        self.pattern = pattern
+
+
+class InvalidPattern(UnsafePattern):
+    def __init__(self, pattern: str, reason: str) -> None:
+        super().__init__(pattern, f"is not a valid regular expression ({reason})")
+
+
+class PatternTooLarge(UnsafePattern):
+    def __init__(self, pattern: str, problem: str = "") -> None:
+        default = f"is too complex: its repetitions unroll to more than {MAX_EXPANDED_SIZE} steps"
+        super().__init__(pattern, problem or default)
+
+
+class PatternTimeout(UnsafePattern):
+    def __init__(self, pattern: str) -> None:
+        super().__init__(pattern, "took too long to evaluate")
+
+
+@dataclass
+class RegexBudget:
+    """The time left for one validation's searches, and every pattern that could not be evaluated in it."""
+
+    deadline: float
+    failures: list[UnsafePattern] = field(default_factory=list)
+    # (pattern, text) pairs that timed out: jsonschema may search the same pair again (patternProperties,
+    # then additionalProperties), and a second search would only spend the budget again
+    timed_out: set[tuple[str, str]] = field(default_factory=set)
+
+
+_budget: ContextVar[RegexBudget | None] = ContextVar("regex_budget", default=None)
+
+
+@contextmanager
+def regex_budget(seconds: float = VALIDATION_BUDGET) -> Iterator[RegexBudget]:
+    """Bound the searches made inside the block, together, to `seconds`; record the patterns that fail."""
+    budget = RegexBudget(time.monotonic() + seconds)
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+def search(pattern: str, text: str) -> bool:
+    """Whether `pattern` matches somewhere in `text`, as `re.search` would say. Raises an UnsafePattern."""
+    budget = _budget.get()
+    try:
+        compiled = compiled_pattern(pattern)
+        return _bounded_search(compiled, pattern, text, budget)
+    except UnsafePattern as failure:
+        if budget is not None:
+            budget.failures.append(failure)
+        raise
+
+
+def _bounded_search(compiled: Any, pattern: str, text: str, budget: RegexBudget | None) -> bool:
+    if budget is None:
+        timeout = PATTERN_TIMEOUT
+    elif (pattern, text) in budget.timed_out:
+        raise PatternTimeout(pattern)
+    else:
+        timeout = min(PATTERN_TIMEOUT, budget.deadline - time.monotonic())
+    try:
+        if timeout <= 0:
+            raise TimeoutError
+        # concurrent: release the GIL while matching, so a search running into its timeout does not stall
+        # every other thread of the service (the event loop included) for that long
+        return compiled.search(text, timeout=timeout, concurrent=True) is not None
+    except TimeoutError:
+        if budget is not None:
+            budget.timed_out.add((pattern, text))
+        raise PatternTimeout(pattern) from None
+
+
+@lru_cache(maxsize=MAX_CACHED_PATTERNS)
+def compiled_pattern(pattern: str) -> regex.Pattern[str]:
+    """The pattern compiled by `regex`, once it is known to be valid for `re` and small enough."""
+    expanded_size(pattern)
+    try:
+        return regex.compile(pattern)
+    except regex.error as exc:  # `re` accepts it; `regex` does not
+        raise InvalidPattern(pattern, str(exc)) from exc
+
+
+def expanded_size(pattern: str) -> int:
+    """The nodes `pattern` compiles to. Raises InvalidPattern, or PatternTooLarge past MAX_EXPANDED_SIZE."""
+    try:
+        size = _expanded_size(_parser.parse(pattern))
+    except (re.error, OverflowError, RecursionError) as exc:  # RecursionError: groups nested hundreds deep
+        raise InvalidPattern(pattern, str(exc) or type(exc).__name__) from exc
+    if size > MAX_EXPANDED_SIZE:
+        raise PatternTooLarge(pattern)
+    return size
+
+
+def _expanded_size(parsed: Any) -> int:
+    """Nodes `parsed` unrolls to: a repetition counts its minimum times (`regex` unrolls the minimum)."""
+    total = 0
+    for op, argument in parsed:
+        if op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT):
+            low, _, item = argument
+            total += max(low, 1) * _expanded_size(item)
+        elif op is _parser.SUBPATTERN:
+            total += _expanded_size(argument[-1])
+        elif op is _parser.ATOMIC_GROUP:
+            total += _expanded_size(argument)
+        elif op in (_parser.ASSERT, _parser.ASSERT_NOT):
+            total += _expanded_size(argument[1])
+        elif op is _parser.BRANCH:
+            total += sum(_expanded_size(branch) for branch in argument[1])
+        elif op is _parser.GROUPREF_EXISTS:
+            total += sum(_expanded_size(branch) for branch in argument[1:] if branch is not None)
+        else:
+            total += 1
+        if total > MAX_EXPANDED_SIZE:  # stop early: nested repetitions multiply without bound
+            return total
+    return total
