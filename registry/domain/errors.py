@@ -4,12 +4,12 @@
     ├── NotFound                   → 404
     │     RegistryNotFound, SchemaNotFound, VersionNotFound, TokenNotFound
     ├── Conflict                   → 409
-    │     SchemaTypeMismatch, RegistryNotEmpty
+    │     SchemaTypeMismatch
     ├── InvalidInput               → 422 (400 for MalformedJson)
     │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector, InvalidSettings,
     │     InvalidContract
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
-    │       EventRootNotFound, ContentNotJson
+    │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
     └── Forbidden                  → 403
@@ -188,3 +188,9 @@ class ContentNotJson(InvalidContract):
 
 class RegexTooComplex(InvalidContract):
     code = "regex_too_complex"
+
+
+class ContractTooComplex(InvalidContract):
+    """Checking the contract (its default values against their schemas) outran the time budget."""
+
+    code = "contract_too_complex"

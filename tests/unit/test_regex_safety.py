@@ -23,9 +23,15 @@ from openapi_schema_validator import OAS30Validator, OAS31Validator
 
 from registry.domain.errors import InvalidContract, RegexTooComplex
 from registry.domain.formats import EventError, parse_contract
-from registry.domain.formats import regex_keywords as keywords
-from registry.domain.formats.regex_keywords import bounded
-from registry.domain.formats.regexes import PATTERN_TIMEOUT, PatternTimeout, regex_budget, search
+from registry.domain.formats import bounded_keywords as keywords
+from registry.domain.formats.bounded_keywords import bounded
+from registry.domain.formats.regexes import (
+    PATTERN_TIMEOUT,
+    VALIDATION_BUDGET,
+    PatternTimeout,
+    regex_budget,
+    search,
+)
 
 CATASTROPHIC = "^(a|aa)+$"
 SLOW = "a" * 38 + "!"  # about 4 s for `re`, 12 s for `regex` without a timeout; here, one timeout
@@ -279,3 +285,50 @@ def test_a_normal_pattern_still_accepts_and_refuses_as_before() -> None:
     assert validate(schema, {"id": "0123abcd-0000-fffg"}) == [
         EventError("/id", "'0123abcd-0000-fffg' does not match '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}$'")
     ]
+
+
+def test_an_exponential_schema_is_cut_off_by_the_validation_budget() -> None:
+    """anyOf over recursive refs doubles the work per level: without a budget 20 levels take minutes."""
+    branches = [{"$ref": "#"} for _ in range(4)]
+    contract = parse_contract(
+        "JSONSchemaDraft4",
+        {"type": "object", "properties": {"a": {"anyOf": [*branches, {"type": "integer"}]}}},
+    )
+    event: dict[str, object] = {"a": "leaf"}
+    for _ in range(20):
+        event = {"a": event}
+    started = time.monotonic()
+    errors = contract.validate_event(event)
+    assert time.monotonic() - started < VALIDATION_BUDGET + 1.0
+    assert [error.path for error in errors] == [""]
+    assert "took longer" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [1, 1.0],
+        [1, True],
+        [0, False],
+        [{"a": 1}, {"a": 1.0}],
+        [{"a": [1, {"b": None}]}, {"a": [1, {"b": None}]}],
+        [{"a": 1}, {"a": True}],
+        [[1, 2], [2, 1]],
+        ["1", 1],
+        [None, False],
+        [{}, []],
+    ],
+)
+def test_unique_items_agrees_with_jsonschema(items: list[Any]) -> None:
+    schema = {"type": "array", "uniqueItems": True}
+    expected = Draft4Validator(schema).is_valid(items)
+    assert bounded(Draft4Validator)(schema).is_valid(items) is expected
+
+
+def test_unique_items_is_linear_on_large_arrays_of_objects() -> None:
+    contract = parse_contract("JSONSchemaDraft4", {"type": "array", "uniqueItems": True})
+    event = [{"id": index, "tags": ["x", index]} for index in range(40_000)]
+    started = time.monotonic()
+    assert contract.validate_event(event) == []
+    assert contract.validate_event([*event, {"tags": ["x", 7], "id": 7.0}])[0].path == ""
+    assert time.monotonic() - started < 2.0

@@ -9,10 +9,10 @@ from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped
 from referencing.exceptions import Unresolvable
 
 from registry.domain.errors import UnresolvableRef
+from registry.domain.formats.bounded_keywords import refused_message, unsafe_pattern_of
 from registry.domain.formats.document import first_too_deep
 from registry.domain.formats.messages import pointer_of, shorten
-from registry.domain.formats.regex_keywords import refused_message, unsafe_pattern_of
-from registry.domain.formats.regexes import RegexBudget, regex_budget
+from registry.domain.formats.regexes import RegexBudget, ValidationTooSlow, regex_budget
 
 EVENT_MAX_DEPTH = 128
 """Nesting levels an event may have. jsonschema recurses several frames per level; with a self-referencing
@@ -33,6 +33,8 @@ def validate_with(validator: Any, event: Any) -> list[EventError]:
     try:
         with regex_budget() as budget:
             errors = list(validator.iter_errors(event))
+    except ValidationTooSlow as exc:
+        return [EventError("", f"{exc} against this contract; the event is refused")]
     except RecursionError:
         # reachable below the depth limit only through schemas that recurse without consuming the event
         return [EventError("", "the event is too deeply nested to validate against this contract")]

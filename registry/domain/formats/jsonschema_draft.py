@@ -20,11 +20,11 @@ from jsonschema.protocols import Validator  # type: ignore[import-untyped, unuse
 from referencing.jsonschema import specification_with
 
 from registry.domain.errors import InvalidContract
+from registry.domain.formats.bounded_keywords import bounded
 from registry.domain.formats.messages import pointer_of, shorten
 from registry.domain.formats.patterns import check_patterns
 from registry.domain.formats.pointers import quote_pointer
 from registry.domain.formats.refs import OFFLINE_REGISTRY, Resolve, check_refs
-from registry.domain.formats.regex_keywords import bounded
 
 DRAFT4 = "http://json-schema.org/draft-04/schema"
 _DRAFTS: dict[str, type[Validator]] = {

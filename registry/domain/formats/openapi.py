@@ -10,11 +10,11 @@ from jsonschema import Draft4Validator, Draft202012Validator  # type: ignore[imp
 from jsonschema.protocols import Validator  # type: ignore[import-untyped, unused-ignore]
 
 from registry.domain.errors import EventRootNotFound, InvalidContract
+from registry.domain.formats.bounded_keywords import bounded
 from registry.domain.formats.oas30 import translate_schemas
 from registry.domain.formats.openapi_spec import SCHEMAS_POINTER, Version, check_document, component_schemas
 from registry.domain.formats.pointers import escape
 from registry.domain.formats.refs import check_refs
-from registry.domain.formats.regex_keywords import bounded
 
 AWS_ENVELOPE = "AWSEvent"
 DETAIL_TYPE_MARKER = "x-amazon-events-detail-type"

@@ -21,14 +21,14 @@ from openapi_spec_validator.schemas.utils import get_schema_content
 from openapi_spec_validator.validation.keywords import OpenAPIV30ValueValidator, OpenAPIV31ValueValidator
 from referencing.exceptions import Unresolvable
 
-from registry.domain.errors import InvalidContract, UnresolvableRef
+from registry.domain.errors import ContractTooComplex, InvalidContract, UnresolvableRef
+from registry.domain.formats.bounded_keywords import bounded
 from registry.domain.formats.document import walk
 from registry.domain.formats.messages import pointer_of, shorten
 from registry.domain.formats.patterns import check_patterns, pointer_of_pattern, refusal
 from registry.domain.formats.pointers import escape, unescape
 from registry.domain.formats.refs import OFFLINE_REGISTRY
-from registry.domain.formats.regex_keywords import bounded
-from registry.domain.formats.regexes import RegexBudget, regex_budget
+from registry.domain.formats.regexes import RegexBudget, ValidationTooSlow, regex_budget
 
 Version = Literal["3.0", "3.1"]
 SCHEMAS_POINTER = "/components/schemas"
@@ -93,11 +93,14 @@ def _check_semantics(document: dict[str, Any], version: Version) -> None:
     """
     validator = _OfflineV30(document) if version == "3.0" else _OfflineV31(document)
     with regex_budget() as budget:
-        for pointer, error in _semantic_errors(validator, document):
-            _refuse_unsafe_patterns(document, budget)
-            raise InvalidContract(
-                f"not a valid OpenAPI {version} document: {shorten(error.message)}", pointer=pointer
-            )
+        try:
+            for pointer, error in _semantic_errors(validator, document):
+                _refuse_unsafe_patterns(document, budget)
+                raise InvalidContract(
+                    f"not a valid OpenAPI {version} document: {shorten(error.message)}", pointer=pointer
+                )
+        except ValidationTooSlow as exc:
+            raise ContractTooComplex(f"checking the contract's default values: {exc}", pointer="") from exc
     _refuse_unsafe_patterns(document, budget)
 
 

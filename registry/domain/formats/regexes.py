@@ -75,6 +75,18 @@ class RegexBudget:
 _budget: ContextVar[RegexBudget | None] = ContextVar("regex_budget", default=None)
 
 
+class ValidationTooSlow(Exception):
+    """A validation outran its budget, whatever the cause: patterns, or a schema whose `anyOf`s of
+    recursive `$ref`s make the work grow exponentially with the depth of the value."""
+
+
+def check_deadline() -> None:
+    """Called on every descent into a subschema: stop a validation that has run out of time."""
+    budget = _budget.get()
+    if budget is not None and time.monotonic() > budget.deadline:
+        raise ValidationTooSlow(f"validation took longer than {VALIDATION_BUDGET:g} s")
+
+
 @contextmanager
 def regex_budget(seconds: float = VALIDATION_BUDGET) -> Iterator[RegexBudget]:
     """Bound the searches made inside the block, together, to `seconds`; record the patterns that fail."""

@@ -1,11 +1,13 @@
-"""jsonschema validator classes whose regular expressions run within a time bound (see `regexes`).
+"""jsonschema validator classes that cannot run away: regular expressions bounded in time (see `regexes`),
+`uniqueItems` in linear time, and a deadline checked on every descent into a subschema.
 
 jsonschema evaluates a schema's regular expressions with `re.search` in four keywords: `pattern`,
 `patternProperties`, `additionalProperties` (which skips the names that match a `patternProperties` key) and
 `unevaluatedProperties` (which counts those names as evaluated). `bounded` replaces those four through
 jsonschema's extension API. A pattern that cannot be evaluated gives a ValidationError whose `cause` is the
 UnsafePattern; as a `not`, an `if` or a failed `anyOf` branch may swallow that error, the failure is also
-recorded in the current `regex_budget`, and callers refuse the whole value when one was recorded.
+recorded in the current `regex_budget`, and callers refuse the whole value when one was recorded. The same
+budget's deadline stops schemas whose work grows exponentially (`anyOf`s of recursive `$ref`s).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from jsonschema import _keywords, _legacy_keywords, _utils  # type: ignore[impor
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped, unused-ignore]
 from jsonschema.validators import extend, validator_for  # type: ignore[import-untyped, unused-ignore]
 
-from registry.domain.formats.regexes import UnsafePattern, search
+from registry.domain.formats.messages import shorten
+from registry.domain.formats.regexes import UnsafePattern, check_deadline, search
 
 Keyword = Callable[[Any, Any, Any, Any], Iterator[Any]]
 
@@ -110,6 +113,31 @@ def _extras_message(extras: set[str], schema: Any) -> str:
     return f"Additional properties are not allowed ({names} {verb} unexpected)"
 
 
+def uniqueItems(validator: Any, unique: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """jsonschema compares arrays of objects pairwise (quadratic: a 1 MiB event of small objects would take
+    minutes); hashing each item's JSON value makes it linear, with the same notion of equality."""
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[Any] = set()
+    for item in instance:
+        key = _json_key(item)
+        if key in seen:
+            yield ValidationError(f"{shorten(repr(instance))} has non-unique elements")
+            return
+        seen.add(key)
+
+
+def _json_key(value: Any) -> Any:
+    """A hashable stand-in equal for equal JSON values: 1 and 1.0 alike, true and 1 not."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, dict):
+        return ("object", frozenset((name, _json_key(item)) for name, item in value.items()))
+    if isinstance(value, list):
+        return ("array", tuple(_json_key(item) for item in value))
+    return ("value", value)  # str, int, float (1 == 1.0 and they hash alike), None
+
+
 class _UnsafeKey(Exception):
     """A pattern that could not be evaluated against the name of a property of the instance."""
 
@@ -170,6 +198,7 @@ _REPLACED: dict[str, Keyword] = {
     "pattern": pattern,
     "patternProperties": patternProperties,
     "additionalProperties": additionalProperties,
+    "uniqueItems": uniqueItems,
 }
 _UNEVALUATED_PROPERTIES: dict[Any, Keyword] = {  # stock function -> bounded copy, one per draft
     _keywords.unevaluatedProperties: _bounded_unevaluated_properties(_keywords.unevaluatedProperties, _utils),
@@ -210,6 +239,7 @@ def _bounded_evolve(self: Any, **changes: Any) -> Any:
     jsonschema switches class when a subschema declares `$schema` (or a `$ref` leads back to a root that
     does); unchanged, it would switch to the stock class and its unbounded `re.search`.
     """
+    check_deadline()
     schema = changes.setdefault("schema", self.schema)
     cls = bounded(validator_for(schema, default=type(self)))
     for each in attrs.fields(type(self)):
