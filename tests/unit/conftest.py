@@ -89,3 +89,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
     return attempts
+
+
+def openapi_doc(schemas: dict[str, Any], version: str = "3.0.3") -> dict[str, Any]:
+    """A minimal OpenAPI document holding `schemas` as its components."""
+    return {
+        "openapi": version,
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {"schemas": schemas},
+    }

@@ -28,20 +28,11 @@ from registry.domain.formats import (
     parse_contract,
 )
 
-from .conftest import Example
+from .conftest import Example, openapi_doc
 
 Named = Callable[[str], Example]
 DRAFT4 = "JSONSchemaDraft4"
 OPENAPI = "OpenApi3"
-
-
-def openapi_doc(schemas: dict[str, Any], version: str = "3.0.3") -> dict[str, Any]:
-    return {
-        "openapi": version,
-        "info": {"title": "t", "version": "1"},
-        "paths": {},
-        "components": {"schemas": schemas},
-    }
 
 
 def chain(objects: int, leaf: Any) -> Any:

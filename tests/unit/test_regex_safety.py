@@ -32,6 +32,7 @@ from registry.domain.formats.regexes import (
     regex_budget,
     search,
 )
+from tests.unit.conftest import openapi_doc
 
 CATASTROPHIC = "^(a|aa)+$"
 SLOW = "a" * 38 + "!"  # about 4 s for `re`, 12 s for `regex` without a timeout; here, one timeout
@@ -53,15 +54,6 @@ def promptly(call: Callable[[], T]) -> T:
 
 def refused(path: str) -> list[EventError]:
     return [EventError(path, f"pattern {CATASTROPHIC!r} took too long to evaluate; the event is refused")]
-
-
-def openapi_doc(schemas: dict[str, Any], version: str = "3.0.3") -> dict[str, Any]:
-    return {
-        "openapi": version,
-        "info": {"title": "t", "version": "1"},
-        "paths": {},
-        "components": {"schemas": schemas},
-    }
 
 
 def validate(schema: dict[str, Any], event: Any) -> list[EventError]:
