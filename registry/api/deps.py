@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import unquote
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPBearer
 
 from registry.access import Authenticator
 from registry.api.version_cache import VersionCache
@@ -27,15 +28,30 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _registry_name(registry: Annotated[str, Path(description="percent-encode `/` as %2F")]) -> str:
+def _name_in_path(max_length: int) -> Any:
+    # Documented, not enforced here: the value still holds `%2F` for `/`, and `domain.names` gives the
+    # errors their stable code once it is decoded.
+    schema = {"pattern": names.NAME_PATTERN, "maxLength": max_length}
+    return Path(description="percent-encode `/` as %2F", json_schema_extra=schema)
+
+
+def _registry_name(registry: Annotated[str, _name_in_path(names.MAX_REGISTRY_NAME)]) -> str:
     return names.registry_name(unquote(registry))
 
 
-def _schema_name(schema: Annotated[str, Path(description="percent-encode `/` as %2F")]) -> str:
+def _schema_name(schema: Annotated[str, _name_in_path(names.MAX_SCHEMA_NAME)]) -> str:
     return names.schema_name(unquote(schema))
 
 
-def _version(version: Annotated[str, Path(description="a version number, or `latest`")]) -> int | None:
+def _version(
+    version: Annotated[
+        str,
+        Path(
+            description="a version number, or `latest`",
+            json_schema_extra={"pattern": "^(latest|[1-9][0-9]{0,8})$"},
+        ),
+    ],
+) -> int | None:
     return names.version_selector(version)
 
 
@@ -44,7 +60,12 @@ def _version_cache(request: Request) -> VersionCache:
     return cache
 
 
-def _principal(request: Request) -> Principal:
+# Declares the scheme in /openapi.json (Swagger UI's "Authorize" button); the header is read below, so
+# that a missing token in the open quickstart is not an error.
+_bearer = HTTPBearer(auto_error=False, description="a token from `registry token create`")
+
+
+def _principal(request: Request, _scheme: Annotated[object, Depends(_bearer)]) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
     return authenticator.principal_for(request.headers.get("authorization"))
 

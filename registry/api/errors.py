@@ -46,7 +46,9 @@ async def _request_invalid(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [_problem(error) for error in exc.errors()]
     if any(error.get("type") == "json_invalid" for error in exc.errors()):
-        return error_response(400, errors.MalformedJson.code, "the request body is not valid JSON", problems)
+        return error_response(
+            400, errors.MalformedJson.code, "the request body is not valid JSON", {"errors": problems}
+        )
     return error_response(422, "invalid_request", "the request does not match the API", {"errors": problems})
 
 

@@ -43,6 +43,24 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses an operation can answer, all with the one error body."""
+    meaning = {
+        400: "malformed JSON",
+        401: "missing, unknown or revoked bearer token",
+        403: "the token lacks the role, or is limited to another registry",
+        404: "no such registry, schema or version",
+        409: "conflicts with what is stored",
+        413: "request body over REGISTRY_MAX_CONTENT_BYTES",
+        422: "invalid input: `code` says what, `details` where",
+    }
+    return {status: {"model": ErrorOut, "description": meaning[status]} for status in statuses}
+
+
+READ_ERRORS = error_responses(401, 403, 404, 422)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
+
+
 class PageOut(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")

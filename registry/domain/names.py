@@ -7,7 +7,8 @@ import re
 from registry.domain.errors import InvalidName, InvalidVersionSelector
 
 # EventBridge names such as `aws.partner-mongodb.com/1234567-tickets@Ticket.Created` must fit.
-_NAME = re.compile(r"^[A-Za-z0-9._\-@/]+$")
+NAME_PATTERN = r"^[A-Za-z0-9._\-@/]+$"
+_NAME = re.compile(NAME_PATTERN)
 MAX_REGISTRY_NAME = 64
 MAX_SCHEMA_NAME = 385
 LATEST = "latest"

@@ -16,17 +16,19 @@ from registry.api.deps import (
     RenderedVersions,
     Uow,
 )
-from registry.api.models import PageOut, RegistryIn, RegistryOut
+from registry.api.models import READ_ERRORS, WRITE_ERRORS, PageOut, RegistryIn, RegistryOut
 from registry.domain.model import RegistryInfo
 
-router = APIRouter(prefix="/registries", tags=["registries"])
+router = APIRouter(prefix="/registries", tags=["registries"], responses=READ_ERRORS)
 
 
 def _out(info: RegistryInfo) -> RegistryOut:
     return RegistryOut.model_validate(info, from_attributes=True)
 
 
-@router.put("/{registry}", response_model=RegistryOut, responses={201: {"model": RegistryOut}})
+@router.put(
+    "/{registry}", response_model=RegistryOut, responses={201: {"model": RegistryOut}, **WRITE_ERRORS}
+)
 def put_registry(
     body: RegistryIn, registry: RegistryName, _caller: AdminOfRegistry, uow: Uow, response: Response
 ) -> RegistryOut:

@@ -18,10 +18,10 @@ from registry.api.deps import (
     Uow,
     WriterOfRegistry,
 )
-from registry.api.models import PageOut, SchemaOut, SchemaPatch
+from registry.api.models import READ_ERRORS, WRITE_ERRORS, PageOut, SchemaOut, SchemaPatch
 from registry.domain.model import SchemaInfo
 
-router = APIRouter(prefix="/registries/{registry}/schemas", tags=["schemas"])
+router = APIRouter(prefix="/registries/{registry}/schemas", tags=["schemas"], responses=READ_ERRORS)
 
 
 def _out(info: SchemaInfo) -> SchemaOut:
@@ -46,7 +46,7 @@ def get_schema(registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegi
     return _out(services.get_schema(uow, registry, schema))
 
 
-@router.patch("/{schema}", response_model=SchemaOut)
+@router.patch("/{schema}", response_model=SchemaOut, responses=WRITE_ERRORS)
 def patch_schema(
     body: SchemaPatch, registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow
 ) -> SchemaOut:

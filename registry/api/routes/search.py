@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from registry import services
 from registry.api.deps import DEFAULT_PAGE, Caller, Cursor, Limit, Uow
-from registry.api.models import PageOut, SearchHitOut, Text
+from registry.api.models import READ_ERRORS, PageOut, SearchHitOut, Text
 from registry.domain import names
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], responses=READ_ERRORS)
 
 
 @router.get("/search", response_model=PageOut[SearchHitOut])

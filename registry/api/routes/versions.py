@@ -22,6 +22,8 @@ from registry.api.deps import (
     WriterOfRegistry,
 )
 from registry.api.models import (
+    READ_ERRORS,
+    WRITE_ERRORS,
     ErrorOut,
     EventErrorOut,
     PageOut,
@@ -29,11 +31,14 @@ from registry.api.models import (
     ValidationOut,
     VersionOut,
     VersionSummaryOut,
+    error_responses,
 )
 from registry.api.version_cache import IMMUTABLE
 from registry.domain.model import VersionInfo
 
-router = APIRouter(prefix="/registries/{registry}/schemas/{schema}/versions", tags=["versions"])
+router = APIRouter(
+    prefix="/registries/{registry}/schemas/{schema}/versions", tags=["versions"], responses=READ_ERRORS
+)
 
 JSON = "application/json"
 
@@ -70,6 +75,7 @@ def version_response(info: VersionInfo, *, status_code: int = 200, immutable: bo
     response_model=VersionOut,
     status_code=status.HTTP_201_CREATED,
     responses={
+        **WRITE_ERRORS,
         200: {"model": VersionOut, "description": "identical content: the existing version"},
         409: {"model": ErrorOut, "description": "the schema holds contracts of another type"},
         422: {"model": ErrorOut, "description": "the contract is invalid (details.pointer locates it)"},
@@ -136,7 +142,7 @@ def delete_version(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{version}/validate", response_model=ValidationOut)
+@router.post("/{version}/validate", response_model=ValidationOut, responses=error_responses(400, 413))
 def validate_event(
     event: Annotated[Any, Body(description="the event, any JSON value")],
     registry: RegistryName,
