@@ -23,6 +23,7 @@ from registry.domain.model import (
 )
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
 from registry.storage.models import RegistryRow, SchemaRow
+from registry.storage.repositories import LockedSchema
 from registry.storage.unit_of_work import Transaction, UnitOfWork
 
 _UNSET: Any = object()
@@ -162,37 +163,46 @@ def register_version(
     existing version instead (created = False). Validation happens before the transaction opens."""
     contract = parse_contract(new.type, new.content, event_root=new.event_root)
     with uow.writing() as tx:
-        row, is_new = _lock_or_create_schema(tx, registry, schema, contract)
-        existing = None if is_new else tx.versions.by_fingerprint(row.id, contract.fingerprint)
-        if existing is not None:
-            return tx.versions.info(registry, schema, row.type, existing), False
-        version = tx.versions.create(
-            row,
+        locked = _lock_or_create_schema(tx, registry, schema, contract)
+        if locked.version_with_same_content is not None:
+            existing = tx.versions.find(registry, schema, locked.version_with_same_content)
+            assert existing is not None, "the version was found under the same lock"
+            return existing, False
+        number, created_at = tx.versions.append(
+            locked,
             canonical=contract.canonical,
             fingerprint=contract.fingerprint,
             event_root=contract.event_root,
             description=new.description,
         )
-        info = tx.versions.info(registry, schema, row.type, version)
         tx.commit()
+    info = VersionInfo(
+        registry=registry,
+        schema=schema,
+        version=number,
+        type=locked.type,
+        canonical_content=contract.canonical,
+        fingerprint=contract.fingerprint,
+        event_root=contract.event_root,
+        description=new.description,
+        created_at=created_at,
+    )
     return info, True
 
 
-def _lock_or_create_schema(
-    tx: Transaction, registry: str, schema: str, contract: Contract
-) -> tuple[SchemaRow, bool]:
-    """The schema, locked for this transaction, and whether this transaction created it."""
-    row = tx.schemas.locked(registry, schema)
-    is_new = False
-    if row is None:
-        row = tx.schemas.create_if_absent(_require_registry(tx, registry).id, schema, contract.type)
-        is_new = row is not None
-        # A concurrent first registration won the insert: wait for its lock like any other writer.
-        row = row or tx.schemas.locked(registry, schema)
-        assert row is not None, "a schema whose insert conflicted must exist"
-    if row.type != contract.type:
-        raise errors.SchemaTypeMismatch(schema=schema, existing=row.type, given=contract.type)
-    return row, is_new
+def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract: Contract) -> LockedSchema:
+    """The schema, locked for this transaction (created with it if it is new)."""
+    locked = tx.schemas.locked(registry, schema, contract.fingerprint)
+    if locked is None:
+        registry_id = _require_registry(tx, registry).id
+        # A concurrent first registration may win the insert: then wait for its lock like any other writer.
+        locked = tx.schemas.create_if_absent(registry_id, schema, contract.type) or tx.schemas.locked(
+            registry, schema, contract.fingerprint
+        )
+        assert locked is not None, "a schema whose insert conflicted must exist"
+    if locked.type != contract.type:
+        raise errors.SchemaTypeMismatch(schema=schema, existing=locked.type, given=contract.type)
+    return locked
 
 
 def get_version(uow: UnitOfWork, registry: str, schema: str, version: int | None) -> VersionInfo:

@@ -1,31 +1,30 @@
-"""Shared request concerns as `Annotated` aliases: the unit of work, the caller, decoded names."""
+"""Shared request concerns as `Annotated` aliases: the unit of work, the caller, decoded names.
+
+Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in a worker thread, and
+a dozen thread hand-offs per request cost more than the work itself. `_principal` hands the occasional
+re-read of the token table to a worker thread."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import unquote
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from registry.access import Authenticator
 from registry.api.version_cache import VersionCache
 from registry.domain import names
 from registry.domain.auth import Principal, Role, authorize
 from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from registry.settings import Settings
 from registry.storage.unit_of_work import UnitOfWork
 
 
-def _uow(request: Request) -> UnitOfWork:
+async def _uow(request: Request) -> UnitOfWork:
     uow: UnitOfWork = request.app.state.uow
     return uow
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def _name_in_path(max_length: int) -> Any:
@@ -35,15 +34,15 @@ def _name_in_path(max_length: int) -> Any:
     return Path(description="percent-encode `/` as %2F", json_schema_extra=schema)
 
 
-def _registry_name(registry: Annotated[str, _name_in_path(names.MAX_REGISTRY_NAME)]) -> str:
+async def _registry_name(registry: Annotated[str, _name_in_path(names.MAX_REGISTRY_NAME)]) -> str:
     return names.registry_name(unquote(registry))
 
 
-def _schema_name(schema: Annotated[str, _name_in_path(names.MAX_SCHEMA_NAME)]) -> str:
+async def _schema_name(schema: Annotated[str, _name_in_path(names.MAX_SCHEMA_NAME)]) -> str:
     return names.schema_name(unquote(schema))
 
 
-def _version(
+async def _version(
     version: Annotated[
         str,
         Path(
@@ -55,7 +54,7 @@ def _version(
     return names.version_selector(version)
 
 
-def _version_cache(request: Request) -> VersionCache:
+async def _version_cache(request: Request) -> VersionCache:
     cache: VersionCache = request.app.state.version_cache
     return cache
 
@@ -65,13 +64,15 @@ def _version_cache(request: Request) -> VersionCache:
 _bearer = HTTPBearer(auto_error=False, description="a token from `registry token create`")
 
 
-def _principal(request: Request, _scheme: Annotated[object, Depends(_bearer)]) -> Principal:
+async def _principal(request: Request, _scheme: Annotated[object, Depends(_bearer)]) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.principal_for(request.headers.get("authorization"))
+    header = request.headers.get("authorization")
+    known = authenticator.principal_if_fresh(header)
+    # A stale copy of the token table means a database read: that one goes to a worker thread.
+    return known if known is not None else await run_in_threadpool(authenticator.principal_for, header)
 
 
 Uow = Annotated[UnitOfWork, Depends(_uow)]
-AppSettings = Annotated[Settings, Depends(_settings)]
 RegistryName = Annotated[str, Depends(_registry_name)]
 SchemaName = Annotated[str, Depends(_schema_name)]
 VersionSelector = Annotated[int | None, Depends(_version)]
@@ -82,8 +83,8 @@ Cursor = Annotated[str | None, Query(max_length=1024, description="`next_cursor`
 DEFAULT_PAGE = DEFAULT_LIMIT
 
 
-def _role_on_registry(role: Role) -> Callable[[Principal, str], Principal]:
-    def check(caller: Caller, registry: RegistryName) -> Principal:
+def _role_on_registry(role: Role) -> Callable[[Principal, str], Awaitable[Principal]]:
+    async def check(caller: Caller, registry: RegistryName) -> Principal:
         authorize(caller, role, registry)
         return caller
 

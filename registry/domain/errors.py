@@ -6,7 +6,7 @@
     ├── Conflict                   → 409
     │     SchemaTypeMismatch
     ├── InvalidInput               → 422 (400 for MalformedJson)
-    │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector, InvalidSettings,
+    │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector,
     │     InvalidContract
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
     │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
@@ -151,10 +151,6 @@ class InvalidVersionSelector(InvalidInput):
         super().__init__(
             f"version must be a positive integer or 'latest', not {given!r}", details={"given": given}
         )
-
-
-class InvalidSettings(InvalidInput):
-    code = "invalid_settings"
 
 
 # --- size, authentication, authorisation -----------------------------------------------------------------

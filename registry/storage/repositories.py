@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, delete, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -77,6 +78,16 @@ def _schema_stats() -> Select[SchemaRow, int | None, int]:
     return select(SchemaRow, latest.scalar_subquery(), count.scalar_subquery())
 
 
+@dataclass(frozen=True)
+class LockedSchema:
+    """A schema row locked for a registration, and its version already holding the new content, if any."""
+
+    id: int
+    type: str
+    last_version: int
+    version_with_same_content: int | None
+
+
 class SchemaRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -88,18 +99,24 @@ class SchemaRepository:
             query = query.with_for_update(of=SchemaRow)
         return self.session.scalar(query)
 
-    def locked(self, registry: str, name: str) -> SchemaRow | None:
-        """The schema, row-locked until the transaction ends: writers of one schema take turns here
-        (PostgreSQL row lock; on SQLite the writer already holds the database's write lock)."""
+    def locked(self, registry: str, name: str, fingerprint: str) -> LockedSchema | None:
+        """The schema, row-locked until the transaction ends, with the number of its version holding
+        `fingerprint`, if any. Writers of one schema take turns here (PostgreSQL row lock; on SQLite the
+        writer already holds the database's write lock). Plain columns, no ORM objects: this is the hot path
+        of registration, and one statement answers both questions."""
         query = (
-            select(SchemaRow)
-            .join(SchemaRow.parent)
+            select(SchemaRow.id, SchemaRow.type, SchemaRow.last_version, VersionRow.version)
+            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+            .outerjoin(
+                VersionRow, and_(VersionRow.schema_id == SchemaRow.id, VersionRow.fingerprint == fingerprint)
+            )
             .where(RegistryRow.name == registry, SchemaRow.name == name)
             .with_for_update(of=SchemaRow)
         )
-        return self.session.scalar(query)
+        found = self.session.execute(query).first()
+        return None if found is None else LockedSchema(*found)
 
-    def create_if_absent(self, registry_id: int, name: str, type_: str) -> SchemaRow | None:
+    def create_if_absent(self, registry_id: int, name: str, type_: str) -> LockedSchema | None:
         """Insert the schema, or None when a concurrent writer inserted it first. The new row is locked by
         this transaction until it ends, like one returned by `locked`."""
         now = utcnow()
@@ -107,8 +124,14 @@ class SchemaRepository:
             registry_id=registry_id, name=name, type=type_, last_version=0, created_at=now, updated_at=now
         )
         insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        statement = insert(SchemaRow).values(**values).on_conflict_do_nothing().returning(SchemaRow)
-        return self.session.scalars(statement).one_or_none()
+        statement = (
+            insert(SchemaRow)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(SchemaRow.id, SchemaRow.type, SchemaRow.last_version)
+        )
+        found = self.session.execute(statement).first()
+        return None if found is None else LockedSchema(found[0], found[1], found[2], None)
 
     def delete(self, row: SchemaRow) -> None:
         self.session.execute(delete(SchemaRow).where(SchemaRow.id == row.id))
@@ -205,35 +228,34 @@ class VersionRepository:
             query = query.where(VersionRow.version == version)
         return self.session.scalar(query)
 
-    def by_fingerprint(self, schema_id: int, fingerprint: str) -> VersionRow | None:
-        return self.session.scalar(
-            select(VersionRow).where(VersionRow.schema_id == schema_id, VersionRow.fingerprint == fingerprint)
-        )
-
-    def create(
+    def append(
         self,
-        schema: SchemaRow,
+        schema: LockedSchema,
         *,
         canonical: str,
         fingerprint: str,
         event_root: str | None,
         description: str | None,
-    ) -> VersionRow:
-        """A new version numbered after the highest ever allocated (the caller holds the schema's lock)."""
+    ) -> tuple[int, datetime]:
+        """Store a version numbered after the highest ever allocated; the caller holds the schema's lock.
+        Returns its number and creation time."""
         now = utcnow()
-        schema.last_version += 1
-        schema.updated_at = now
-        row = VersionRow(
-            schema_id=schema.id,
-            version=schema.last_version,
-            content=canonical,
-            fingerprint=fingerprint,
-            event_root=event_root,
-            description=description,
-            created_at=now,
+        number = schema.last_version + 1
+        self.session.execute(
+            update(SchemaRow).where(SchemaRow.id == schema.id).values(last_version=number, updated_at=now)
         )
-        self.session.add(row)
-        return row
+        self.session.execute(
+            insert(VersionRow).values(
+                schema_id=schema.id,
+                version=number,
+                content=canonical,
+                fingerprint=fingerprint,
+                event_root=event_root,
+                description=description,
+                created_at=now,
+            )
+        )
+        return number, now
 
     def delete(self, row: VersionRow) -> None:
         self.session.execute(delete(VersionRow).where(VersionRow.id == row.id))
