@@ -164,18 +164,19 @@ def register_version(
     contract = parse_contract(new.type, new.content, event_root=new.event_root)
     with uow.writing() as tx:
         locked = _lock_or_create_schema(tx, registry, schema, contract)
-        if locked.version_with_same_content is not None:
-            existing = tx.versions.find(registry, schema, locked.version_with_same_content)
-            assert existing is not None, "the version was found under the same lock"
-            return existing, False
-        number, created_at = tx.versions.append(
+        added = tx.versions.append(
             locked,
             canonical=contract.canonical,
             fingerprint=contract.fingerprint,
             event_root=contract.event_root,
             description=new.description,
         )
+        if added is None:
+            existing = tx.versions.find_content(registry, schema, contract.fingerprint)
+            assert existing is not None, "the unique index found this content under the same lock"
+            return existing, False
         tx.commit()
+    number, created_at = added
     info = VersionInfo(
         registry=registry,
         schema=schema,
@@ -192,12 +193,12 @@ def register_version(
 
 def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract: Contract) -> LockedSchema:
     """The schema, locked for this transaction (created with it if it is new)."""
-    locked = tx.schemas.locked(registry, schema, contract.fingerprint)
+    locked = tx.schemas.locked(registry, schema)
     if locked is None:
         registry_id = _require_registry(tx, registry).id
         # A concurrent first registration may win the insert: then wait for its lock like any other writer.
         locked = tx.schemas.create_if_absent(registry_id, schema, contract.type) or tx.schemas.locked(
-            registry, schema, contract.fingerprint
+            registry, schema
         )
         assert locked is not None, "a schema whose insert conflicted must exist"
     if locked.type != contract.type:

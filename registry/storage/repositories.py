@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -80,12 +80,11 @@ def _schema_stats() -> Select[SchemaRow, int | None, int]:
 
 @dataclass(frozen=True)
 class LockedSchema:
-    """A schema row locked for a registration, and its version already holding the new content, if any."""
+    """A schema row locked for a registration."""
 
     id: int
     type: str
     last_version: int
-    version_with_same_content: int | None
 
 
 class SchemaRepository:
@@ -99,17 +98,17 @@ class SchemaRepository:
             query = query.with_for_update(of=SchemaRow)
         return self.session.scalar(query)
 
-    def locked(self, registry: str, name: str, fingerprint: str) -> LockedSchema | None:
-        """The schema, row-locked until the transaction ends, with the number of its version holding
-        `fingerprint`, if any. Writers of one schema take turns here (PostgreSQL row lock; on SQLite the
-        writer already holds the database's write lock). Plain columns, no ORM objects: this is the hot path
-        of registration, and one statement answers both questions."""
+    def locked(self, registry: str, name: str) -> LockedSchema | None:
+        """The schema, row-locked until the transaction ends: writers of one schema take turns here
+        (PostgreSQL row lock; on SQLite the writer already holds the database's write lock). Plain columns,
+        no ORM objects: this is the hot path of registration.
+
+        Only the locked row is read here. Under PostgreSQL's READ COMMITTED a SELECT ... FOR UPDATE that
+        waited for the lock returns the locked row as it is now, but anything joined to it as it was when
+        the statement started, so a check of the versions must be a statement of its own."""
         query = (
-            select(SchemaRow.id, SchemaRow.type, SchemaRow.last_version, VersionRow.version)
+            select(SchemaRow.id, SchemaRow.type, SchemaRow.last_version)
             .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
-            .outerjoin(
-                VersionRow, and_(VersionRow.schema_id == SchemaRow.id, VersionRow.fingerprint == fingerprint)
-            )
             .where(RegistryRow.name == registry, SchemaRow.name == name)
             .with_for_update(of=SchemaRow)
         )
@@ -131,7 +130,7 @@ class SchemaRepository:
             .returning(SchemaRow.id, SchemaRow.type, SchemaRow.last_version)
         )
         found = self.session.execute(statement).first()
-        return None if found is None else LockedSchema(found[0], found[1], found[2], None)
+        return None if found is None else LockedSchema(*found)
 
     def delete(self, row: SchemaRow) -> None:
         self.session.execute(delete(SchemaRow).where(SchemaRow.id == row.id))
@@ -236,16 +235,16 @@ class VersionRepository:
         fingerprint: str,
         event_root: str | None,
         description: str | None,
-    ) -> tuple[int, datetime]:
-        """Store a version numbered after the highest ever allocated; the caller holds the schema's lock.
-        Returns its number and creation time."""
+    ) -> tuple[int, datetime] | None:
+        """Store a version numbered after the highest ever allocated (the caller holds the schema's lock),
+        and return its number and creation time; None when a version of the schema already holds this
+        content. The unique index decides that, so no earlier read can be out of date."""
         now = utcnow()
         number = schema.last_version + 1
-        self.session.execute(
-            update(SchemaRow).where(SchemaRow.id == schema.id).values(last_version=number, updated_at=now)
-        )
-        self.session.execute(
-            insert(VersionRow).values(
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        added = self.session.execute(
+            insert(VersionRow)
+            .values(
                 schema_id=schema.id,
                 version=number,
                 content=canonical,
@@ -254,8 +253,27 @@ class VersionRepository:
                 description=description,
                 created_at=now,
             )
+            .on_conflict_do_nothing(index_elements=["schema_id", "fingerprint"])
+            .returning(VersionRow.id)
+        ).first()
+        if added is None:
+            return None
+        self.session.execute(
+            update(SchemaRow).where(SchemaRow.id == schema.id).values(last_version=number, updated_at=now)
         )
         return number, now
+
+    def find_content(self, registry: str, schema: str, fingerprint: str) -> VersionInfo | None:
+        query = (
+            select(VersionRow.version)
+            .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
+            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+            .where(
+                RegistryRow.name == registry, SchemaRow.name == schema, VersionRow.fingerprint == fingerprint
+            )
+        )
+        number = self.session.scalar(query)
+        return None if number is None else self.find(registry, schema, number)
 
     def delete(self, row: VersionRow) -> None:
         self.session.execute(delete(VersionRow).where(VersionRow.id == row.id))
