@@ -22,7 +22,10 @@ the cores. Scenarios:
   contract, without `If-None-Match` (200 with the body);
 * `GET version, If-None-Match`: the same with the version's ETag (304, no body);
 * `POST new version`: register contracts of independent schemas, one schema per request (no two requests
-  contend for one schema's lock), each a distinct 30-property draft-04 contract; throughput counts 201s.
+  contend for one schema's lock), each a distinct 30-property draft-04 contract; throughput counts 201s;
+* `GET version, first read`: each version the POST scenario registered, read once: no read is served from
+  the replica's memory (numbered versions are kept there for REGISTRY_VERSION_CACHE_SECONDS after a read),
+  so this is the database path, which the two GET scenarios above measure only on their first request.
 
 Each scenario runs for a fixed duration after a warm-up, and also stops at `--max-requests`. Statuses
 other than the expected one are counted and printed; the run aborts if they are more than half.
@@ -484,6 +487,21 @@ def bench_registry(database: str, url: str, args: argparse.Namespace) -> list[Ro
         rows.append(Row("POST new version", database, 201, run_load(port, server.pid, registration, **load)))
         check(rows[-1])
         print(f"  {database}: POST new version done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
+
+        def first_read(n: int) -> bytes:
+            # The versions just registered, each read once: every read misses the replica's memory cache
+            # and goes to the database, as the first read of a version does.
+            return request_bytes(
+                "GET", f"/registries/{REGISTRY}/schemas/events.Independent{n}/versions/1", port
+            )
+
+        registered = rows[-1].result.ok(201)  # numbers below this were all registered (warm-up ones too)
+        cold = {**load, "warmup": min(args.warmup, 0.1), "max_requests": min(registered, args.max_requests)}
+        rows.append(
+            Row("GET version, first read", database, 200, run_load(port, server.pid, first_read, **cold))
+        )
+        check(rows[-1])
+        print(f"  {database}: GET version, first read done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
     return rows
 
 
