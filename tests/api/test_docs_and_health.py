@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
+
+from registry.api.app import create_app
+from registry.settings import Settings
+from registry.storage.database import make_engine
+from registry.storage.migrations import upgrade
 
 
 async def test_docs_page_refers_to_no_external_url(client: httpx.AsyncClient) -> None:
@@ -30,3 +36,27 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
+
+
+async def test_readyz_is_503_until_the_database_is_migrated(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    app = create_app(Settings(database_url=str(engine.url)), engine=engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r.test") as client:
+        waiting = await client.get("/readyz")
+        assert waiting.status_code == 503
+        assert "registry migrate" in waiting.json()["detail"]
+        upgrade(engine)
+        assert (await client.get("/readyz")).status_code == 200
+        assert (await client.get("/healthz")).status_code == 200
+    engine.dispose()
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    engine = make_engine(url)
+    app = create_app(Settings(database_url=url), engine=engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r.test") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("database unreachable")
+    engine.dispose()
