@@ -1,14 +1,18 @@
-"""Turning a bearer token into a Principal, with a short-lived copy of the token table per replica.
+"""Tokens: creating, revoking and listing them, and turning a bearer token into a Principal with a
+short-lived copy of the token table per replica.
 
 Every replica re-reads the table at most once per `ttl` seconds, so a revocation made through any replica
 (or the CLI) takes effect everywhere within that time, without a database query on every request."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
+from datetime import UTC, datetime
 
-from registry.domain.auth import ANONYMOUS_ADMIN, Principal, Role, hash_token
+from registry.domain import errors, names
+from registry.domain.auth import ANONYMOUS_ADMIN, Principal, Role, TokenInfo, hash_token, new_token_secret
 from registry.domain.errors import Unauthenticated
 from registry.storage.unit_of_work import UnitOfWork
 
@@ -67,3 +71,41 @@ class Authenticator:
     def forget(self) -> None:
         """Drop the cached table, so this replica sees a change it made itself at once."""
         self._loaded_at = -float("inf")
+
+
+def create_token(
+    uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None
+) -> tuple[TokenInfo, str]:
+    """Returns the token's record and its secret, which is shown once and stored only as a hash."""
+    if registry is not None:
+        names.registry_name(registry)
+    secret = new_token_secret()
+    with uow.writing() as tx:
+        row = tx.tokens.create(
+            public_id=secrets.token_hex(8),
+            token_hash=hash_token(secret),
+            role=role,
+            registry=registry,
+            description=description,
+        )
+        tx.session.flush()
+        info = tx.tokens.info(row)
+        tx.commit()
+    return info, secret
+
+
+def revoke_token(uow: UnitOfWork, token_id: str) -> TokenInfo:
+    with uow.writing() as tx:
+        row = tx.tokens.get(token_id)
+        if row is None:
+            raise errors.TokenNotFound(token_id=token_id)
+        row.revoked_at = row.revoked_at or datetime.now(UTC)
+        tx.session.flush()
+        info = tx.tokens.info(row)
+        tx.commit()
+    return info
+
+
+def list_tokens(uow: UnitOfWork) -> list[TokenInfo]:
+    with uow.reading() as tx:
+        return tx.tokens.all()

@@ -7,7 +7,7 @@ import ipaddress
 import sys
 from collections.abc import Sequence
 
-from registry import services
+from registry import access
 from registry.domain.auth import Role
 from registry.domain.errors import RegistryError
 from registry.settings import Settings
@@ -87,7 +87,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     uow = _uow(settings)
     if not is_loopback(args.host) and not args.allow_anonymous:
-        if not any(not token.revoked for token in services.list_tokens(uow)):
+        if not any(not token.revoked for token in access.list_tokens(uow)):
             print(
                 f"refusing to serve on {args.host} without authentication: create a token first "
                 "(`registry token create --role admin`) or pass --allow-anonymous",
@@ -100,7 +100,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token_create(args: argparse.Namespace, settings: Settings) -> int:
-    info, secret = services.create_token(
+    info, secret = access.create_token(
         _uow(settings), Role(args.role), registry=args.registry, description=args.description
     )
     scope = f"registry {info.registry}" if info.registry else "all registries"
@@ -110,13 +110,13 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token_list(_args: argparse.Namespace, settings: Settings) -> int:
-    for info in services.list_tokens(_uow(settings)):
+    for info in access.list_tokens(_uow(settings)):
         state = "revoked" if info.revoked else "active"
         print(f"{info.id}\t{info.role}\t{info.registry or '*'}\t{state}\t{info.description or ''}")
     return 0
 
 
 def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    info = services.revoke_token(_uow(settings), args.token_id)
+    info = access.revoke_token(_uow(settings), args.token_id)
     print(f"revoked token {info.id}")
     return 0

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from registry.domain import errors, names
-from registry.domain.auth import Role, TokenInfo, hash_token, new_token_secret
+from registry.domain import errors
+from registry.domain.compat import check as check_pair
 from registry.domain.formats import Contract, EventError, load_contract, parse_contract
 from registry.domain.model import (
     CompatibilityMode,
@@ -21,9 +20,19 @@ from registry.domain.model import (
     VersionInfo,
     VersionSummary,
 )
+from registry.domain.modes import (
+    NEW,
+    CompatibilityReport,
+    Finding,
+    Pair,
+    VersionLabel,
+    is_transitive,
+    pairs_for,
+    report_data,
+)
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
 from registry.storage.models import RegistryRow, SchemaRow
-from registry.storage.repositories import LockedSchema
+from registry.storage.repositories import SchemaState
 from registry.storage.unit_of_work import Transaction, UnitOfWork
 
 _UNSET: Any = object()
@@ -164,6 +173,14 @@ def register_version(
     contract = parse_contract(new.type, new.content, event_root=new.event_root)
     with uow.writing() as tx:
         locked = _lock_or_create_schema(tx, registry, schema, contract)
+        if locked.last_version and locked.mode is not CompatibilityMode.NONE:
+            # Same content is the same version, whatever the mode: answer that before judging it.
+            existing = tx.versions.find_content(registry, schema, contract.fingerprint)
+            if existing is not None:
+                return existing, False
+            report = _candidate_report(tx, locked, contract)
+            if not report.compatible:
+                raise errors.IncompatibleVersion(schema=schema, report=report_data(report))
         added = tx.versions.append(
             locked,
             canonical=contract.canonical,
@@ -191,14 +208,14 @@ def register_version(
     return info, True
 
 
-def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract: Contract) -> LockedSchema:
+def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract: Contract) -> SchemaState:
     """The schema, locked for this transaction (created with it if it is new)."""
-    locked = tx.schemas.locked(registry, schema)
+    locked = tx.schemas.state(registry, schema, lock=True)
     if locked is None:
-        registry_id = _require_registry(tx, registry).id
+        registry_row = _require_registry(tx, registry)
         # A concurrent first registration may win the insert: then wait for its lock like any other writer.
-        locked = tx.schemas.create_if_absent(registry_id, schema, contract.type) or tx.schemas.locked(
-            registry, schema
+        locked = tx.schemas.create_if_absent(registry_row, schema, contract.type) or tx.schemas.state(
+            registry, schema, lock=True
         )
         assert locked is not None, "a schema whose insert conflicted must exist"
     if locked.type != contract.type:
@@ -238,14 +255,122 @@ def validate_event(
     uow: UnitOfWork, registry: str, schema: str, version: int | None, event: Any, *, check_formats: bool
 ) -> tuple[VersionInfo, list[EventError]]:
     info = get_version(uow, registry, schema, version)
-    contract = _compiled_contract(info.type, info.fingerprint, info.event_root, info.canonical_content)
-    return info, contract.validate_event(event, check_formats=check_formats)
+    return info, _contract_of(info).validate_event(event, check_formats=check_formats)
 
 
 @lru_cache(maxsize=256)
 def _compiled_contract(type_: str, fingerprint: str, event_root: str | None, canonical: str) -> Contract:
     """Content is immutable under its fingerprint, so a replica may keep compiled validators forever."""
     return load_contract(type_, canonical, event_root)
+
+
+# --- compatibility ---------------------------------------------------------------------------------------
+
+
+def _candidate_report(tx: Transaction, locked: SchemaState, candidate: Contract) -> CompatibilityReport:
+    """Check a candidate against the schema's stored versions, as its mode asks."""
+    stored = tx.versions.contracts(locked.id, latest_only=not is_transitive(locked.mode))
+    contracts: dict[VersionLabel, Contract] = {NEW: candidate}
+    for version in stored:
+        contracts[version.version] = _compiled_contract(
+            locked.type, version.fingerprint, version.event_root, version.canonical
+        )
+    pairs = pairs_for(locked.mode, [version.version for version in stored])
+    return _report(locked.mode, locked.policy, pairs, contracts)
+
+
+def _report(
+    mode: CompatibilityMode,
+    policy: CompatibilityPolicy,
+    pairs: list[Pair],
+    contracts: dict[VersionLabel, Contract],
+) -> CompatibilityReport:
+    findings = [
+        Finding(pair.producer, pair.consumer, **item.__dict__)
+        for pair in pairs
+        for item in _incompatibilities(contracts[pair.producer], contracts[pair.consumer], policy)
+    ]
+    return CompatibilityReport(mode=mode, policy=policy, checked=pairs, incompatibilities=findings)
+
+
+def _incompatibilities(producer: Contract, consumer: Contract, policy: CompatibilityPolicy) -> list[Any]:
+    if producer.fingerprint == consumer.fingerprint:
+        return []
+    return list(_checked(producer, consumer, policy))
+
+
+@lru_cache(maxsize=4096)
+def _checked(producer: Contract, consumer: Contract, policy: CompatibilityPolicy) -> tuple[Any, ...]:
+    """Contents never change under their fingerprints, so neither does a verdict on two of them; contracts
+    hash by identity, and `_compiled_contract` hands out one object per content."""
+    return tuple(check_pair(producer.event_schema(), consumer.event_schema(), policy=policy))
+
+
+def check_candidate(uow: UnitOfWork, registry: str, schema: str, new: NewVersion) -> CompatibilityReport:
+    """Would this content be accepted as the schema's next version? The dry run CI calls before it merges."""
+    contract = parse_contract(new.type, new.content, event_root=new.event_root)
+    with uow.reading() as tx:
+        rules = tx.schemas.state(registry, schema)
+        if rules is None:  # a new schema: nothing to be compatible with, once its registry exists
+            registry_row = _require_registry(tx, registry)
+            mode = CompatibilityMode(registry_row.compatibility)
+            return CompatibilityReport(
+                mode=mode, policy=CompatibilityPolicy(registry_row.compatibility_policy)
+            )
+        if rules.type != contract.type:
+            raise errors.SchemaTypeMismatch(schema=schema, existing=rules.type, given=contract.type)
+        return _candidate_report(tx, rules, contract)
+
+
+def compare_versions(
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    *,
+    producer: int | None,
+    consumer: int | None,
+    policy: CompatibilityPolicy | None,
+) -> CompatibilityReport:
+    """Can version `consumer` read every event of version `producer` (None: latest)? Whatever the mode."""
+    producer_version = get_version(uow, registry, schema, producer)
+    consumer_version = get_version(uow, registry, schema, consumer)
+    with uow.reading() as tx:
+        rules = tx.schemas.state(registry, schema)
+    assert rules is not None, "both versions were just read"
+    pair = Pair(producer=producer_version.version, consumer=consumer_version.version)
+    contracts = {pair.producer: _contract_of(producer_version), pair.consumer: _contract_of(consumer_version)}
+    return _report(rules.mode, policy or rules.policy, [pair], contracts)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    policy: CompatibilityPolicy
+    versions: list[int]
+    # compatible[i][j]: can versions[j] (consumer) read every event of versions[i] (producer)?
+    compatible: list[list[bool]]
+
+
+def compatibility_matrix(
+    uow: UnitOfWork, registry: str, schema: str, *, policy: CompatibilityPolicy | None, limit: int = 100
+) -> Matrix:
+    """Every producer version against every consumer version, for the latest `limit` versions."""
+    with uow.reading() as tx:
+        row = _require_schema(tx, registry, schema)
+        rules = tx.schemas.state(registry, schema)
+        stored = tx.versions.contracts(row.id, latest_only=False)[-limit:]
+    assert rules is not None, "the schema was just read"
+    chosen = policy or rules.policy
+    contracts = [
+        _compiled_contract(rules.type, each.fingerprint, each.event_root, each.canonical) for each in stored
+    ]
+    grid = [[not _incompatibilities(p, c, chosen) for c in contracts] for p in contracts]
+    return Matrix(policy=chosen, versions=[each.version for each in stored], compatible=grid)
+
+
+def _contract_of(version: VersionInfo) -> Contract:
+    return _compiled_contract(
+        version.type, version.fingerprint, version.event_root, version.canonical_content
+    )
 
 
 # --- search ----------------------------------------------------------------------------------------------
@@ -263,44 +388,3 @@ def search(
     with uow.reading() as tx:
         hits = tx.schemas.search(terms, registry=registry, only=only, after=after_key, limit=limit + 1)  # type: ignore[arg-type]
         return _page(hits, limit, lambda h: f"{h.registry}\n{h.schema}")
-
-
-# --- tokens ----------------------------------------------------------------------------------------------
-
-
-def create_token(
-    uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None
-) -> tuple[TokenInfo, str]:
-    """Returns the token's record and its secret, which is shown once and stored only as a hash."""
-    if registry is not None:
-        names.registry_name(registry)
-    secret = new_token_secret()
-    with uow.writing() as tx:
-        row = tx.tokens.create(
-            public_id=secrets.token_hex(8),
-            token_hash=hash_token(secret),
-            role=role,
-            registry=registry,
-            description=description,
-        )
-        tx.session.flush()
-        info = tx.tokens.info(row)
-        tx.commit()
-    return info, secret
-
-
-def revoke_token(uow: UnitOfWork, token_id: str) -> TokenInfo:
-    with uow.writing() as tx:
-        row = tx.tokens.get(token_id)
-        if row is None:
-            raise errors.TokenNotFound(token_id=token_id)
-        row.revoked_at = row.revoked_at or _now()
-        tx.session.flush()
-        info = tx.tokens.info(row)
-        tx.commit()
-    return info
-
-
-def list_tokens(uow: UnitOfWork) -> list[TokenInfo]:
-    with uow.reading() as tx:
-        return tx.tokens.all()

@@ -14,7 +14,7 @@ from registry import __version__
 from registry.access import Authenticator
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, KeepEncodedSlashes
-from registry.api.routes import health, registries, schemas, search, versions
+from registry.api.routes import compatibility, health, registries, schemas, search, versions
 from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
@@ -57,7 +57,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.version_cache = version_cache
     app.state.readiness = _readiness_probe(engine)
     install_error_handlers(app)
-    for router in (registries.router, schemas.router, versions.router, search.router, health.router):
+    routers = (registries, schemas, versions, compatibility, search, health)
+    for router in (module.router for module in routers):
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=settings.max_content_bytes)
     app.add_middleware(KeepEncodedSlashes)

@@ -180,3 +180,36 @@ class CreatedTokenOut(TokenOut):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+
+
+class PairOut(BaseModel):
+    producer: int | str = Field(description="a version number, or `new` for a candidate")
+    consumer: int | str
+
+
+class IncompatibilityOut(PairOut):
+    rule: str = Field(description="stable identifier of the rule the pair breaks (see the README's table)")
+    producer_path: str = Field(description="JSON pointer into the producer's event schema")
+    consumer_path: str = Field(description="JSON pointer into the consumer's event schema")
+    message: str
+    witness: Any = Field(description="an event the producer may emit and the consumer rejects")
+    proven: bool = Field(
+        description="true: `witness` was validated against both versions; false: no such event was found, "
+        "and the checker could not prove the pair compatible either"
+    )
+
+
+class CompatibilityReportOut(BaseModel):
+    compatible: bool
+    mode: CompatibilityMode
+    policy: CompatibilityPolicy
+    checked: list[PairOut]
+    incompatibilities: list[IncompatibilityOut]
+
+
+class MatrixOut(BaseModel):
+    policy: CompatibilityPolicy
+    versions: list[int] = Field(description="the latest versions, at most 100, ascending")
+    compatible: list[list[bool]] = Field(
+        description="compatible[i][j]: versions[j] (consumer) reads every event of versions[i] (producer)"
+    )

@@ -4,7 +4,7 @@
     ├── NotFound                   → 404
     │     RegistryNotFound, SchemaNotFound, VersionNotFound, TokenNotFound
     ├── Conflict                   → 409
-    │     SchemaTypeMismatch
+    │     SchemaTypeMismatch, IncompatibleVersion
     ├── InvalidInput               → 422 (400 for MalformedJson)
     │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector,
     │     InvalidContract
@@ -87,6 +87,21 @@ class SchemaTypeMismatch(Conflict):
         super().__init__(
             f"schema {schema!r} holds {existing} contracts; a {given} version cannot be added to it",
             details={"schema": schema, "existing_type": existing, "given_type": given},
+        )
+
+
+class IncompatibleVersion(Conflict):
+    """A registration that its schema's compatibility mode refuses; `details` holds the whole report."""
+
+    code = "incompatible_version"
+
+    def __init__(self, *, schema: str, report: dict[str, Any]) -> None:
+        count = len(report["incompatibilities"])
+        noun = "incompatibility" if count == 1 else "incompatibilities"
+        super().__init__(
+            f"the new version of {schema!r} breaks the schema's {report['mode']} compatibility "
+            f"({report['policy']}): {count} {noun}, each with the event that proves it where one was found",
+            details=report,
         )
 
 

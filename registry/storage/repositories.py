@@ -79,12 +79,22 @@ def _schema_stats() -> Select[SchemaRow, int | None, int]:
 
 
 @dataclass(frozen=True)
-class LockedSchema:
-    """A schema row locked for a registration."""
+class SchemaState:
+    """What registration needs of a schema row, with the compatibility rules in force for it."""
 
     id: int
     type: str
     last_version: int
+    mode: CompatibilityMode
+    policy: CompatibilityPolicy
+
+
+@dataclass(frozen=True)
+class StoredContract:
+    version: int
+    fingerprint: str
+    canonical: str
+    event_root: str | None
 
 
 class SchemaRepository:
@@ -98,26 +108,37 @@ class SchemaRepository:
             query = query.with_for_update(of=SchemaRow)
         return self.session.scalar(query)
 
-    def locked(self, registry: str, name: str) -> LockedSchema | None:
-        """The schema, row-locked until the transaction ends: writers of one schema take turns here
-        (PostgreSQL row lock; on SQLite the writer already holds the database's write lock). Plain columns,
-        no ORM objects: this is the hot path of registration.
+    def state(self, registry: str, name: str, *, lock: bool = False) -> SchemaState | None:
+        """The schema; with `lock`, row-locked until the transaction ends: writers of one schema take turns
+        here (PostgreSQL row lock; on SQLite the writer already holds the database's write lock).
+        Plain columns, no ORM objects: this is the hot path of registration.
 
         Only the locked row is read here. Under PostgreSQL's READ COMMITTED a SELECT ... FOR UPDATE that
         waited for the lock returns the locked row as it is now, but anything joined to it as it was when
         the statement started, so a check of the versions must be a statement of its own."""
         query = (
-            select(SchemaRow.id, SchemaRow.type, SchemaRow.last_version)
+            select(
+                SchemaRow.id,
+                SchemaRow.type,
+                SchemaRow.last_version,
+                func.coalesce(SchemaRow.compatibility, RegistryRow.compatibility),
+                func.coalesce(SchemaRow.compatibility_policy, RegistryRow.compatibility_policy),
+            )
             .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
             .where(RegistryRow.name == registry, SchemaRow.name == name)
-            .with_for_update(of=SchemaRow)
         )
+        if lock:
+            query = query.with_for_update(of=SchemaRow)
         found = self.session.execute(query).first()
-        return None if found is None else LockedSchema(*found)
+        if found is None:
+            return None
+        id_, type_, last_version, mode, policy = found
+        return SchemaState(id_, type_, last_version, CompatibilityMode(mode), CompatibilityPolicy(policy))
 
-    def create_if_absent(self, registry_id: int, name: str, type_: str) -> LockedSchema | None:
+    def create_if_absent(self, registry: RegistryRow, name: str, type_: str) -> SchemaState | None:
         """Insert the schema, or None when a concurrent writer inserted it first. The new row is locked by
-        this transaction until it ends, like one returned by `locked`."""
+        this transaction until it ends, like one that `state` locked."""
+        registry_id = registry.id
         now = utcnow()
         values = dict(
             registry_id=registry_id, name=name, type=type_, last_version=0, created_at=now, updated_at=now
@@ -130,7 +151,13 @@ class SchemaRepository:
             .returning(SchemaRow.id, SchemaRow.type, SchemaRow.last_version)
         )
         found = self.session.execute(statement).first()
-        return None if found is None else LockedSchema(*found)
+        if found is None:
+            return None
+        mode, policy = (
+            CompatibilityMode(registry.compatibility),
+            CompatibilityPolicy(registry.compatibility_policy),
+        )
+        return SchemaState(found[0], found[1], found[2], mode, policy)
 
     def delete(self, row: SchemaRow) -> None:
         self.session.execute(delete(SchemaRow).where(SchemaRow.id == row.id))
@@ -229,7 +256,7 @@ class VersionRepository:
 
     def append(
         self,
-        schema: LockedSchema,
+        schema: SchemaState,
         *,
         canonical: str,
         fingerprint: str,
@@ -262,6 +289,17 @@ class VersionRepository:
             update(SchemaRow).where(SchemaRow.id == schema.id).values(last_version=number, updated_at=now)
         )
         return number, now
+
+    def contracts(self, schema_id: int, *, latest_only: bool) -> list[StoredContract]:
+        """What a compatibility check needs of the schema's versions, oldest first."""
+        query = (
+            select(VersionRow.version, VersionRow.fingerprint, VersionRow.content, VersionRow.event_root)
+            .where(VersionRow.schema_id == schema_id)
+            .order_by(VersionRow.version.desc() if latest_only else VersionRow.version)
+        )
+        if latest_only:
+            query = query.limit(1)
+        return [StoredContract(*found) for found in self.session.execute(query)]
 
     def find_content(self, registry: str, schema: str, fingerprint: str) -> VersionInfo | None:
         query = (

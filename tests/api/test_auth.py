@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from registry import services
+from registry import access
 from registry.api.app import create_app
 from registry.domain.auth import Role
 from registry.domain.errors import InvalidName
@@ -19,7 +19,7 @@ DRAFT4 = load_example("draft4/custom-order-created.json")
 
 
 def new_token(engine: Engine, role: Role, registry: str | None = None) -> tuple[str, str]:
-    info, secret = services.create_token(UnitOfWork(make_session_factory(engine)), role, registry=registry)
+    info, secret = access.create_token(UnitOfWork(make_session_factory(engine)), role, registry=registry)
     return info.id, secret
 
 
@@ -99,7 +99,7 @@ async def test_search_with_a_scoped_token_sees_only_its_registry(
 async def test_a_revoked_token_is_refused(engine: Engine, client: httpx.AsyncClient, admin: str) -> None:
     token_id, reader = new_token(engine, Role.READER)
     assert (await client.get("/registries/a", headers=bearer(reader))).status_code == 200
-    services.revoke_token(UnitOfWork(make_session_factory(engine)), token_id)
+    access.revoke_token(UnitOfWork(make_session_factory(engine)), token_id)
     assert (await client.get("/registries/a", headers=bearer(reader))).status_code == 401
 
 
@@ -121,7 +121,7 @@ async def test_revoking_every_token_keeps_the_service_closed(
     engine: Engine, client: httpx.AsyncClient
 ) -> None:
     token_id, _ = new_token(engine, Role.ADMIN)
-    services.revoke_token(UnitOfWork(make_session_factory(engine)), token_id)
+    access.revoke_token(UnitOfWork(make_session_factory(engine)), token_id)
     assert (await client.get("/registries")).status_code == 401
 
 

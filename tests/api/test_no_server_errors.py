@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from sqlalchemy import Engine, text
 
-from registry import services
+from registry import access, services
 from registry.api.app import create_app
 from registry.domain.auth import Role
 from registry.settings import Settings
@@ -51,7 +51,7 @@ def fuzzed_app(postgres_engine: Engine) -> Iterator[FastAPI]:
         type="OpenApi3", content=load_example("openapi3/custom-order-created.json")
     )
     services.register_version(uow, SEEDED["registry"], SEEDED["schema"], contract)
-    _, secret = services.create_token(uow, Role.ADMIN, registry=None)
+    _, secret = access.create_token(uow, Role.ADMIN, registry=None)
     url = postgres_engine.url.render_as_string(hide_password=False)
     app = create_app(Settings(database_url=url), engine=postgres_engine)
     app.state.fuzz_headers = {"Authorization": f"Bearer {secret}"}

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from registry import services
+from registry import access
 from registry.api.app import create_app
 from registry.domain.auth import Role
 from registry.settings import Settings
@@ -71,8 +71,8 @@ async def test_a_delete_through_this_replica_shows_at_once(cached: httpx.AsyncCl
 async def test_cached_reads_still_need_the_right_token(cached: httpx.AsyncClient, engine: Engine) -> None:
     assert (await cached.get(VERSION_1)).status_code == 200  # open: no token yet, and now cached
     uow = UnitOfWork(make_session_factory(engine))
-    _, other = services.create_token(uow, Role.READER, registry="other")
-    _, reader = services.create_token(uow, Role.READER, registry="orders")
+    _, other = access.create_token(uow, Role.READER, registry="other")
+    _, reader = access.create_token(uow, Role.READER, registry="orders")
     cached.app.state.authenticator.forget()  # type: ignore[attr-defined]
     assert (await cached.get(VERSION_1)).status_code == 401
     assert (await cached.get(VERSION_1, headers={"Authorization": "Bearer nope"})).status_code == 401

@@ -1,0 +1,73 @@
+"""Compatibility: a dry run of a candidate, any two versions, and the matrix of all of them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from registry import services
+from registry.api.deps import ReaderOfRegistry, RegistryName, SchemaName, Uow
+from registry.api.models import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    CompatibilityReportOut,
+    MatrixOut,
+    RegisterVersionIn,
+)
+from registry.domain import names
+from registry.domain.model import CompatibilityPolicy
+from registry.domain.modes import report_data
+
+router = APIRouter(
+    prefix="/registries/{registry}/schemas/{schema}/compatibility",
+    tags=["compatibility"],
+    responses=READ_ERRORS,
+)
+Policy = Annotated[
+    CompatibilityPolicy | None, Query(description="STRICT or LENIENT; default: the schema's policy")
+]
+Selector = Annotated[
+    str, Query(pattern="^(latest|[1-9][0-9]{0,8})$", description="a version number or `latest`")
+]
+
+
+@router.post("", response_model=CompatibilityReportOut, responses=WRITE_ERRORS)
+def check_candidate(
+    body: RegisterVersionIn, registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegistry, uow: Uow
+) -> CompatibilityReportOut:
+    """Would this content be accepted as the next version under the schema's mode? Nothing is stored."""
+    new = services.NewVersion(type=body.type, content=body.content, event_root=body.event_root)
+    report = services.check_candidate(uow, registry, schema, new)
+    return CompatibilityReportOut.model_validate(report_data(report))
+
+
+@router.get("", response_model=CompatibilityReportOut)
+def compare_versions(
+    registry: RegistryName,
+    schema: SchemaName,
+    _caller: ReaderOfRegistry,
+    uow: Uow,
+    producer: Selector,
+    consumer: Selector,
+    policy: Policy = None,
+) -> CompatibilityReportOut:
+    """Can version `consumer` read every event version `producer` may emit? Whatever the schema's mode."""
+    report = services.compare_versions(
+        uow,
+        registry,
+        schema,
+        producer=names.version_selector(producer),
+        consumer=names.version_selector(consumer),
+        policy=policy,
+    )
+    return CompatibilityReportOut.model_validate(report_data(report))
+
+
+@router.get("/matrix", response_model=MatrixOut)
+def matrix(
+    registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegistry, uow: Uow, policy: Policy = None
+) -> MatrixOut:
+    """Every producer version against every consumer version (the latest 100), as booleans."""
+    found = services.compatibility_matrix(uow, registry, schema, policy=policy)
+    return MatrixOut(policy=found.policy, versions=found.versions, compatible=found.compatible)

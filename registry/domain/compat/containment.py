@@ -1,0 +1,329 @@
+"""The recursive containment check: does every instance of the producer part satisfy the consumer part?
+
+Soundness rests on three habits: dropping a producer constraint only makes the producer larger (so an unknown
+producer keyword is ignored), a consumer constraint the checker cannot reason about is reported as
+`unsupported_keyword`, and a pair of schemas met again below an object or array is assumed contained
+(coinduction: instances are finite, so the assumption is only used for strictly smaller values).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.domain.compat import arrays, numbers, objects, strings
+from registry.domain.compat.disjoint import Disjointness
+from registry.domain.compat.document import Node, same_json
+from registry.domain.compat.equivalence import equivalent
+from registry.domain.compat.normalise import (
+    Budget,
+    Conj,
+    TooComplex,
+    canonical,
+    conj_kinds,
+    expand_all,
+    finite_values,
+    is_trivially_true,
+    kind_of,
+    kinds_of,
+)
+from registry.domain.compat.report import Finding, finding
+from registry.domain.compat.samples import ODD_VALUES, conj_samples, samples
+
+SUPPORTED = frozenset(
+    {
+        *(
+            "type",
+            "enum",
+            "const",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ),
+        *(
+            "minLength",
+            "maxLength",
+            "pattern",
+            "items",
+            "additionalItems",
+            "prefixItems",
+            "minItems",
+            "maxItems",
+        ),
+        *(
+            "uniqueItems",
+            "properties",
+            "patternProperties",
+            "additionalProperties",
+            "required",
+            "dependencies",
+        ),
+        *("dependentRequired", "minProperties", "maxProperties", "allOf", "anyOf", "oneOf", "not", "$ref"),
+    }
+)
+ONLY_FOR = {
+    "contains": "array",
+    "minContains": "array",
+    "maxContains": "array",
+    "unevaluatedItems": "array",
+    "propertyNames": "object",
+    "unevaluatedProperties": "object",
+    "dependentSchemas": "object",
+}
+GROUPS = {
+    "number": frozenset({"int", "frac"}),
+    "string": frozenset({"string"}),
+    "array": frozenset({"array"}),
+    "object": frozenset({"object"}),
+}
+
+
+class Containment:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.active: set[tuple[tuple[tuple[str, int], ...], ...]] = set()
+        self.disjoint = Disjointness()
+
+    def contained(self, ps: list[Node], cs: list[Node], at: str = "") -> list[Finding]:
+        """Findings that show (or conservatively suspect) an instance of all `ps` failing some of `cs`;
+        `at` is the producer's place when `ps` is empty (a property it does not declare)."""
+        self.budget.spend()
+        ps = [p for p in ps if not is_trivially_true(p)]
+        cs = [c for c in cs if not is_trivially_true(c) and not _universal(c)]
+        if not cs or any(p.schema is False for p in ps) or _same(ps, cs):
+            return []
+        # identity too: a made-up schema (a complement) shares the place of the keyword it negates
+        key = (tuple((p.path, id(p.schema)) for p in ps), tuple((c.path, id(c.schema)) for c in cs))
+        if key in self.active:
+            return []  # coinductive: reached again through an object or array, so for a smaller value
+        self.active.add(key)
+        try:
+            return self._contained(ps, cs, ps[0].path if ps else at)
+        finally:
+            self.active.discard(key)
+
+    def _contained(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
+        try:
+            pconjs = [pc for pc in expand_all(ps) if not _unsatisfiable(pc)]
+            cconjs = expand_all(cs)
+        except TooComplex:
+            return [_too_complex(ps, cs, where)]
+        findings = self._values(ps, cs, pconjs, cconjs, where)
+        for pc in pconjs:
+            if _finite(pc) is not None:
+                continue
+            kinds = conj_kinds(pc)
+            for group, members in GROUPS.items():
+                if kinds & members:
+                    findings.extend(self._group(pc, cconjs, group, kinds & members, cs, where))
+        return findings
+
+    def _values(
+        self, ps: list[Node], cs: list[Node], pconjs: list[Conj], cconjs: list[Conj], where: str
+    ) -> list[Finding]:
+        """Finitely many producer values (enums, consts, null, booleans): each checked by jsonschema."""
+        values: list[tuple[Any, bool]] = []
+        for pc in pconjs:
+            listed = _finite(pc)
+            if listed is not None:
+                values += [(v, True) for v in listed]
+            else:
+                kinds = conj_kinds(pc)
+                values += [(None, False)] * ("null" in kinds) + [
+                    (b, False) for b in (True, False) if "boolean" in kinds
+                ]
+        findings, seen = [], set()
+        for value, from_enum in values:
+            key = canonical(value)
+            if key in seen or any(p.doc.is_valid(p.schema, value) is False for p in ps):
+                continue
+            seen.add(key)
+            verdicts = [c.doc.is_valid(c.schema, value) for c in cs]
+            if False in verdicts or None in verdicts:
+                rule = _value_rule(value, from_enum, cconjs) if False in verdicts else "unsupported_keyword"
+                findings.append(finding(rule, where, cs[0].path, f"the consumer rejects {key}", [value]))
+        return findings
+
+    def _group(
+        self, pc: Conj, cconjs: list[Conj], group: str, kinds: frozenset[str], cs: list[Node], where: str
+    ) -> list[Finding]:
+        paths = (where, cs[0].path)
+        best: list[Finding] | None = None
+        for cc in cconjs:
+            found = self._conj(pc, cc, group, kinds)
+            if not found:
+                return []
+            if best is None or len(found) < len(best):
+                best = found
+        if group == "number" and "frac" not in kinds and _integers_covered(pc, cconjs, cs):
+            return []
+        if best is None:  # the consumer allows nothing at all here
+            message = f"the consumer accepts no {group} value"
+            return [finding("type_narrowed", *paths, message, conj_samples(pc, 0, kinds))]
+        return best
+
+    def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
+        if cc.undecided:
+            where = cc.undecided[0]
+            message = (
+                "a reference the checker cannot follow (or a cycle of references) constrains the consumer"
+            )
+            return [
+                finding("unsupported_keyword", _path(pc), where.path, message, conj_samples(pc, 0, kinds))
+            ]
+        found: list[Finding] = []
+        for part in cc.parts:
+            found.extend(self._part(pc, part, group, kinds))
+            if found:
+                return found
+        for negated in cc.nots:
+            if not self.disjoint.conj_node(pc, negated, kinds):
+                message = "the producer may emit values the consumer's `not` (or `oneOf` sibling) excludes"
+                both = [*pc.parts, negated]  # values of the producer that the negated schema also holds
+                candidates = samples(both) + samples([negated]) + conj_samples(pc, 0, kinds)
+                found.append(finding("negation_overlap", _path(pc), negated.path, message, candidates))
+        return found
+
+    def _part(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
+        candidates = conj_samples(pc, 0, kinds)
+        missing = kinds - kinds_of(part)
+        if missing:
+            message = f"the consumer does not accept {', '.join(sorted(missing))} values here"
+            return [finding("type_narrowed", _path(pc), part.path, message, conj_samples(pc, 0, missing))]
+        found = [
+            finding(
+                "unsupported_keyword",
+                _path(pc),
+                f"{part.path}/{k}",
+                f"the checker cannot compare `{k}` in the consumer",
+                candidates,
+            )
+            for k in _unsupported(pc, part, group)
+        ]
+        if finite_values(part):
+            found.append(
+                finding(
+                    "enum_narrowed",
+                    _path(pc),
+                    part.path,
+                    "the consumer allows only listed values",
+                    candidates + list(ODD_VALUES),
+                )
+            )
+        return found + self._keywords(pc, part, group, kinds)
+
+    def _keywords(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
+        if group == "number":
+            integer = "frac" not in kinds
+            problems = numbers.narrowing(
+                numbers.range_of(list(pc.parts), integer),
+                numbers.range_of([part], "frac" not in kinds_of(part)),
+            )
+        elif group == "string":
+            problems = strings.narrowing(strings.text_of(list(pc.parts)), strings.text_of([part]))
+        elif group == "array":
+            return arrays.narrowing(self.contained, pc, part)
+        else:
+            return objects.narrowing(self.contained, pc, part)
+        return [finding(rule, _path(pc), part.path, message, values) for rule, message, values in problems]
+
+
+def _integers_covered(pc: Conj, cconjs: list[Conj], cs: list[Node]) -> bool:
+    """Integers no single consumer alternative holds may still be held by several together."""
+    p = numbers.range_of(list(pc.parts), True)
+    values = numbers.integers_in(p)
+    if values is not None:
+        return all(c.doc.is_valid(c.schema, v) is True for v in values for c in cs)
+    pieces = [numbers.range_of(list(cc.parts), True) for cc in cconjs if _plain_range(cc)]
+    return numbers.union_covers(p, pieces)
+
+
+def _plain_range(cc: Conj) -> bool:
+    """A consumer alternative that holds every integer between its bounds."""
+    allowed = {"type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+    plain = all(set(part.keywords()) <= allowed and "int" in kinds_of(part) for part in cc.parts)
+    return plain and not cc.nots and not cc.undecided
+
+
+def _unsupported(pc: Conj, part: Node, group: str) -> list[str]:
+    found = []
+    for keyword in part.keywords():
+        if keyword in SUPPORTED or ONLY_FOR.get(keyword, group) != group:
+            continue
+        if keyword == "if" and not ({"then", "else"} & set(part.schema)):
+            continue  # `if` alone constrains nothing
+        if keyword in STANDALONE and any(_same_keyword(p, part, keyword) for p in pc.parts):
+            continue  # the producer imposes the very same constraint
+        found.append(keyword)
+    return found
+
+
+def _same_keyword(p: Node, c: Node, keyword: str) -> bool:
+    """Whether p holds `keyword` with the same value and the same modifying siblings as c."""
+    names = (keyword, *STANDALONE[keyword])
+    same = all(same_json(p.schema.get(n), c.schema.get(n)) for n in names)
+    return same and p.has(keyword) and "$ref" not in canonical([c.schema.get(n) for n in names])
+
+
+# keywords whose meaning depends only on their own value and these siblings (unevaluated* depend on every
+# other keyword, dynamic references on the path taken: those are never taken as "the same")
+STANDALONE: dict[str, tuple[str, ...]] = {
+    "contains": ("minContains", "maxContains"),
+    "if": ("then", "else"),
+    "propertyNames": (),
+    "dependentSchemas": (),
+}
+
+
+def _finite(pc: Conj) -> list[Any] | None:
+    """The values a conjunction is limited to by an `enum` or `const`, None when it has neither."""
+    for part in pc.parts:
+        lists = finite_values(part)
+        if lists:
+            return list(lists[0])
+    return None
+
+
+def _value_rule(value: Any, from_enum: bool, cconjs: list[Conj]) -> str:
+    if from_enum:
+        return "enum_narrowed"
+    if not any(kind_of(value) in conj_kinds(cc) for cc in cconjs):
+        return "type_narrowed"
+    return "enum_narrowed"
+
+
+def _unsatisfiable(pc: Conj) -> bool:
+    """A conjunction holding a schema and its negation (`allOf: [S, {not: S}]`) has no instance."""
+    if any(is_trivially_true(n) for n in pc.nots):
+        return True
+    return any(equivalent(p, n) for p in pc.parts for n in pc.nots + pc.excluded)
+
+
+def _universal(node: Node) -> bool:
+    """`anyOf: [S, {not: S}]` (and nothing else) accepts everything."""
+    keywords = node.keywords()
+    branches = keywords.get("anyOf")
+    if set(keywords) != {"anyOf"} or not isinstance(branches, list):
+        return False
+    negated = [
+        node.child("anyOf", i, "not")
+        for i, b in enumerate(branches)
+        if isinstance(b, dict) and set(b) == {"not"}
+    ]
+    return any(equivalent(node.child("anyOf", i), n) for i in range(len(branches)) for n in negated)
+
+
+def _same(ps: list[Node], cs: list[Node]) -> bool:
+    if len(ps) != 1 or len(cs) != 1:
+        return False
+    return equivalent(ps[0], cs[0])
+
+
+def _path(pc: Conj) -> str:
+    return pc.parts[-1].path if pc.parts else ""
+
+
+def _too_complex(ps: list[Node], cs: list[Node], where: str) -> Finding:
+    message = "the schemas are too complex for the checker to compare here"
+    return finding("too_complex", where, cs[0].path, message, samples(ps))

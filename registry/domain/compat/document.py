@@ -1,0 +1,109 @@
+"""A schema document under comparison: its root, its draft's keywords, `$ref` resolution and validation."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urldefrag
+
+from registry.domain.formats.pointers import PointerNotFound, escape, resolve_fragment
+from registry.domain.formats.refs import OFFLINE_REGISTRY
+
+# `format` is an annotation by the registry's semantics; the others never constrain an instance
+NON_CONSTRAINING = frozenset({"format", "definitions", "$defs", "$comment", "$anchor", "$dynamicAnchor"})
+
+
+class Doc:
+    """One side of a comparison. `keywords` are those its draft's validator evaluates: any other key is
+    ignored by jsonschema, so the checker ignores it too (e.g. `const` in Draft 4)."""
+
+    def __init__(self, root: Any, validator_class: Any) -> None:
+        self.root = root
+        self.validator = validator_class(root, registry=OFFLINE_REGISTRY)
+        self.keywords = frozenset(validator_class.VALIDATORS) - NON_CONSTRAINING
+        # from 2019-09 on, `$ref` is one keyword among others; before, it replaces its siblings
+        self.ref_has_siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
+        # an id below the root starts a resource of its own, against which its references resolve: the
+        # checker does not follow references in such documents (jsonschema still validates them)
+        id_keyword = "$id" if "exclusiveMinimum" in self.keywords else "id"
+        self.resources = list(_nested_ids(root, id_keyword, ""))
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The document as canonical JSON: two documents with equal texts (and drafts) mean the same."""
+        return json.dumps(self.root, sort_keys=True)
+
+    def locates(self, node: Node) -> bool:
+        """True when `node` is the schema at its pointer (not one the checker made up)."""
+        try:
+            return resolve_fragment(self.root, node.path) is node.schema
+        except (PointerNotFound, LookupError, TypeError):
+            return False
+
+    def is_valid(self, schema: Any, instance: Any) -> bool | None:
+        """Whether `instance` is valid under `schema` (a part of this document); None if jsonschema fails."""
+        try:
+            return bool(self.validator.evolve(schema=schema).is_valid(instance))
+        except Exception:  # an unresolvable reference, a bad pattern, recursion: no answer
+            return None
+
+    def resolve(self, ref: str, at: str) -> tuple[Any, str] | None:
+        """The schema a local reference (written at pointer `at`) names and its pointer, or None when it
+        cannot be followed here."""
+        uri, fragment = urldefrag(ref)
+        if any(at == r or at.startswith(r + "/") for r in self.resources):
+            return None  # written inside an embedded resource: it resolves against that resource's id
+        if uri or not (fragment == "" or fragment.startswith("/")):
+            return None  # anchors and ids: left to the validator, undecided for the checker
+        try:
+            return resolve_fragment(self.root, fragment), fragment
+        except (PointerNotFound, LookupError, TypeError):
+            return None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A schema at a place in a document."""
+
+    schema: Any
+    path: str
+    doc: Doc
+
+    def child(self, *tokens: str | int) -> Node:
+        schema = self.schema
+        for token in tokens:
+            schema = schema[token]
+        return Node(schema, self.path + "".join("/" + escape(t) for t in tokens), self.doc)
+
+    def keywords(self) -> dict[str, Any]:
+        """The keywords of this schema that constrain instances in its draft."""
+        if not isinstance(self.schema, dict):
+            return {}
+        return {k: v for k, v in self.schema.items() if k in self.doc.keywords}
+
+    def get(self, keyword: str) -> Any:
+        return self.keywords().get(keyword)
+
+    def has(self, keyword: str) -> bool:
+        return isinstance(self.schema, dict) and keyword in self.schema and keyword in self.doc.keywords
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equality of JSON values that tells `true` from `1` and `1` from `1.0` (Python's == does not)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _nested_ids(schema: Any, keyword: str, path: str) -> Iterator[str]:
+    """Pointers of the schemas below the root that declare an id (each starts a resource of its own)."""
+    if isinstance(schema, list):
+        for i, item in enumerate(schema):
+            yield from _nested_ids(item, keyword, f"{path}/{i}")
+    elif isinstance(schema, dict):
+        value = schema.get(keyword)
+        if path and isinstance(value, str) and not value.startswith("#"):
+            yield path
+        for key, item in schema.items():
+            yield from _nested_ids(item, keyword, f"{path}/{escape(key)}")

@@ -1,0 +1,103 @@
+"""Two schemas that say the same thing in the same words, up to where their `$ref`s point.
+
+Test suites and real documents copy a schema to another place and rewrite its references (`#/definitions/a`
+becomes `#/anyOf/0/definitions/a`); comparing the referenced schemas instead of the reference strings sees
+through
+that. Pairs met again are assumed equivalent (a bisimulation), which is sound for equality of meaning.
+"""
+
+from __future__ import annotations
+
+import json
+
+from registry.domain.compat.document import Node, same_json
+
+SCHEMA_VALUED = frozenset(
+    {
+        "not",
+        "items",
+        "additionalItems",
+        "additionalProperties",
+        "contains",
+        "propertyNames",
+        "if",
+        "then",
+        "else",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
+SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "items", "prefixItems"})
+SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependencies", "dependentSchemas"})
+CONTAINERS = frozenset({"definitions", "$defs"})  # compared through the references that use them
+
+
+def equivalent(a: Node, b: Node) -> bool:
+    return _Bisimulation().same(a, b)
+
+
+class _Bisimulation:
+    def __init__(self) -> None:
+        self.assumed: set[tuple[str, str]] = set()
+
+    def same(self, a: Node, b: Node) -> bool:
+        if a.schema is b.schema and a.doc is b.doc:
+            return True
+        if a.path == b.path and _same_documents(a, b):
+            return True
+        a, b = self._target(a), self._target(b)
+        if isinstance(a.schema, bool) or isinstance(b.schema, bool) or "$ref" not in _text(a, b):
+            return same_json(a.schema, b.schema)
+        if not isinstance(a.schema, dict) or not isinstance(b.schema, dict):
+            return False
+        key = (f"{a.path}#{id(a.schema)}", f"{b.path}#{id(b.schema)}")
+        if key in self.assumed:
+            return True
+        self.assumed.add(key)
+        keys = set(a.schema) - CONTAINERS
+        if keys != set(b.schema) - CONTAINERS:
+            return False
+        return all(self._keyword(a, b, k) for k in keys)
+
+    def _target(self, node: Node) -> Node:
+        for _ in range(32):
+            schema = node.schema
+            if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+                return node
+            if node.doc.ref_has_siblings and len(set(schema) - CONTAINERS) > 1:
+                return node
+            found = node.doc.resolve(schema["$ref"], node.path)
+            if found is None:
+                return node
+            node = Node(found[0], found[1], node.doc)
+        return node
+
+    def _keyword(self, a: Node, b: Node, keyword: str) -> bool:
+        x, y = a.schema[keyword], b.schema[keyword]
+        if keyword == "$ref":
+            return False  # an unresolvable reference (or one beside other keywords): not compared
+        if keyword in SCHEMA_LISTS and isinstance(x, list) and isinstance(y, list):
+            return len(x) == len(y) and all(
+                self.same(a.child(keyword, i), b.child(keyword, i)) for i in range(len(x))
+            )
+        if keyword in SCHEMA_MAPS and isinstance(x, dict) and isinstance(y, dict):
+            return set(x) == set(y) and all(self._entry(a, b, keyword, k) for k in x)
+        if keyword in SCHEMA_VALUED and isinstance(x, dict | bool) and isinstance(y, dict | bool):
+            return self.same(a.child(keyword), b.child(keyword))
+        return same_json(x, y)
+
+    def _entry(self, a: Node, b: Node, keyword: str, name: str) -> bool:
+        x, y = a.schema[keyword][name], b.schema[keyword][name]
+        if isinstance(x, dict | bool) and isinstance(y, dict | bool):
+            return self.same(a.child(keyword, name), b.child(keyword, name))
+        return same_json(x, y)
+
+
+def _text(a: Node, b: Node) -> str:
+    return json.dumps(a.schema) + json.dumps(b.schema)
+
+
+def _same_documents(a: Node, b: Node) -> bool:
+    """The same place in two equal documents of one draft."""
+    same_draft = a.doc.keywords == b.doc.keywords
+    return same_draft and a.doc.text == b.doc.text and a.doc.locates(a) and b.doc.locates(b)

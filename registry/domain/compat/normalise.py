@@ -1,0 +1,327 @@
+"""Schemas as unions of conjunctions: `$ref`, `allOf`, `anyOf`, `oneOf` and `not` expanded, kinds of values.
+
+`expand` gives a list of `Conj`s whose union has exactly the instances of the schema: `oneOf` becomes
+"branch i and not any other branch", so nothing is lost on the consumer side. A `$ref` that cannot be
+followed,
+or a cycle of references with no object or array in between, becomes an `undecided` part.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.domain.compat.document import Node
+
+KINDS = frozenset({"null", "boolean", "int", "frac", "string", "array", "object"})
+_TYPE_KINDS = {
+    "null": {"null"},
+    "boolean": {"boolean"},
+    "integer": {"int"},
+    "number": {"int", "frac"},
+    "string": {"string"},
+    "array": {"array"},
+    "object": {"object"},
+}
+COMBINATORS = frozenset({"allOf", "anyOf", "oneOf", "not", "$ref"})
+MAX_DISJUNCTS = 64
+
+
+class TooComplex(Exception):
+    """The expansion would grow beyond what the checker explores; the answer is then conservative."""
+
+
+@dataclass(frozen=True)
+class Conj:
+    parts: tuple[Node, ...] = ()  # every part's own (non-combinator) keywords hold
+    nots: tuple[Node, ...] = ()  # none of these holds
+    undecided: tuple[Node, ...] = ()  # could not be expanded
+    excluded: tuple[
+        Node, ...
+    ] = ()  # negated schemas already expanded into `parts`, kept to spot `S and not S`
+
+    def __and__(self, other: Conj) -> Conj:
+        return Conj(
+            self.parts + other.parts,
+            self.nots + other.nots,
+            self.undecided + other.undecided,
+            self.excluded + other.excluded,
+        )
+
+
+def expand_all(nodes: list[Node]) -> list[Conj]:
+    result = [Conj()]
+    for node in nodes:
+        result = _product(result, expand(node))
+    return result
+
+
+def expand(node: Node, refs: frozenset[str] = frozenset()) -> list[Conj]:
+    schema = node.schema
+    if schema is True or schema == {}:
+        return [Conj()]
+    if schema is False:
+        return []
+    if not isinstance(schema, dict):
+        return [Conj(undecided=(node,))]
+    if node.has("$ref") and isinstance(schema["$ref"], str):
+        target = _follow(node, refs)
+        if target is None:
+            return [Conj(undecided=(node,))]
+        if not node.doc.ref_has_siblings:
+            return expand(target, refs | {target.path})
+        result = expand(target, refs | {target.path})
+    else:
+        result = [Conj()]
+    return _product(result, _own(node, refs))
+
+
+def _follow(node: Node, refs: frozenset[str]) -> Node | None:
+    found = node.doc.resolve(node.schema["$ref"], node.path)
+    if found is None or found[1] in refs:
+        return None  # a reference cycle with no structure in between decides nothing
+    return Node(found[0], found[1], node.doc)
+
+
+def _own(node: Node, refs: frozenset[str]) -> list[Conj]:
+    result = [Conj(parts=(node,))]
+    keywords = node.keywords()
+    for i, _ in enumerate(_list(keywords.get("allOf"))):
+        result = _product(result, expand(node.child("allOf", i), refs))
+    if isinstance(keywords.get("anyOf"), list):
+        branches = [expand(node.child("anyOf", i), refs) for i in range(len(keywords["anyOf"]))]
+        result = _product(result, [c for b in branches for c in b])
+    if isinstance(keywords.get("oneOf"), list):
+        result = _product(result, _one_of(node, refs))
+    if "not" in keywords:
+        negated = node.child("not")
+        exact = complement(negated, refs)
+        if exact is None:
+            result = [c & Conj(nots=(negated,)) for c in result]
+        else:
+            result = [c & Conj(excluded=(negated,)) for c in _product(result, exact)]
+    return result
+
+
+def _one_of(node: Node, refs: frozenset[str]) -> list[Conj]:
+    count = len(node.schema["oneOf"])
+    branches = [node.child("oneOf", i) for i in range(count)]
+    union: list[Conj] = []
+    for i, branch in enumerate(branches):
+        others = Conj(nots=tuple(b for j, b in enumerate(branches) if j != i))
+        union.extend(c & others for c in expand(branch, refs))
+    return union
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _product(left: list[Conj], right: list[Conj]) -> list[Conj]:
+    if len(left) * len(right) > MAX_DISJUNCTS:
+        raise TooComplex
+    return [a & b for a in left for b in right]
+
+
+def kinds_of(node: Node) -> frozenset[str]:
+    """The kinds of values a part's `type`, `enum` and `const` let through."""
+    keywords = node.keywords()
+    kinds = set(KINDS)
+    declared = keywords.get("type")
+    if isinstance(declared, str):
+        declared = [declared]
+    if isinstance(declared, list):
+        kinds &= {k for t in declared if isinstance(t, str) for k in _TYPE_KINDS.get(t, ())}
+    for values in finite_values(node):
+        kinds &= {kind_of(v) for v in values}
+    return frozenset(kinds)
+
+
+def conj_kinds(conj: Conj) -> frozenset[str]:
+    kinds = set(KINDS)
+    for part in conj.parts:
+        kinds &= kinds_of(part)
+        if _integral_step(part):
+            kinds.discard("frac")
+    for negated in conj.nots:
+        kinds -= _only_type_kinds(negated)
+    return frozenset(kinds)
+
+
+def _integral_step(part: Node) -> bool:
+    """A multipleOf an integer admits only integers; Draft 4 (no `exclusiveMinimum` keyword) calls 10.0 a
+    number, not an integer, so there it proves nothing."""
+    step = part.get("multipleOf")
+    valid = isinstance(step, int | float) and not isinstance(step, bool) and step > 0 and step == int(step)
+    return valid and "exclusiveMinimum" in part.doc.keywords
+
+
+def _only_type_kinds(node: Node) -> frozenset[str]:
+    """The kinds a negated schema excludes entirely: exact only when it says nothing but `type`."""
+    keywords = node.keywords()
+    if set(keywords) != {"type"} or node.schema.keys() & COMBINATORS:
+        return frozenset()
+    return kinds_of(node)
+
+
+def finite_values(node: Node) -> list[list[Any]]:
+    """The value lists of `enum` and `const` in a part (each list bounds the part's instances)."""
+    keywords = node.keywords()
+    lists = []
+    if isinstance(keywords.get("enum"), list):
+        lists.append(keywords["enum"])
+    if "const" in keywords:
+        lists.append([keywords["const"]])
+    return lists
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "int"
+    if isinstance(value, float):
+        return "frac"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def is_trivially_true(node: Node) -> bool:
+    schema = node.schema
+    if schema is True:
+        return True
+    return isinstance(schema, dict) and not node.keywords()
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+@dataclass
+class Budget:
+    """Bounds the work of one check; past it, the checker answers conservatively."""
+
+    steps: int = 20000
+    spent: int = field(default=0)
+
+    def spend(self) -> None:
+        self.spent += 1
+        if self.spent > self.steps:
+            raise TooComplex
+
+
+# The exact complement of a keyword that constrains one kind of value: the other kinds, or that kind with the
+# opposite bound. `None` where no keyword expresses the complement (pattern, multipleOf, enum, ...).
+_GROUP_TYPES = {"string": ["string"], "number": ["number"], "array": ["array"], "object": ["object"]}
+_ALL_TYPES = ["null", "boolean", "number", "string", "array", "object"]
+_OPPOSITE_COUNTS = {
+    "minLength": ("string", "maxLength", -1),
+    "maxLength": ("string", "minLength", 1),
+    "minItems": ("array", "maxItems", -1),
+    "maxItems": ("array", "minItems", 1),
+    "minProperties": ("object", "maxProperties", -1),
+    "maxProperties": ("object", "minProperties", 1),
+}
+_NEUTRAL = frozenset({"$ref", "allOf", "anyOf", "not"})
+
+
+def complement(node: Node, refs: frozenset[str] = frozenset()) -> list[Conj] | None:
+    """The instances `node` rejects, as a union of conjunctions; None when that is not expressible exactly."""
+    schema = node.schema
+    if isinstance(schema, bool):
+        return [] if schema else [Conj()]
+    if not isinstance(schema, dict) or node.has("oneOf"):
+        return None
+    if node.has("$ref"):
+        target = _follow(node, refs) if isinstance(schema["$ref"], str) else None
+        if target is None or node.doc.ref_has_siblings:
+            return None
+        return complement(target, refs | {target.path})
+    union: list[Conj] = []
+    for keyword, value in node.keywords().items():
+        piece = _keyword_complement(node, keyword, value, refs)
+        if piece is None:
+            return None
+        union.extend(piece)
+        if len(union) > MAX_DISJUNCTS:
+            raise TooComplex
+    return union
+
+
+def _keyword_complement(node: Node, keyword: str, value: Any, refs: frozenset[str]) -> list[Conj] | None:
+    if keyword == "not":
+        return expand(node.child("not"), refs)
+    if keyword == "anyOf" and isinstance(value, list):
+        result: list[Conj] | None = [Conj()]
+        for i in range(len(value)):
+            branch = complement(node.child("anyOf", i), refs)
+            if branch is None:
+                return None
+            result = _product(result or [], branch)
+        return result
+    if keyword == "allOf" and isinstance(value, list):
+        union: list[Conj] = []
+        for i in range(len(value)):
+            member = complement(node.child("allOf", i), refs)
+            if member is None:
+                return None
+            union.extend(member)
+        return union
+    if keyword == "type":
+        return _type_complement(node, value)
+    return _bound_complement(node, keyword, value)
+
+
+def _type_complement(node: Node, value: Any) -> list[Conj] | None:
+    kinds = kinds_of(Node({"type": value}, node.path, node.doc))
+    if ("int" in kinds) != ("frac" in kinds):
+        return None  # "a number that is not an integer" has no type name
+    others = [t for t in _ALL_TYPES if not kinds & _TYPE_KINDS[t]]
+    return [_synthetic(node, {"type": others})] if others else []
+
+
+def _bound_complement(node: Node, keyword: str, value: Any) -> list[Conj] | None:
+    if keyword in _OPPOSITE_COUNTS:
+        group, opposite, step = _OPPOSITE_COUNTS[keyword]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return None
+        # other kinds of values satisfy the keyword: its complement holds only values of its own kind
+        if value + step < 0:
+            return []
+        return [_synthetic(node, {"type": group, opposite: value + step})]
+    if keyword == "required" and isinstance(value, list):
+        missing = [
+            _synthetic(node, {"type": "object", "properties": {n: False}})
+            for n in value
+            if isinstance(n, str)
+        ]
+        return missing if len(missing) == len(value) else None
+    if keyword in ("minimum", "maximum") and not _flagged(node, keyword):
+        return _number_complement(node, keyword, value)
+    return None
+
+
+def _flagged(node: Node, keyword: str) -> bool:
+    flag = "exclusiveMinimum" if keyword == "minimum" else "exclusiveMaximum"
+    return flag in node.schema  # a Draft 4 flag, or a separate later-draft bound: left undecided
+
+
+def _number_complement(node: Node, keyword: str, value: Any) -> list[Conj] | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    opposite = "maximum" if keyword == "minimum" else "minimum"
+    flag = "exclusiveMaximum" if keyword == "minimum" else "exclusiveMinimum"
+    if flag in node.doc.keywords:  # Draft 6 on: a numeric exclusive bound
+        bound: dict[str, Any] = {flag: value}
+    else:
+        bound = {opposite: value, flag: True}
+    return [_synthetic(node, {"type": "number", **bound})]
+
+
+def _synthetic(node: Node, schema: dict[str, Any]) -> Conj:
+    """A conjunction of one schema the checker made up, placed (for reports) where the negated keyword is."""
+    return Conj(parts=(Node(schema, node.path, node.doc),))

@@ -1,0 +1,257 @@
+"""Containment of object constraints: properties, patternProperties, additionalProperties, required,
+dependencies / dependentRequired, min/maxProperties.
+
+Every property name either side mentions is compared through the schemas that apply to it on each side; all
+other names through the open parts (additionalProperties, patternProperties) of both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from registry.domain.compat.document import Node, same_json
+from registry.domain.compat.normalise import Conj, is_trivially_true
+from registry.domain.compat.regex_samples import finite_language, pattern_samples
+from registry.domain.compat.report import Finding, finding
+from registry.domain.compat.samples import ODD_VALUES, objects, samples
+from registry.domain.compat.structure import (
+    closes_others,
+    count,
+    declared,
+    matches,
+    pattern_map,
+    property_nodes,
+    required,
+)
+
+Contained = Callable[[list[Node], list[Node], str], list[Finding]]
+
+
+def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
+    parts = list(pc.parts)
+    names = set().union(
+        *(declared(p) for p in parts), declared(part), required(part), _dependency_names(part)
+    )
+    found: list[Finding] = []
+    for name in sorted(names):
+        found.extend(_property(contained, parts, part, name))
+    found.extend(_others(contained, parts, part, names))
+    found.extend(_required(parts, part))
+    found.extend(_counts(parts, part))
+    found.extend(_dependencies(parts, part))
+    return found
+
+
+def _where(parts: list[Node]) -> str:
+    return parts[-1].path if parts else ""
+
+
+def _property(contained: Contained, parts: list[Node], part: Node, name: str) -> list[Finding]:
+    p_nodes = [n for p in parts for n in property_nodes(p, name)]
+    c_nodes = property_nodes(part, name)
+    if any(n.schema is False for n in p_nodes) or not c_nodes:
+        return []  # the producer never has this property, or the consumer does not constrain it
+    subs = contained(p_nodes, c_nodes, f"{_where(parts)}/properties/{name}")
+    if not subs:
+        return []
+    in_producer = any(name in declared(p) for p in parts)
+    embed = _embedder(parts, name)
+    if any(n.schema is False for n in c_nodes):
+        rule = "property_removed_from_closed_model" if in_producer else "additional_properties_narrowed"
+        message = f"the consumer does not allow the property {name!r}"
+    elif not in_producer and name in declared(part):
+        rule, message = (
+            "property_added_to_open_model",
+            f"the producer may already send {name!r} with other values",
+        )
+    else:
+        return [s.wrapped(embed) for s in subs]
+    values = [v for s in subs for v in s.candidates] + samples(p_nodes) + list(ODD_VALUES)
+    return [finding(rule, _where(parts), c_nodes[0].path, message, values).wrapped(embed)]
+
+
+def _embedder(parts: list[Node], name: str) -> Callable[[Any], list[Any]]:
+    def embed(value: Any) -> list[Any]:
+        return [{**base, name: value} for base in _bases(parts)]
+
+    return embed
+
+
+def _bases(parts: list[Node]) -> list[dict[str, Any]]:
+    return [o for o in objects(parts, 0) if isinstance(o, dict)] or [{}]
+
+
+def _others(contained: Contained, parts: list[Node], part: Node, names: set[str]) -> list[Finding]:
+    """Names neither side declares: the producer's open part against the consumer's."""
+    c_patterns, c_rest = pattern_map(part), part.get("additionalProperties")
+    if not c_patterns and (c_rest is None or c_rest is True or c_rest == {}):
+        return []
+    if any(closes_others(p) for p in parts):
+        return []
+    best: list[Finding] | None = None
+    owners: list[Node | None] = list(parts) or [None]
+    for own in owners:
+        found = _open_part(contained, own, part, names)
+        if not found:
+            return []
+        best = found if best is None else best
+    return best or []
+
+
+def _open_part(contained: Contained, own: Node | None, part: Node, names: set[str]) -> list[Finding]:
+    p_patterns = pattern_map(own) if own is not None else {}
+    c_patterns = pattern_map(part)
+    p_rest = (
+        own.child("additionalProperties") if own is not None and own.has("additionalProperties") else None
+    )
+    c_rest = part.child("additionalProperties") if part.has("additionalProperties") else None
+    pairs: list[tuple[list[Node], list[Node], str]] = []
+    if c_patterns and set(c_patterns) == set(p_patterns) and own is not None:
+        pairs = [
+            ([own.child("patternProperties", r)], [part.child("patternProperties", r)], r) for r in p_patterns
+        ]
+    elif all(is_trivially_true(part.child("patternProperties", r)) for r in c_patterns):
+        # the consumer's rest schema then applies to at most the names compared here: that suffices
+        pairs = [
+            ([own.child("patternProperties", r)], _listed(c_rest), r) for r in p_patterns if own is not None
+        ]
+    else:
+        return _any_pattern(contained, own, part, names)
+    pairs.append((_listed(p_rest), _listed(c_rest), ""))
+    found: list[Finding] = []
+    for p_nodes, c_nodes, pattern in pairs:
+        if any(n.schema is False for n in p_nodes):
+            continue
+        subs = contained(p_nodes, c_nodes, own.path if own else "")
+        if subs:
+            found.append(_extra_finding(own, part, p_nodes, subs, pattern, names))
+    return found
+
+
+def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[str]) -> list[Finding]:
+    """Different patterns: without comparing regular expressions, every schema the producer may apply to an
+    undeclared name must fit every schema the consumer may apply to one (sufficient, not necessary)."""
+    p_options = [own.child("patternProperties", r) for r in pattern_map(own)] if own is not None else []
+    p_options.append(
+        own.child("additionalProperties")
+        if own is not None and own.has("additionalProperties")
+        else Node(True, own.path if own else "", part.doc)
+    )
+    c_options = [part.child("patternProperties", r) for r in pattern_map(part) if not _finite_names(r, names)]
+    c_options += _listed(part.child("additionalProperties") if part.has("additionalProperties") else None)
+    subs = [
+        s for p in p_options if p.schema is not False for c in c_options for s in contained([p], [c], p.path)
+    ]
+    if not subs:
+        return []
+    values = [v for s in subs for v in s.candidates] + list(ODD_VALUES)
+    keys = [k for r in pattern_map(part) for k in pattern_samples(r, 1) if k not in names] + ["extra"]
+    bases = _bases([own] if own is not None else [])
+    candidates = [{**bases[0], key: v} for key in keys[:3] for v in values[:4]]
+    message = "the consumer's patternProperties differ from the producer's and may reject its properties"
+    return [finding("pattern_properties_changed", own.path if own else "", part.path, message, candidates)]
+
+
+def _finite_names(pattern: str, names: set[str]) -> bool:
+    """True when every name `pattern` matches is declared (compared one by one already)."""
+    language = finite_language(pattern)
+    return language is not None and all(name in names for name in language)
+
+
+def _listed(node: Node | None) -> list[Node]:
+    return [node] if node is not None else []
+
+
+def _extra_finding(
+    own: Node | None, part: Node, p_nodes: list[Node], subs: list[Finding], pattern: str, names: set[str]
+) -> Finding:
+    closed = part.get("additionalProperties") is False
+    rule = "additional_properties_narrowed"
+    message = (
+        "the consumer "
+        + ("allows no property" if closed else "restricts properties")
+        + " beyond those it declares"
+    )
+    values = [v for s in subs for v in s.candidates] + list(ODD_VALUES)
+    keys = [k for k in [*pattern_samples(pattern, 1), "extra", "x-extra", "zz"] if k not in names]
+    keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
+    parts = [own] if own is not None else []
+    bases = _bases(parts)
+    candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []
+    return finding(rule, own.path if own else "", subs[0].consumer_path, message, candidates)
+
+
+def _required(parts: list[Node], part: Node) -> list[Finding]:
+    have = set().union(*(required(p) for p in parts))
+    found = []
+    for name in sorted(required(part) - have):
+        message = f"the consumer requires {name!r}, which the producer may leave out"
+        found.append(
+            finding("required_added", _where(parts), f"{part.path}/required", message, _bases(parts))
+        )
+    return found
+
+
+def _counts(parts: list[Node], part: Node) -> list[Finding]:
+    low = max([count(p.get("minProperties")) or 0 for p in parts] + [len(set().union(*map(required, parts)))])
+    high = _max_properties(parts)
+    c_low, c_high = count(part.get("minProperties")) or 0, count(part.get("maxProperties"))
+    found = []
+    if c_low > low:
+        message = f"the consumer needs at least {c_low} properties"
+        found.append(finding("min_properties_raised", _where(parts), part.path, message, _bases(parts)))
+    if c_high is not None and (high is None or high > c_high):
+        message = f"the consumer allows at most {c_high} properties"
+        extra = objects(parts, 0, extra=c_high + 1 - low) if c_high + 1 > low else []
+        found.append(finding("max_properties_lowered", _where(parts), part.path, message, extra))
+    return found
+
+
+def _max_properties(parts: list[Node]) -> int | None:
+    limits = [n for p in parts if (n := count(p.get("maxProperties"))) is not None]
+    limits += [len(declared(p)) for p in parts if closes_others(p)]
+    return min(limits, default=None)
+
+
+def _dependency_names(part: Node) -> set[str]:
+    return set(_dependencies_of(part))
+
+
+def _dependencies_of(part: Node) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for keyword in ("dependencies", "dependentRequired"):
+        value = part.get(keyword)
+        if isinstance(value, dict):
+            merged.update(value)
+    return merged
+
+
+def _dependencies(parts: list[Node], part: Node) -> list[Finding]:
+    have = set().union(*(required(p) for p in parts))
+    found = []
+    for trigger, needed in sorted(_dependencies_of(part).items()):
+        p_nodes = [n for p in parts for n in property_nodes(p, trigger)]
+        if any(n.schema is False for n in p_nodes) or _covered(parts, trigger, needed, have):
+            continue
+        message = f"the consumer adds a dependency on {trigger!r}"
+        trigger_values = samples(p_nodes) or [None]
+        candidates = [{**base, trigger: trigger_values[0]} for base in _bases(parts)]
+        found.append(
+            finding("dependency_added", _where(parts), f"{part.path}/{trigger}", message, candidates)
+        )
+    return found
+
+
+def _covered(parts: list[Node], trigger: str, needed: Any, have: set[str]) -> bool:
+    if isinstance(needed, list):
+        return all(name in have or _declares_dependency(parts, trigger, name) for name in needed)
+    if needed is True or needed == {}:
+        return True
+    return any(
+        same_json(_dependencies_of(p).get(trigger), needed) and "$ref" not in str(needed) for p in parts
+    )
+
+
+def _declares_dependency(parts: list[Node], trigger: str, name: str) -> bool:
+    return any(isinstance(d := _dependencies_of(p).get(trigger), list) and name in d for p in parts)

@@ -1,0 +1,140 @@
+"""Strings that match a regular expression, built from its parse tree: deterministic, small and fast.
+
+Used only to propose witnesses, which jsonschema then verifies; a pattern this cannot follow gives no sample.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_parser: Any = importlib.import_module("re._parser")
+_constants: Any = importlib.import_module("re._constants")
+_MAX_REPEAT = 40
+
+
+def pattern_samples(pattern: str, length: int) -> list[str]:
+    """Strings containing a match of `pattern` (jsonschema searches, unanchored), aiming at `length`."""
+    try:
+        tree = _parser.parse(pattern)
+        shortest = _build(tree, 0)
+    except Exception:  # an unusual construct, or not Python syntax
+        return []
+    found = [shortest]
+    for extra in (length - len(shortest), 1, 3):
+        if extra > 0:
+            found.append(_build(tree, extra))
+    pad = max(length - len(shortest), 0)
+    found += [shortest + "a" * pad, "a" * pad + shortest]
+    return found
+
+
+def same_pattern(a: str, b: str) -> bool:
+    """True when two patterns parse to the same tree (`.+` and `.{1,}`): they match the same strings."""
+    if a == b:
+        return True
+    try:
+        x, y = _parser.parse(a), _parser.parse(b)
+        return bool(str(x) == str(y) and x.state.flags == y.state.flags)
+    except Exception:  # unreadable: not shown equal
+        return False
+
+
+def shortest_match(pattern: str) -> int:
+    """The length of the shortest string matching `pattern` (0 when it cannot be read)."""
+    try:
+        low = _parser.parse(pattern).getwidth()[0]
+    except Exception:  # not Python syntax: no bound, which is always safe
+        return 0
+    return int(low) if isinstance(low, int) else 0
+
+
+def finite_language(pattern: str, limit: int = 64) -> list[str] | None:
+    """Every string `pattern` matches, when it is anchored at both ends and matches only a few strings."""
+    try:
+        tree = _parser.parse(pattern)
+        items = list(tree)
+        c = _constants
+        ends = {(c.AT, c.AT_END): ("", "\n"), (c.AT, c.AT_END_STRING): ("",)}
+        if len(items) < 2 or items[0] != (c.AT, c.AT_BEGINNING) or items[-1] not in ends:
+            return None
+        words = _language(items[1:-1], limit)
+        # Python's `$` also matches before a final line break: "^a$" matches "a\n"
+        return None if words is None else [w + end for w in words for end in ends[items[-1]]]
+    except Exception:  # a construct this does not enumerate
+        return None
+
+
+def _language(items: list[Any], limit: int) -> list[str] | None:
+    words = [""]
+    for op, arg in items:
+        options = _options(op, arg, limit)
+        if options is None:
+            return None
+        words = [w + o for w in words for o in options]
+        if len(words) > limit:
+            return None
+    return words
+
+
+def _options(op: Any, arg: Any, limit: int) -> list[str] | None:
+    c = _constants
+    if op is c.LITERAL:
+        return [chr(arg)]
+    if op is c.SUBPATTERN:
+        return _language(list(arg[-1]), limit)
+    if op is c.BRANCH:
+        found: list[str] = []
+        for branch in arg[1]:
+            words = _language(list(branch), limit)
+            if words is None:
+                return None
+            found += words
+        return found
+    if op is c.IN and all(o is c.LITERAL for o, _ in arg):
+        return [chr(a) for _, a in arg]
+    return None
+
+
+def _build(tree: Any, extra: int) -> str:
+    return "".join(_item(op, arg, extra) for op, arg in tree)
+
+
+def _item(op: Any, arg: Any, extra: int) -> str:
+    c = _constants
+    if op is c.LITERAL:
+        return chr(arg)
+    if op is c.NOT_LITERAL:
+        return "a" if arg != ord("a") else "b"
+    if op is c.ANY:
+        return "a"
+    if op is c.IN:
+        return _in(arg)
+    if op is c.BRANCH:
+        return _build(arg[1][0], extra)
+    if op is c.SUBPATTERN:
+        return _build(arg[-1], extra)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+        low, high, sub = arg
+        count = int(low)
+        if extra and (high is c.MAXREPEAT or high > low):
+            count = min(count + extra, _MAX_REPEAT if high is c.MAXREPEAT else int(high))
+        return _build(sub, 0) * count
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT, c.GROUPREF):
+        return ""
+    raise ValueError(op)
+
+
+def _in(items: Any) -> str:
+    c = _constants
+    if items and items[0][0] is c.NEGATE:
+        excluded = {chr(a) for op, a in items[1:] if op is c.LITERAL}
+        return next(ch for ch in "aZ0_ -" if ch not in excluded)
+    op, arg = items[0]
+    if op is c.LITERAL:
+        return chr(arg)
+    if op is c.RANGE:
+        return chr(arg[0])
+    if op is c.CATEGORY:
+        return {c.CATEGORY_DIGIT: "0", c.CATEGORY_SPACE: " ", c.CATEGORY_WORD: "a"}.get(arg, "-")
+    raise ValueError(op)

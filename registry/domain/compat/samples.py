@@ -1,0 +1,140 @@
+"""Candidate instances of a schema, for witnesses: small, deterministic, and only candidates (each witness is
+verified with jsonschema before it is reported, so a wrong guess here costs a proof, never soundness)."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+from registry.domain.compat import numbers, strings
+from registry.domain.compat.document import Node
+from registry.domain.compat.normalise import (
+    Conj,
+    TooComplex,
+    canonical,
+    conj_kinds,
+    expand_all,
+    finite_values,
+    kind_of,
+)
+from registry.domain.compat.structure import (
+    count,
+    declared,
+    item_node,
+    min_items,
+    property_nodes,
+    required,
+)
+
+MAX_DEPTH = 8
+KIND_ORDER = ("object", "array", "string", "int", "frac", "boolean", "null")
+ODD_VALUES: tuple[Any, ...] = (None, True, 0, 0.5, -1, "", "x", [], {}, [None], {"x": None})
+
+
+def samples(nodes: list[Node], depth: int = 0, kinds: frozenset[str] | None = None) -> list[Any]:
+    if depth > MAX_DEPTH:
+        return []
+    try:
+        conjs = expand_all(nodes)
+    except TooComplex:
+        return []
+    found: list[Any] = []
+    for conj in conjs[:6]:
+        found.extend(conj_samples(conj, depth, kinds))
+    return unique(found)[:8]
+
+
+def conj_samples(conj: Conj, depth: int, kinds: frozenset[str] | None = None) -> list[Any]:
+    allowed = conj_kinds(conj) if kinds is None else conj_kinds(conj) & kinds
+    for part in conj.parts:
+        for values in finite_values(part):
+            return [v for v in values if kind_of(v) in allowed or kinds is None]
+    found: list[Any] = []
+    for kind in KIND_ORDER:
+        if kind in allowed:
+            found.extend(_of_kind(conj, kind, depth))
+    return found
+
+
+def _of_kind(conj: Conj, kind: str, depth: int) -> list[Any]:
+    parts = list(conj.parts)
+    if kind == "null":
+        return [None]
+    if kind == "boolean":
+        return [True, False]
+    if kind in ("int", "frac"):
+        return _numbers(numbers.range_of(parts, kind == "int"), kind == "int")
+    if kind == "string":
+        return strings.samples(strings.text_of(parts))
+    if kind == "array":
+        return [_array(parts, depth)]
+    return objects(parts, depth)
+
+
+def _numbers(r: numbers.Range, integer: bool) -> list[Any]:
+    low = r.low[0] if r.low is not None else None
+    high = r.high[0] if r.high is not None else None
+    start = low if low is not None else (min(high, Fraction(0)) if high is not None else Fraction(0))
+    if r.low is not None and r.low[1]:
+        start += 1 if integer or high is None else (high - start) / 2
+    step = r.multiples[0] if r.multiples else Fraction(1)
+    first = math.ceil(start / step) * step
+    found = [first, first + step, Fraction(0)]
+    if not integer:
+        found = [v + (0 if r.multiples else step / 2) for v in found] + [start]
+    return [int(v) if integer else float(v) for v in found]
+
+
+def _array(parts: list[Node], depth: int) -> list[Any]:
+    return array_of(parts, min_items(parts), depth)
+
+
+def array_of(parts: list[Node], length: int, depth: int = 0, distinct: bool = False) -> list[Any]:
+    """An array of `length` items, each a sample of the schemas for its position."""
+    distinct = distinct or any(p.get("uniqueItems") is True for p in parts)
+    cache: dict[tuple[str, ...], list[Any]] = {}
+    result: list[Any] = []
+    for index in range(min(length, 1000)):
+        nodes = [n for p in parts if (n := item_node(p, index)) is not None]
+        key = tuple(n.path for n in nodes)
+        if key not in cache:
+            cache[key] = [*samples(nodes, depth + 1), index, f"item{index}", None]
+        values = cache[key]
+        taken = {canonical(v) for v in result} if distinct else set()
+        fresh = [v for v in values if canonical(v) not in taken] or values
+        result.append(pick(nodes, fresh))
+    return result
+
+
+def pick(nodes: list[Node], values: list[Any]) -> Any:
+    """The first of `values` valid under every node (jsonschema decides), else the first."""
+    for value in values:
+        if all(n.doc.is_valid(n.schema, value) is not False for n in nodes):
+            return value
+    return values[0] if values else None
+
+
+def objects(parts: list[Node], depth: int, extra: int = 0) -> list[Any]:
+    """Small objects: the required properties, then enough optional ones for minProperties (and `extra`)."""
+    names = sorted(set().union(*(required(p) for p in parts)))
+    wanted = max([count(p.get("minProperties")) or 0 for p in parts] + [len(names)]) + extra
+    optional = sorted(set().union(*(declared(p) for p in parts)) - set(names))
+    names += optional[: max(wanted - len(names), 0)]
+    names += [f"extra{i}" for i in range(max(wanted - len(names), 0))]
+    result = {}
+    for name in names:
+        nodes = [n for p in parts for n in property_nodes(p, name)]
+        result[name] = pick(nodes, samples(nodes, depth + 1))
+    return [result]
+
+
+def unique(values: list[Any]) -> list[Any]:
+    seen: set[str] = set()
+    kept = []
+    for value in values:
+        key = canonical(value)
+        if key not in seen:
+            seen.add(key)
+            kept.append(value)
+    return kept

@@ -1,0 +1,106 @@
+"""Containment of string constraints: lengths (in code points, as jsonschema counts) and patterns.
+
+Two different regular expressions are not compared: the consumer's pattern must be one the producer already
+imposes, or match everything; otherwise the answer is "incompatible", proven only when a sample string shows
+it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.domain.compat.document import Node
+from registry.domain.compat.regex_samples import pattern_samples, same_pattern, shortest_match
+
+UNIVERSAL_PATTERNS = frozenset({"", ".*", "^.*", "[\\s\\S]*", "^[\\s\\S]*$"})
+
+
+@dataclass
+class Text:
+    min_length: int = 0
+    max_length: int | None = None
+    patterns: list[str] = field(default_factory=list)
+
+
+def text_of(parts: list[Node]) -> Text:
+    result = Text()
+    for part in parts:
+        keywords = part.keywords()
+        low, high, pattern = (
+            _count(keywords.get("minLength")),
+            _count(keywords.get("maxLength")),
+            keywords.get("pattern"),
+        )
+        if low is not None:
+            result.min_length = max(result.min_length, low)
+        if high is not None:
+            result.max_length = high if result.max_length is None else min(result.max_length, high)
+        if isinstance(pattern, str):
+            result.patterns.append(pattern)
+            # every string holding a match is at least as long as the shortest match
+            result.min_length = max(result.min_length, shortest_match(pattern))
+    return result
+
+
+def _count(value: Any) -> int | None:
+    valid = (
+        isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 and value == int(value)
+    )
+    return int(value) if valid else None
+
+
+Problem = tuple[str, str, list[Any]]
+
+
+def narrowing(p: Text, c: Text) -> list[Problem]:
+    if p.max_length is not None and p.min_length > p.max_length:
+        return []
+    problems: list[Problem] = []
+    if c.min_length > p.min_length:
+        shorter = [_string(p, n) for n in range(p.min_length, c.min_length)][-3:]
+        problems.append(
+            ("min_length_raised", f"the consumer requires at least {c.min_length} characters", shorter)
+        )
+    if c.max_length is not None and (p.max_length is None or p.max_length > c.max_length):
+        longer = [_string(p, c.max_length + 1), _string(p, c.max_length + 2)]
+        problems.append(
+            ("max_length_lowered", f"the consumer allows at most {c.max_length} characters", longer)
+        )
+    for pattern in c.patterns:
+        if not any(same_pattern(pattern, own) for own in p.patterns) and pattern not in UNIVERSAL_PATTERNS:
+            problems.append(("pattern_changed", f"the consumer requires the pattern {pattern!r}", samples(p)))
+    return problems
+
+
+def samples(p: Text) -> list[str]:
+    """Strings likely to satisfy `p`, of several lengths, for witnesses."""
+    lengths = [p.min_length, p.min_length + 1, max(p.min_length, 8)]
+    if p.max_length is not None:
+        lengths = [n for n in lengths if n <= p.max_length] or [p.max_length]
+    found = [_string(p, n) for n in lengths]
+    # line breaks: `.` does not match them, a classic gap between a pattern and a length
+    odd = [" ", "0", "A", "\n", "\u00e9"]
+    return found + [ch * max(lengths[0], 1) for ch in odd] + [found[0] + "\n", "\n" + found[0]]
+
+
+def _string(p: Text, length: int) -> str:
+    if not p.patterns:
+        return "a" * length
+    # jsonschema searches: a string holding a match of every pattern satisfies them all (unless anchored)
+    pieces = [pattern_samples(pattern, 0)[:1] or [""] for pattern in p.patterns]
+    joined = "".join(piece[0] for piece in pieces)
+    candidates = [*pattern_samples(p.patterns[0], length), joined, joined + "a" * (length - len(joined))]
+    fitting = [
+        c for c in candidates if p.min_length <= len(c) and (p.max_length is None or len(c) <= p.max_length)
+    ]
+    fitting.sort(key=lambda c: (not _matches_all(p.patterns, c), abs(len(c) - length)))
+    return fitting[0] if fitting else "a" * length
+
+
+def _matches_all(patterns: list[str], text: str) -> bool:
+    try:
+        return all(re.search(pattern, text) for pattern in patterns)
+    except re.error:
+        return False

@@ -1,0 +1,95 @@
+"""Which subschemas apply to an array position or an object property, per draft (shared by checks and
+samples)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from registry.domain.compat.document import Node
+from registry.domain.compat.normalise import TooComplex
+
+
+def item_node(part: Node, index: int) -> Node | None:
+    """The schema part imposes on the item at `index` (None: no constraint)."""
+    keywords = part.keywords()
+    prefix, items = keywords.get("prefixItems"), keywords.get("items")
+    if isinstance(prefix, list):  # 2020-12: `items` is then the schema of the rest
+        if index < len(prefix):
+            return part.child("prefixItems", index)
+        return part.child("items") if "items" in keywords else None
+    if isinstance(items, list):
+        if index < len(items):
+            return part.child("items", index)
+        return part.child("additionalItems") if "additionalItems" in keywords else None
+    return part.child("items") if "items" in keywords else None
+
+
+def tuple_length(part: Node) -> int:
+    keywords = part.keywords()
+    for keyword in ("prefixItems", "items"):
+        if isinstance(keywords.get(keyword), list):
+            return len(keywords[keyword])
+    return 0
+
+
+def count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
+        return None
+    return int(value)
+
+
+def min_items(parts: list[Node]) -> int:
+    return max([count(p.get("minItems")) or 0 for p in parts], default=0)
+
+
+def max_items(parts: list[Node]) -> int | None:
+    limits = [n for p in parts if (n := count(p.get("maxItems"))) is not None]
+    for part in parts:
+        length = tuple_length(part)
+        if item_node(part, length) is not None and item_node(part, length).schema is False:  # type: ignore[union-attr]
+            limits.append(length)
+    return min(limits, default=None)
+
+
+def property_nodes(part: Node, name: str) -> list[Node]:
+    """The schemas part imposes on the value of property `name` ([]: none)."""
+    keywords = part.keywords()
+    found = []
+    properties = keywords.get("properties")
+    if isinstance(properties, dict) and name in properties:
+        found.append(part.child("properties", name))
+    patterns = keywords.get("patternProperties")
+    for pattern in patterns if isinstance(patterns, dict) else {}:
+        if matches(pattern, name):
+            found.append(part.child("patternProperties", pattern))
+    if not found and "additionalProperties" in keywords:
+        found.append(part.child("additionalProperties"))
+    return found
+
+
+def matches(pattern: str, name: str) -> bool:
+    try:
+        return re.search(pattern, name) is not None
+    except re.error as exc:  # a pattern Python cannot read: no sound answer either way
+        raise TooComplex from exc
+
+
+def declared(part: Node) -> set[str]:
+    properties = part.get("properties")
+    return set(properties) if isinstance(properties, dict) else set()
+
+
+def required(part: Node) -> set[str]:
+    names = part.get("required")
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+def pattern_map(part: Node) -> dict[str, Any]:
+    patterns = part.get("patternProperties")
+    return patterns if isinstance(patterns, dict) else {}
+
+
+def closes_others(part: Node) -> bool:
+    """True when part allows no property beyond those it declares."""
+    return part.get("additionalProperties") is False and not pattern_map(part)

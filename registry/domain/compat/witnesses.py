@@ -1,0 +1,95 @@
+"""Turning findings into incompatibilities: each candidate witness is checked with jsonschema, both ways.
+
+When none of a finding's own candidates is a counterexample, a small search over producer samples (with the
+property names and values both schemas mention) may still find one for the pair.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from registry.domain.compat.document import Doc, Node
+from registry.domain.compat.report import Finding, Incompatibility
+from registry.domain.compat.samples import ODD_VALUES, samples, unique
+
+SEARCH_SECONDS = 0.05
+
+
+class Verifier:
+    def __init__(self, producer: Doc, consumer: Doc) -> None:
+        self.producer, self.consumer = producer, consumer
+
+    def proves(self, value: Any) -> bool:
+        return (
+            self.producer.is_valid(self.producer.root, value) is True
+            and self.consumer.is_valid(self.consumer.root, value) is False
+        )
+
+    def first(self, candidates: list[Any]) -> tuple[bool, Any]:
+        for value in candidates:
+            if self.proves(value):
+                return True, value
+        return False, None
+
+
+def incompatibilities(findings: list[Finding], verifier: Verifier) -> list[Incompatibility]:
+    result = []
+    fallback: tuple[bool, Any] | None = None
+    for item in _distinct(findings):
+        proven, witness = verifier.first(list(item.candidates))
+        if not proven:
+            fallback = fallback or search(verifier)
+            proven, witness = fallback
+        result.append(
+            Incompatibility(item.rule, item.producer_path, item.consumer_path, item.message, witness, proven)
+        )
+    return result
+
+
+def search(verifier: Verifier) -> tuple[bool, Any]:
+    """A bounded search for any counterexample: producer samples, and variations of them."""
+    deadline = time.monotonic() + SEARCH_SECONDS
+    root = Node(verifier.producer.root, "", verifier.producer)
+    bases = samples([root])
+    for value in unique(bases + [v for b in bases for v in _variations(b, verifier.consumer.root)]):
+        if time.monotonic() > deadline:
+            break
+        if verifier.proves(value):
+            return True, value
+    return False, None
+
+
+def _variations(value: Any, consumer: Any) -> list[Any]:
+    if isinstance(value, dict):
+        names = _mentioned_names(consumer) | set(value)
+        return [{**value, name: odd} for name in sorted(names)[:20] for odd in ODD_VALUES] + [
+            {k: v for k, v in value.items() if k != name} for name in value
+        ]
+    if isinstance(value, list):
+        return [value + value, value[:-1], [*value, *ODD_VALUES[:3]]]
+    return list(ODD_VALUES)
+
+
+def _mentioned_names(schema: Any) -> set[str]:
+    names: set[str] = set()
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "properties" and isinstance(value, dict):
+                names |= {k for k in value if isinstance(k, str)}
+            names |= _mentioned_names(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            names |= _mentioned_names(item)
+    return names
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for item in findings:
+        key = (item.rule, item.producer_path, item.consumer_path)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept

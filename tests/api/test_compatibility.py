@@ -1,0 +1,162 @@
+"""Compatibility modes on registration, the dry run, any two versions and the matrix, on both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+SCHEMA = "/registries/orders/schemas/OrderStatus"
+VERSIONS = f"{SCHEMA}/versions"
+
+
+def statuses(*values: str) -> dict[str, Any]:
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "properties": {"status": {"type": "string", "enum": list(values)}},
+        "required": ["status"],
+    }
+
+
+def register(client: httpx.AsyncClient, content: dict[str, Any]) -> Any:
+    return client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "content": content})
+
+
+@pytest.fixture(autouse=True)
+async def orders_registry(client: httpx.AsyncClient) -> None:
+    assert (await client.put("/registries/orders", json={})).status_code == 201
+
+
+def assert_proven(finding: dict[str, Any], producer: dict[str, Any], consumer: dict[str, Any]) -> None:
+    assert finding["proven"] is True
+    jsonschema.validate(finding["witness"], producer)
+    assert not jsonschema.Draft4Validator(consumer).is_valid(finding["witness"])
+
+
+async def test_backward_refuses_a_narrowed_enum_with_a_proven_witness(client: httpx.AsyncClient) -> None:
+    assert (await register(client, statuses("NEW", "PAID"))).status_code == 201
+    refused = await register(client, statuses("NEW"))
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "incompatible_version"
+    report = error["details"]
+    assert report["compatible"] is False
+    assert report["mode"] == "BACKWARD"
+    assert report["policy"] == "STRICT"
+    assert report["checked"] == [{"producer": 1, "consumer": "new"}]
+    finding = report["incompatibilities"][0]
+    assert finding["producer"] == 1 and finding["consumer"] == "new"
+    assert finding["rule"] and finding["message"]
+    assert_proven(finding, statuses("NEW", "PAID"), statuses("NEW"))
+    assert [v["version"] for v in (await client.get(VERSIONS)).json()["items"]] == [1]
+
+
+async def test_backward_accepts_a_widened_enum(client: httpx.AsyncClient) -> None:
+    await register(client, statuses("NEW", "PAID"))
+    assert (await register(client, statuses("NEW", "PAID", "SHIPPED"))).status_code == 201
+
+
+async def test_forward_refuses_what_backward_accepts(client: httpx.AsyncClient) -> None:
+    await client.put("/registries/orders", json={"compatibility": "FORWARD"})
+    await register(client, statuses("NEW", "PAID"))
+    refused = await register(client, statuses("NEW", "PAID", "SHIPPED"))
+    assert refused.status_code == 409
+    finding = refused.json()["error"]["details"]["incompatibilities"][0]
+    assert finding["producer"] == "new" and finding["consumer"] == 1
+    assert finding["witness"] == {"status": "SHIPPED"}
+
+
+async def test_none_accepts_anything_and_a_schema_override_beats_the_registry(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client, statuses("NEW", "PAID"))
+    await client.patch(SCHEMA, json={"compatibility": "NONE"})
+    assert (await register(client, statuses("NEW"))).status_code == 201
+    await client.patch(SCHEMA, json={"compatibility": None})  # back to the registry's BACKWARD
+    assert (await register(client, statuses("SHIPPED"))).status_code == 409
+
+
+async def test_registering_existing_content_returns_it_whatever_the_mode(client: httpx.AsyncClient) -> None:
+    await register(client, statuses("NEW", "PAID"))
+    await register(client, statuses("NEW", "PAID", "SHIPPED"))
+    again = await register(client, statuses("NEW", "PAID"))
+    assert again.status_code == 200
+    assert again.json()["version"] == 1
+
+
+async def test_transitive_modes_check_every_earlier_version(client: httpx.AsyncClient) -> None:
+    await register(client, statuses("NEW", "PAID"))
+    await client.patch(SCHEMA, json={"compatibility": "NONE"})
+    await register(client, statuses("NEW"))
+    await client.patch(SCHEMA, json={"compatibility": "BACKWARD_TRANSITIVE"})
+    refused = await register(client, statuses("NEW", "SHIPPED"))
+    assert refused.status_code == 409
+    report = refused.json()["error"]["details"]
+    assert report["checked"] == [{"producer": 2, "consumer": "new"}, {"producer": 1, "consumer": "new"}]
+    assert {finding["producer"] for finding in report["incompatibilities"]} == {1}
+    await client.patch(SCHEMA, json={"compatibility": "BACKWARD"})
+    assert (await register(client, statuses("NEW", "SHIPPED"))).status_code == 201
+
+
+async def test_lenient_lets_a_producer_add_an_optional_property(client: httpx.AsyncClient) -> None:
+    open_v1 = {"type": "object", "properties": {"id": {"type": "string"}}}
+    open_v2 = {"type": "object", "properties": {"id": {"type": "string"}, "note": {"type": "integer"}}}
+    await register(client, open_v1)
+    strict = await register(client, open_v2)
+    assert strict.status_code == 409  # STRICT: an event of v1 may carry "note" as anything
+    assert_proven(strict.json()["error"]["details"]["incompatibilities"][0], open_v1, open_v2)
+    await client.patch(SCHEMA, json={"compatibility_policy": "LENIENT"})
+    assert (await register(client, open_v2)).status_code == 201
+
+
+async def test_the_dry_run_reports_and_stores_nothing(client: httpx.AsyncClient) -> None:
+    first = await client.post(
+        f"{SCHEMA}/compatibility", json={"type": "JSONSchemaDraft4", "content": statuses("A")}
+    )
+    assert first.status_code == 200
+    assert first.json() == {
+        "compatible": True,
+        "mode": "BACKWARD",
+        "policy": "STRICT",
+        "checked": [],
+        "incompatibilities": [],
+    }
+    await register(client, statuses("A", "B"))
+    dry = await client.post(
+        f"{SCHEMA}/compatibility", json={"type": "JSONSchemaDraft4", "content": statuses("A")}
+    )
+    assert dry.status_code == 200
+    assert dry.json()["compatible"] is False
+    assert dry.json()["incompatibilities"][0]["witness"] == {"status": "B"}
+    assert [v["version"] for v in (await client.get(VERSIONS)).json()["items"]] == [1]
+
+
+async def test_any_two_versions_can_be_compared_whatever_the_mode(client: httpx.AsyncClient) -> None:
+    await client.put("/registries/orders", json={"compatibility": "NONE"})
+    await register(client, statuses("A", "B"))
+    await register(client, statuses("A"))
+    forward = await client.get(f"{SCHEMA}/compatibility", params={"producer": 2, "consumer": 1})
+    assert forward.json()["compatible"] is True
+    backward = await client.get(f"{SCHEMA}/compatibility", params={"producer": "1", "consumer": "latest"})
+    body = backward.json()
+    assert body["compatible"] is False
+    assert body["checked"] == [{"producer": 1, "consumer": 2}]
+    assert body["incompatibilities"][0]["witness"] == {"status": "B"}
+    missing = await client.get(f"{SCHEMA}/compatibility", params={"producer": 7, "consumer": 1})
+    assert missing.status_code == 404
+
+
+async def test_the_matrix_compares_every_pair(client: httpx.AsyncClient) -> None:
+    await client.put("/registries/orders", json={"compatibility": "NONE"})
+    for content in (statuses("A"), statuses("A", "B"), statuses("B")):
+        await register(client, content)
+    matrix = (await client.get(f"{SCHEMA}/compatibility/matrix")).json()
+    assert matrix["versions"] == [1, 2, 3]
+    assert matrix["compatible"] == [
+        [True, True, False],  # producer 1: read by 1 and 2
+        [False, True, False],  # producer 2: only by itself
+        [False, True, True],  # producer 3: by 2 and itself
+    ]
