@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from registry.domain import errors
+from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
 from registry.domain.formats import Contract, EventError, load_contract, parse_contract
 from registry.domain.model import (
@@ -286,21 +287,39 @@ def _report(
     contracts: dict[VersionLabel, Contract],
 ) -> CompatibilityReport:
     findings = [
-        Finding(pair.producer, pair.consumer, **item.__dict__)
+        _finding(pair, contracts[pair.producer], contracts[pair.consumer], item)
         for pair in pairs
         for item in _incompatibilities(contracts[pair.producer], contracts[pair.consumer], policy)
     ]
     return CompatibilityReport(mode=mode, policy=policy, checked=pairs, incompatibilities=findings)
 
 
-def _incompatibilities(producer: Contract, consumer: Contract, policy: CompatibilityPolicy) -> list[Any]:
+def _finding(pair: Pair, producer: Contract, consumer: Contract, item: Incompatibility) -> Finding:
+    """The checker points into the event schemas; people want places in the contracts as they wrote them."""
+    return Finding(
+        producer=pair.producer,
+        consumer=pair.consumer,
+        rule=item.rule,
+        producer_path=producer.stored_pointer(item.producer_path),
+        consumer_path=consumer.stored_pointer(item.consumer_path),
+        message=item.message,
+        witness=item.witness,
+        proven=item.proven,
+    )
+
+
+def _incompatibilities(
+    producer: Contract, consumer: Contract, policy: CompatibilityPolicy
+) -> list[Incompatibility]:
     if producer.fingerprint == consumer.fingerprint:
         return []
     return list(_checked(producer, consumer, policy))
 
 
 @lru_cache(maxsize=4096)
-def _checked(producer: Contract, consumer: Contract, policy: CompatibilityPolicy) -> tuple[Any, ...]:
+def _checked(
+    producer: Contract, consumer: Contract, policy: CompatibilityPolicy
+) -> tuple[Incompatibility, ...]:
     """Contents never change under their fingerprints, so neither does a verdict on two of them; contracts
     hash by identity, and `_compiled_contract` hands out one object per content."""
     return tuple(check_pair(producer.event_schema(), consumer.event_schema(), policy=policy))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
+
+from tests.conftest import load_example
 
 SCHEMA = "/registries/orders/schemas/OrderStatus"
 VERSIONS = f"{SCHEMA}/versions"
@@ -160,3 +163,33 @@ async def test_the_matrix_compares_every_pair(client: httpx.AsyncClient) -> None
         [False, True, False],  # producer 2: only by itself
         [False, True, True],  # producer 3: by 2 and itself
     ]
+
+
+def order_created() -> dict[str, Any]:
+    return copy.deepcopy(load_example("openapi3/custom-order-created.json"))
+
+
+async def test_openapi_contracts_are_compared_on_their_event_roots(client: httpx.AsyncClient) -> None:
+    await client.put("/registries/orders", json={"compatibility": "FULL"})
+    openapi = "/registries/orders/schemas/OrderCreated/versions"
+    assert (
+        await client.post(openapi, json={"type": "OpenApi3", "content": order_created()})
+    ).status_code == 201
+    renamed = order_created()
+    schemas = renamed["components"]["schemas"]
+    schemas["Buyer"] = schemas.pop("Customer")
+    schemas["OrderCreated"]["properties"]["customer"]["$ref"] = "#/components/schemas/Buyer"
+    renamed["info"]["title"] = "OrderCreated, customer renamed"
+    accepted = await client.post(openapi, json={"type": "OpenApi3", "content": renamed})
+    assert accepted.status_code == 201, accepted.text  # renaming a component changes no event
+    narrowed = order_created()
+    narrowed["components"]["schemas"]["OrderCreated"]["properties"]["status"]["enum"].remove("ON_HOLD")
+    refused = await client.post(openapi, json={"type": "OpenApi3", "content": narrowed})
+    assert refused.status_code == 409
+    finding = refused.json()["error"]["details"]["incompatibilities"][0]
+    assert finding["producer_path"].startswith("/components/schemas/OrderCreated/properties/status")
+    assert finding["proven"] is True
+    witness = finding["witness"]
+    assert witness["detail"]["status"] == "ON_HOLD"
+    check = await client.post(f"{openapi}/2/validate", json=witness)
+    assert check.json()["valid"] is True  # the producer (version 2) accepts the witness

@@ -709,3 +709,26 @@ def test_the_event_schema_is_a_copy_the_caller_may_change(example_named: Named) 
 
     assert contract.event_schema() == before == mutated
     assert contract.validate_event(example.event) == []
+
+
+def test_places_in_a_translated_openapi_30_schema_map_back_to_the_document() -> None:
+    doc = openapi_doc(
+        {
+            "AWSEvent": {
+                "type": "object",
+                "properties": {"note": {"type": "string", "nullable": True, "maxLength": 3}},
+            }
+        }
+    )
+    contract = parse_contract(OPENAPI, doc)
+    note = "/components/schemas/AWSEvent/properties/note"
+    assert contract.stored_pointer(f"{note}/anyOf/0/maxLength") == f"{note}/maxLength"
+    assert contract.stored_pointer(f"{note}/anyOf/1/type") == f"{note}/nullable"
+    assert contract.stored_pointer(note) == note
+    assert contract.stored_pointer("") == "/components/schemas/AWSEvent"
+    assert contract.stored_pointer("/$ref") == "/components/schemas/AWSEvent"
+
+
+def test_places_in_a_json_schema_contract_are_their_own() -> None:
+    contract = parse_contract(DRAFT4, {"type": "object", "properties": {"a": {"type": "string"}}})
+    assert contract.stored_pointer("/properties/a/type") == "/properties/a/type"

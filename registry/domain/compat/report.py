@@ -9,6 +9,32 @@ from typing import Any
 
 MAX_CANDIDATES = 6
 
+RULES: dict[str, str] = {
+    "type_narrowed": "the consumer no longer accepts a JSON type (or integers only) the producer may send",
+    "enum_narrowed": "a value the producer may send is not among the consumer's enum/const values",
+    "minimum_raised": "the consumer's lower bound (minimum / exclusiveMinimum) excludes producer numbers",
+    "maximum_lowered": "the consumer's upper bound (maximum / exclusiveMaximum) excludes producer numbers",
+    "multiple_of_changed": "the consumer's multipleOf does not divide every producer number",
+    "min_length_raised": "the consumer needs longer strings than the producer guarantees",
+    "max_length_lowered": "the consumer allows shorter strings than the producer may send",
+    "pattern_changed": "the consumer's pattern is not one the producer imposes (patterns are not compared)",
+    "min_items_raised": "the consumer needs more array items than the producer guarantees",
+    "max_items_lowered": "the consumer allows fewer array items (or no item at a tuple position)",
+    "unique_items_added": "the consumer requires distinct items, the producer does not",
+    "required_added": "the consumer requires a property the producer may leave out",
+    "property_added_to_open_model": "the consumer declares a property the open producer may already send otherwise",
+    "property_removed_from_closed_model": "the consumer is closed and no longer declares a producer property",
+    "additional_properties_narrowed": "the consumer forbids or restricts undeclared properties the producer allows",
+    "pattern_properties_changed": "the consumer's patternProperties may reject properties the producer allows",
+    "min_properties_raised": "the consumer needs more properties than the producer guarantees",
+    "max_properties_lowered": "the consumer allows fewer properties than the producer may send",
+    "dependency_added": "the consumer adds a dependency (dependencies / dependentRequired) the producer lacks",
+    "negation_overlap": "a consumer `not` (or another branch of a consumer `oneOf`) may match producer values",
+    "unsupported_keyword": "the consumer uses a keyword or reference the checker cannot reason about",
+    "too_complex": "the schemas expand beyond the checker's bounds",
+}
+"""Stable rule ids (public API) and what each means."""
+
 
 @dataclass(frozen=True)
 class Incompatibility:

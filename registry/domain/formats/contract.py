@@ -35,6 +35,13 @@ class Contract:
         """A self-contained JSON Schema for the event (a copy: callers may change it)."""
         return copy.deepcopy(self._event_schema())
 
+    def stored_pointer(self, pointer: str) -> str:
+        """Where a JSON pointer into `event_schema()` points in the content as stored."""
+        if self.type is ContractType.OPENAPI3:
+            assert self.event_root is not None  # set by parse_contract and load_contract
+            return openapi.stored_pointer(self.content, self.event_root, pointer)
+        return pointer
+
     def validate_event(self, event: Any, *, check_formats: bool = False) -> list[EventError]:
         """Every error in `event`, [] when valid. Formats are annotations unless `check_formats`."""
         return validate_with(self._validator(check_formats), event)

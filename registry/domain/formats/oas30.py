@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 DROPPED = frozenset({"nullable", "discriminator", "example", "xml", "externalDocs"})
-SCHEMA_KEYWORDS = frozenset({"items", "additionalProperties", "not"})
+SCHEMA_KEYWORDS = frozenset({"items", "additionalProperties", "additionalItems", "not"})
 SCHEMA_LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf"})
 NULL_SCHEMA: dict[str, Any] = {"type": "null"}
 
@@ -35,6 +35,37 @@ def _translate_value(keyword: str, value: Any) -> Any:
         return translate_schema(value)
     if keyword in SCHEMA_LIST_KEYWORDS and isinstance(value, list):
         return [translate_schema(item) for item in value]
-    if keyword == "properties" and isinstance(value, dict):
+    if keyword in {"properties", "patternProperties"} and isinstance(value, dict):
         return translate_schemas(value)
     return value
+
+
+def stored_pointer(original: Any, pointer_tokens: list[str]) -> list[str]:
+    """The place in the original schema of a place in its translation: the `anyOf` that stands for a
+    `nullable: true` is not in the original, so `.../anyOf/0/...` maps to `.../...` and the null branch
+    (`.../anyOf/1`) to `.../nullable`."""
+    mapped: list[str] = []
+    node, tokens = original, list(pointer_tokens)
+    while tokens:
+        if (
+            isinstance(node, dict)
+            and node.get("nullable") is True
+            and tokens[0] == "anyOf"
+            and len(tokens) > 1
+        ):
+            if tokens[1] != "0":
+                return [*mapped, "nullable"]
+            tokens = tokens[2:]
+            continue
+        token = tokens.pop(0)
+        mapped.append(token)
+        node = _child(node, token)
+    return mapped
+
+
+def _child(node: Any, token: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(token)
+    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        return node[int(token)]
+    return None

@@ -11,9 +11,10 @@ from jsonschema.protocols import Validator  # type: ignore[import-untyped, unuse
 
 from registry.domain.errors import EventRootNotFound, InvalidContract
 from registry.domain.formats.bounded_keywords import bounded
+from registry.domain.formats.oas30 import stored_pointer as translated_place
 from registry.domain.formats.oas30 import translate_schemas
 from registry.domain.formats.openapi_spec import SCHEMAS_POINTER, Version, check_document, component_schemas
-from registry.domain.formats.pointers import escape
+from registry.domain.formats.pointers import escape, to_pointer, unescape
 from registry.domain.formats.refs import check_refs
 
 AWS_ENVELOPE = "AWSEvent"
@@ -84,6 +85,17 @@ def event_schema(document: dict[str, Any], root: str) -> dict[str, Any]:
         return {"$schema": DRAFT4_URI, "$ref": ref, "components": {"schemas": translate_schemas(schemas)}}
     # 3.1 schema objects are JSON Schema 2020-12; there `components` is an unknown, ignored keyword
     return {"$schema": DRAFT202012_URI, "$ref": ref, "components": {"schemas": schemas}}
+
+
+def stored_pointer(document: dict[str, Any], root: str, pointer: str) -> str:
+    """Where a place in `event_schema(document, root)` is in the document as stored."""
+    tokens = [unescape(token) for token in pointer.split("/")[1:]] if pointer else []
+    if not tokens or tokens[0] != "components":
+        # the wrapper's own keywords (its `$ref`): the event root itself
+        return f"{SCHEMAS_POINTER}/{escape(root)}"
+    if spec_version(document) != "3.0":
+        return pointer
+    return to_pointer(translated_place(document, tokens))
 
 
 def event_validator_class(document: dict[str, Any]) -> type[Validator]:
