@@ -27,6 +27,7 @@ from registry.domain.modes import (
     Finding,
     Pair,
     VersionLabel,
+    containment_matrix,
     is_transitive,
     pairs_for,
     report_data,
@@ -316,7 +317,7 @@ def _incompatibilities(
     return list(_checked(producer, consumer, policy))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _checked(
     producer: Contract, consumer: Contract, policy: CompatibilityPolicy
 ) -> tuple[Incompatibility, ...]:
@@ -382,7 +383,9 @@ def compatibility_matrix(
     contracts = [
         _compiled_contract(rules.type, each.fingerprint, each.event_root, each.canonical) for each in stored
     ]
-    grid = [[not _incompatibilities(p, c, chosen) for c in contracts] for p in contracts]
+    grid = containment_matrix(
+        len(contracts), lambda p, c: not _incompatibilities(contracts[p], contracts[c], chosen)
+    )
     return Matrix(policy=chosen, versions=[each.version for each in stored], compatible=grid)
 
 

@@ -7,6 +7,7 @@ rather than the latest only; NONE, no check."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,3 +76,40 @@ def report_data(report: CompatibilityReport) -> dict[str, Any]:
         "checked": [{"producer": pair.producer, "consumer": pair.consumer} for pair in report.checked],
         "incompatibilities": [finding.__dict__.copy() for finding in report.incompatibilities],
     }
+
+
+def containment_matrix(count: int, contained: Callable[[int, int], bool]) -> list[list[bool]]:
+    """matrix[i][j] = contained(i, j) for every pair, asking `contained` as little as possible.
+
+    Containment is a preorder, so answers follow from others: i ⊆ k and k ⊆ j give i ⊆ j; and when i ⊄ j,
+    any k ⊇ i is not ⊆ j either, and any k ⊆ j does not contain i. Pairs are taken nearest first, so a
+    chain of versions that each read the one before costs about 2n questions instead of n²."""
+    known: list[list[bool | None]] = [[i == j or None for j in range(count)] for i in range(count)]
+    holds_from = [{i} for i in range(count)]  # holds_from[i]: every k with i ⊆ k
+    holds_into = [{j} for j in range(count)]  # holds_into[j]: every k with k ⊆ j
+    fails_from: list[set[int]] = [set() for _ in range(count)]  # fails_from[i]: every k with i ⊄ k
+    fails_into: list[set[int]] = [set() for _ in range(count)]  # fails_into[j]: every k with k ⊄ j
+    for distance in range(1, count):
+        for i in range(count):
+            for j in (i - distance, i + distance):
+                if 0 <= j < count and known[i][j] is None:
+                    answer = _inferred(i, j, holds_from, holds_into, fails_from, fails_into)
+                    known[i][j] = contained(i, j) if answer is None else answer
+                    (holds_from if known[i][j] else fails_from)[i].add(j)
+                    (holds_into if known[i][j] else fails_into)[j].add(i)
+    return [[bool(cell) for cell in row] for row in known]
+
+
+def _inferred(
+    i: int,
+    j: int,
+    holds_from: list[set[int]],
+    holds_into: list[set[int]],
+    fails_from: list[set[int]],
+    fails_into: list[set[int]],
+) -> bool | None:
+    if holds_from[i] & holds_into[j]:
+        return True  # i ⊆ k ⊆ j
+    if holds_into[i] & fails_into[j] or fails_from[i] & holds_from[j]:
+        return False  # k ⊆ i with k ⊄ j, or i ⊄ k with j ⊆ k
+    return None

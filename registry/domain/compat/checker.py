@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema.validators import validator_for  # type: ignore[import-untyped, unused-ignore]
+from jsonschema import Draft4Validator  # type: ignore[import-untyped, unused-ignore]
 
 from registry.domain.compat.containment import Containment
 from registry.domain.compat.document import Doc, Node
@@ -13,9 +13,9 @@ from registry.domain.compat.policy import close, open_
 from registry.domain.compat.report import Incompatibility, finding
 from registry.domain.compat.samples import samples
 from registry.domain.compat.witnesses import Verifier, incompatibilities
+from registry.domain.errors import InvalidContract
+from registry.domain.formats import jsonschema_draft
 from registry.domain.model import CompatibilityPolicy
-
-DRAFT4 = "http://json-schema.org/draft-04/schema#"
 
 
 def check(
@@ -42,5 +42,8 @@ def check(
 
 
 def _class_of(schema: Any) -> Any:
-    default = validator_for({"$schema": DRAFT4})
-    return validator_for(schema, default=default) if isinstance(schema, dict) else default
+    """The draft `$schema` names; Draft 4 when it names none we know (as for contracts)."""
+    try:
+        return jsonschema_draft.validator_class(schema if isinstance(schema, dict) else {})
+    except InvalidContract:
+        return Draft4Validator

@@ -186,11 +186,14 @@ class Containment:
         return found
 
     def _part(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
-        candidates = conj_samples(pc, 0, kinds)
         missing = kinds - kinds_of(part)
         if missing:
             message = f"the consumer does not accept {', '.join(sorted(missing))} values here"
             return [finding("type_narrowed", _path(pc), part.path, message, conj_samples(pc, 0, missing))]
+        unsupported = _unsupported(pc, part, group)
+        if not unsupported and not finite_values(part):
+            return self._keywords(pc, part, group, kinds)
+        candidates = conj_samples(pc, 0, kinds)  # only now: sampling costs more than the check
         found = [
             finding(
                 "unsupported_keyword",
@@ -199,7 +202,7 @@ class Containment:
                 f"the checker cannot compare `{k}` in the consumer",
                 candidates,
             )
-            for k in _unsupported(pc, part, group)
+            for k in unsupported
         ]
         if finite_values(part):
             found.append(
@@ -263,6 +266,7 @@ def _same_keyword(p: Node, c: Node, keyword: str) -> bool:
     """Whether p holds `keyword` with the same value and the same modifying siblings as c."""
     names = (keyword, *STANDALONE[keyword])
     same = all(same_json(p.schema.get(n), c.schema.get(n)) for n in names)
+    same = same and p.doc.keywords == c.doc.keywords
     return same and p.has(keyword) and "$ref" not in canonical([c.schema.get(n) for n in names])
 
 

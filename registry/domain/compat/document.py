@@ -22,19 +22,36 @@ class Doc:
 
     def __init__(self, root: Any, validator_class: Any) -> None:
         self.root = root
-        self.validator = validator_class(root, registry=OFFLINE_REGISTRY)
+        try:
+            self.validator: Any = validator_class(root, registry=OFFLINE_REGISTRY)
+        except Exception:  # a root this draft cannot hold (Draft 4 has no boolean schemas): validate nothing
+            self.validator = None
         self.keywords = frozenset(validator_class.VALIDATORS) - NON_CONSTRAINING
         # from 2019-09 on, `$ref` is one keyword among others; before, it replaces its siblings
         self.ref_has_siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
         # an id below the root starts a resource of its own, against which its references resolve: the
         # checker does not follow references in such documents (jsonschema still validates them)
         id_keyword = "$id" if "exclusiveMinimum" in self.keywords else "id"
-        self.resources = list(_nested_ids(root, id_keyword, ""))
+        self._refers: dict[int, tuple[Any, bool]] = {}
+        mentioned = f'"{id_keyword}"' in json.dumps(root)
+        self.resources = list(_nested_ids(root, id_keyword, "")) if mentioned else []
 
     @functools.cached_property
     def text(self) -> str:
         """The document as canonical JSON: two documents with equal texts (and drafts) mean the same."""
         return json.dumps(self.root, sort_keys=True)
+
+    def refers(self, schema: Any) -> bool:
+        """Whether `schema` holds a `$ref` anywhere (remembered: documents are compared many times)."""
+        if not isinstance(schema, dict | list):
+            return False
+        key = id(schema)
+        if key not in self._refers:
+            items = schema.items() if isinstance(schema, dict) else enumerate(schema)
+            found = any(k == "$ref" or self.refers(v) for k, v in items)
+            # the schema is kept with its answer, so its id cannot be reused by another object meanwhile
+            self._refers[key] = (schema, found)
+        return self._refers[key][1]
 
     def locates(self, node: Node) -> bool:
         """True when `node` is the schema at its pointer (not one the checker made up)."""
@@ -45,6 +62,8 @@ class Doc:
 
     def is_valid(self, schema: Any, instance: Any) -> bool | None:
         """Whether `instance` is valid under `schema` (a part of this document); None if jsonschema fails."""
+        if self.validator is None:
+            return None
         try:
             return bool(self.validator.evolve(schema=schema).is_valid(instance))
         except Exception:  # an unresolvable reference, a bad pattern, recursion: no answer
@@ -93,7 +112,13 @@ class Node:
 
 def same_json(a: Any, b: Any) -> bool:
     """Equality of JSON values that tells `true` from `1` and `1` from `1.0` (Python's == does not)."""
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _nested_ids(schema: Any, keyword: str, path: str) -> Iterator[str]:

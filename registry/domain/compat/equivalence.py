@@ -8,8 +8,6 @@ that. Pairs met again are assumed equivalent (a bisimulation), which is sound fo
 
 from __future__ import annotations
 
-import json
-
 from registry.domain.compat.document import Node, same_json
 
 SCHEMA_VALUED = frozenset(
@@ -33,7 +31,8 @@ CONTAINERS = frozenset({"definitions", "$defs"})  # compared through the referen
 
 
 def equivalent(a: Node, b: Node) -> bool:
-    return _Bisimulation().same(a, b)
+    # the same words mean the same only in the same draft (Draft 4 ignores `const`, for one)
+    return a.doc.keywords == b.doc.keywords and _Bisimulation().same(a, b)
 
 
 class _Bisimulation:
@@ -46,7 +45,11 @@ class _Bisimulation:
         if a.path == b.path and _same_documents(a, b):
             return True
         a, b = self._target(a), self._target(b)
-        if isinstance(a.schema, bool) or isinstance(b.schema, bool) or "$ref" not in _text(a, b):
+        if (
+            isinstance(a.schema, bool)
+            or isinstance(b.schema, bool)
+            or not (a.doc.refers(a.schema) or b.doc.refers(b.schema))
+        ):
             return same_json(a.schema, b.schema)
         if not isinstance(a.schema, dict) or not isinstance(b.schema, dict):
             return False
@@ -91,10 +94,6 @@ class _Bisimulation:
         if isinstance(x, dict | bool) and isinstance(y, dict | bool):
             return self.same(a.child(keyword, name), b.child(keyword, name))
         return same_json(x, y)
-
-
-def _text(a: Node, b: Node) -> str:
-    return json.dumps(a.schema) + json.dumps(b.schema)
 
 
 def _same_documents(a: Node, b: Node) -> bool:

@@ -19,10 +19,15 @@ class Range:
     high: Bound | None = None
     integer: bool = False
     multiples: list[Fraction] = field(default_factory=list)
+    # steps written as JSON integers: jsonschema checks those with `%`, exactly; float steps by float division
+    int_steps: list[int] = field(default_factory=list)
+    raw_steps: list[Any] = field(default_factory=list)
 
 
 def _number(value: Any) -> Fraction | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool):
+        return Fraction(int(value))  # jsonschema compares with it as Python does: true is 1
+    if not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return Fraction(value)
 
@@ -32,38 +37,33 @@ def range_of(parts: list[Node], integer: bool) -> Range:
     result = Range(integer=integer)
     for part in parts:
         keywords = part.keywords()
-        if isinstance(part.schema, dict):
-            # Draft 4 evaluates its boolean exclusive flags inside minimum/maximum: keep them beside those
-            flags = {k: part.schema.get(k) for k in ("exclusiveMinimum", "exclusiveMaximum")}
-            keywords |= {k: v for k, v in flags.items() if isinstance(v, bool)}
-        for bound in _lows(keywords):
+        raw = part.schema if isinstance(part.schema, dict) else {}
+        # Draft 4 has no exclusive keywords of its own: `minimum` reads its sibling flag (any true value)
+        draft4 = "exclusiveMinimum" not in part.doc.keywords
+        for bound in _bounds(keywords, raw, "minimum", "exclusiveMinimum", draft4):
             result.low = _tighter(result.low, bound, low=True)
-        for bound in _highs(keywords):
+        for bound in _bounds(keywords, raw, "maximum", "exclusiveMaximum", draft4):
             result.high = _tighter(result.high, bound, low=False)
         step = _number(keywords.get("multipleOf"))
         if step is not None and step > 0:
             result.multiples.append(step)
+            raw_step = keywords["multipleOf"]
+            result.raw_steps.append(raw_step)
+            if isinstance(raw_step, int) and not isinstance(raw_step, bool):
+                result.int_steps.append(raw_step)
     if integer:
         result.low, result.high = _integral(result.low, True), _integral(result.high, False)
     return result
 
 
-def _lows(keywords: dict[str, Any]) -> list[Bound]:
-    return _bounds(keywords, "minimum", "exclusiveMinimum")
-
-
-def _highs(keywords: dict[str, Any]) -> list[Bound]:
-    return _bounds(keywords, "maximum", "exclusiveMaximum")
-
-
-def _bounds(keywords: dict[str, Any], inclusive: str, exclusive: str) -> list[Bound]:
+def _bounds(
+    keywords: dict[str, Any], raw: dict[str, Any], inclusive: str, exclusive: str, draft4: bool
+) -> list[Bound]:
     found: list[Bound] = []
-    flag = keywords.get(exclusive)
     value = _number(keywords.get(inclusive))
     if value is not None:
-        # Draft 4: a boolean exclusive keyword changes the meaning of its sibling
-        found.append((value, flag is True))
-    separate = _number(flag)
+        found.append((value, draft4 and bool(raw.get(exclusive, False))))
+    separate = None if draft4 else _number(keywords.get(exclusive))
     if separate is not None:
         found.append((separate, True))
     return found
@@ -107,7 +107,7 @@ def narrowing(p: Range, c: Range) -> list[Problem]:
         problems.append(
             (
                 "minimum_raised",
-                f"the consumer's lower bound {_show(c.low)} excludes producer values",
+                f"the consumer's lower bound {_show(c.low, low=True)} excludes producer values",
                 _outside(p, c.low, low=True),
             )
         )
@@ -115,12 +115,12 @@ def narrowing(p: Range, c: Range) -> list[Problem]:
         problems.append(
             (
                 "maximum_lowered",
-                f"the consumer's upper bound {_show(c.high)} excludes producer values",
+                f"the consumer's upper bound {_show(c.high, low=False)} excludes producer values",
                 _outside(p, c.high, low=False),
             )
         )
-    for step in c.multiples:
-        if not _divides(step, p):
+    for step, raw in zip(c.multiples, c.raw_steps, strict=True):
+        if not _divides(step, raw, p):
             problems.append(
                 ("multiple_of_changed", f"the consumer requires multiples of {_plain(step)}", _steps(p, step))
             )
@@ -135,20 +135,22 @@ def _covers(p: Bound | None, c: Bound, *, low: bool) -> bool:
     return p[1] or not c[1]
 
 
-def _divides(step: Fraction, p: Range) -> bool:
-    if any(m == step for m in p.multiples):
-        return True
-    # beyond equal steps, jsonschema's float division is only exact for integral steps (it uses `%` then)
+def _divides(step: Fraction, raw: Any, p: Range) -> bool:
+    """Whether every producer number passes jsonschema's multipleOf `raw` (value `step`)."""
+    if any(m == step and type(r) is type(raw) for m, r in zip(p.multiples, p.raw_steps, strict=True)):
+        return True  # the very same keyword
     if step == 1 and p.integer:
-        return True  # integers (and, from Draft 6, floats like 3.0) are multiples of 1 under `%`
-    integral = [int(m) for m in p.multiples if m.denominator == 1]
-    if step.denominator != 1 or not integral:
+        return True  # integers (and, from Draft 6, floats like 3.0) are multiples of 1 either way
+    # A float step (even 3.0) accepts some huge non-multiples by rounding: only integer producer steps,
+    # checked with `%`, guarantee true multiples; those pass an integral consumer step of either type.
+    if step.denominator != 1 or not p.int_steps:
         return False
-    return math.lcm(*integral) % int(step) == 0
+    return math.lcm(*p.int_steps) % int(step) == 0
 
 
-def _show(bound: Bound) -> str:
-    return ("> " if bound[1] else ">= ") + _plain(bound[0])
+def _show(bound: Bound, *, low: bool) -> str:
+    sign = (">" if low else "<") + ("" if bound[1] else "=")
+    return f"{sign} {_plain(bound[0])}"
 
 
 def _plain(value: Fraction) -> str:
@@ -188,13 +190,16 @@ def _steps(p: Range, step: Fraction) -> list[Any]:
     start = p.low[0] if p.low is not None else Fraction(0)
     grid = p.multiples[0] if p.multiples else (Fraction(1) if p.integer else Fraction(1, 2))
     first = math.ceil(start / grid) * grid
-    return [_json_number(first + i * grid) for i in range(6)]
+    # huge integers: a float step rounds them onto its grid, a `%` step does not
+    return [_json_number(first + i * grid) for i in range(4)] + [2**60 + 1, 2**60 + 2]
 
 
 def integers_in(p: Range, limit: int = 256) -> list[int] | None:
     """Every integer of a bounded integer range (on its first step's grid), when there are at most `limit`."""
     if not p.integer or p.low is None or p.high is None:
         return None
+    if max(abs(p.low[0]), abs(p.high[0])) > 2**53:
+        return None  # float steps round there: the producer may hold numbers off its grid
     low, high = int(p.low[0]), int(p.high[0])
     step = next((int(m) for m in p.multiples if m.denominator == 1), 1)
     first = -(-low // step) * step

@@ -72,8 +72,11 @@ def _property(contained: Contained, parts: list[Node], part: Node, name: str) ->
 
 
 def _embedder(parts: list[Node], name: str) -> Callable[[Any], list[Any]]:
+    bases: list[dict[str, Any]] = []
+
     def embed(value: Any) -> list[Any]:
-        return [{**base, name: value} for base in _bases(parts)]
+        bases[:] = bases or _bases(parts)  # built once, on the first candidate
+        return [{**base, name: value} for base in bases]
 
     return embed
 
@@ -174,7 +177,8 @@ def _extra_finding(
         + " beyond those it declares"
     )
     values = [v for s in subs for v in s.candidates] + list(ODD_VALUES)
-    keys = [k for k in [*pattern_samples(pattern, 1), "extra", "x-extra", "zz"] if k not in names]
+    named = pattern_samples(pattern, 1) if pattern else []
+    keys = [k for k in [*named, "extra", "x-extra", "zz"] if k not in names]
     keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
     parts = [own] if own is not None else []
     bases = _bases(parts)

@@ -38,8 +38,13 @@ def open_(schema: Any) -> Any:
 
 
 def _closed(schema: dict[str, Any]) -> dict[str, Any]:
-    is_object = schema.get("type") == "object" or "properties" in schema
-    if is_object and schema.get("additionalProperties", True) in (True, {}):
+    declared = schema.get("type")
+    is_object = (
+        declared == "object"
+        or (isinstance(declared, list) and "object" in declared)
+        or "properties" in schema
+    )
+    if is_object and schema.get("additionalProperties", True) is True:
         return {**schema, "additionalProperties": False}
     return schema
 

@@ -34,17 +34,18 @@ class Verifier:
 
 
 def incompatibilities(findings: list[Finding], verifier: Verifier) -> list[Incompatibility]:
-    result = []
-    fallback: tuple[bool, Any] | None = None
-    for item in _distinct(findings):
-        proven, witness = verifier.first(list(item.candidates))
-        if not proven:
-            fallback = fallback or search(verifier)
-            proven, witness = fallback
-        result.append(
-            Incompatibility(item.rule, item.producer_path, item.consumer_path, item.message, witness, proven)
-        )
-    return result
+    """Each finding with the first of its own candidates that jsonschema confirms. When none of them proves
+    anything, a searched counterexample proves the pair incompatible and goes with the items left unproven;
+    beside a proven item, an unproven one stays unproven (its place may be fine)."""
+    items = _distinct(findings)
+    witnesses = [verifier.first(list(item.candidates)) for item in items]
+    if items and not any(proven for proven, _ in witnesses):
+        found = search(verifier)
+        witnesses = [found] * len(items)
+    return [
+        Incompatibility(item.rule, item.producer_path, item.consumer_path, item.message, witness, proven)
+        for item, (proven, witness) in zip(items, witnesses, strict=True)
+    ]
 
 
 def search(verifier: Verifier) -> tuple[bool, Any]:
@@ -75,7 +76,9 @@ def _mentioned_names(schema: Any) -> set[str]:
     names: set[str] = set()
     if isinstance(schema, dict):
         for key, value in schema.items():
-            if key == "properties" and isinstance(value, dict):
+            if key in ("properties", "dependencies", "dependentRequired") and isinstance(value, dict):
+                names |= {k for k in value if isinstance(k, str)}
+            if key == "required" and isinstance(value, list):
                 names |= {k for k in value if isinstance(k, str)}
             names |= _mentioned_names(value)
     elif isinstance(schema, list):
