@@ -22,6 +22,7 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench_api.py
+	$(PY) benchmarks/bench_compat_service.py
 
 lint: install
 	$(VENV)/bin/ruff check registry codegen tests benchmarks
