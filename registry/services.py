@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -297,16 +297,12 @@ def _report(
 
 def _finding(pair: Pair, producer: Contract, consumer: Contract, item: Incompatibility) -> Finding:
     """The checker points into the event schemas; people want places in the contracts as they wrote them."""
-    return Finding(
-        producer=pair.producer,
-        consumer=pair.consumer,
-        rule=item.rule,
+    placed = replace(
+        item,
         producer_path=producer.stored_pointer(item.producer_path),
         consumer_path=consumer.stored_pointer(item.consumer_path),
-        message=item.message,
-        witness=item.witness,
-        proven=item.proven,
     )
+    return Finding(producer=pair.producer, consumer=pair.consumer, incompatibility=placed)
 
 
 def _incompatibilities(

@@ -8,9 +8,10 @@ rather than the latest only; NONE, no check."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from registry.domain.compat import Incompatibility
 from registry.domain.model import CompatibilityMode, CompatibilityPolicy
 
 NEW = "new"  # how a candidate that has no number yet is named in a report
@@ -25,16 +26,11 @@ class Pair:
 
 @dataclass(frozen=True)
 class Finding:
-    """One reason why `consumer` cannot read every event of `producer`."""
+    """One reason why version `consumer` cannot read every event of version `producer`."""
 
     producer: VersionLabel
     consumer: VersionLabel
-    rule: str
-    producer_path: str
-    consumer_path: str
-    message: str
-    witness: Any
-    proven: bool
+    incompatibility: Incompatibility
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,10 @@ def report_data(report: CompatibilityReport) -> dict[str, Any]:
         "mode": report.mode.value,
         "policy": report.policy.value,
         "checked": [{"producer": pair.producer, "consumer": pair.consumer} for pair in report.checked],
-        "incompatibilities": [finding.__dict__.copy() for finding in report.incompatibilities],
+        "incompatibilities": [
+            {"producer": finding.producer, "consumer": finding.consumer, **asdict(finding.incompatibility)}
+            for finding in report.incompatibilities
+        ],
     }
 
 
