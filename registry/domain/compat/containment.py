@@ -12,7 +12,7 @@ from typing import Any
 
 from registry.domain.compat import arrays, numbers, objects, strings
 from registry.domain.compat.disjoint import Disjointness
-from registry.domain.compat.document import Node, same_json
+from registry.domain.compat.document import Node
 from registry.domain.compat.equivalence import equivalent
 from registry.domain.compat.normalise import (
     Budget,
@@ -26,51 +26,10 @@ from registry.domain.compat.normalise import (
     kind_of,
     kinds_of,
 )
-from registry.domain.compat.report import Finding, finding
+from registry.domain.compat.report import Finding, finding, with_candidates
 from registry.domain.compat.samples import ODD_VALUES, conj_samples, samples
+from registry.domain.compat.unsupported import unsupported_keywords
 
-SUPPORTED = frozenset(
-    {
-        *(
-            "type",
-            "enum",
-            "const",
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "multipleOf",
-        ),
-        *(
-            "minLength",
-            "maxLength",
-            "pattern",
-            "items",
-            "additionalItems",
-            "prefixItems",
-            "minItems",
-            "maxItems",
-        ),
-        *(
-            "uniqueItems",
-            "properties",
-            "patternProperties",
-            "additionalProperties",
-            "required",
-            "dependencies",
-        ),
-        *("dependentRequired", "minProperties", "maxProperties", "allOf", "anyOf", "oneOf", "not", "$ref"),
-    }
-)
-ONLY_FOR = {
-    "contains": "array",
-    "minContains": "array",
-    "maxContains": "array",
-    "unevaluatedItems": "array",
-    "propertyNames": "object",
-    "unevaluatedProperties": "object",
-    "dependentSchemas": "object",
-}
 GROUPS = {
     "number": frozenset({"int", "frac"}),
     "string": frozenset({"string"}),
@@ -79,10 +38,16 @@ GROUPS = {
 }
 
 
+Key = tuple[tuple[tuple[str, int], ...], ...]
+
+
 class Containment:
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
-        self.active: set[tuple[tuple[tuple[str, int], ...], ...]] = set()
+        self.active: set[Key] = set()
+        self.assumed = False  # whether the answer being computed relies on a pair assumed contained
+        # answers that rely on no assumption are final; the nodes are kept so that their ids stay unique
+        self.known: dict[Key, tuple[list[Node], list[Node], list[Finding]]] = {}
         self.disjoint = Disjointness()
 
     def contained(self, ps: list[Node], cs: list[Node], at: str = "") -> list[Finding]:
@@ -95,13 +60,21 @@ class Containment:
             return []
         # identity too: a made-up schema (a complement) shares the place of the keyword it negates
         key = (tuple((p.path, id(p.schema)) for p in ps), tuple((c.path, id(c.schema)) for c in cs))
+        if key in self.known:
+            return self.known[key][2]
         if key in self.active:
+            self.assumed = True
             return []  # coinductive: reached again through an object or array, so for a smaller value
         self.active.add(key)
+        outer, self.assumed = self.assumed, False
         try:
-            return self._contained(ps, cs, ps[0].path if ps else at)
+            found = self._contained(ps, cs, ps[0].path if ps else at)
         finally:
             self.active.discard(key)
+        if not self.assumed:
+            self.known[key] = (ps, cs, found)
+        self.assumed = self.assumed or outer
+        return found
 
     def _contained(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
         try:
@@ -150,10 +123,12 @@ class Containment:
     ) -> list[Finding]:
         paths = (where, cs[0].path)
         best: list[Finding] | None = None
+        tried: list[list[Finding]] = []
         for cc in cconjs:
             found = self._conj(pc, cc, group, kinds)
             if not found:
                 return []
+            tried.append(found)
             if best is None or len(found) < len(best):
                 best = found
         if group == "number" and "frac" not in kinds and _integers_covered(pc, cconjs, cs):
@@ -161,7 +136,11 @@ class Containment:
         if best is None:  # the consumer allows nothing at all here
             message = f"the consumer accepts no {group} value"
             return [finding("type_narrowed", *paths, message, conj_samples(pc, 0, kinds))]
-        return best
+        if len(tried) == 1:
+            return best
+        # a witness must fail every consumer alternative: what breaks one alternative may break them all
+        others = [f.candidates[0] for found in tried for f in found if f.candidates]
+        return [with_candidates(f, others) for f in best]
 
     def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
         if cc.undecided:
@@ -190,7 +169,7 @@ class Containment:
         if missing:
             message = f"the consumer does not accept {', '.join(sorted(missing))} values here"
             return [finding("type_narrowed", _path(pc), part.path, message, conj_samples(pc, 0, missing))]
-        unsupported = _unsupported(pc, part, group)
+        unsupported = unsupported_keywords(pc, part, group)
         if not unsupported and not finite_values(part):
             return self._keywords(pc, part, group, kinds)
         candidates = conj_samples(pc, 0, kinds)  # only now: sampling costs more than the check
@@ -224,7 +203,10 @@ class Containment:
                 numbers.range_of([part], "frac" not in kinds_of(part)),
             )
         elif group == "string":
-            problems = strings.narrowing(strings.text_of(list(pc.parts)), strings.text_of([part]))
+            text = strings.text_of(list(pc.parts))
+            if text.min_length == 0 and any(_excludes_empty_string(n) for n in pc.nots):
+                text.min_length = 1
+            problems = strings.narrowing(text, strings.text_of([part]))
         elif group == "array":
             return arrays.narrowing(self.contained, pc, part)
         else:
@@ -242,42 +224,19 @@ def _integers_covered(pc: Conj, cconjs: list[Conj], cs: list[Node]) -> bool:
     return numbers.union_covers(p, pieces)
 
 
+def _excludes_empty_string(negated: Node) -> bool:
+    """`not: {enum: [..., ""]}` (or a const ""): the producer sends no empty string."""
+    keywords = negated.keywords()
+    listed = finite_values(negated)
+    return len(keywords) == 1 and bool(listed) and any(v == "" for v in listed[0])
+
+
 def _plain_range(cc: Conj) -> bool:
     """A consumer alternative that holds every integer between its bounds."""
-    allowed = {"type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+    # combinators are already expanded into the alternative: only its own bounds count
+    allowed = {"type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "anyOf", "allOf", "$ref"}
     plain = all(set(part.keywords()) <= allowed and "int" in kinds_of(part) for part in cc.parts)
     return plain and not cc.nots and not cc.undecided
-
-
-def _unsupported(pc: Conj, part: Node, group: str) -> list[str]:
-    found = []
-    for keyword in part.keywords():
-        if keyword in SUPPORTED or ONLY_FOR.get(keyword, group) != group:
-            continue
-        if keyword == "if" and not ({"then", "else"} & set(part.schema)):
-            continue  # `if` alone constrains nothing
-        if keyword in STANDALONE and any(_same_keyword(p, part, keyword) for p in pc.parts):
-            continue  # the producer imposes the very same constraint
-        found.append(keyword)
-    return found
-
-
-def _same_keyword(p: Node, c: Node, keyword: str) -> bool:
-    """Whether p holds `keyword` with the same value and the same modifying siblings as c."""
-    names = (keyword, *STANDALONE[keyword])
-    same = all(same_json(p.schema.get(n), c.schema.get(n)) for n in names)
-    same = same and p.doc.keywords == c.doc.keywords
-    return same and p.has(keyword) and "$ref" not in canonical([c.schema.get(n) for n in names])
-
-
-# keywords whose meaning depends only on their own value and these siblings (unevaluated* depend on every
-# other keyword, dynamic references on the path taken: those are never taken as "the same")
-STANDALONE: dict[str, tuple[str, ...]] = {
-    "contains": ("minContains", "maxContains"),
-    "if": ("then", "else"),
-    "propertyNames": (),
-    "dependentSchemas": (),
-}
 
 
 def _finite(pc: Conj) -> list[Any] | None:

@@ -73,7 +73,8 @@ class Disjointness:
                 return True
             if name in need_x and any(n.schema is False for n in p_nodes):
                 return True
-            if name in need_p and name in need_x and self._nodes(p_nodes, x_nodes, depth):
+            # one side always has the property, the other constrains its value: values that cannot meet
+            if (name in need_p or name in need_x) and self._nodes(p_nodes, x_nodes, depth):
                 return True
         return False
 

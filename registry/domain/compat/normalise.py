@@ -9,6 +9,7 @@ or a cycle of references with no object or array in between, becomes an `undecid
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,8 +154,9 @@ def _integral_step(part: Node) -> bool:
     """A multipleOf an integer admits only integers; Draft 4 (no `exclusiveMinimum` keyword) calls 10.0 a
     number, not an integer, so there it proves nothing."""
     step = part.get("multipleOf")
-    valid = isinstance(step, int | float) and not isinstance(step, bool) and step > 0 and step == int(step)
-    return valid and "exclusiveMinimum" in part.doc.keywords
+    valid = isinstance(step, int | float) and not isinstance(step, bool) and 0 < step <= 2**53
+    # (a huge float step would let tiny fractions through: their quotient underflows to 0.0)
+    return valid and step == int(step) and "exclusiveMinimum" in part.doc.keywords
 
 
 def _only_type_kinds(node: Node) -> frozenset[str]:
@@ -206,11 +208,15 @@ class Budget:
     """Bounds the work of one check; past it, the checker answers conservatively."""
 
     steps: int = 20000
+    seconds: float = 5.0
     spent: int = field(default=0)
+    deadline: float = field(default=0.0)
 
     def spend(self) -> None:
         self.spent += 1
-        if self.spent > self.steps:
+        now = time.monotonic()
+        self.deadline = self.deadline or now + self.seconds
+        if self.spent > self.steps or now > self.deadline:
             raise TooComplex
 
 

@@ -141,11 +141,17 @@ def _divides(step: Fraction, raw: Any, p: Range) -> bool:
         return True  # the very same keyword
     if step == 1 and p.integer:
         return True  # integers (and, from Draft 6, floats like 3.0) are multiples of 1 either way
-    # A float step (even 3.0) accepts some huge non-multiples by rounding: only integer producer steps,
-    # checked with `%`, guarantee true multiples; those pass an integral consumer step of either type.
-    if step.denominator != 1 or not p.int_steps:
+    # jsonschema checks a step written as an integer with `%` (exact), a float step (even 3.0) by float
+    # division, which rounds huge numbers: only integer producer steps guarantee true multiples.
+    if not p.int_steps:
         return False
-    return math.lcm(*p.int_steps) % int(step) == 0
+    divides = (Fraction(math.lcm(*p.int_steps)) / step).denominator == 1
+    if isinstance(raw, float):
+        # true multiples pass a float step only when quotients of huge numbers (2**53 and up, where floats
+        # skip integers) stay at or above 2**52, where every float is integral: steps up to 2. The step's
+        # exact binary value must divide (0.3 is not 3/10 in binary).
+        return divides and abs(step) <= 2
+    return divides
 
 
 def _show(bound: Bound, *, low: bool) -> str:
@@ -191,21 +197,23 @@ def _steps(p: Range, step: Fraction) -> list[Any]:
     grid = p.multiples[0] if p.multiples else (Fraction(1) if p.integer else Fraction(1, 2))
     first = math.ceil(start / grid) * grid
     # huge integers: a float step rounds them onto its grid, a `%` step does not
-    return [_json_number(first + i * grid) for i in range(4)] + [2**60 + 1, 2**60 + 2]
+    huge = math.ceil(Fraction(2**53) / grid) * grid
+    beyond = [_json_number(huge + i * grid) for i in range(3)]
+    return [_json_number(first + i * grid) for i in range(2)] + [*beyond, 2**60 + 1]
 
 
 def integers_in(p: Range, limit: int = 256) -> list[int] | None:
-    """Every integer of a bounded integer range (on its first step's grid), when there are at most `limit`."""
+    """The integers of a bounded integer range on the grid of its integer steps (a superset of what the
+    producer allows: float steps, which jsonschema checks by rounding division, are left out), when there are
+    at most `limit`."""
     if not p.integer or p.low is None or p.high is None:
         return None
-    if max(abs(p.low[0]), abs(p.high[0])) > 2**53:
-        return None  # float steps round there: the producer may hold numbers off its grid
     low, high = int(p.low[0]), int(p.high[0])
-    step = next((int(m) for m in p.multiples if m.denominator == 1), 1)
+    step = math.lcm(*p.int_steps) if p.int_steps else 1
     first = -(-low // step) * step
     if (high - first) // step + 1 > limit:
         return None
-    return [v for v in range(first, high + 1, step) if all(Fraction(v) % m == 0 for m in p.multiples)]
+    return list(range(first, high + 1, step))
 
 
 def union_covers(p: Range, pieces: list[Range]) -> bool:

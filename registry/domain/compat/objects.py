@@ -24,6 +24,7 @@ from registry.domain.compat.structure import (
     property_nodes,
     required,
 )
+from registry.domain.formats.pointers import escape
 
 Contained = Callable[[list[Node], list[Node], str], list[Finding]]
 
@@ -219,31 +220,34 @@ def _max_properties(parts: list[Node]) -> int | None:
 
 
 def _dependency_names(part: Node) -> set[str]:
-    return set(_dependencies_of(part))
+    return {trigger for trigger, _, _ in _dependencies_of(part)}
 
 
-def _dependencies_of(part: Node) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for keyword in ("dependencies", "dependentRequired"):
+DEPENDENCY_KEYWORDS = ("dependencies", "dependentRequired", "dependentSchemas")
+
+
+def _dependencies_of(part: Node) -> list[tuple[str, Any, str]]:
+    """(trigger, names or schema, keyword) of each dependency: from 2019-09 a trigger may appear twice."""
+    found = []
+    for keyword in DEPENDENCY_KEYWORDS:
         value = part.get(keyword)
-        if isinstance(value, dict):
-            merged.update(value)
-    return merged
+        for trigger, needed in value.items() if isinstance(value, dict) else ():
+            found.append((trigger, needed, keyword))
+    return found
 
 
 def _dependencies(parts: list[Node], part: Node) -> list[Finding]:
     have = set().union(*(required(p) for p in parts))
     found = []
-    for trigger, needed in sorted(_dependencies_of(part).items()):
+    for trigger, needed, keyword in sorted(_dependencies_of(part), key=lambda d: (d[0], d[2])):
         p_nodes = [n for p in parts for n in property_nodes(p, trigger)]
         if any(n.schema is False for n in p_nodes) or _covered(parts, trigger, needed, have):
             continue
         message = f"the consumer adds a dependency on {trigger!r}"
         trigger_values = samples(p_nodes) or [None]
         candidates = [{**base, trigger: trigger_values[0]} for base in _bases(parts)]
-        found.append(
-            finding("dependency_added", _where(parts), f"{part.path}/{trigger}", message, candidates)
-        )
+        where = f"{part.path}/{keyword}/{escape(trigger)}"
+        found.append(finding("dependency_added", _where(parts), where, message, candidates))
     return found
 
 
@@ -252,10 +256,21 @@ def _covered(parts: list[Node], trigger: str, needed: Any, have: set[str]) -> bo
         return all(name in have or _declares_dependency(parts, trigger, name) for name in needed)
     if needed is True or needed == {}:
         return True
+    # a schema dependency: only the very same one in the producer (same draft, no references) covers it
     return any(
-        same_json(_dependencies_of(p).get(trigger), needed) and "$ref" not in str(needed) for p in parts
-    )
+        t == trigger and same_json(value, needed) and p.doc.keywords == parts[0].doc.keywords
+        for p in parts
+        for t, value, _ in _dependencies_of(p)
+    ) and not _mentions_ref(needed)
+
+
+def _mentions_ref(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return "$ref" in schema or any(_mentions_ref(v) for v in schema.values())
+    return isinstance(schema, list) and any(_mentions_ref(v) for v in schema)
 
 
 def _declares_dependency(parts: list[Node], trigger: str, name: str) -> bool:
-    return any(isinstance(d := _dependencies_of(p).get(trigger), list) and name in d for p in parts)
+    return any(
+        t == trigger and isinstance(d, list) and name in d for p in parts for t, d, _ in _dependencies_of(p)
+    )

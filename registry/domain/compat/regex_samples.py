@@ -40,6 +40,31 @@ def same_pattern(a: str, b: str) -> bool:
         return False
 
 
+def matches_everywhere(pattern: str) -> bool:
+    """True when `re.search(pattern, s)` succeeds for every string s: the pattern can match the empty string
+    without anchors, lookarounds or back-references, so it matches at position 0 whatever follows."""
+    try:
+        tree = _parser.parse(pattern)
+    except Exception:  # unreadable: not shown universal
+        return False
+    return bool(tree.getwidth()[0] == 0 and not _has_context(tree))
+
+
+def _has_context(tree: Any) -> bool:
+    c = _constants
+    for op, arg in tree:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT, c.GROUPREF, c.GROUPREF_EXISTS):
+            return True
+        for part in arg if isinstance(arg, tuple | list) else ():
+            if isinstance(part, _parser.SubPattern) and _has_context(part):
+                return True
+            if isinstance(part, list) and any(
+                isinstance(x, _parser.SubPattern) and _has_context(x) for x in part
+            ):
+                return True
+    return False
+
+
 def shortest_match(pattern: str) -> int:
     """The length of the shortest string matching `pattern` (0 when it cannot be read)."""
     try:

@@ -77,6 +77,12 @@ class Finding:
         return replace(self, candidates=tuple(whole[:MAX_CANDIDATES]))
 
 
+def with_candidates(item: Finding, more: list[Any]) -> Finding:
+    """The finding, with candidates from sibling findings too (each is verified later: extras are cheap)."""
+    combined = list(item.candidates) + [v for v in more if v not in item.candidates]
+    return replace(item, candidates=tuple(combined[: 2 * MAX_CANDIDATES]))
+
+
 def finding(
     rule: str, producer_path: str, consumer_path: str, message: str, candidates: list[Any]
 ) -> Finding:

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.domain.compat.document import Node
-from registry.domain.compat.regex_samples import pattern_samples, same_pattern, shortest_match
+from registry.domain.compat.regex_samples import (
+    matches_everywhere,
+    pattern_samples,
+    same_pattern,
+    shortest_match,
+)
 
 UNIVERSAL_PATTERNS = frozenset({"", ".*", "^.*", "[\\s\\S]*", "^[\\s\\S]*$"})
 
@@ -69,9 +74,28 @@ def narrowing(p: Text, c: Text) -> list[Problem]:
             ("max_length_lowered", f"the consumer allows at most {c.max_length} characters", longer)
         )
     for pattern in c.patterns:
-        if not any(same_pattern(pattern, own) for own in p.patterns) and pattern not in UNIVERSAL_PATTERNS:
+        if not any(same_pattern(pattern, own) for own in p.patterns) and not _universal(pattern):
             problems.append(("pattern_changed", f"the consumer requires the pattern {pattern!r}", samples(p)))
     return problems
+
+
+def accepts_every_string(node: Node) -> bool:
+    """True for a schema that holds every string: at most a type that admits strings and a pattern that
+    matches anywhere."""
+    schema = node.schema
+    if schema is True:
+        return True
+    keywords = node.keywords()
+    if not isinstance(schema, dict) or not set(keywords) <= {"type", "pattern"}:
+        return False
+    declared = keywords.get("type", "string")
+    types = declared if isinstance(declared, list) else [declared]
+    pattern = keywords.get("pattern", "")
+    return "string" in types and isinstance(pattern, str) and _universal(pattern)
+
+
+def _universal(pattern: str) -> bool:
+    return pattern in UNIVERSAL_PATTERNS or matches_everywhere(pattern)
 
 
 def samples(p: Text) -> list[str]:

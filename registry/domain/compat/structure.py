@@ -46,9 +46,12 @@ def min_items(parts: list[Node]) -> int:
 def max_items(parts: list[Node]) -> int | None:
     limits = [n for p in parts if (n := count(p.get("maxItems"))) is not None]
     for part in parts:
-        length = tuple_length(part)
-        if item_node(part, length) is not None and item_node(part, length).schema is False:  # type: ignore[union-attr]
-            limits.append(length)
+        # the first position whose schema is `false` ends every array (a closed tuple, or `false` inside it)
+        for index in range(tuple_length(part) + 1):
+            node = item_node(part, index)
+            if node is not None and node.schema is False:
+                limits.append(index)
+                break
     return min(limits, default=None)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
+DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,11 @@ CATALOGUE: dict[str, list[Pair]] = {
         breaks(
             "step not dividing", {"type": "integer", "multipleOf": 3}, {"type": "integer", "multipleOf": 2}
         ),
+        # jsonschema divides by a float step in floating point: 2**60 + 1 passes 3.0, not 3
+        breaks("float step to integer step", {"multipleOf": 3.0}, {"multipleOf": 3}),
+        # and 3 * (2**53 // 3 + 1) fails 3.0: floats skip integers there
+        breaks("integer step to float step", {"multipleOf": 3}, {"multipleOf": 3.0}),
+        ok("integer step to a small float step", {"multipleOf": 6}, {"multipleOf": 1.5}),
     ],
     "min_length_raised": [
         ok("shorter minimum", {"type": "string", "minLength": 3}, {"type": "string", "minLength": 1}),
@@ -221,7 +227,17 @@ CATALOGUE: dict[str, list[Pair]] = {
             {"type": "object", "dependencies": {"a": ["b"]}},
         ),
         ok("dependency on a required property", obj({}, required=["b"]), {"dependencies": {"a": ["b"]}}),
+        ok(
+            "schema dependency removed",
+            {"$schema": DRAFT2020, "dependentSchemas": {"a": {"required": ["b"]}, "c": {"required": ["d"]}}},
+            {"$schema": DRAFT2020, "dependentSchemas": {"a": {"required": ["b"]}}},
+        ),
         breaks("dependency added", {"type": "object"}, {"type": "object", "dependencies": {"a": ["b"]}}),
+        breaks(
+            "schema dependency added",
+            {"$schema": DRAFT2020, "type": "object"},
+            {"$schema": DRAFT2020, "dependentSchemas": {"a": {"required": ["b"]}}},
+        ),
     ],
     "negation_overlap": [
         ok("disjoint types", {"type": "string"}, {"not": {"type": "number"}}),
@@ -235,6 +251,16 @@ CATALOGUE: dict[str, list[Pair]] = {
                     obj({"kind": {"enum": ["b"]}}, required=["kind"]),
                 ]
             },
+        ),
+        ok(
+            "oneOf branches that only type the tag the producer requires",
+            obj({"kind": {"enum": ["a"]}}, required=["kind"]),
+            {"oneOf": [obj({"kind": {"enum": ["a"]}}), obj({"kind": {"enum": ["b"]}})]},
+        ),
+        breaks(
+            "a producer without the tag matches every branch",
+            obj({"kind": {"enum": ["a"]}}),
+            {"oneOf": [obj({"kind": {"enum": ["a"]}}), obj({"kind": {"enum": ["b"]}})]},
         ),
         breaks("forbidden value", {"type": "string"}, {"not": {"enum": ["x"]}}),
         breaks(
@@ -251,6 +277,21 @@ CATALOGUE: dict[str, list[Pair]] = {
             "keyword for another type",
             {"$schema": DRAFT7, "type": "string"},
             {"$schema": DRAFT7, "propertyNames": {"maxLength": 3}},
+        ),
+        ok(
+            "contains with a wider count range",
+            {"$schema": DRAFT2020, "type": "array", "contains": {"type": "integer"}, "minContains": 2},
+            {"$schema": DRAFT2020, "type": "array", "contains": {"type": "integer"}},
+        ),
+        ok(
+            "property names checked by a pattern every name matches",
+            {"$schema": DRAFT7, "type": "object"},
+            {"$schema": DRAFT7, "propertyNames": {"pattern": "a*"}},
+        ),
+        breaks(
+            "contains count raised",
+            {"$schema": DRAFT2020, "type": "array", "contains": {"type": "integer"}},
+            {"$schema": DRAFT2020, "type": "array", "contains": {"type": "integer"}, "minContains": 2},
         ),
         breaks(
             "contains added",
