@@ -20,8 +20,13 @@ run: install
 test: install
 	$(VENV)/bin/pytest
 
-bench: install
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: install $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
+	$(PY) benchmarks/compat_bench.py
 	$(PY) benchmarks/bench_compat_service.py
 
 lint: install
