@@ -12,21 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_KEYWORDS = (
-    "items",
-    "additionalItems",
-    "additionalProperties",
-    "not",
-    "contains",
-    "propertyNames",
-    "if",
-    "then",
-    "else",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-)
-SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items", "prefixItems")
-SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependencies", "dependentSchemas")
+from registry.domain.compat.equivalence import SCHEMA_LISTS, SCHEMA_VALUED
+from registry.domain.compat.equivalence import SCHEMA_MAPS as EQUIVALENCE_MAPS
+
+# Every place a subschema can stand, as equivalence knows them, plus the definitions a `$ref` may lead into.
+SCHEMA_KEYWORDS = SCHEMA_VALUED
+SCHEMA_MAPS = EQUIVALENCE_MAPS | {"definitions", "$defs"}
 
 
 def close(schema: Any) -> Any:

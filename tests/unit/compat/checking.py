@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from jsonschema.validators import validator_for  # type: ignore[import-untyped, unused-ignore]
@@ -35,3 +36,17 @@ def checked(
 
 def rules(found: list[Incompatibility]) -> set[str]:
     return {item.rule for item in found}
+
+
+def judged_compatible(producer: Any, consumer: Any, cls: Any) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """For each policy under which the checker calls the pair compatible: (policy, the producer schema as
+    that policy reads it, a validator of it, a validator of the consumer as the policy reads it)."""
+    for policy in (CompatibilityPolicy.STRICT, CompatibilityPolicy.LENIENT):
+        if checked(producer, consumer, policy, cls):
+            continue
+        p, c = (
+            (producer, consumer)
+            if policy is CompatibilityPolicy.STRICT
+            else (close(producer), open_(consumer))
+        )
+        yield policy, p, cls(p, registry=OFFLINE_REGISTRY), cls(c, registry=OFFLINE_REGISTRY)
