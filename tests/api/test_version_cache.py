@@ -19,7 +19,7 @@ from tests.conftest import load_example
 
 DRAFT4 = load_example("draft4/custom-order-created.json")
 VERSION_1 = "/registries/orders/schemas/aws.x%2FOrder%40Created/versions/1"
-TTL = 0.5
+TTL = 2.0  # long enough that a slow machine reads twice within it
 
 
 @pytest.fixture
