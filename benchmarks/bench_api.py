@@ -49,7 +49,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,6 +155,27 @@ class Result:
 RequestFactory = Callable[[int], bytes]  # request number -> raw HTTP request
 
 
+async def _request_loop(
+    send: Callable[[bytes], Awaitable[int]],
+    make: RequestFactory,
+    counter: Iterator[int],
+    deadline: float,
+    limit: int,
+    result: Result | None,
+) -> None:
+    """One connection's loop, whatever the client: next request as soon as the previous answer is in."""
+    while time.perf_counter() < deadline:
+        n = next(counter)
+        if n >= limit:
+            return
+        data = make(n)
+        start = time.perf_counter_ns()
+        status = await send(data)
+        if result is not None:
+            result.latencies_ns.append(time.perf_counter_ns() - start)
+            result.statuses[status] += 1
+
+
 async def _raw_worker(
     port: int,
     make: RequestFactory,
@@ -164,18 +185,14 @@ async def _raw_worker(
     result: Result | None,
 ) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
+
+    async def send(data: bytes) -> int:
+        writer.write(data)
+        status, _headers, _body = await read_response(reader)
+        return status
+
     try:
-        while time.perf_counter() < deadline:
-            n = next(counter)
-            if n >= limit:
-                return
-            data = make(n)
-            start = time.perf_counter_ns()
-            writer.write(data)
-            status, _headers, _body = await read_response(reader)
-            if result is not None:
-                result.latencies_ns.append(time.perf_counter_ns() - start)
-                result.statuses[status] += 1
+        await _request_loop(send, make, counter, deadline, limit, result)
     finally:
         writer.close()
         with contextlib.suppress(Exception):
@@ -194,11 +211,8 @@ async def _httpx_worker(
     import httpx
 
     assert isinstance(client, httpx.AsyncClient)
-    while time.perf_counter() < deadline:
-        n = next(counter)
-        if n >= limit:
-            return
-        raw = make(n)
+
+    async def send(raw: bytes) -> int:
         head, _, body = raw.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         method, path, _ = lines[0].split(" ")
@@ -207,11 +221,10 @@ async def _httpx_worker(
             for line in lines[1:]
             if not line.lower().startswith(("host", "content-length"))
         )
-        start = time.perf_counter_ns()
         response = await client.request(method, path, content=body or None, headers=headers)
-        if result is not None:
-            result.latencies_ns.append(time.perf_counter_ns() - start)
-            result.statuses[response.status_code] += 1
+        return response.status_code
+
+    await _request_loop(send, make, counter, deadline, limit, result)
 
 
 def _proc_cpu_seconds(pid: int) -> float:
