@@ -6,6 +6,8 @@ Every replica re-reads the table at most once per `ttl` seconds, so a revocation
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 import threading
 import time
@@ -34,10 +36,8 @@ class Authenticator:
             return ANONYMOUS_ADMIN  # the open quickstart: no token created yet, loopback bind
         if not authorization:
             raise Unauthenticated("this registry requires a bearer token (Authorization: Bearer <token>)")
-        scheme, _, secret = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-        principal = principals.get(hash_token(secret.strip()))
+        secret = _token_in(authorization)
+        principal = principals.get(hash_token(secret))
         if principal is None:
             raise Unauthenticated("the bearer token is unknown or revoked")
         return principal
@@ -71,6 +71,26 @@ class Authenticator:
     def forget(self) -> None:
         """Drop the cached table, so this replica sees a change it made itself at once."""
         self._loaded_at = -float("inf")
+
+
+def _token_in(authorization: str) -> str:
+    """The token of `Bearer <token>`, or the password of Basic credentials: pip can only send those
+    (`--index-url http://__token__:<token>@host/simple/`, .netrc or keyring); the user name is ignored."""
+    scheme, _, credentials = authorization.partition(" ")
+    secret = credentials.strip()
+    if scheme.lower() == "basic" and secret:
+        try:
+            secret = base64.b64decode(secret, validate=True).decode("utf-8").partition(":")[2]
+        except (binascii.Error, UnicodeDecodeError):
+            secret = ""
+    elif scheme.lower() != "bearer":
+        secret = ""
+    if not secret:
+        raise Unauthenticated(
+            "the Authorization header must be 'Bearer <token>'"
+            " (or Basic credentials with the token as password)"
+        )
+    return secret
 
 
 def create_token(

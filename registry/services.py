@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from codegen.names import distribution_name
 from registry.domain import errors
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
@@ -215,11 +216,15 @@ def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract
     locked = tx.schemas.state(registry, schema, lock=True)
     if locked is None:
         registry_row = _require_registry(tx, registry)
+        package = distribution_name(registry, schema)
         # A concurrent first registration may win the insert: then wait for its lock like any other writer.
-        locked = tx.schemas.create_if_absent(registry_row, schema, contract.type) or tx.schemas.state(
-            registry, schema, lock=True
-        )
-        assert locked is not None, "a schema whose insert conflicted must exist"
+        locked = tx.schemas.create_if_absent(
+            registry_row, schema, contract.type, package
+        ) or tx.schemas.state(registry, schema, lock=True)
+        if locked is None:  # the insert conflicted on the package name: another schema holds it
+            holder = tx.schemas.holder_of_package(package)
+            held_by = f"schema {holder[1]!r} in registry {holder[0]!r}" if holder else "another schema"
+            raise errors.PackageNameTaken(schema=schema, package=package, holder=held_by)
     if locked.type != contract.type:
         raise errors.SchemaTypeMismatch(schema=schema, existing=locked.type, given=contract.type)
     return locked

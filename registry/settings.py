@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     version_cache_seconds: float = Field(
         default=5.0, ge=0, description="how long a replica serves a numbered version from memory (0: never)"
     )
+    codegen_workers: int = Field(default=1, gt=0, description="worker processes generating bindings")
+    codegen_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="longest one generation may run before its worker is stopped"
+    )
+    codegen_memory_mb: int = Field(
+        default=1024, ge=0, description="address-space ceiling of a generator worker (0: none)"
+    )
     access_log: bool = True
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
 

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, text
 
+from codegen import GeneratorPool
 from registry.api.app import create_app
 from registry.settings import Settings
 from registry.storage.database import make_engine
@@ -30,7 +31,7 @@ hypothesis_settings.load_profile("registry")
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 POSTGRES_SERVER = os.environ.get("REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-TABLES = "api_tokens, schema_versions, schemas, registries"
+TABLES = "package_files, generated_code, api_tokens, schema_versions, schemas, registries"
 
 
 def examples_dir() -> Path:
@@ -96,9 +97,19 @@ def settings(engine: Engine) -> Settings:
     return Settings(database_url=engine.url.render_as_string(hide_password=False), token_cache_seconds=0)
 
 
+@pytest.fixture(scope="session")
+def generator_pool() -> Iterator[GeneratorPool]:
+    """Code generation workers shared by the session's apps (started on first use: ~0.5 s)."""
+    pool = GeneratorPool(workers=2, timeout=30.0)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-async def client(settings: Settings, engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=engine)
+async def client(
+    settings: Settings, engine: Engine, generator_pool: GeneratorPool
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, engine=engine, generator=generator_pool)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as http:
         yield http

@@ -10,12 +10,23 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
+from codegen import GeneratorPool
 from registry import __version__
 from registry.access import Authenticator
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, KeepEncodedSlashes
-from registry.api.routes import compatibility, health, registries, schemas, search, versions
+from registry.api.routes import (
+    bindings,
+    compatibility,
+    health,
+    package_index,
+    registries,
+    schemas,
+    search,
+    versions,
+)
 from registry.api.version_cache import CachedVersionReads, VersionCache
+from registry.bindings import Bindings
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, head_revision
@@ -27,16 +38,29 @@ DESCRIPTION = """Versioned event contracts (OpenAPI 3 and JSON Schema) for event
 
 Names containing `/` must be percent-encoded in paths (`%2F`). Errors are
 `{"error": {"code", "message", "details"}}` with a stable `code`.
-Authenticate with `Authorization: Bearer <token>` (tokens come from `registry token create`)."""
+Authenticate with `Authorization: Bearer <token>` (tokens come from `registry token create`).
+
+Typed Python bindings of every version: a zip under `.../versions/{version}/bindings/python`, and wheels
+through the package index at `/simple/` (`pip install --index-url http://HOST/simple/ <package>==3`)."""
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
-    owns_engine = engine is None
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, generator: GeneratorPool | None = None
+) -> FastAPI:
+    """`engine` and `generator` (the code generation workers) may be shared: then the caller closes them."""
+    owns_engine, owns_generator = engine is None, generator is None
     engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
+    generator = generator or GeneratorPool(
+        workers=settings.codegen_workers,
+        timeout=settings.codegen_timeout_seconds,
+        memory_mb=settings.codegen_memory_mb,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        if owns_generator:
+            generator.close()
         if owns_engine:
             engine.dispose()
 
@@ -55,9 +79,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     version_cache = VersionCache(ttl=settings.version_cache_seconds)
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
+    app.state.bindings = Bindings(uow, generator)
     app.state.readiness = _readiness_probe(engine)
     install_error_handlers(app)
-    routers = (registries, schemas, versions, compatibility, search, health)
+    routers = (registries, schemas, versions, compatibility, bindings, search, package_index, health)
     for router in (module.router for module in routers):
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=settings.max_content_bytes)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.access import Authenticator
 from registry.api.version_cache import VersionCache
+from registry.bindings import Bindings
 from registry.domain import names
 from registry.domain.auth import Principal, Role, authorize
 from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -54,6 +55,11 @@ async def _version(
     return names.version_selector(version)
 
 
+async def _bindings(request: Request) -> Bindings:
+    bindings: Bindings = request.app.state.bindings
+    return bindings
+
+
 async def _version_cache(request: Request) -> VersionCache:
     cache: VersionCache = request.app.state.version_cache
     return cache
@@ -78,6 +84,7 @@ SchemaName = Annotated[str, Depends(_schema_name)]
 VersionSelector = Annotated[int | None, Depends(_version)]
 Caller = Annotated[Principal, Depends(_principal)]
 RenderedVersions = Annotated[VersionCache, Depends(_version_cache)]
+PythonBindings = Annotated[Bindings, Depends(_bindings)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=1024, description="`next_cursor` of the previous page")]
 DEFAULT_PAGE = DEFAULT_LIMIT

@@ -12,12 +12,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.domain import errors
 
+INDEX_PREFIX = "/simple"
+
 # Most specific first: the first family an error belongs to decides its status.
 STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
     (errors.MalformedJson, 400),
     (errors.Unauthenticated, 401),
     (errors.Forbidden, 403),
     (errors.NotFound, 404),
+    (errors.NotAcceptable, 406),
     (errors.Conflict, 409),
     (errors.PayloadTooLarge, 413),
     (errors.InvalidInput, 422),
@@ -36,9 +39,14 @@ def error_response(status: int, code: str, message: str, details: Any = None, **
     return JSONResponse(body, status_code=status, **kwargs)
 
 
-async def _registry_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.RegistryError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthenticated) else None
+    headers = None
+    if isinstance(exc, errors.Unauthenticated):
+        # pip answers a Basic challenge with the index URL's credentials, .netrc or keyring; a browser
+        # would pop up a login dialog for it, so only the package index asks that way.
+        basic = request.url.path.startswith(INDEX_PREFIX)
+        headers = {"WWW-Authenticate": 'Basic realm="package index"' if basic else "Bearer"}
     return error_response(status_for(exc), exc.code, exc.message, exc.details, headers=headers)
 
 

@@ -49,10 +49,11 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "malformed JSON",
         401: "missing, unknown or revoked bearer token",
         403: "the token lacks the role, or is limited to another registry",
-        404: "no such registry, schema or version",
+        404: "no such registry, schema, version or package",
+        406: "the Accept header admits no format offered",
         409: "conflicts with what is stored",
         413: "request body over REGISTRY_MAX_CONTENT_BYTES",
-        422: "invalid input: `code` says what, `details` where",
+        422: "invalid input: `code` says what, `details` where (`code_generation_failed`: bindings)",
     }
     return {status: {"model": ErrorOut, "description": meaning[status]} for status in statuses}
 
@@ -93,6 +94,15 @@ class SchemaPatch(Strict):
     )
 
 
+class PythonPackageOut(BaseModel):
+    distribution: str = Field(
+        description="`pip install --index-url http://HOST/simple/ <distribution>==<version>`"
+    )
+    import_name: str = Field(description="`from <import_name> import parse_event`")
+    eventbridge_package: str = Field(description="the package path inside the EventBridge-style zip")
+    index_page: str = Field(description="the package's page in the PEP 503 index")
+
+
 class SchemaOut(BaseModel):
     registry: str
     name: str
@@ -104,6 +114,7 @@ class SchemaOut(BaseModel):
     compatibility_policy: CompatibilityPolicy | None
     created_at: datetime
     updated_at: datetime
+    python: PythonPackageOut
 
 
 class RegisterVersionIn(Strict):

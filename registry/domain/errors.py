@@ -2,14 +2,16 @@
 
     RegistryError                  base; every error has a stable snake_case `code`
     ├── NotFound                   → 404
-    │     RegistryNotFound, SchemaNotFound, VersionNotFound, TokenNotFound
+    │     RegistryNotFound, SchemaNotFound, VersionNotFound, TokenNotFound, PackageNotFound
+    ├── NotAcceptable              → 406
     ├── Conflict                   → 409
-    │     SchemaTypeMismatch, IncompatibleVersion
+    │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken
     ├── InvalidInput               → 422 (400 for MalformedJson)
     │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector,
     │     InvalidContract
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
     │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
+    │     CodeGenerationFailed
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
     └── Forbidden                  → 403
@@ -73,6 +75,24 @@ class TokenNotFound(NotFound):
         super().__init__(f"token {token_id!r} does not exist", details={"token_id": token_id})
 
 
+class PackageNotFound(NotFound):
+    code = "package_not_found"
+
+    def __init__(self, *, project: str, filename: str | None = None) -> None:
+        what = f"file {filename!r} of package {project!r}" if filename else f"package {project!r}"
+        details = {"project": project, **({"filename": filename} if filename else {})}
+        super().__init__(f"{what} is not in this index", details=details)
+
+
+class NotAcceptable(RegistryError):
+    code = "not_acceptable"
+
+    def __init__(self, *, offered: list[str]) -> None:
+        super().__init__(
+            f"the Accept header admits none of: {', '.join(offered)}", details={"offered": offered}
+        )
+
+
 # --- conflict --------------------------------------------------------------------------------------------
 
 
@@ -102,6 +122,17 @@ class IncompatibleVersion(Conflict):
             f"the new version of {schema!r} breaks the schema's {report['mode']} compatibility "
             f"({report['policy']}): {count} {noun}, each with the event that proves it where one was found",
             details=report,
+        )
+
+
+class PackageNameTaken(Conflict):
+    code = "package_name_taken"
+
+    def __init__(self, *, schema: str, package: str, holder: str) -> None:
+        super().__init__(
+            f"schema {schema!r} would publish its Python bindings as {package!r}, the package of {holder}; "
+            "choose a name that differs in more than punctuation or case",
+            details={"schema": schema, "package": package, "holder": holder},
         )
 
 
@@ -165,6 +196,18 @@ class InvalidVersionSelector(InvalidInput):
     def __init__(self, *, given: str) -> None:
         super().__init__(
             f"version must be a positive integer or 'latest', not {given!r}", details={"given": given}
+        )
+
+
+class CodeGenerationFailed(InvalidInput):
+    """The contract is stored, but bindings could not be generated from it; the message says why."""
+
+    code = "code_generation_failed"
+
+    def __init__(self, message: str, *, registry: str, schema: str, version: int) -> None:
+        super().__init__(
+            f"bindings for version {version} of {schema!r} could not be generated: {message}",
+            details={"registry": registry, "schema": schema, "version": version, "cause": message},
         )
 
 

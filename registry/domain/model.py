@@ -47,6 +47,7 @@ class SchemaInfo:
     compatibility_policy: CompatibilityPolicy | None
     created_at: datetime
     updated_at: datetime
+    package_name: str  # the Python distribution of its bindings
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,37 @@ class SearchHit:
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class BindingsSource:
+    """A version as code generation needs it: the contract and the names of the package to build."""
+
+    version_id: int
+    package_name: str
+    info: VersionInfo
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    """A built wheel or zip; `data` is None where a listing did not load it."""
+
+    version: int
+    filename: str
+    sha256: str
+    size: int
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedCode:
+    """The stored outcome (or claim) of generating a contract's models."""
+
+    status: str  # pending | ready | failed
+    module: str | None
+    root_class: str | None
+    detail_class: str | None
+    is_envelope: bool
+    error: str | None
+    attempt: int  # how many times generation was claimed
+    updated_at: datetime

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -53,7 +55,10 @@ class RegistryRow(Base):
 
 class SchemaRow(Base):
     __tablename__ = "schemas"
-    __table_args__ = (UniqueConstraint("registry_id", "name", name="uq_schemas_registry_id_name"),)
+    __table_args__ = (
+        UniqueConstraint("registry_id", "name", name="uq_schemas_registry_id_name"),
+        Index("ix_schemas_package_name", "package_name", unique=True),
+    )
 
     id: Mapped[Id]
     registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
@@ -65,6 +70,9 @@ class SchemaRow(Base):
     # Highest number ever allocated. Numbers are never reused after a delete, so a cached
     # immutable version can never be replaced by different content under the same number.
     last_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The Python distribution of its bindings (PEP 503-normalised), unique across registries so that
+    # the package index can never offer two schemas under one name.
+    package_name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
 
@@ -100,3 +108,50 @@ class TokenRow(Base):
     description: Mapped[Description]
     created_at: Mapped[Timestamp]
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GeneratedCodeRow(Base):
+    """The models module generated for a contract: content-addressed, shared by every schema holding it.
+
+    `status` is `pending` while one replica generates (others wait for it), then `ready` or `failed`;
+    `updated_at` dates the claim or the outcome, so a stale claim can be taken over; `attempt` counts
+    claims, and taking one over is a compare-and-set on it."""
+
+    __tablename__ = "generated_code"
+    __table_args__ = (
+        UniqueConstraint(
+            "fingerprint", "event_root", "generator_version", name="uq_generated_code_fingerprint"
+        ),
+    )
+
+    id: Mapped[Id]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    event_root: Mapped[str] = mapped_column(String(256))  # "" for JSON Schema contracts
+    generator_version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    module: Mapped[str | None] = mapped_column(Text)
+    root_class: Mapped[str | None] = mapped_column(String(128))
+    detail_class: Mapped[str | None] = mapped_column(String(128))
+    is_envelope: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[Timestamp]
+
+
+class PackageFileRow(Base):
+    """A built wheel or zip of one version, stored so that every replica serves the same bytes."""
+
+    __tablename__ = "package_files"
+    __table_args__ = (
+        UniqueConstraint("version_id", "generator_version", "kind", name="uq_package_files_version_id"),
+    )
+
+    id: Mapped[Id]
+    version_id: Mapped[int] = mapped_column(ForeignKey("schema_versions.id", ondelete="CASCADE"))
+    generator_version: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # wheel | zip
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[Timestamp]

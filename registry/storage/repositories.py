@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.model import (
+    BindingsSource,
     CompatibilityMode,
     CompatibilityPolicy,
     RegistryInfo,
@@ -135,13 +138,20 @@ class SchemaRepository:
         id_, type_, last_version, mode, policy = found
         return SchemaState(id_, type_, last_version, CompatibilityMode(mode), CompatibilityPolicy(policy))
 
-    def create_if_absent(self, registry: RegistryRow, name: str, type_: str) -> SchemaState | None:
-        """Insert the schema, or None when a concurrent writer inserted it first. The new row is locked by
-        this transaction until it ends, like one that `state` locked."""
-        registry_id = registry.id
+    def create_if_absent(
+        self, registry: RegistryRow, name: str, type_: str, package_name: str
+    ) -> SchemaState | None:
+        """Insert the schema, or None when a concurrent writer inserted it first (or another schema holds
+        `package_name`). The new row is locked by this transaction until it ends, like one `state` locked."""
         now = utcnow()
         values = dict(
-            registry_id=registry_id, name=name, type=type_, last_version=0, created_at=now, updated_at=now
+            registry_id=registry.id,
+            name=name,
+            type=type_,
+            last_version=0,
+            package_name=package_name,
+            created_at=now,
+            updated_at=now,
         )
         insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         statement = (
@@ -161,6 +171,25 @@ class SchemaRepository:
 
     def delete(self, row: SchemaRow) -> None:
         self.session.execute(delete(SchemaRow).where(SchemaRow.id == row.id))
+
+    def holder_of_package(self, package_name: str) -> tuple[str, str, int] | None:
+        """(registry, schema, schema id) of the schema whose bindings are distributed as `package_name`."""
+        query = (
+            select(RegistryRow.name, SchemaRow.name, SchemaRow.id)
+            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+            .where(SchemaRow.package_name == package_name)
+        )
+        found = self.session.execute(query).first()
+        return None if found is None else (found[0], found[1], found[2])
+
+    def package_names(self, registry: str | None) -> list[str]:
+        """Every package name, or those of one registry's schemas."""
+        query = select(SchemaRow.package_name).order_by(SchemaRow.package_name)
+        if registry is not None:
+            query = query.join(RegistryRow, SchemaRow.registry_id == RegistryRow.id).where(
+                RegistryRow.name == registry
+            )
+        return list(self.session.scalars(query))
 
     def info(self, row: SchemaRow) -> SchemaInfo:
         query = _schema_stats().where(SchemaRow.id == row.id)
@@ -194,6 +223,7 @@ class SchemaRepository:
             else None,
             created_at=aware(row.created_at),
             updated_at=aware(row.updated_at),
+            package_name=row.package_name,
         )
 
     def search(
@@ -332,40 +362,57 @@ class VersionRepository:
 
     def find(self, registry: str, schema: str, version: int | None) -> VersionInfo | None:
         """One query from names to the version: the hot path of every read."""
-        # Plain columns rather than ORM objects: nothing here is changed, and reads are the hot path.
-        query = (
-            select(
-                VersionRow.version,
-                SchemaRow.type,
-                VersionRow.content,
-                VersionRow.fingerprint,
-                VersionRow.event_root,
-                VersionRow.description,
-                VersionRow.created_at,
-            )
-            .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
-            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
-            .where(RegistryRow.name == registry, SchemaRow.name == schema)
-        )
-        if version is None:
-            query = query.order_by(VersionRow.version.desc()).limit(1)
-        else:
-            query = query.where(VersionRow.version == version)
+        found = self.session.execute(_version_query(registry, schema, version)).first()
+        return None if found is None else _version_info(registry, schema, found)
+
+    def bindings_source(self, registry: str, schema: str, version: int | None) -> BindingsSource | None:
+        """The version with what code generation needs besides: its row id and the package name."""
+        query = _version_query(registry, schema, version).add_columns(VersionRow.id, SchemaRow.package_name)
         found = self.session.execute(query).first()
         if found is None:
             return None
-        number, type_, content, fingerprint, event_root, description, created_at = found
-        return VersionInfo(
-            registry=registry,
-            schema=schema,
-            version=number,
-            type=type_,
-            canonical_content=content,
-            fingerprint=fingerprint,
-            event_root=event_root,
-            description=description,
-            created_at=aware(created_at),
+        return BindingsSource(
+            version_id=found[-2], package_name=found[-1], info=_version_info(registry, schema, found)
         )
+
+
+VersionColumns = Select[int, str, str, str, str | None, str | None, datetime]
+
+
+def _version_query(registry: str, schema: str, version: int | None) -> VersionColumns:
+    # Plain columns rather than ORM objects: nothing here is changed, and reads are the hot path.
+    query = (
+        select(
+            VersionRow.version,
+            SchemaRow.type,
+            VersionRow.content,
+            VersionRow.fingerprint,
+            VersionRow.event_root,
+            VersionRow.description,
+            VersionRow.created_at,
+        )
+        .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
+        .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+        .where(RegistryRow.name == registry, SchemaRow.name == schema)
+    )
+    if version is None:
+        return query.order_by(VersionRow.version.desc()).limit(1)
+    return query.where(VersionRow.version == version)
+
+
+def _version_info(registry: str, schema: str, found: Sequence[Any]) -> VersionInfo:
+    number, type_, content, fingerprint, event_root, description, created_at = found[:7]
+    return VersionInfo(
+        registry=registry,
+        schema=schema,
+        version=number,
+        type=type_,
+        canonical_content=content,
+        fingerprint=fingerprint,
+        event_root=event_root,
+        description=description,
+        created_at=aware(created_at),
+    )
 
 
 class TokenRepository:

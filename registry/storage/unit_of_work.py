@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
 from registry.storage.repositories import (
     RegistryRepository,
@@ -49,6 +50,8 @@ class Transaction:
         self.schemas = SchemaRepository(session)
         self.versions = VersionRepository(session)
         self.tokens = TokenRepository(session)
+        self.generated_code = GeneratedCodeRepository(session)
+        self.package_files = PackageFileRepository(session)
 
     def __enter__(self) -> Transaction:
         self._turn.__enter__()

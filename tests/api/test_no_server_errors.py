@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from sqlalchemy import Engine, text
 
+from codegen import GeneratorPool
 from registry import access, services
 from registry.api.app import create_app
 from registry.domain.auth import Role
@@ -42,7 +43,7 @@ FUZZ = settings(
 
 
 @pytest.fixture(scope="module")
-def fuzzed_app(postgres_engine: Engine) -> Iterator[FastAPI]:
+def fuzzed_app(postgres_engine: Engine, generator_pool: GeneratorPool) -> Iterator[FastAPI]:
     with postgres_engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     uow = UnitOfWork(make_session_factory(postgres_engine))
@@ -53,7 +54,7 @@ def fuzzed_app(postgres_engine: Engine) -> Iterator[FastAPI]:
     services.register_version(uow, SEEDED["registry"], SEEDED["schema"], contract)
     _, secret = access.create_token(uow, Role.ADMIN, registry=None)
     url = postgres_engine.url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url), engine=postgres_engine)
+    app = create_app(Settings(database_url=url), engine=postgres_engine, generator=generator_pool)
     app.state.fuzz_headers = {"Authorization": f"Bearer {secret}"}
     yield app
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from codegen.names import eventbridge_package, import_name
 from registry import services
 from registry.api.deps import (
     DEFAULT_PAGE,
@@ -18,14 +20,20 @@ from registry.api.deps import (
     Uow,
     WriterOfRegistry,
 )
-from registry.api.models import READ_ERRORS, WRITE_ERRORS, PageOut, SchemaOut, SchemaPatch
+from registry.api.models import READ_ERRORS, WRITE_ERRORS, PageOut, PythonPackageOut, SchemaOut, SchemaPatch
 from registry.domain.model import SchemaInfo
 
 router = APIRouter(prefix="/registries/{registry}/schemas", tags=["schemas"], responses=READ_ERRORS)
 
 
 def _out(info: SchemaInfo) -> SchemaOut:
-    return SchemaOut.model_validate(info, from_attributes=True)
+    python = PythonPackageOut(
+        distribution=info.package_name,
+        import_name=import_name(info.package_name),
+        eventbridge_package=eventbridge_package(info.name),
+        index_page=f"/simple/{info.package_name}/",
+    )
+    return SchemaOut.model_validate({**asdict(info), "python": python})
 
 
 @router.get("", response_model=PageOut[SchemaOut])

@@ -1,0 +1,276 @@
+"""Python bindings of stored versions: models generated once per contract (across replicas), each wheel
+and zip built once per version, and every file served from the database.
+
+Generation is claimed in the database (`generated_code`, one row per contract and generator version):
+the replica that inserts the claim generates, in a worker process; the others poll the row until it is
+ready. Within one replica, concurrent requests for the same contract share one task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+
+from codegen import (
+    GENERATOR_VERSION,
+    Artifact,
+    ContractInput,
+    GeneratedModels,
+    GenerationFailed,
+    GeneratorPool,
+    PackageSource,
+    build_wheel,
+    build_zip,
+    wheel_filename,
+    wheel_version,
+)
+from registry.domain import errors
+from registry.domain.model import BindingsSource, GeneratedCode, PackageFile
+from registry.storage.bindings import FAILED, PENDING, READY
+from registry.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("registry.bindings")
+
+WHEEL, ZIP = "wheel", "zip"
+BUILDERS: dict[str, Callable[[GeneratedModels, PackageSource], Artifact]] = {
+    WHEEL: build_wheel,
+    ZIP: build_zip,
+}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A schema as the package index sees it."""
+
+    name: str  # the normalised distribution name
+    registry: str
+    schema: str
+    schema_id: int
+
+
+@dataclass(frozen=True)
+class ListedFile:
+    version: int
+    filename: str
+    sha256: str | None  # None until the wheel is built
+    size: int | None
+
+
+class Bindings:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        pool: GeneratorPool,
+        *,
+        retry_failed_after: float = 600.0,
+        poll_interval: float = 0.05,
+        background_limit: int = 32,
+    ) -> None:
+        self._uow = uow
+        self._pool = pool
+        self._retry_failed_after = retry_failed_after
+        # a claim older than the worker's time limit (plus a margin) belonged to a replica that died
+        self._claim_lifetime = pool.timeout + 30.0
+        self._poll_interval = poll_interval
+        self._background_limit = background_limit
+        self._inflight: dict[tuple[str, str], asyncio.Task[GeneratedModels]] = {}
+        self._background: set[asyncio.Task[object]] = set()
+
+    # --- what the routes ask ------------------------------------------------------------------------------
+
+    async def zip(self, registry: str, schema: str, version: int | None) -> PackageFile:
+        source = await run_in_threadpool(self._source, registry, schema, version)
+        return await self._file(source, ZIP)
+
+    def project(self, name: str) -> Project:
+        with self._uow.reading() as tx:
+            holder = tx.schemas.holder_of_package(name)
+        if holder is None:
+            raise errors.PackageNotFound(project=name)
+        return Project(name, *holder)
+
+    def project_names(self, registry: str | None) -> list[str]:
+        with self._uow.reading() as tx:
+            return tx.schemas.package_names(registry)
+
+    def listing(self, project: Project) -> list[ListedFile]:
+        """Every version's wheel; those not built yet are listed without a hash (and built in background
+        by `build_missing`): a listing never waits for generation."""
+        with self._uow.reading() as tx:
+            rows = tx.package_files.listing(project.schema_id, GENERATOR_VERSION, WHEEL)
+        return [
+            ListedFile(version, built.filename, built.sha256, built.size)
+            if built is not None
+            else ListedFile(version, wheel_filename(project.name, version), None, None)
+            for version, built in rows
+        ]
+
+    def build_missing(self, project: Project, files: list[ListedFile]) -> None:
+        """Start building the wheels a listing lacked, a bounded number at a time, without waiting."""
+        for missing in (file for file in files if file.sha256 is None):
+            if len(self._background) >= self._background_limit:
+                return
+            task = asyncio.create_task(self._build_quietly(project, missing.version))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def wheel(self, project: Project, filename: str) -> PackageFile:
+        version = wheel_version(project.name, filename)
+        if version is None:  # perhaps a wheel of an earlier generator, still stored
+            stored = await run_in_threadpool(self._stored_by_name, project, filename)
+            if stored is None:
+                raise errors.PackageNotFound(project=project.name, filename=filename)
+            return stored
+        try:
+            source = await run_in_threadpool(self._source, project.registry, project.schema, version)
+        except errors.VersionNotFound:
+            raise errors.PackageNotFound(project=project.name, filename=filename) from None
+        return await self._file(source, WHEEL)
+
+    # --- building ---------------------------------------------------------------------------------------
+
+    async def _build_quietly(self, project: Project, version: int) -> None:
+        try:
+            source = await run_in_threadpool(self._source, project.registry, project.schema, version)
+            await self._file(source, WHEEL)
+        except errors.RegistryError as exc:  # deleted meanwhile, or not generable: the download will say
+            log.info("background build of %s %s skipped: %s", project.name, version, exc.message)
+
+    async def _file(self, source: BindingsSource, kind: str) -> PackageFile:
+        stored = await run_in_threadpool(self._stored, source.version_id, kind)
+        if stored is not None:
+            return stored
+        info = source.info
+        try:
+            models = await self._models(source)
+        except GenerationFailed as exc:
+            raise errors.CodeGenerationFailed(
+                exc.message, registry=info.registry, schema=info.schema, version=info.version
+            ) from None
+        package = PackageSource(
+            registry=info.registry,
+            schema=info.schema,
+            version=info.version,
+            fingerprint=info.fingerprint,
+            contract_type=info.type,
+            canonical_content=info.canonical_content,
+            distribution=source.package_name,
+        )
+        artifact = await run_in_threadpool(BUILDERS[kind], models, package)
+        return await run_in_threadpool(self._store, source, kind, artifact)
+
+    async def _models(self, source: BindingsSource) -> GeneratedModels:
+        key = (source.info.fingerprint, source.info.event_root or "")
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(
+                self._generate_once(source.info.type, source.info.canonical_content, key)
+            )
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        # shielded: a client that goes away does not cancel the work others wait for
+        return await asyncio.shield(task)
+
+    async def _generate_once(self, type_: str, canonical: str, key: tuple[str, str]) -> GeneratedModels:
+        fingerprint, event_root = key
+        deadline = time.monotonic() + self._claim_lifetime + 5.0
+        while True:
+            code = await run_in_threadpool(self._read_code, fingerprint, event_root)
+            age = (datetime.now(UTC) - code.updated_at).total_seconds() if code else 0.0
+            if code is not None and code.status == READY:
+                return _models_of(code)
+            if code is not None and code.status == FAILED and age < self._retry_failed_after:
+                raise GenerationFailed(code.error or "generation failed")
+            if code is not None and code.status == PENDING and age < self._claim_lifetime:
+                if time.monotonic() > deadline:
+                    raise GenerationFailed("another replica is still generating these bindings; retry later")
+                await asyncio.sleep(self._poll_interval)
+                continue
+            replacing = code.attempt if code is not None else None
+            if await run_in_threadpool(self._claim, fingerprint, event_root, replacing):
+                break
+        contract = ContractInput(type_, json.loads(canonical), event_root or None)
+        try:
+            models = await self._pool.generate(contract)
+        except GenerationFailed as exc:
+            await run_in_threadpool(self._finish, fingerprint, event_root, None, exc.message)
+            raise
+        await run_in_threadpool(self._finish, fingerprint, event_root, models, None)
+        return models
+
+    # --- storage (worker threads) -----------------------------------------------------------------------
+
+    def _source(self, registry: str, schema: str, version: int | None) -> BindingsSource:
+        with self._uow.reading() as tx:
+            source = tx.versions.bindings_source(registry, schema, version)
+            if source is None:
+                if tx.registries.get(registry) is None:
+                    raise errors.RegistryNotFound(registry=registry)
+                if tx.schemas.state(registry, schema) is None:
+                    raise errors.SchemaNotFound(registry=registry, schema=schema)
+                raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
+            return source
+
+    def _stored(self, version_id: int, kind: str) -> PackageFile | None:
+        with self._uow.reading() as tx:
+            return tx.package_files.get(version_id, GENERATOR_VERSION, kind)
+
+    def _stored_by_name(self, project: Project, filename: str) -> PackageFile | None:
+        with self._uow.reading() as tx:
+            return tx.package_files.by_filename(project.schema_id, filename)
+
+    def _store(self, source: BindingsSource, kind: str, artifact: Artifact) -> PackageFile:
+        with self._uow.writing() as tx:
+            added = tx.package_files.add(
+                source.version_id, GENERATOR_VERSION, kind, artifact.filename, artifact.sha256, artifact.data
+            )
+            tx.commit()
+        if added:
+            return PackageFile(
+                source.info.version, artifact.filename, artifact.sha256, len(artifact.data), artifact.data
+            )
+        # another request stored it first: serve its bytes, so every response carries the listed hash
+        stored = self._stored(source.version_id, kind)
+        if stored is None:  # the version was deleted in between
+            raise errors.VersionNotFound(
+                registry=source.info.registry, schema=source.info.schema, version=source.info.version
+            )
+        return stored
+
+    def _read_code(self, fingerprint: str, event_root: str) -> GeneratedCode | None:
+        with self._uow.reading() as tx:
+            return tx.generated_code.get(fingerprint, event_root, GENERATOR_VERSION)
+
+    def _claim(self, fingerprint: str, event_root: str, replacing: int | None) -> bool:
+        with self._uow.writing() as tx:
+            claimed = tx.generated_code.claim(fingerprint, event_root, GENERATOR_VERSION, replacing=replacing)
+            tx.commit()
+        return claimed
+
+    def _finish(
+        self, fingerprint: str, event_root: str, models: GeneratedModels | None, error: str | None
+    ) -> None:
+        with self._uow.writing() as tx:
+            tx.generated_code.finish(
+                fingerprint,
+                event_root,
+                GENERATOR_VERSION,
+                module=models.module if models else None,
+                root_class=models.root_class if models else None,
+                detail_class=models.detail_class if models else None,
+                is_envelope=models.is_envelope if models else False,
+                error=error,
+            )
+            tx.commit()
+
+
+def _models_of(code: GeneratedCode) -> GeneratedModels:
+    assert code.module is not None and code.root_class is not None, "a ready row holds a module"
+    return GeneratedModels(code.module, code.root_class, code.detail_class, code.is_envelope)
