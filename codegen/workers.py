@@ -41,7 +41,7 @@ def _generate_in_worker(contract: ContractInput) -> GeneratedModels:
 
 
 class GeneratorPool:
-    """Started on first use; `close()` stops the workers."""
+    """Started by `start()` or on first use; `close()` stops the workers."""
 
     def __init__(self, *, workers: int = 1, timeout: float = 30.0, memory_mb: int = 1024) -> None:
         self.workers = workers
@@ -49,6 +49,10 @@ class GeneratorPool:
         self.memory_bytes = memory_mb * 1024 * 1024
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the workers now (they warm up in the background) rather than on the first request."""
+        self._started()
 
     def _started(self) -> ProcessPool:
         with self._lock:

@@ -142,6 +142,8 @@ class Bindings:
             await self._file(source, WHEEL)
         except errors.RegistryError as exc:  # deleted meanwhile, or not generable: the download will say
             log.info("background build of %s %s skipped: %s", project.name, version, exc.message)
+        except Exception:  # nobody awaits this task: say what went wrong rather than lose it
+            log.exception("background build of %s %s failed", project.name, version)
 
     async def _file(self, source: BindingsSource, kind: str) -> PackageFile:
         stored = await run_in_threadpool(self._stored, source.version_id, kind)

@@ -58,6 +58,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if owns_generator:
+            generator.start()  # so that the first request for bindings finds a warm worker
         yield
         if owns_generator:
             generator.close()

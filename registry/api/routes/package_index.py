@@ -24,7 +24,9 @@ from registry.bindings import ListedFile
 from registry.domain import errors
 from registry.domain.auth import Role, authorize
 
-router = APIRouter(prefix="/simple", tags=["package index"], responses=error_responses(401, 403, 404, 406, 422))
+router = APIRouter(
+    prefix="/simple", tags=["package index"], responses=error_responses(401, 403, 404, 406, 422)
+)
 
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
 HTML_V1 = "application/vnd.pypi.simple.v1+html"
