@@ -9,6 +9,7 @@ of its string literal would have to become some other statement or call, and is 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from codegen.errors import GenerationFailed
 
@@ -25,11 +26,11 @@ ALLOWED_CALLS = frozenset(
 BUILTIN_TYPES = frozenset(
     {"bool", "bytes", "dict", "float", "frozenset", "int", "list", "object", "set", "str", "tuple"}
 )  # fmt: skip
-ALLOWED_NODES = (
+ALLOWED_NODES = frozenset({
     ast.Module, ast.ImportFrom, ast.alias, ast.ClassDef, ast.AnnAssign, ast.Assign, ast.Expr, ast.Pass,
     ast.Name, ast.Load, ast.Store, ast.Constant, ast.Attribute, ast.Subscript, ast.Tuple, ast.List,
     ast.Dict, ast.Set, ast.BinOp, ast.BitOr, ast.UnaryOp, ast.USub, ast.UAdd, ast.Call, ast.keyword,
-)  # fmt: skip
+})  # fmt: skip
 
 
 def check_models_module(source: str) -> ast.Module:
@@ -44,19 +45,28 @@ def check_models_module(source: str) -> ast.Module:
     imported = {alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
                 for alias in node.names}  # fmt: skip
     known = classes | imported | BUILTIN_TYPES
-    for node in ast.walk(tree):
-        if not isinstance(node, ALLOWED_NODES):
-            _refuse(node, f"a {type(node).__name__} is not a declaration")
-        if isinstance(node, ast.ImportFrom) and (node.level or node.module not in ALLOWED_MODULES):
-            _refuse(node, f"an import from {node.module!r}")
-        if isinstance(node, ast.ClassDef) and (node.decorator_list or node.keywords):
-            _refuse(node, "a decorated class or a class with keywords")
-        if isinstance(node, ast.Call) and not _allowed_call(node.func, classes):
-            _refuse(node, f"a call of {ast.unparse(node.func)!r}")
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in known:
-            _refuse(node, f"a reference to {node.id!r}")
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id.startswith("__"):
-            _refuse(node, f"an assignment to {node.id!r}")
+    for node in _nodes(tree):
+        kind = type(node)
+        if kind not in ALLOWED_NODES:
+            _refuse(node, f"a {kind.__name__} is not a declaration")
+        if kind is ast.Name:
+            assert isinstance(node, ast.Name)
+            if isinstance(node.ctx, ast.Load) and node.id not in known:
+                _refuse(node, f"a reference to {node.id!r}")
+            if isinstance(node.ctx, ast.Store) and node.id.startswith("__"):
+                _refuse(node, f"an assignment to {node.id!r}")
+        elif kind is ast.Call:
+            assert isinstance(node, ast.Call)
+            if not _allowed_call(node.func, classes):
+                _refuse(node, f"a call of {ast.unparse(node.func)!r}")
+        elif kind is ast.ImportFrom:
+            assert isinstance(node, ast.ImportFrom)
+            if node.level or node.module not in ALLOWED_MODULES:
+                _refuse(node, f"an import from {node.module!r}")
+        elif kind is ast.ClassDef:
+            assert isinstance(node, ast.ClassDef)
+            if node.decorator_list or node.keywords:
+                _refuse(node, "a decorated class or a class with keywords")
     for statement in tree.body:
         if not isinstance(statement, ast.Expr):
             continue
@@ -65,6 +75,20 @@ def check_models_module(source: str) -> ast.Module:
         if isinstance(statement.value, ast.Call) and not _is_rebuild(statement.value, classes):
             _refuse(statement, "a call at module level other than Model.model_rebuild()")
     return tree
+
+
+def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node, like ast.walk, at twice its speed (models modules run to tens of thousands of nodes)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
 
 
 def _allowed_call(func: ast.expr, classes: set[str]) -> bool:

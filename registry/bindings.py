@@ -34,7 +34,7 @@ from codegen import (
 from registry.domain import errors
 from registry.domain.model import BindingsSource, GeneratedCode, PackageFile
 from registry.storage.bindings import FAILED, PENDING, READY
-from registry.storage.unit_of_work import UnitOfWork
+from registry.storage.unit_of_work import Transaction, UnitOfWork
 
 log = logging.getLogger("registry.bindings")
 
@@ -53,6 +53,24 @@ class Project:
     registry: str
     schema: str
     schema_id: int
+
+
+@dataclass(frozen=True)
+class Found:
+    """A version's wheel or zip as the database has it: the file once built, else what building needs."""
+
+    registry: str
+    kind: str
+    file: PackageFile | None
+    source: BindingsSource | None  # None only for a stored wheel of an earlier generator
+    code: GeneratedCode | None  # the generated models, or the claim on generating them
+
+
+def _found(tx: Transaction, source: BindingsSource, kind: str) -> Found:
+    stored = tx.package_files.get(source.version_id, GENERATOR_VERSION, kind)
+    info = source.info
+    code = None if stored else tx.generated_code.get(info.fingerprint, info.event_root, GENERATOR_VERSION)
+    return Found(info.registry, kind, stored, source, code)
 
 
 @dataclass(frozen=True)
@@ -85,9 +103,61 @@ class Bindings:
 
     # --- what the routes ask ------------------------------------------------------------------------------
 
-    async def zip(self, registry: str, schema: str, version: int | None) -> PackageFile:
-        source = await run_in_threadpool(self._source, registry, schema, version)
-        return await self._file(source, ZIP)
+    def find_zip(self, registry: str, schema: str, version: int | None) -> Found:
+        """The version's zip, or what building it needs: one transaction."""
+        with self._uow.reading() as tx:
+            source = tx.versions.bindings_source(registry, schema, version)
+            if source is None:
+                if tx.registries.get(registry) is None:
+                    raise errors.RegistryNotFound(registry=registry)
+                if tx.schemas.state(registry, schema) is None:
+                    raise errors.SchemaNotFound(registry=registry, schema=schema)
+                raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
+            return _found(tx, source, ZIP)
+
+    def find_wheel(self, project: str, filename: str) -> Found:
+        """A wheel by its index name, or what building it needs: one transaction. The caller checks
+        `registry` against the caller's rights before `file()` builds anything."""
+        with self._uow.reading() as tx:
+            holder = tx.schemas.holder_of_package(project)
+            if holder is None:
+                raise errors.PackageNotFound(project=project, filename=filename)
+            registry, schema, schema_id = holder
+            version = wheel_version(project, filename)
+            if version is None:  # perhaps a wheel of an earlier generator, still stored
+                stored = tx.package_files.by_filename(schema_id, filename)
+                if stored is None:
+                    raise errors.PackageNotFound(project=project, filename=filename)
+                return Found(registry, WHEEL, stored, None, None)
+            source = tx.versions.bindings_source(registry, schema, version)
+            if source is None:
+                raise errors.PackageNotFound(project=project, filename=filename)
+            return _found(tx, source, WHEEL)
+
+    async def file(self, found: Found) -> PackageFile:
+        """The stored file; else generate the models (once, whoever else asks), build and store it."""
+        if found.file is not None:
+            return found.file
+        source = found.source
+        assert source is not None, "only a stored file comes without its source"
+        info = source.info
+        try:
+            models = await self._models(source, found.code)
+        except GenerationFailed as exc:
+            raise errors.CodeGenerationFailed(
+                exc.message, registry=info.registry, schema=info.schema, version=info.version
+            ) from None
+        package = PackageSource(
+            registry=info.registry,
+            schema=info.schema,
+            version=info.version,
+            fingerprint=info.fingerprint,
+            contract_type=info.type,
+            canonical_content=info.canonical_content,
+            distribution=source.package_name,
+        )
+        artifact = await run_in_threadpool(BUILDERS[found.kind], models, package)
+        return await run_in_threadpool(self._store, source, found.kind, artifact)
 
     def project(self, name: str) -> Project:
         with self._uow.reading() as tx:
@@ -117,74 +187,42 @@ class Bindings:
         for missing in (file for file in files if file.sha256 is None):
             if len(self._background) >= self._background_limit:
                 return
-            task = asyncio.create_task(self._build_quietly(project, missing.version))
+            task = asyncio.create_task(self._build_quietly(project, missing.filename))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
-    async def wheel(self, project: Project, filename: str) -> PackageFile:
-        version = wheel_version(project.name, filename)
-        if version is None:  # perhaps a wheel of an earlier generator, still stored
-            stored = await run_in_threadpool(self._stored_by_name, project, filename)
-            if stored is None:
-                raise errors.PackageNotFound(project=project.name, filename=filename)
-            return stored
-        try:
-            source = await run_in_threadpool(self._source, project.registry, project.schema, version)
-        except errors.VersionNotFound:
-            raise errors.PackageNotFound(project=project.name, filename=filename) from None
-        return await self._file(source, WHEEL)
-
     # --- building ---------------------------------------------------------------------------------------
 
-    async def _build_quietly(self, project: Project, version: int) -> None:
+    async def _build_quietly(self, project: Project, filename: str) -> None:
         try:
-            source = await run_in_threadpool(self._source, project.registry, project.schema, version)
-            await self._file(source, WHEEL)
+            await self.file(await run_in_threadpool(self.find_wheel, project.name, filename))
         except errors.RegistryError as exc:  # deleted meanwhile, or not generable: the download will say
-            log.info("background build of %s %s skipped: %s", project.name, version, exc.message)
+            log.info("background build of %s skipped: %s", filename, exc.message)
         except Exception:  # nobody awaits this task: say what went wrong rather than lose it
-            log.exception("background build of %s %s failed", project.name, version)
+            log.exception("background build of %s failed", filename)
 
-    async def _file(self, source: BindingsSource, kind: str) -> PackageFile:
-        stored = await run_in_threadpool(self._stored, source.version_id, kind)
-        if stored is not None:
-            return stored
-        info = source.info
-        try:
-            models = await self._models(source)
-        except GenerationFailed as exc:
-            raise errors.CodeGenerationFailed(
-                exc.message, registry=info.registry, schema=info.schema, version=info.version
-            ) from None
-        package = PackageSource(
-            registry=info.registry,
-            schema=info.schema,
-            version=info.version,
-            fingerprint=info.fingerprint,
-            contract_type=info.type,
-            canonical_content=info.canonical_content,
-            distribution=source.package_name,
-        )
-        artifact = await run_in_threadpool(BUILDERS[kind], models, package)
-        return await run_in_threadpool(self._store, source, kind, artifact)
-
-    async def _models(self, source: BindingsSource) -> GeneratedModels:
+    async def _models(self, source: BindingsSource, code: GeneratedCode | None) -> GeneratedModels:
+        if code is not None and code.status == READY:
+            return _models_of(code)
         key = (source.info.fingerprint, source.info.event_root or "")
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.create_task(
-                self._generate_once(source.info.type, source.info.canonical_content, key)
+            contract = ContractInput(
+                source.info.type, json.loads(source.info.canonical_content), key[1] or None
             )
+            task = asyncio.create_task(self._generate_once(contract, key, code))
             self._inflight[key] = task
             task.add_done_callback(lambda _: self._inflight.pop(key, None))
         # shielded: a client that goes away does not cancel the work others wait for
         return await asyncio.shield(task)
 
-    async def _generate_once(self, type_: str, canonical: str, key: tuple[str, str]) -> GeneratedModels:
+    async def _generate_once(
+        self, contract: ContractInput, key: tuple[str, str], code: GeneratedCode | None
+    ) -> GeneratedModels:
+        """Claim the generation in the database and run it, or wait for whoever holds the claim."""
         fingerprint, event_root = key
         deadline = time.monotonic() + self._claim_lifetime + 5.0
         while True:
-            code = await run_in_threadpool(self._read_code, fingerprint, event_root)
             age = (datetime.now(UTC) - code.updated_at).total_seconds() if code else 0.0
             if code is not None and code.status == READY:
                 return _models_of(code)
@@ -194,11 +232,11 @@ class Bindings:
                 if time.monotonic() > deadline:
                     raise GenerationFailed("another replica is still generating these bindings; retry later")
                 await asyncio.sleep(self._poll_interval)
-                continue
-            replacing = code.attempt if code is not None else None
-            if await run_in_threadpool(self._claim, fingerprint, event_root, replacing):
+            elif await run_in_threadpool(
+                self._claim, fingerprint, event_root, code.attempt if code else None
+            ):
                 break
-        contract = ContractInput(type_, json.loads(canonical), event_root or None)
+            code = await run_in_threadpool(self._read_code, fingerprint, event_root)
         try:
             models = await self._pool.generate(contract)
         except GenerationFailed as exc:
@@ -208,25 +246,6 @@ class Bindings:
         return models
 
     # --- storage (worker threads) -----------------------------------------------------------------------
-
-    def _source(self, registry: str, schema: str, version: int | None) -> BindingsSource:
-        with self._uow.reading() as tx:
-            source = tx.versions.bindings_source(registry, schema, version)
-            if source is None:
-                if tx.registries.get(registry) is None:
-                    raise errors.RegistryNotFound(registry=registry)
-                if tx.schemas.state(registry, schema) is None:
-                    raise errors.SchemaNotFound(registry=registry, schema=schema)
-                raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
-            return source
-
-    def _stored(self, version_id: int, kind: str) -> PackageFile | None:
-        with self._uow.reading() as tx:
-            return tx.package_files.get(version_id, GENERATOR_VERSION, kind)
-
-    def _stored_by_name(self, project: Project, filename: str) -> PackageFile | None:
-        with self._uow.reading() as tx:
-            return tx.package_files.by_filename(project.schema_id, filename)
 
     def _store(self, source: BindingsSource, kind: str, artifact: Artifact) -> PackageFile:
         with self._uow.writing() as tx:
@@ -239,7 +258,8 @@ class Bindings:
                 source.info.version, artifact.filename, artifact.sha256, len(artifact.data), artifact.data
             )
         # another request stored it first: serve its bytes, so every response carries the listed hash
-        stored = self._stored(source.version_id, kind)
+        with self._uow.reading() as tx:
+            stored = tx.package_files.get(source.version_id, GENERATOR_VERSION, kind)
         if stored is None:  # the version was deleted in between
             raise errors.VersionNotFound(
                 registry=source.info.registry, schema=source.info.schema, version=source.info.version

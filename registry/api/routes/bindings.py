@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
 
 from registry.api.deps import PythonBindings, ReaderOfRegistry, RegistryName, SchemaName, VersionSelector
 from registry.api.models import READ_ERRORS
@@ -31,7 +32,7 @@ async def python_bindings(
     """`schema/<package path>/` with `Marshaller`, `AWSEvent` (EventBridge contracts), the detail or root
     class, `parse_event` and the typed models (pydantic 2), as SAM-style handlers import them.
     Generated on first request (in a worker process), then served from the database."""
-    file = await bindings.zip(registry, schema, version)
+    file = await bindings.file(await run_in_threadpool(bindings.find_zip, registry, schema, version))
     headers = {
         "Content-Disposition": f'attachment; filename="{file.filename}"',
         "ETag": f'"{file.sha256[:32]}"',

@@ -164,9 +164,9 @@ async def package_file(
     request: Request,
 ) -> Response:
     """The wheel itself; built (and stored for every replica) on the first download."""
-    found = await run_in_threadpool(bindings.project, _normalized(project))
-    authorize(caller, Role.READER, found.registry)
-    file = await bindings.wheel(found, filename)
+    found = await run_in_threadpool(bindings.find_wheel, _normalized(project), filename)
+    authorize(caller, Role.READER, found.registry)  # before anything is built
+    file = await bindings.file(found)
     etag = f'"{file.sha256}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"}
     if request.headers.get("if-none-match") == etag:
