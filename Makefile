@@ -28,6 +28,7 @@ bench: install $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/compat_bench.py
 	$(PY) benchmarks/bench_compat_service.py
+	$(PY) benchmarks/bench_codegen.py
 
 lint: install
 	$(VENV)/bin/ruff check registry codegen tests benchmarks

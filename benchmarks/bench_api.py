@@ -544,13 +544,16 @@ def bench_bare(
 # ------------------------------------------------------------------------------------------------ output
 
 
-def machine() -> str:
-    model = "unknown CPU"
+def cpu_model() -> str:
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def machine() -> str:
+    model = cpu_model()
     import starlette
     import uvicorn
 

@@ -53,6 +53,8 @@ def check_models_module(source: str) -> ast.Module:
             assert isinstance(node, ast.Name)
             if isinstance(node.ctx, ast.Load) and node.id not in known:
                 _refuse(node, f"a reference to {node.id!r}")
+            # a dunder would change how the class behaves (fields and enum members may shadow other
+            # names: values are only constants and known names, so no call can be turned into code)
             if isinstance(node.ctx, ast.Store) and node.id.startswith("__"):
                 _refuse(node, f"an assignment to {node.id!r}")
         elif kind is ast.Call:
@@ -67,6 +69,11 @@ def check_models_module(source: str) -> ast.Module:
             assert isinstance(node, ast.ClassDef)
             if node.decorator_list or node.keywords:
                 _refuse(node, "a decorated class or a class with keywords")
+            for base in node.bases:
+                _check_type_expression(base)
+        elif kind is ast.AnnAssign:
+            assert isinstance(node, ast.AnnAssign)
+            _check_type_expression(node.annotation)
     for statement in tree.body:
         if not isinstance(statement, ast.Expr):
             continue
@@ -89,6 +96,21 @@ def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
                 stack.append(value)
             elif type(value) is list:
                 stack.extend(item for item in value if isinstance(item, ast.AST))
+
+
+def _check_type_expression(node: ast.expr) -> None:
+    """Annotations are evaluated by pydantic (postponed, `from __future__ import annotations`), and a string
+    inside one is a forward reference it evaluates as code too: strings may only be `Literal[...]` values or
+    arguments of a call (`Field(description=...)`)."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        is_literal = isinstance(current, ast.Subscript) and ast.unparse(current.value) == "Literal"
+        if is_literal or isinstance(current, ast.Call):
+            continue
+        if isinstance(current, ast.Constant) and isinstance(current.value, str):
+            _refuse(current, "a string inside a type, which would be evaluated as code")
+        stack.extend(ast.iter_child_nodes(current))
 
 
 def _allowed_call(func: ast.expr, classes: set[str]) -> bool:
