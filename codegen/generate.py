@@ -61,27 +61,28 @@ def _options(is_openapi: bool) -> dict[str, Any]:
 
 
 @contextmanager
-def generator_input(prepared: Prepared) -> Iterator[tuple[Path, dict[str, Any]]]:
+def generator_input(prepared: Prepared, under: str | None = None) -> Iterator[tuple[Path, dict[str, Any]]]:
     """The prepared contract written alone into a fresh empty directory (relative references cannot reach
     anything else), and the generator's options for it."""
     options = _options(prepared.is_openapi)
     if not prepared.is_openapi:
         options["class_name"] = prepared.wrapper
-    with tempfile.TemporaryDirectory(prefix="codegen-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="codegen-", dir=under) as workdir:
         path = Path(workdir) / "contract.json"
         path.write_text(json.dumps(prepared.document), encoding="utf-8")
         yield path, options
 
 
-def generate_models(contract: ContractInput) -> GeneratedModels:
-    """Generate, check and locate the classes. Raises GenerationFailed with a reason a person can act on."""
+def generate_models(contract: ContractInput, *, under: str | None = None) -> GeneratedModels:
+    """Generate, check and locate the classes. Raises GenerationFailed with a reason a person can act on.
+    The generator's input is written in a new directory inside `under` (default: the system's)."""
     from datamodel_code_generator import generate
 
     try:
         prepared = prepare(contract)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise GenerationFailed(f"the contract cannot be prepared for generation: {exc}") from exc
-    with generator_input(prepared) as (path, options):
+    with generator_input(prepared, under) as (path, options):
         try:
             with warnings.catch_warnings():
                 # the generator announces changes of its defaults; every option we rely on is explicit
@@ -89,6 +90,8 @@ def generate_models(contract: ContractInput) -> GeneratedModels:
                 output = generate(path, **options)
         except RecursionError:
             raise GenerationFailed("the contract is too deeply nested for the generator") from None
+        except MemoryError:
+            raise GenerationFailed("generation exceeded the worker's memory ceiling") from None
         except Exception as exc:  # the generator raises many types; its message is the useful part
             message = str(exc).replace(str(path.parent), "").strip() or type(exc).__name__
             raise GenerationFailed(f"the generator failed: {message}") from exc

@@ -28,8 +28,10 @@ def distribution_name(registry: str, schema: str) -> str:
     Already PEP 503-normalised. Long names are cut and given a hash of the full name, so they stay unique.
     """
     name = _NOT_ALNUM.sub("-", f"{registry}-{schema}").strip("-").lower()
+    digest = hashlib.sha256(f"{registry}\0{schema}".encode()).hexdigest()[:10]
+    if not name:  # names of punctuation alone (`_`, `-`) are valid registry and schema names
+        return f"schema-{digest}"
     if len(name) > MAX_DISTRIBUTION_LENGTH:
-        digest = hashlib.sha256(f"{registry}\0{schema}".encode()).hexdigest()[:10]
         name = f"{name[: MAX_DISTRIBUTION_LENGTH - 11].rstrip('-')}-{digest}"
     return name
 
@@ -37,7 +39,7 @@ def distribution_name(registry: str, schema: str) -> str:
 def import_name(distribution: str) -> str:
     """The top-level package of the wheel: the distribution name with `_` (`orders_ticket_created`)."""
     name = normalize_project(distribution).replace("-", "_")
-    return name if name.isidentifier() and not name[0].isdigit() else f"schema_{name}"
+    return name if name.isidentifier() and not keyword.iskeyword(name) else f"schema_{name}"
 
 
 def eventbridge_package(schema: str) -> str:
@@ -83,5 +85,7 @@ RESERVED_CLASS_NAMES = frozenset(
         "Annotated", "Any", "AnyUrl", "AwareDatetime", "BaseModel", "ConfigDict", "Decimal", "Enum",
         "Field", "IntEnum", "Literal", "Marshaller", "NaiveDatetime", "Optional", "RootModel", "StrEnum",
         "UUID", "Union", "ModelT",
+        # what the package's __init__ defines
+        "SCHEMA", "SCHEMA_VERSION", "FINGERPRINT", "REGISTRY", "SCHEMA_NAME", "CONTRACT_TYPE",
     }
 )  # fmt: skip

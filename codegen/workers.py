@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import resource
+import shutil
+import tempfile
 import threading
+import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
@@ -33,9 +37,10 @@ def _start_worker(memory_bytes: int) -> None:
     generate_models(_WARM_UP)
 
 
-def _generate_in_worker(contract: ContractInput) -> GeneratedModels:
+def _generate_in_worker(contract: ContractInput, workdir: str) -> GeneratedModels:
+    os.mkdir(workdir)
     try:
-        return generate_models(contract)
+        return generate_models(contract, under=workdir)
     except MemoryError:
         raise GenerationFailed("generation exceeded the worker's memory ceiling") from None
 
@@ -49,6 +54,9 @@ class GeneratorPool:
         self.memory_bytes = memory_mb * 1024 * 1024
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
+        # Each task writes in its own folder under this one, removed here whatever becomes of the task:
+        # a worker stopped at the time limit cannot clean up after itself.
+        self._workdirs = os.path.join(tempfile.gettempdir(), f"codegen-workers-{uuid.uuid4().hex}")
 
     def start(self) -> None:
         """Start the workers now (they warm up in the background) rather than on the first request."""
@@ -56,6 +64,7 @@ class GeneratorPool:
 
     def _started(self) -> ProcessPool:
         with self._lock:
+            os.makedirs(self._workdirs, exist_ok=True)
             if self._pool is None:
                 self._pool = ProcessPool(
                     max_workers=self.workers,
@@ -68,7 +77,8 @@ class GeneratorPool:
             return self._pool
 
     async def generate(self, contract: ContractInput) -> GeneratedModels:
-        future = self._started().schedule(_generate_in_worker, args=(contract,), timeout=self.timeout)
+        workdir = os.path.join(self._workdirs, uuid.uuid4().hex)
+        future = self._started().schedule(_generate_in_worker, args=(contract, workdir), timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)
         except FutureTimeout:
@@ -84,6 +94,8 @@ class GeneratorPool:
             raise GenerationFailed("the generator's worker processes failed to start") from None
         except Exception as exc:  # anything else the worker raised, pickled back
             raise GenerationFailed(f"generation failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     def close(self) -> None:
         with self._lock:
@@ -91,3 +103,4 @@ class GeneratorPool:
                 self._pool.stop()  # type: ignore[no-untyped-call]
                 self._pool.join()
                 self._pool = None
+            shutil.rmtree(self._workdirs, ignore_errors=True)

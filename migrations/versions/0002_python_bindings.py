@@ -23,8 +23,10 @@ TIMESTAMP = sa.DateTime(timezone=True)
 def _package_name(registry: str, schema: str) -> str:
     # The rule of codegen.names.distribution_name as of this revision (a migration must not change later).
     name = re.sub(r"[^A-Za-z0-9]+", "-", f"{registry}-{schema}").strip("-").lower()
+    digest = hashlib.sha256(f"{registry}\0{schema}".encode()).hexdigest()[:10]
+    if not name:
+        return f"schema-{digest}"
     if len(name) > 100:
-        digest = hashlib.sha256(f"{registry}\0{schema}".encode()).hexdigest()[:10]
         name = f"{name[:89].rstrip('-')}-{digest}"
     return name
 

@@ -133,3 +133,19 @@ async def test_unknown_fields_are_refused(client: httpx.AsyncClient) -> None:
     response = await client.put("/registries/orders", json={"compatibilty": "FULL"})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("key", ["a#b", "a b", "a/b", "ünï", ""])
+async def test_openapi_component_names_outside_the_specification_are_refused(
+    client: httpx.AsyncClient, key: str
+) -> None:
+    """OpenAPI allows ^[a-zA-Z0-9.\\-_]+$ only; `a#b` once escaped as a KeyError (a 500) from the validator."""
+    contract = load_example("openapi3/custom-order-created.json")
+    contract["components"]["schemas"][key] = {"type": "object"}
+    response = await client.post(
+        "/registries/orders/schemas/Odd/versions", json={"type": "OpenApi3", "content": contract}
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_contract"
+    assert error["details"]["pointer"].startswith("/components/schemas/")

@@ -324,4 +324,5 @@ def test_unique_items_is_linear_on_large_arrays_of_objects() -> None:
     started = time.monotonic()
     assert contract.validate_event(event) == []
     assert contract.validate_event([*event, {"tags": ["x", 7], "id": 7.0}])[0].path == ""
-    assert time.monotonic() - started < 2.0
+    # linear: ~1.5 s here on a busy 2-core machine; pairwise comparison of 40,000 items would take minutes
+    assert time.monotonic() - started < 10.0

@@ -8,6 +8,7 @@ library's keyword validators run with no URL or file handlers, called directly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any, Literal
@@ -71,6 +72,9 @@ def component_schemas(document: dict[str, Any]) -> dict[str, Any]:
     return schemas if isinstance(schemas, dict) else {}
 
 
+COMPONENT_KEY = re.compile(r"^[a-zA-Z0-9\.\-_]+$")
+
+
 @cache
 def _meta_validator(version: Version) -> Any:
     meta = get_schema_content(version)
@@ -83,6 +87,14 @@ def _check_structure(document: dict[str, Any], version: Version) -> None:
         raise InvalidContract(
             f"not a valid OpenAPI {version} document: {shorten(error.message)}", pointer=pointer_of(error)
         )
+    # The specification's rule for component keys, which its published schemas do not enforce; keys
+    # outside it (`a#b`) break references, and the validator with them.
+    for key in component_schemas(document):
+        if not COMPONENT_KEY.fullmatch(key):
+            raise InvalidContract(
+                f"component name {key[:80]!r} must match {COMPONENT_KEY.pattern}",
+                pointer=f"{SCHEMAS_POINTER}/{escape(key)}",
+            )
 
 
 def _check_semantics(document: dict[str, Any], version: Version) -> None:
