@@ -42,7 +42,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -72,6 +71,7 @@ from registry.domain.formats.canonical import canonical_json
 
 REGISTRY = "bench"
 RATIO_TARGET = 1.2
+LISTED_VERSIONS = 100
 WARM_P50_TARGET_MS = 5.0
 DRAFT4 = "JSONSchemaDraft4"
 OPENAPI = "OpenApi3"
@@ -403,6 +403,76 @@ def bench_shape(
     return row
 
 
+@dataclass
+class Listing:
+    database: str
+    versions: int
+    first: float  # the first listing: nothing built yet
+    building: list[float]  # listings while the wheels it lacked are built in the background
+    built: list[float]  # listings once every wheel is built
+    build_seconds: float  # from the first listing until every version had its hash
+
+
+def bench_listing(database: str, service: Service, versions: int, samples: int) -> Listing:
+    """A schema with `versions` versions: its index page before, during and after the background builds."""
+    shape = SHAPES[0]  # small draft-04; each version differs in its description only (BACKWARD-compatible)
+    name = f"codegen.listing-{next(service.schemas)}"
+    for _ in range(versions):
+        body = {"type": shape.type, "content": shape.build(next(VARIANTS))}
+        response = service.client.post(f"/registries/{REGISTRY}/schemas/{name}/versions", json=body)
+        service.expect(response, 201, f"register a version of {name}")
+    read = service.expect(service.client.get(f"/registries/{REGISTRY}/schemas/{name}"), 200, "read")
+    page = f"/simple/{read.json()['python']['distribution']}/"
+    json_accept = {"Accept": "application/vnd.pypi.simple.v1+json"}
+
+    def listing() -> tuple[float, int]:
+        start = time.perf_counter()
+        response = service.client.get(page, headers=json_accept)
+        elapsed = time.perf_counter() - start
+        files = service.expect(response, 200, f"GET {page}").json()["files"]
+        if len(files) != versions:
+            service.wrong.append(f"GET {page}: {len(files)} files, not {versions}")
+        return elapsed, sum(1 for file in files if file["hashes"])
+
+    started = time.perf_counter()
+    first, hashed = listing()
+    if hashed:
+        service.wrong.append(f"GET {page}: {hashed} hashes before anything was built")
+    building: list[float] = []
+    while hashed < versions and time.perf_counter() - started < 300:
+        elapsed, hashed = listing()
+        building.append(elapsed)
+        time.sleep(0.05)
+    build_seconds = time.perf_counter() - started
+    if hashed < versions:
+        service.wrong.append(f"GET {page}: only {hashed} of {versions} wheels built after 300 s")
+    built = [listing()[0] for _ in range(samples)]
+    return Listing(database, versions, first, building, built, build_seconds)
+
+
+def listing_table(rows: list[Listing]) -> str:
+    header = [
+        "database",
+        "versions",
+        "first listing ms",
+        "during background builds p50/p90 ms",
+        "all built p50/p90 ms",
+        "all 100 wheels built after s",
+    ]
+    lines = [
+        [
+            row.database,
+            str(row.versions),
+            f"{row.first * 1000:.1f}",
+            p50_p90(row.building) if row.building else "-",
+            p50_p90(row.built),
+            f"{row.build_seconds:.1f}",
+        ]
+        for row in rows
+    ]
+    return markdown(header, lines, left=1)
+
+
 def bench_database(
     database: str,
     url: str,
@@ -411,6 +481,7 @@ def bench_database(
     runner: asyncio.Runner,
     args: argparse.Namespace,
     wrong: list[str],
+    listings: list[Listing],
 ) -> list[Row]:
     rows = []
     with (
@@ -435,6 +506,10 @@ def bench_database(
                 f"{pct_ms(row.warm, 0.5):.2f} ms",
                 file=sys.stderr,
             )
+        try:
+            listings.append(bench_listing(database, service, LISTED_VERSIONS, args.warm_requests))
+        except WrongAnswer as exc:
+            print(f"  !! the listing on {database} stopped: {exc}", file=sys.stderr)
     return rows
 
 
@@ -607,6 +682,7 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     rows: list[Row] = []
+    listings: list[Listing] = []
     wrong: list[str] = []
     # The service's own worker pool, run here to time `generate_models` in a warm worker (IPC included).
     pool = GeneratorPool()
@@ -614,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         with asyncio.Runner() as runner:
             for database in chosen:
                 with databases[database]() as url:
-                    rows += bench_database(database, url, shapes, pool, runner, args, wrong)
+                    rows += bench_database(database, url, shapes, pool, runner, args, wrong, listings)
     finally:
         pool.close()
 
@@ -643,6 +719,14 @@ def main(argv: list[str] | None = None) -> int:
     print("    connection (the floor: HTTP, the middleware and this client, no database)")
     print()
     print(warm_table(rows))
+    print()
+    print(
+        f"(c) the index page of a schema with {LISTED_VERSIONS} versions (PEP 691 JSON), registered just"
+        " before:"
+    )
+    print("    a listing never generates; it starts background builds of the wheels it lacks")
+    print()
+    print(listing_table(listings))
     print()
     for row in rows:
         ratio_ok = row.ratio <= RATIO_TARGET
