@@ -159,6 +159,17 @@ class Bindings:
         artifact = await run_in_threadpool(BUILDERS[found.kind], models, package)
         return await run_in_threadpool(self._store, source, found.kind, artifact)
 
+    @staticmethod
+    def status(found: Found) -> str | None:
+        """EventBridge's code-binding status of a found file: None when nobody has asked for it yet."""
+        if found.file is not None:
+            return "CREATE_COMPLETE"
+        if found.code is None:
+            return None
+        return {PENDING: "CREATE_IN_PROGRESS", READY: "CREATE_IN_PROGRESS", FAILED: "CREATE_FAILED"}[
+            found.code.status
+        ]
+
     def project(self, name: str) -> Project:
         with self._uow.reading() as tx:
             holder = tx.schemas.holder_of_package(name)

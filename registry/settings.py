@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     codegen_memory_mb: int = Field(
         default=1024, ge=0, description="address-space ceiling of a generator worker (0: none)"
     )
+    aws_account_id: str = Field(
+        default="000000000000", pattern=r"^\d{12}$", description="the account in ARNs of the EventBridge API"
+    )
+    aws_region: str = Field(default="us-east-1", description="the region in ARNs and SigV4 scopes")
+    mirror_worker: bool = Field(default=True, description="deliver mirrored versions from this replica")
+    mirror_poll_seconds: float = Field(default=1.0, gt=0, description="how often the mirror worker looks")
+    mirror_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="first retry delay of a failed delivery; doubles up to the cap"
+    )
+    mirror_backoff_cap_seconds: float = Field(default=300.0, gt=0, description="longest retry delay")
     access_log: bool = True
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -35,6 +36,7 @@ def utcnow() -> datetime:
 Id = Annotated[int, mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)]
 Timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
 Description = Annotated[str | None, mapped_column(String(256))]
+Tags = Annotated[dict[str, str], mapped_column(JSON, default=dict)]  # EventBridge-style resource tags
 
 
 class Base(DeclarativeBase):
@@ -49,6 +51,9 @@ class RegistryRow(Base):
     description: Mapped[Description]
     compatibility: Mapped[str] = mapped_column(String(32))
     compatibility_policy: Mapped[str] = mapped_column(String(16))
+    tags: Mapped[Tags]
+    # {"region", "registry_name", "endpoint_url"?}: where new versions are mirrored to; None: nowhere
+    mirror: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
 
@@ -73,6 +78,7 @@ class SchemaRow(Base):
     # The Python distribution of its bindings (PEP 503-normalised), unique across registries so that
     # the package index can never offer two schemas under one name.
     package_name: Mapped[str] = mapped_column(String(100))
+    tags: Mapped[Tags]
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
 
@@ -106,6 +112,10 @@ class TokenRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     registry_name: Mapped[str | None] = mapped_column(String(64))  # None: every registry
     description: Mapped[Description]
+    # AWS-style credentials for SigV4 (`registry token create --aws`): verifying a signature needs the
+    # secret itself, so unlike the bearer secret it is stored as issued.
+    aws_access_key_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    aws_secret_access_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[Timestamp]
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -155,3 +165,36 @@ class PackageFileRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[Timestamp]
+
+
+class MirrorOutboxRow(Base):
+    """A version to deliver to a registry's mirror, written in the transaction that stored the version.
+
+    `status`: `pending` until delivered, `mirrored` (with `remote_version`), or `failed` (the last attempt
+    failed: `last_error`, retried at `next_attempt_at`). A worker leases a row (`lease_until`) while it
+    delivers; versions of one schema are delivered in order of `id`."""
+
+    __tablename__ = "mirror_outbox"
+    __table_args__ = (
+        Index("ix_mirror_outbox_status", "status", "next_attempt_at"),
+        Index("ix_mirror_outbox_registry_id", "registry_id", "schema_name", "version"),
+        Index("ix_mirror_outbox_version_id", "version_id"),
+    )
+
+    id: Mapped[Id]
+    registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
+    # the version may be deleted before it is delivered; the row keeps what it needs
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("schema_versions.id", ondelete="SET NULL"))
+    schema_name: Mapped[str] = mapped_column(String(385))
+    version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+    description: Mapped[Description]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[Timestamp]
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    remote_version: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
