@@ -1,5 +1,5 @@
-"""Tokens: creating, revoking and listing them, and turning a bearer token into a Principal with a
-short-lived copy of the token table per replica.
+"""Tokens: creating, revoking and listing them, and turning a bearer token (or an AWS access key id, for
+SigV4 on the EventBridge API) into a Principal with a short-lived copy of the token table per replica.
 
 Every replica re-reads the table at most once per `ttl` seconds, so a revocation made through any replica
 (or the CLI) takes effect everywhere within that time, without a database query on every request."""
@@ -9,14 +9,51 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+import string
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal, overload
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from registry.domain import errors, names
 from registry.domain.auth import ANONYMOUS_ADMIN, Principal, Role, TokenInfo, hash_token, new_token_secret
 from registry.domain.errors import Unauthenticated
+from registry.storage.models import TokenRow
 from registry.storage.unit_of_work import UnitOfWork
+
+AWS_ACCESS_KEY_PREFIX = "AKIA"
+_AWS_KEY_ALPHABET = string.ascii_uppercase + string.digits
+_AWS_SECRET_ALPHABET = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class AwsCredentials:
+    """An access key id and its secret access key, as SigV4 clients take them."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    """One replica's copy of the unrevoked tokens, replaced as a whole on reload, so that one request
+    decides everything (open or not, which principal) from one consistent copy and one database read."""
+
+    open: bool  # every caller is the anonymous admin: no token was ever created and auth is not required
+    by_hash: dict[str, Principal]
+    by_access_key_id: dict[str, tuple[Principal, str]]  # access key id -> (principal, secret access key)
+
+    def aws_credentials_for(self, access_key_id: str) -> tuple[Principal, str] | None:
+        """The principal and secret access key of the unrevoked token holding `access_key_id` (SigV4
+        needs the secret itself to recompute the signature); None when the key is unknown or revoked."""
+        return self.by_access_key_id.get(access_key_id)
+
+
+_NOTHING_LOADED = TokenTable(open=False, by_hash={}, by_access_key_id={})
 
 
 class Authenticator:
@@ -25,48 +62,55 @@ class Authenticator:
         self._ttl = ttl
         self._require_auth = require_auth
         self._lock = threading.Lock()
-        self._principals: dict[str, Principal] = {}
-        # Revoking the last token must lock the service, not reopen it: "open" means no token was ever made.
-        self._any_token_ever = False
+        self._table = _NOTHING_LOADED
         self._loaded_at = -float("inf")
 
     def principal_for(self, authorization: str | None) -> Principal:
-        principals, any_token_ever = self._current()
-        if not any_token_ever and not self._require_auth:
+        table = self.table()
+        if table.open:
             return ANONYMOUS_ADMIN  # the open quickstart: no token created yet, loopback bind
         if not authorization:
             raise Unauthenticated("this registry requires a bearer token (Authorization: Bearer <token>)")
         secret = _token_in(authorization)
-        principal = principals.get(hash_token(secret))
+        principal = table.by_hash.get(hash_token(secret))
         if principal is None:
             raise Unauthenticated("the bearer token is unknown or revoked")
         return principal
 
     def principal_if_fresh(self, authorization: str | None) -> Principal | None:
         """Like principal_for, but None instead of a database read when the cached table is stale."""
-        if time.monotonic() - self._loaded_at >= self._ttl:
+        if not self.is_fresh():
             return None
         return self.principal_for(authorization)
 
-    def _current(self) -> tuple[dict[str, Principal], bool]:
-        if time.monotonic() - self._loaded_at >= self._ttl:
-            with self._lock:
-                if time.monotonic() - self._loaded_at >= self._ttl:
-                    self._principals, self._any_token_ever = self._load()
-                    self._loaded_at = time.monotonic()
-        return self._principals, self._any_token_ever
+    def is_fresh(self) -> bool:
+        """Whether the cached table is young enough that `table()` needs no database read."""
+        return time.monotonic() - self._loaded_at < self._ttl
 
-    def _load(self) -> tuple[dict[str, Principal], bool]:
+    def table(self) -> TokenTable:
+        """The cached copy of the token table, re-read first when it is older than the ttl."""
+        if not self.is_fresh():
+            with self._lock:
+                if not self.is_fresh():
+                    self._table = self._load()
+                    self._loaded_at = time.monotonic()
+        return self._table
+
+    def _load(self) -> TokenTable:
+        by_hash: dict[str, Principal] = {}
+        by_access_key_id: dict[str, tuple[Principal, str]] = {}
         with self._uow.reading() as tx:
             rows = tx.tokens.all_rows()
-            principals = {
-                row.token_hash: Principal(
-                    role=Role(row.role), registry=row.registry_name, token_id=row.public_id
-                )
-                for row in rows
-                if row.revoked_at is None
-            }
-        return principals, bool(rows)
+            for row in rows:
+                if row.revoked_at is not None:
+                    continue
+                principal = Principal(role=Role(row.role), registry=row.registry_name, token_id=row.public_id)
+                by_hash[row.token_hash] = principal
+                if row.aws_access_key_id and row.aws_secret_access_key:
+                    by_access_key_id[row.aws_access_key_id] = (principal, row.aws_secret_access_key)
+        # Revoking the last token must lock the service, not reopen it: "open" means no token was ever made.
+        is_open = not rows and not self._require_auth
+        return TokenTable(open=is_open, by_hash=by_hash, by_access_key_id=by_access_key_id)
 
     def forget(self) -> None:
         """Drop the cached table, so this replica sees a change it made itself at once."""
@@ -93,13 +137,34 @@ def _token_in(authorization: str) -> str:
     return secret
 
 
+@overload
 def create_token(
-    uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None
-) -> tuple[TokenInfo, str]:
-    """Returns the token's record and its secret, which is shown once and stored only as a hash."""
+    uow: UnitOfWork,
+    role: Role,
+    *,
+    registry: str | None,
+    description: str | None = None,
+    aws: Literal[False] = False,
+) -> tuple[TokenInfo, str]: ...
+
+
+@overload
+def create_token(
+    uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None, aws: Literal[True]
+) -> tuple[TokenInfo, str, AwsCredentials]: ...
+
+
+def create_token(
+    uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None, aws: bool = False
+) -> tuple[TokenInfo, str] | tuple[TokenInfo, str, AwsCredentials]:
+    """Returns the token's record and its bearer secret, which is shown once and stored only as a hash.
+
+    With `aws`, the token also gets AWS credentials for SigV4 (the EventBridge API), returned third. Their
+    secret is stored as issued, because verifying a signature means recomputing it with that secret."""
     if registry is not None:
         names.registry_name(registry)
     secret = new_token_secret()
+    credentials: AwsCredentials | None = None
     with uow.writing() as tx:
         row = tx.tokens.create(
             public_id=secrets.token_hex(8),
@@ -108,10 +173,27 @@ def create_token(
             registry=registry,
             description=description,
         )
+        if aws:
+            credentials = AwsCredentials(
+                access_key_id=_unused_access_key_id(tx.session),
+                secret_access_key="".join(secrets.choice(_AWS_SECRET_ALPHABET) for _ in range(40)),
+            )
+            row.aws_access_key_id = credentials.access_key_id
+            row.aws_secret_access_key = credentials.secret_access_key
         tx.session.flush()
         info = tx.tokens.info(row)
         tx.commit()
-    return info, secret
+    return (info, secret) if credentials is None else (info, secret, credentials)
+
+
+def _unused_access_key_id(session: Session) -> str:
+    """`AKIA` and 16 upper-case letters and digits, like AWS's, so tools that check the form accept it.
+    36^16 values make a clash all but impossible; the lookup (and the unique column) make it impossible."""
+    while True:
+        candidate = AWS_ACCESS_KEY_PREFIX + "".join(secrets.choice(_AWS_KEY_ALPHABET) for _ in range(16))
+        taken = session.scalar(select(TokenRow.id).where(TokenRow.aws_access_key_id == candidate))
+        if taken is None:
+            return candidate
 
 
 def revoke_token(uow: UnitOfWork, token_id: str) -> TokenInfo:
@@ -129,3 +211,9 @@ def revoke_token(uow: UnitOfWork, token_id: str) -> TokenInfo:
 def list_tokens(uow: UnitOfWork) -> list[TokenInfo]:
     with uow.reading() as tx:
         return tx.tokens.all()
+
+
+def aws_access_key_ids(uow: UnitOfWork) -> dict[str, str]:
+    """Token id -> AWS access key id, for the tokens that have AWS credentials (never their secrets)."""
+    with uow.reading() as tx:
+        return {row.public_id: row.aws_access_key_id for row in tx.tokens.all_rows() if row.aws_access_key_id}

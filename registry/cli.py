@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from registry import access
-from registry.domain.auth import Role
+from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.set_defaults(run=_migrate)
 
+    mirror = commands.add_parser(
+        "mirror-worker", help="deliver mirrored versions to EventBridge, without serving HTTP"
+    )
+    mirror.set_defaults(run=_mirror_worker)
+
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(
         required=True, metavar="ACTION"
     )
@@ -50,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=[role.value for role in Role])
     create.add_argument("--registry", help="limit the token to this registry")
     create.add_argument("--description")
+    create.add_argument(
+        "--aws",
+        action="store_true",
+        help="also issue AWS credentials for the EventBridge API (SigV4); printed as credentials-file lines",
+    )
     create.set_defaults(run=_token_create)
     token.add_parser("list", help="list tokens (never their secrets)").set_defaults(run=_token_list)
     revoke = token.add_parser("revoke", help="revoke a token by id")
@@ -99,20 +109,61 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _token_create(args: argparse.Namespace, settings: Settings) -> int:
-    info, secret = access.create_token(
-        _uow(settings), Role(args.role), registry=args.registry, description=args.description
-    )
-    scope = f"registry {info.registry}" if info.registry else "all registries"
-    print(f"created token {info.id} ({info.role}, {scope}); its secret, shown only now:", file=sys.stderr)
-    print(secret)
+def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
+    """The mirror worker alone (serve with REGISTRY_MIRROR_WORKER=false to keep delivery out of the API
+    replicas); any number may run beside each other. Stops on SIGINT or SIGTERM."""
+    import asyncio
+    import signal
+
+    from registry.mirroring import MirrorWorker
+
+    worker = MirrorWorker(_uow(settings), settings)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        print("mirror worker started", file=sys.stderr)
+        await worker.run(stop)
+
+    asyncio.run(run())
     return 0
 
 
+def _token_create(args: argparse.Namespace, settings: Settings) -> int:
+    uow, role = _uow(settings), Role(args.role)
+    if not args.aws:
+        info, secret = access.create_token(uow, role, registry=args.registry, description=args.description)
+        print(f"created token {info.id} ({_scope(info)}); its secret, shown only now:", file=sys.stderr)
+        print(secret)
+        return 0
+    info, _bearer, credentials = access.create_token(
+        uow, role, registry=args.registry, description=args.description, aws=True
+    )
+    # Stdout is exactly a profile's body in ~/.aws/credentials, so `>>` under a `[profile]` line works.
+    print(
+        f"created token {info.id} ({_scope(info)}) with AWS credentials for the EventBridge API; "
+        "shown only now, in the ~/.aws/credentials form:",
+        file=sys.stderr,
+    )
+    print(f"aws_access_key_id = {credentials.access_key_id}")
+    print(f"aws_secret_access_key = {credentials.secret_access_key}")
+    return 0
+
+
+def _scope(info: TokenInfo) -> str:
+    return f"{info.role}, " + (f"registry {info.registry}" if info.registry else "all registries")
+
+
 def _token_list(_args: argparse.Namespace, settings: Settings) -> int:
-    for info in access.list_tokens(_uow(settings)):
+    """One tab-separated line per token: id, role, registry, state, description, AWS access key id (or
+    empty). Never a secret."""
+    uow = _uow(settings)
+    access_keys = access.aws_access_key_ids(uow)
+    for info in access.list_tokens(uow):
         state = "revoked" if info.revoked else "active"
-        print(f"{info.id}\t{info.role}\t{info.registry or '*'}\t{state}\t{info.description or ''}")
+        fields = [info.id, info.role, info.registry or "*", state, info.description or ""]
+        print("\t".join([*fields, access_keys.get(info.id, "")]))
     return 0
 
 

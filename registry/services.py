@@ -12,6 +12,7 @@ from registry.domain import errors
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
 from registry.domain.formats import Contract, EventError, load_contract, parse_contract
+from registry.domain.mirror import MirrorState, MirrorTarget
 from registry.domain.model import (
     CompatibilityMode,
     CompatibilityPolicy,
@@ -75,6 +76,7 @@ class RegistryChanges:
     description: str | None = _UNSET
     compatibility: CompatibilityMode = _UNSET
     compatibility_policy: CompatibilityPolicy = _UNSET
+    mirror: dict[str, Any] | None = _UNSET  # None: stop mirroring
 
 
 def put_registry(uow: UnitOfWork, name: str, changes: RegistryChanges) -> tuple[RegistryInfo, bool]:
@@ -88,9 +90,41 @@ def put_registry(uow: UnitOfWork, name: str, changes: RegistryChanges) -> tuple[
                 setattr(row, field, value)
         row.updated_at = _now()
         tx.session.flush()
+        if changes.mirror is not _UNSET:
+            _retarget_mirror(tx, row, changes.mirror)
         info = tx.registries.info(row)
         tx.commit()
     return info, found is None
+
+
+def _retarget_mirror(tx: Transaction, row: RegistryRow, config: dict[str, Any] | None) -> None:
+    """A new target gets every version, in order; no target drops what was not delivered."""
+    target = None if config is None else MirrorTarget.from_config(config).as_config()
+    if target == row.mirror:
+        return
+    row.mirror = target
+    tx.session.flush()
+    if target is None:
+        tx.mirror.stop(row.id)
+    else:
+        tx.mirror.restart(row.id)
+
+
+@dataclass(frozen=True)
+class MirrorStatus:
+    target: dict[str, str] | None
+    counts: dict[str, int]
+    items: Page[tuple[str, int, MirrorState]]  # (schema, version, state), in delivery order
+
+
+def mirror_status(uow: UnitOfWork, registry: str, *, limit: int, cursor: str | None) -> MirrorStatus:
+    after = decode_int_cursor(cursor)
+    with uow.reading() as tx:
+        row = _require_registry(tx, registry)
+        found = tx.mirror.states(row.id, after=after, limit=limit + 1)
+        page = _page(found, limit, lambda item: item[0])
+        items = Page([(schema, version, state) for _, schema, version, state in page.items], page.next_cursor)
+        return MirrorStatus(row.mirror, tx.mirror.counts(row.id), items)
 
 
 def get_registry(uow: UnitOfWork, name: str) -> RegistryInfo:
@@ -195,8 +229,18 @@ def register_version(
             existing = tx.versions.find_content(registry, schema, contract.fingerprint)
             assert existing is not None, "the unique index found this content under the same lock"
             return existing, False
+        version_id, number, created_at = added
+        if locked.mirrored:  # in the same transaction: a stored version is never left undelivered
+            tx.mirror.enqueue(
+                locked.registry_id,
+                version_id,
+                schema=schema,
+                version=number,
+                type_=locked.type,
+                content=contract.canonical,
+                description=new.description,
+            )
         tx.commit()
-    number, created_at = added
     info = VersionInfo(
         registry=registry,
         schema=schema,

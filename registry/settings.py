@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="first retry delay of a failed delivery; doubles up to the cap"
     )
     mirror_backoff_cap_seconds: float = Field(default=300.0, gt=0, description="longest retry delay")
+    mirror_lease_seconds: float = Field(
+        default=60.0, gt=0, description="how long a worker owns a delivery before another may take it over"
+    )
     access_log: bool = True
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
 

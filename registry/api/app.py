@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from registry.api.routes import (
 )
 from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.bindings import Bindings
+from registry.mirroring import MirrorWorker
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, head_revision
@@ -60,7 +62,16 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if owns_generator:
             generator.start()  # so that the first request for bindings finds a warm worker
+        stop_mirroring = asyncio.Event()
+        mirroring = (
+            asyncio.create_task(MirrorWorker(uow, settings).run(stop_mirroring))
+            if settings.mirror_worker
+            else None
+        )
         yield
+        stop_mirroring.set()
+        if mirroring is not None:
+            await mirroring
         if owns_generator:
             generator.close()
         if owns_engine:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -67,8 +67,27 @@ class PageOut(BaseModel, Generic[T]):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
+class MirrorIn(Strict):
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", examples=["eu-west-1"])]
+    registry_name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[.\-_A-Za-z0-9@]+$")]
+    endpoint_url: (
+        Annotated[str, Field(max_length=2048, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] | None
+    ) = Field(default=None, description="another endpoint speaking the EventBridge schemas API")
+
+
+class MirrorOut(BaseModel):
+    region: str
+    registry_name: str
+    endpoint_url: str | None = None
+
+
 class RegistryIn(Strict):
     description: Description | None = None
+    mirror: MirrorIn | None = Field(
+        default=None,
+        description="mirror every version to this EventBridge Schema Registry (null: stop mirroring); "
+        "credentials come from the standard AWS chain of the service",
+    )
     compatibility: CompatibilityMode | None = Field(
         default=None, description="default mode for the registry's schemas (BACKWARD when created)"
     )
@@ -84,6 +103,29 @@ class RegistryOut(BaseModel):
     compatibility_policy: CompatibilityPolicy
     created_at: datetime
     updated_at: datetime
+    mirror: MirrorOut | None = None
+
+
+class MirrorStateOut(BaseModel):
+    status: Literal["pending", "mirrored", "failed"]
+    remote_version: str | None = Field(description="the version number the mirror gave it")
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None = Field(description="when a pending or failed delivery is tried next")
+    updated_at: datetime
+
+
+class MirroredVersionOut(MirrorStateOut):
+    schema_: str = Field(alias="schema")
+    version: int
+
+
+class MirrorStatusOut(BaseModel):
+    registry: str
+    target: MirrorOut | None
+    counts: dict[str, int] = Field(description="deliveries by status")
+    items: list[MirroredVersionOut]
+    next_cursor: str | None
 
 
 class SchemaPatch(Strict):
@@ -140,6 +182,9 @@ class VersionOut(BaseModel):
     event_root: str | None
     description: str | None
     created_at: datetime
+    mirror: MirrorStateOut | None = Field(
+        default=None, description="its delivery to the registry's mirror (absent when the registry has none)"
+    )
 
 
 class VersionSummaryOut(BaseModel):

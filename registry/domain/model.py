@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from registry.domain.mirror import MirrorState
+
 T = TypeVar("T")
 
 
@@ -33,6 +35,7 @@ class RegistryInfo:
     compatibility_policy: CompatibilityPolicy
     created_at: datetime
     updated_at: datetime
+    mirror: dict[str, str] | None = None  # the EventBridge registry its versions are mirrored to
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class VersionInfo:
     event_root: str | None
     description: str | None
     created_at: datetime
+    mirror: MirrorState | None = None  # where its delivery to the registry's mirror stands, if it has one
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class RegistryRow(Base):
     compatibility_policy: Mapped[str] = mapped_column(String(16))
     tags: Mapped[Tags]
     # {"region", "registry_name", "endpoint_url"?}: where new versions are mirrored to; None: nowhere
-    mirror: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    mirror: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
 

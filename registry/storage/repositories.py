@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registry.domain.auth import Role, TokenInfo
+from registry.domain.mirror import MIRRORED, MirrorState
 from registry.domain.model import (
     BindingsSource,
     CompatibilityMode,
@@ -22,12 +23,23 @@ from registry.domain.model import (
     VersionInfo,
     VersionSummary,
 )
-from registry.storage.models import RegistryRow, SchemaRow, TokenRow, VersionRow, utcnow
+from registry.storage.models import MirrorOutboxRow, RegistryRow, SchemaRow, TokenRow, VersionRow, utcnow
 
 
 def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every timestamp we store is UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def mirror_state(row: MirrorOutboxRow) -> MirrorState:
+    return MirrorState(
+        status=row.status,
+        remote_version=row.remote_version,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=None if row.status == MIRRORED else aware(row.next_attempt_at),
+        updated_at=aware(row.updated_at),
+    )
 
 
 def like_pattern(text: str) -> str:
@@ -72,6 +84,7 @@ class RegistryRepository:
             compatibility_policy=CompatibilityPolicy(row.compatibility_policy),
             created_at=aware(row.created_at),
             updated_at=aware(row.updated_at),
+            mirror=row.mirror,
         )
 
 
@@ -90,6 +103,8 @@ class SchemaState:
     last_version: int
     mode: CompatibilityMode
     policy: CompatibilityPolicy
+    registry_id: int
+    mirrored: bool  # the registry mirrors its versions: each new one goes to the outbox
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,8 @@ class SchemaRepository:
                 SchemaRow.last_version,
                 func.coalesce(SchemaRow.compatibility, RegistryRow.compatibility),
                 func.coalesce(SchemaRow.compatibility_policy, RegistryRow.compatibility_policy),
+                RegistryRow.id,
+                RegistryRow.mirror.is_not(None),
             )
             .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
             .where(RegistryRow.name == registry, SchemaRow.name == name)
@@ -135,8 +152,16 @@ class SchemaRepository:
         found = self.session.execute(query).first()
         if found is None:
             return None
-        id_, type_, last_version, mode, policy = found
-        return SchemaState(id_, type_, last_version, CompatibilityMode(mode), CompatibilityPolicy(policy))
+        id_, type_, last_version, mode, policy, registry_id, mirrored = found
+        return SchemaState(
+            id_,
+            type_,
+            last_version,
+            CompatibilityMode(mode),
+            CompatibilityPolicy(policy),
+            registry_id,
+            mirrored,
+        )
 
     def create_if_absent(
         self, registry: RegistryRow, name: str, type_: str, package_name: str
@@ -167,7 +192,9 @@ class SchemaRepository:
             CompatibilityMode(registry.compatibility),
             CompatibilityPolicy(registry.compatibility_policy),
         )
-        return SchemaState(found[0], found[1], found[2], mode, policy)
+        return SchemaState(
+            found[0], found[1], found[2], mode, policy, registry.id, registry.mirror is not None
+        )
 
     def delete(self, row: SchemaRow) -> None:
         self.session.execute(delete(SchemaRow).where(SchemaRow.id == row.id))
@@ -292,10 +319,10 @@ class VersionRepository:
         fingerprint: str,
         event_root: str | None,
         description: str | None,
-    ) -> tuple[int, datetime] | None:
+    ) -> tuple[int, int, datetime] | None:
         """Store a version numbered after the highest ever allocated (the caller holds the schema's lock),
-        and return its number and creation time; None when a version of the schema already holds this
-        content. The unique index decides that, so no earlier read can be out of date."""
+        and return its row id, number and creation time; None when a version of the schema already holds
+        this content. The unique index decides that, so no earlier read can be out of date."""
         now = utcnow()
         number = schema.last_version + 1
         insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -318,7 +345,7 @@ class VersionRepository:
         self.session.execute(
             update(SchemaRow).where(SchemaRow.id == schema.id).values(last_version=number, updated_at=now)
         )
-        return number, now
+        return added[0], number, now
 
     def contracts(self, schema_id: int, *, latest_only: bool) -> list[StoredContract]:
         """What a compatibility check needs of the schema's versions, oldest first."""
@@ -376,7 +403,7 @@ class VersionRepository:
         )
 
 
-VersionColumns = Select[int, str, str, str, str | None, str | None, datetime]
+VersionColumns = Select[int, str, str, str, str | None, str | None, datetime, MirrorOutboxRow | None]
 
 
 def _version_query(registry: str, schema: str, version: int | None) -> VersionColumns:
@@ -390,9 +417,11 @@ def _version_query(registry: str, schema: str, version: int | None) -> VersionCo
             VersionRow.event_root,
             VersionRow.description,
             VersionRow.created_at,
+            MirrorOutboxRow,
         )
         .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
         .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+        .outerjoin(MirrorOutboxRow, MirrorOutboxRow.version_id == VersionRow.id)
         .where(RegistryRow.name == registry, SchemaRow.name == schema)
     )
     if version is None:
@@ -401,7 +430,7 @@ def _version_query(registry: str, schema: str, version: int | None) -> VersionCo
 
 
 def _version_info(registry: str, schema: str, found: Sequence[Any]) -> VersionInfo:
-    number, type_, content, fingerprint, event_root, description, created_at = found[:7]
+    number, type_, content, fingerprint, event_root, description, created_at, delivery = found[:8]
     return VersionInfo(
         registry=registry,
         schema=schema,
@@ -412,6 +441,7 @@ def _version_info(registry: str, schema: str, found: Sequence[Any]) -> VersionIn
         event_root=event_root,
         description=description,
         created_at=aware(created_at),
+        mirror=None if delivery is None else mirror_state(delivery),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
+from registry.storage.mirror import MirrorRepository
 from registry.storage.repositories import (
     RegistryRepository,
     SchemaRepository,
@@ -52,6 +53,7 @@ class Transaction:
         self.tokens = TokenRepository(session)
         self.generated_code = GeneratedCodeRepository(session)
         self.package_files = PackageFileRepository(session)
+        self.mirror = MirrorRepository(session)
 
     def __enter__(self) -> Transaction:
         self._turn.__enter__()

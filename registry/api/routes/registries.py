@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Response, status
 
 from registry import services
@@ -16,7 +18,16 @@ from registry.api.deps import (
     RenderedVersions,
     Uow,
 )
-from registry.api.models import READ_ERRORS, WRITE_ERRORS, PageOut, RegistryIn, RegistryOut
+from registry.api.models import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    MirroredVersionOut,
+    MirrorOut,
+    MirrorStatusOut,
+    PageOut,
+    RegistryIn,
+    RegistryOut,
+)
 from registry.domain.model import RegistryInfo
 
 router = APIRouter(prefix="/registries", tags=["registries"], responses=READ_ERRORS)
@@ -32,8 +43,12 @@ def _out(info: RegistryInfo) -> RegistryOut:
 def put_registry(
     body: RegistryIn, registry: RegistryName, _caller: AdminOfRegistry, uow: Uow, response: Response
 ) -> RegistryOut:
-    """Create the registry, or update the fields given (200 updated, 201 created)."""
-    changes = services.RegistryChanges(**body.model_dump(exclude_unset=True, exclude_none=True))
+    """Create the registry, or update the fields given (200 updated, 201 created). `mirror` turns mirroring
+    to an EventBridge Schema Registry on (every existing version is queued, in order), changes its target
+    (the same), or off (`null`: what was not delivered yet is dropped)."""
+    given = body.model_dump(exclude_unset=True)
+    fields = {name: value for name, value in given.items() if value is not None or name == "mirror"}
+    changes = services.RegistryChanges(**fields)
     info, created = services.put_registry(uow, registry, changes)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return _out(info)
@@ -50,6 +65,29 @@ def list_registries(
 @router.get("/{registry}", response_model=RegistryOut)
 def get_registry(registry: RegistryName, _caller: ReaderOfRegistry, uow: Uow) -> RegistryOut:
     return _out(services.get_registry(uow, registry))
+
+
+@router.get("/{registry}/mirror", response_model=MirrorStatusOut)
+def mirror_status(
+    registry: RegistryName,
+    _caller: ReaderOfRegistry,
+    uow: Uow,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> MirrorStatusOut:
+    """Where mirroring stands: the target, deliveries by status, and each version's delivery in order."""
+    found = services.mirror_status(uow, registry, limit=limit, cursor=cursor)
+    items = [
+        MirroredVersionOut.model_validate({"schema": schema, "version": version, **asdict(state)})
+        for schema, version, state in found.items.items
+    ]
+    return MirrorStatusOut(
+        registry=registry,
+        target=MirrorOut.model_validate(found.target) if found.target else None,
+        counts=found.counts,
+        items=items,
+        next_cursor=found.items.next_cursor,
+    )
 
 
 @router.delete("/{registry}", status_code=status.HTTP_204_NO_CONTENT)

@@ -26,6 +26,7 @@ from registry.api.models import (
     WRITE_ERRORS,
     ErrorOut,
     EventErrorOut,
+    MirrorStateOut,
     PageOut,
     RegisterVersionIn,
     ValidationOut,
@@ -34,6 +35,7 @@ from registry.api.models import (
     error_responses,
 )
 from registry.api.version_cache import IMMUTABLE
+from registry.domain.mirror import MIRRORED
 from registry.domain.model import VersionInfo
 
 router = APIRouter(
@@ -45,24 +47,32 @@ JSON = "application/json"
 
 def version_body(info: VersionInfo) -> bytes:
     """The stored canonical content is spliced in as it is: no parse and re-serialise on the read path."""
-    head = json.dumps(
-        {
-            "registry": info.registry,
-            "schema": info.schema,
-            "version": info.version,
-            "type": info.type,
-            "fingerprint": info.fingerprint,
-            "event_root": info.event_root,
-            "description": info.description,
-            "created_at": info.created_at.isoformat(),
-        },
-        ensure_ascii=False,
-    )
+    fields: dict[str, Any] = {
+        "registry": info.registry,
+        "schema": info.schema,
+        "version": info.version,
+        "type": info.type,
+        "fingerprint": info.fingerprint,
+        "event_root": info.event_root,
+        "description": info.description,
+        "created_at": info.created_at.isoformat(),
+    }
+    if info.mirror is not None:
+        fields["mirror"] = MirrorStateOut.model_validate(info.mirror, from_attributes=True).model_dump(
+            mode="json"
+        )
+    head = json.dumps(fields, ensure_ascii=False)
     return f'{head[:-1]},"content":{info.canonical_content}}}'.encode()
+
+
+def is_final(info: VersionInfo) -> bool:
+    """Nothing about this response can change any more: no delivery to a mirror is still under way."""
+    return info.mirror is None or info.mirror.status == MIRRORED
 
 
 def version_response(info: VersionInfo, *, status_code: int = 200, immutable: bool = True) -> Response:
     body = version_body(info)
+    immutable = immutable and is_final(info)
     headers = {
         "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
         "Cache-Control": IMMUTABLE if immutable else "no-cache",
@@ -120,7 +130,7 @@ def get_version(
     for a year; `latest` must be revalidated (ETag, If-None-Match)."""
     info = services.get_version(uow, registry, schema, version)
     response = version_response(info, immutable=version is not None)
-    if version is not None:
+    if version is not None and is_final(info):
         rendered.put((registry, schema, version), bytes(response.body), response.headers["etag"])
     if request.headers.get("if-none-match") == response.headers["etag"]:
         return Response(status_code=304, headers={k: response.headers[k] for k in ("etag", "cache-control")})
