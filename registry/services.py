@@ -12,7 +12,7 @@ from registry.domain import errors
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
 from registry.domain.formats import Contract, EventError, load_contract, parse_contract
-from registry.domain.mirror import MirrorState, MirrorTarget
+from registry.domain.mirror import PENDING, MirrorState, MirrorTarget
 from registry.domain.model import (
     CompatibilityMode,
     CompatibilityPolicy,
@@ -251,6 +251,7 @@ def register_version(
         event_root=contract.event_root,
         description=new.description,
         created_at=created_at,
+        mirror=MirrorState(PENDING, None, 0, None, created_at, created_at) if locked.mirrored else None,
     )
     return info, True
 
