@@ -111,9 +111,10 @@ def serve(
     database_url: str,
     *args: str,
     settings: Mapping[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[Served]:
     """Start `registry serve --port <free> *args`, wait for /healthz on 127.0.0.1, stop it afterwards."""
-    port = free_port()
+    port = port or free_port()
     stdout, stderr = workdir / f"serve-{port}.out", workdir / f"serve-{port}.err"
     env = script_env(database_url, **(settings or {}))
     with stdout.open("wb") as out, stderr.open("wb") as err:
