@@ -29,85 +29,6 @@ EXPORT_TYPE = "JSONSchemaDraft4"  # the one export format EventBridge documents
 MAX_TAGS = 50  # per resource, as on AWS
 
 
-# --- errors (members of the one domain tree; the EventBridge API renders them by family) -----------------
-
-
-class RegistryAlreadyExists(errors.Conflict):
-    code = "registry_exists"
-
-    def __init__(self, *, registry: str) -> None:
-        super().__init__(f"registry {registry!r} already exists", details={"registry": registry})
-
-
-class SchemaAlreadyExists(errors.Conflict):
-    code = "schema_exists"
-
-    def __init__(self, *, registry: str, schema: str) -> None:
-        super().__init__(
-            f"schema {schema!r} already exists in registry {registry!r}; UpdateSchema adds a version",
-            details={"registry": registry, "schema": schema},
-        )
-
-
-class ResourceNotFound(errors.NotFound):
-    code = "resource_not_found"
-
-    def __init__(self, *, arn: str) -> None:
-        super().__init__(f"no registry or schema has the ARN {arn!r}", details={"arn": arn})
-
-
-class CodeBindingNotFound(errors.NotFound):
-    code = "code_binding_not_found"
-
-    def __init__(self, *, registry: str, schema: str, version: int) -> None:
-        super().__init__(
-            f"no code binding of version {version} of {schema!r} in registry {registry!r} was requested; "
-            "call PutCodeBinding first",
-            details={"registry": registry, "schema": schema, "version": version},
-        )
-
-
-class InvalidArn(errors.InvalidInput):
-    code = "invalid_arn"
-
-    def __init__(self, *, arn: str) -> None:
-        super().__init__(
-            f"{arn[:200]!r} is not the ARN of a registry or schema "
-            "(arn:aws:schemas:<region>:<account>:registry/<registry> or .../schema/<registry>/<schema>)",
-            details={"arn": arn[:200]},
-        )
-
-
-class UnsupportedLanguage(errors.InvalidInput):
-    code = "unsupported_language"
-
-    def __init__(self, *, language: str) -> None:
-        super().__init__(
-            f"code bindings are generated for {PYTHON_LANGUAGE} only, not {language[:40]!r}",
-            details={"language": language[:40], "supported": [PYTHON_LANGUAGE]},
-        )
-
-
-class UnsupportedExportType(errors.InvalidInput):
-    code = "unsupported_export_type"
-
-    def __init__(self, *, type_: str) -> None:
-        super().__init__(
-            f"schemas are exported as {EXPORT_TYPE} only, not {type_[:40]!r}",
-            details={"type": type_[:40], "supported": [EXPORT_TYPE]},
-        )
-
-
-class TooManyTags(errors.InvalidInput):
-    code = "too_many_tags"
-
-    def __init__(self, *, count: int) -> None:
-        super().__init__(
-            f"a resource holds at most {MAX_TAGS} tags; this one would hold {count}",
-            details={"limit": MAX_TAGS, "count": count},
-        )
-
-
 # --- values ----------------------------------------------------------------------------------------------
 
 
@@ -175,22 +96,23 @@ class Arns:
         as registry `a` with schema `b/c`, or registry `a/b` with schema `c`; the stored data decides."""
         parts = arn.split(":", 5)
         if len(parts) != 6 or parts[0] != "arn" or parts[2] != "schemas":
-            raise InvalidArn(arn=arn)
+            raise errors.InvalidArn(arn=arn)
         kind, _, path = parts[5].partition("/")
         if kind == "registry":
             candidates = [Resource(path, None)]
         elif kind == "schema":
             segments = path.split("/")
             candidates = [
-                Resource("/".join(segments[:cut]), "/".join(segments[cut:])) for cut in range(1, len(segments))
+                Resource("/".join(segments[:cut]), "/".join(segments[cut:]))
+                for cut in range(1, len(segments))
             ]
         else:
-            raise InvalidArn(arn=arn)
+            raise errors.InvalidArn(arn=arn)
         valid = [candidate for candidate in candidates if _valid_names(candidate)]
         if not valid:
-            raise InvalidArn(arn=arn)
+            raise errors.InvalidArn(arn=arn)
         if (parts[3], parts[4]) != (self.region, self.account):
-            raise ResourceNotFound(arn=arn)  # well formed, but nothing of another account lives here
+            raise errors.ResourceNotFound(arn=arn)  # well formed, but nothing of another account lives here
         return valid
 
 
@@ -219,7 +141,7 @@ def _tags(stored: dict[str, str] | None) -> dict[str, str]:
 def _merged_tags(stored: dict[str, str] | None, added: dict[str, str]) -> dict[str, str]:
     merged = {**_tags(stored), **added}
     if len(merged) > MAX_TAGS:
-        raise TooManyTags(count=len(merged))
+        raise errors.TooManyTags(limit=MAX_TAGS, count=len(merged))
     return merged
 
 
@@ -244,7 +166,7 @@ def create_registry(uow: UnitOfWork, name: str, *, description: str | None, tags
     """CreateRegistry creates or fails: unlike the native PUT, an existing registry is a conflict."""
     with uow.writing() as tx:
         if tx.registries.get(name) is not None:
-            raise RegistryAlreadyExists(registry=name)
+            raise errors.RegistryAlreadyExists(registry=name)
         row = tx.registries.create(name)
         row.description = description
         row.tags = _merged_tags(None, tags)
@@ -252,7 +174,7 @@ def create_registry(uow: UnitOfWork, name: str, *, description: str | None, tags
         try:
             tx.session.flush()
         except IntegrityError:  # a concurrent CreateRegistry (PostgreSQL) inserted it first
-            raise RegistryAlreadyExists(registry=name) from None
+            raise errors.RegistryAlreadyExists(registry=name) from None
         created = Registry(tx.registries.info(row), _tags(row.tags))
         tx.commit()
     return created
@@ -301,7 +223,7 @@ def require_new_schema(uow: UnitOfWork, registry: str, schema: str) -> None:
     """CreateSchema must not add a version to an existing schema (the native API would)."""
     with uow.reading() as tx:
         if tx.schemas.get(_require_registry(tx, registry).id, schema) is not None:
-            raise SchemaAlreadyExists(registry=registry, schema=schema)
+            raise errors.SchemaAlreadyExists(registry=registry, schema=schema)
 
 
 def annotate_schema(
@@ -396,7 +318,7 @@ def _resolve(tx: Transaction, arn: str, readings: list[Resource]) -> tuple[Resou
         schema_row = tx.schemas.get(registry_row.id, reading.schema)
         if schema_row is not None:
             return reading, schema_row
-    raise ResourceNotFound(arn=arn)
+    raise errors.ResourceNotFound(arn=arn)
 
 
 def tags_of(uow: UnitOfWork, arn: str, readings: list[Resource]) -> tuple[Resource, dict[str, str]]:

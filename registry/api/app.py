@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from codegen import GeneratorPool
 from registry import __version__
 from registry.access import Authenticator
+from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, KeepEncodedSlashes
 from registry.api.routes import (
@@ -95,7 +96,17 @@ def create_app(
     app.state.bindings = Bindings(uow, generator)
     app.state.readiness = _readiness_probe(engine)
     install_error_handlers(app)
-    routers = (registries, schemas, versions, compatibility, bindings, search, package_index, health)
+    routers = (
+        registries,
+        schemas,
+        versions,
+        compatibility,
+        bindings,
+        search,
+        package_index,
+        health,
+        eventbridge,
+    )
     for router in (module.router for module in routers):
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=settings.max_content_bytes)

@@ -41,13 +41,13 @@ def _caller(
     table = authenticator.table()
     if table.open:
         return ANONYMOUS_ADMIN  # the open quickstart: whatever the headers say
-    if not authorization:
+    if signed is None or authorization is None:
+        if authorization and authorization.split(" ", 1)[0].lower() in {"bearer", "basic"}:
+            return authenticator.principal_for(authorization)  # a registry token, checked as usual
         raise Unauthenticated(
-            "the EventBridge API needs requests signed with AWS Signature Version 4, using credentials from "
-            "`registry token create --aws` (or Authorization: Bearer <token>)"
+            "the EventBridge API needs requests signed with AWS Signature Version 4 (AWS4-HMAC-SHA256), "
+            "using credentials from `registry token create --aws` (or Authorization: Bearer <token>)"
         )
-    if signed is None:
-        return authenticator.principal_for(authorization)  # Bearer (or Basic) tokens, checked as usual
     parsed = sigv4.parse_authorization(authorization)
     found = table.aws_credentials_for(parsed.access_key_id)
     if found is None:

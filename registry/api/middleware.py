@@ -7,6 +7,7 @@ from urllib.parse import quote, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from registry.api.errors import EVENTBRIDGE_PREFIXES
 from registry.domain.errors import PayloadTooLarge
 
 
@@ -46,11 +47,11 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         body = await self._read(receive)
         if body is None:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -69,11 +70,17 @@ class BodyLimit:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
         error = PayloadTooLarge(limit=self.limit)
+        status = 413
         body = json.dumps({"error": {"code": error.code, "message": error.message, "details": error.details}})
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        headers = [(b"content-type", b"application/json")]
+        if str(scope.get("path", "")).startswith(EVENTBRIDGE_PREFIXES):  # as the EventBridge API answers it
+            status, code = 400, "BadRequestException"
+            body = json.dumps({"Code": code, "Message": error.message})
+            headers.append((b"x-amzn-errortype", code.encode()))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body.encode()})
 
 

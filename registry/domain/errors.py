@@ -2,16 +2,19 @@
 
     RegistryError                  base; every error has a stable snake_case `code`
     ├── NotFound                   → 404
-    │     RegistryNotFound, SchemaNotFound, VersionNotFound, TokenNotFound, PackageNotFound
+    │     RegistryNotFound, SchemaNotFound, VersionNotFound, TokenNotFound, PackageNotFound,
+    │     ResourceNotFound, CodeBindingNotFound
     ├── NotAcceptable              → 406
     ├── Conflict                   → 409
-    │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken
+    │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken, RegistryAlreadyExists,
+    │     SchemaAlreadyExists
     ├── InvalidInput               → 422 (400 for MalformedJson)
     │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector,
     │     InvalidContract
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
     │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
-    │     CodeGenerationFailed
+    │     CodeGenerationFailed, InvalidMirror, InvalidArn, UnsupportedLanguage, UnsupportedExportType,
+    │     TooManyTags
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
     └── Forbidden                  → 403
@@ -248,3 +251,88 @@ class ContractTooComplex(InvalidContract):
     """Checking the contract (its default values against their schemas) outran the time budget."""
 
     code = "contract_too_complex"
+
+
+# --- the EventBridge API (registry.eventbridge) -----------------------------------------------------------
+
+
+class RegistryAlreadyExists(Conflict):
+    code = "registry_exists"
+
+    def __init__(self, *, registry: str) -> None:
+        super().__init__(f"registry {registry!r} already exists", details={"registry": registry})
+
+
+class SchemaAlreadyExists(Conflict):
+    code = "schema_exists"
+
+    def __init__(self, *, registry: str, schema: str) -> None:
+        super().__init__(
+            f"schema {schema!r} already exists in registry {registry!r}; UpdateSchema adds a version",
+            details={"registry": registry, "schema": schema},
+        )
+
+
+class ResourceNotFound(NotFound):
+    code = "resource_not_found"
+
+    def __init__(self, *, arn: str) -> None:
+        super().__init__(f"no registry or schema has the ARN {arn!r}", details={"arn": arn})
+
+
+class CodeBindingNotFound(NotFound):
+    code = "code_binding_not_found"
+
+    def __init__(self, *, registry: str, schema: str, version: int) -> None:
+        super().__init__(
+            f"no code binding of version {version} of {schema!r} in registry {registry!r} was requested; "
+            "call PutCodeBinding first",
+            details={"registry": registry, "schema": schema, "version": version},
+        )
+
+
+class InvalidArn(InvalidInput):
+    code = "invalid_arn"
+
+    def __init__(self, *, arn: str) -> None:
+        super().__init__(
+            f"{arn[:200]!r} is not the ARN of a registry or schema "
+            "(arn:aws:schemas:<region>:<account>:registry/<registry> or .../schema/<registry>/<schema>)",
+            details={"arn": arn[:200]},
+        )
+
+
+class UnsupportedLanguage(InvalidInput):
+    code = "unsupported_language"
+
+    def __init__(self, *, language: str, supported: str) -> None:
+        super().__init__(
+            f"code bindings are generated for {supported} only, not {language[:40]!r}",
+            details={"language": language[:40], "supported": [supported]},
+        )
+
+
+class UnsupportedExportType(InvalidInput):
+    code = "unsupported_export_type"
+
+    def __init__(self, *, type_: str, supported: str) -> None:
+        super().__init__(
+            f"schemas are exported as {supported} only, not {type_[:40]!r}",
+            details={"type": type_[:40], "supported": [supported]},
+        )
+
+
+class TooManyTags(InvalidInput):
+    code = "too_many_tags"
+
+    def __init__(self, *, count: int, limit: int) -> None:
+        super().__init__(
+            f"a resource holds at most {limit} tags; this one would hold {count}",
+            details={"limit": limit, "count": count},
+        )
+
+
+class InvalidMirror(InvalidInput):
+    """A mirror target that is not an AWS region and EventBridge registry name (and http(s) endpoint)."""
+
+    code = "invalid_mirror"

@@ -9,16 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from registry.domain.errors import InvalidInput
+from registry.domain.errors import InvalidMirror
 
 PENDING, MIRRORED, FAILED = "pending", "mirrored", "failed"
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _EVENTBRIDGE_REGISTRY = re.compile(r"^[.\-_A-Za-z@]+[.\-_A-Za-z0-9@]*$|^[.\-_A-Za-z0-9@]+$")
 _ENDPOINT = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
-
-
-class InvalidMirror(InvalidInput):
-    code = "invalid_mirror"
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,16 @@
 The server rebuilds the canonical request from what arrived on the wire, the way botocore (boto3, the
 AWS CLI) builds it when it signs a rest-json request, and compares signatures in constant time:
 
-- the canonical URI is the path as sent (still percent-encoded), its empty and `.`/`..` segments removed,
-  percent-encoded once more: `a%2Fb` is signed as `a%252Fb` (every AWS service but S3 does this);
-- the canonical query string is the query as sent, split into `key=value` pairs and sorted (botocore
-  encodes keys and values before sending, so no re-encoding happens here);
+- the canonical URI is the path as sent (still percent-encoded), percent-encoded once more: `a%2Fb` is
+  signed as `a%252Fb` (every AWS service but S3 does this);
+- the canonical query string holds the `key=value` pairs, decoded and encoded again the AWS way, sorted
+  (for what botocore sends, already encoded that way, this is the query as sent);
 - the payload hash is `X-Amz-Content-SHA256` when the client sent it, else the SHA-256 of the body.
 
 Where botocore is lenient in ways that would let a captured request be altered and replayed, we refuse
-instead: a claimed payload hash must match the body, an unsigned payload is refused, and a path that
-normalisation would change is refused (the router would see a different path than the one signed).
+instead: a claimed payload hash must match the body, an unsigned payload is refused, and a path holding
+empty or `.`/`..` segments, which botocore removes before signing, is refused (the router would see
+another path than the one signed). As on AWS, an identical request can be replayed within the skew.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 from registry.domain.errors import Unauthenticated
 
@@ -225,14 +226,21 @@ def canonical_uri(raw_path: bytes) -> str:
 
 
 def canonical_query_string(raw_query: bytes) -> str:
-    """The query as sent, as `key=value` pairs sorted by key then value; a bare `key` is `key=`."""
+    """`key=value` pairs, each side decoded (`+` is a space, as the application's query parser reads it)
+    and percent-encoded again leaving only `A-Z a-z 0-9 - _ . ~`, sorted by key then value; a bare `key`
+    is `key=`. For what botocore sends, already encoded that way, this is the query as sent; and it is
+    also what botocore signs when it encodes the query itself (a space sent as `+` is signed as `%20`)."""
     if not raw_query:
         return ""
     pairs = []
-    for item in raw_query.decode("latin-1").split("&"):
-        key, _, value = item.partition("=")
-        pairs.append((key, value))
+    for item in raw_query.split(b"&"):
+        key, _, value = item.partition(b"=")
+        pairs.append((_reencode(key), _reencode(value)))
     return "&".join(f"{key}={value}" for key, value in sorted(pairs))
+
+
+def _reencode(component: bytes) -> str:
+    return quote(unquote_to_bytes(component.replace(b"+", b" ")), safe="-_.~")
 
 
 def payload_hash(request: SignedRequest) -> str:

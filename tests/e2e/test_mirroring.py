@@ -7,6 +7,7 @@ a small HTTP proxy between A and B, run by the test."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import json
@@ -116,6 +117,9 @@ def assert_mirrored_in_order(a: httpx.Client, b_url: str, count: int) -> None:
     assert version["mirror"]["remote_version"] == str(count)
 
 
+HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "date", "server"}
+
+
 class FaultyProxy:
     """Forwards to B as it is, or slower (`latency`), or answers 429 TooManyRequestsException while
     `throttled` is set."""
@@ -147,28 +151,31 @@ class FaultyProxy:
                     return
                 time.sleep(proxy.latency)
                 upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=30)
-                headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
-                upstream.request(self.command, self.path, body=body, headers=headers)
-                answer = upstream.getresponse()
-                payload = answer.read()
+                try:
+                    headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    answer = upstream.getresponse()
+                    payload = answer.read()
+                finally:
+                    upstream.close()
                 self.send_response(answer.status)
                 for name, value in answer.getheaders():
-                    if name.lower() not in {
-                        "content-length",
-                        "transfer-encoding",
-                        "connection",
-                        "date",
-                        "server",
-                    }:
+                    if name.lower() not in HOP_BY_HOP:
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
-                upstream.close()
+                with contextlib.suppress(OSError):  # the client (A) may have been killed meanwhile
+                    self.wfile.write(payload)
 
             do_GET = do_POST = do_PUT = do_DELETE = _forward
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client killed mid-request (the point of one test) is not an error here
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -4,6 +4,7 @@ strings, pagination parameters and the error responses documented in /openapi.js
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -11,12 +12,13 @@ from fastapi import Depends, Path, Query, Request
 from registry.api.deps import RegistryName
 from registry.api.eventbridge.models import ErrorResponse
 from registry.api.eventbridge_auth import EventBridgeCaller
+from registry.api.models import Text
 from registry.domain.auth import Principal, Role, authorize
 from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from registry.eventbridge import Arns
 from registry.settings import Settings
 
-TAGS: list[str | Any] = ["eventbridge"]
+TAGS: list[str | Enum] = ["eventbridge"]  # the group of these operations in /docs
 
 _MEANING = {
     400: "BadRequestException: invalid input (names, content, parameters, pagination token)",
@@ -67,13 +69,15 @@ def optional_version(given: str | None) -> int | None:
 PathVersion = Annotated[str, Path(description="a version number", pattern=VERSION_PATTERN)]
 QueryVersion = Annotated[
     str | None,
-    Query(alias="schemaVersion", description="a version number; default: the latest", pattern=VERSION_PATTERN),
+    Query(
+        alias="schemaVersion", description="a version number; default: the latest", pattern=VERSION_PATTERN
+    ),
 ]
 Limit = Annotated[
     int | None, Query(alias="limit", ge=1, description=f"page size (at most {MAX_LIMIT} are returned)")
 ]
 NextToken = Annotated[
-    str | None, Query(alias="nextToken", max_length=1024, description="`NextToken` of the previous page")
+    Text | None, Query(alias="nextToken", max_length=1024, description="`NextToken` of the previous page")
 ]
 
 
@@ -81,8 +85,3 @@ def page_size(limit: int | None) -> int:
     """Any positive Limit is accepted, as on AWS; a page holds at most MAX_LIMIT items and says so with
     its NextToken."""
     return DEFAULT_LIMIT if limit is None else min(limit, MAX_LIMIT)
-
-
-def version_text(number: int | None) -> str | None:
-    """Versions travel as strings."""
-    return None if number is None else str(number)

@@ -17,7 +17,9 @@ from registry.domain.formats import ContractType
 TagKey = Annotated[Text, Field(min_length=1, max_length=128)]
 TagValue = Annotated[Text, Field(max_length=256)]
 Tags = dict[TagKey, TagValue]
-SchemaContent = Annotated[Text, Field(min_length=1, max_length=100_000, description="the schema, a JSON string")]
+SchemaContent = Annotated[
+    Text, Field(min_length=1, max_length=100_000, description="the schema, a JSON string")
+]
 CodeGenerationStatus = Literal["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED"]
 
 
