@@ -90,14 +90,21 @@ Cursor = Annotated[str | None, Query(max_length=1024, description="`next_cursor`
 DEFAULT_PAGE = DEFAULT_LIMIT
 
 
-def _role_on_registry(role: Role) -> Callable[[Principal, str], Awaitable[Principal]]:
-    async def check(caller: Caller, registry: RegistryName) -> Principal:
-        authorize(caller, role, registry)
-        return caller
+def role_on_registry(
+    role: Role, caller: Callable[..., Awaitable[Principal]] = _principal
+) -> Callable[[Principal, str], Awaitable[Principal]]:
+    """A dependency: the caller (found by `caller`: bearer token, or SigV4 on the EventBridge API), once
+    it is known to hold `role` on the registry in the path."""
 
+    async def check(found: Principal, registry: RegistryName) -> Principal:
+        authorize(found, role, registry)
+        return found
+
+    # a real object rather than the postponed string: FastAPI could not resolve `caller`, a closure variable
+    check.__annotations__["found"] = Annotated[Principal, Depends(caller)]
     return check
 
 
-ReaderOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.READER))]
-WriterOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.WRITER))]
-AdminOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.ADMIN))]
+ReaderOfRegistry = Annotated[Principal, Depends(role_on_registry(Role.READER))]
+WriterOfRegistry = Annotated[Principal, Depends(role_on_registry(Role.WRITER))]
+AdminOfRegistry = Annotated[Principal, Depends(role_on_registry(Role.ADMIN))]

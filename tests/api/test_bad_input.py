@@ -139,7 +139,8 @@ async def test_unknown_fields_are_refused(client: httpx.AsyncClient) -> None:
 async def test_openapi_component_names_outside_the_specification_are_refused(
     client: httpx.AsyncClient, key: str
 ) -> None:
-    """OpenAPI allows ^[a-zA-Z0-9.\\-_]+$ only; `a#b` once escaped as a KeyError (a 500) from the validator."""
+    """OpenAPI allows ^[a-zA-Z0-9.\\-_]+$ only; `a#b` once escaped as a KeyError (a 500) from the
+    validator."""
     contract = load_example("openapi3/custom-order-created.json")
     contract["components"]["schemas"][key] = {"type": "object"}
     response = await client.post(

@@ -8,8 +8,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import threading
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +18,6 @@ from urllib.parse import quote
 import boto3
 import httpx
 import pytest
-import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError, WaiterError
 from sqlalchemy import Engine
@@ -32,8 +29,7 @@ from registry.domain.auth import Role
 from registry.settings import Settings
 from registry.storage.database import make_session_factory
 from registry.storage.unit_of_work import UnitOfWork
-from tests.conftest import load_example
-from tests.e2e.conftest import free_port
+from tests.conftest import load_example, uvicorn_in_thread
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -76,32 +72,16 @@ def running(settings: Settings, engine: Engine, generator: GeneratorPool) -> Ite
     (no token exists), so any credentials do; the mirror worker stays off, nothing here mirrors."""
     configured = settings.model_copy(update={"aws_account_id": ACCOUNT, "mirror_worker": False})
     app = create_app(configured, engine=engine, generator=generator)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    client = boto3.client(
-        "schemas",
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-        config=NO_RETRIES,
-    )
-    try:
+    with uvicorn_in_thread(app) as url:
+        client = boto3.client(
+            "schemas",
+            endpoint_url=url,
+            region_name=REGION,
+            aws_access_key_id="x",
+            aws_secret_access_key="y",
+            config=NO_RETRIES,
+        )
         yield Service(url=url, client=client)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ the one the server verifies, over the bytes that crossed the socket."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +14,6 @@ from urllib.parse import quote
 import boto3
 import httpx
 import pytest
-import uvicorn
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -30,8 +27,7 @@ from registry.domain.auth import Role
 from registry.settings import Settings
 from registry.storage.database import make_session_factory
 from registry.storage.unit_of_work import UnitOfWork
-from tests.conftest import load_example
-from tests.e2e.conftest import free_port
+from tests.conftest import load_example, uvicorn_in_thread
 
 REGION = "us-east-1"
 # An EventBridge-style name: `/` and `@` travel percent-encoded, and are signed encoded twice.
@@ -73,23 +69,8 @@ class Server:
 def server(settings: Settings, engine: Engine, generator_pool: GeneratorPool) -> Iterator[Server]:
     """The app under uvicorn on a free port, in a background thread (settings: no token cache)."""
     app = create_app(settings, engine=engine, generator=generator_pool)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, ws="none"
-    )
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uvicorn_server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield Server(url=f"http://127.0.0.1:{port}", uow=UnitOfWork(make_session_factory(engine)))
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(timeout=15)
+    with uvicorn_in_thread(app) as url:
+        yield Server(url=url, uow=UnitOfWork(make_session_factory(engine)))
 
 
 def status_of(call: Callable[[], object]) -> tuple[int, str, str]:

@@ -3,17 +3,16 @@ strings, pagination parameters and the error responses documented in /openapi.js
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
-from registry.api.deps import RegistryName
+from registry.api.deps import role_on_registry
 from registry.api.eventbridge.models import ErrorResponse
-from registry.api.eventbridge_auth import EventBridgeCaller
+from registry.api.eventbridge_auth import eventbridge_caller
 from registry.api.models import Text
-from registry.domain.auth import Principal, Role, authorize
+from registry.domain.auth import Principal, Role
 from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from registry.eventbridge import Arns
 from registry.settings import Settings
@@ -38,17 +37,9 @@ READ_ERRORS = errors(400, 401, 403, 404)
 WRITE_ERRORS = errors(400, 401, 403, 404, 409)
 
 
-def _role_on_registry(role: Role) -> Callable[[Principal, str], Awaitable[Principal]]:
-    async def check(caller: EventBridgeCaller, registry: RegistryName) -> Principal:
-        authorize(caller, role, registry)
-        return caller
-
-    return check
-
-
-ReaderOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.READER))]
-WriterOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.WRITER))]
-AdminOfRegistry = Annotated[Principal, Depends(_role_on_registry(Role.ADMIN))]
+ReaderOfRegistry = Annotated[Principal, Depends(role_on_registry(Role.READER, eventbridge_caller))]
+WriterOfRegistry = Annotated[Principal, Depends(role_on_registry(Role.WRITER, eventbridge_caller))]
+AdminOfRegistry = Annotated[Principal, Depends(role_on_registry(Role.ADMIN, eventbridge_caller))]
 
 
 async def _arns(request: Request) -> Arns:
