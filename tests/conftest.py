@@ -98,7 +98,13 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(engine: Engine) -> Settings:
-    return Settings(database_url=engine.url.render_as_string(hide_password=False), token_cache_seconds=0)
+    # No mirror worker unless a test starts one: apps served in a thread would otherwise deliver in the
+    # background of unrelated tests.
+    return Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        token_cache_seconds=0,
+        mirror_worker=False,
+    )
 
 
 @pytest.fixture(scope="session")
