@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
 from collections.abc import Sequence
 
@@ -42,6 +43,24 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.set_defaults(run=_migrate)
+
+    deploy = commands.add_parser(
+        "can-i-deploy",
+        help="ask a running registry whether a deployment keeps its counterparts compatible (exit 0 or 1)",
+    )
+    deploy.add_argument("--registry", required=True)
+    deploy.add_argument("--schema", required=True)
+    deploy.add_argument("--service", required=True, help="the service about to be deployed")
+    deploy.add_argument("--role", required=True, choices=["producer", "consumer"])
+    deploy.add_argument("--version", required=True, type=int, help="the schema version it will use")
+    deploy.add_argument("--environment", required=True)
+    deploy.add_argument("--policy", choices=["STRICT", "LENIENT"], help="default: the schema's")
+    deploy.add_argument(
+        "--url", default=os.environ.get("REGISTRY_URL", "http://127.0.0.1:8080"), help="env REGISTRY_URL"
+    )
+    deploy.add_argument("--token", default=os.environ.get("REGISTRY_TOKEN"), help="env REGISTRY_TOKEN")
+    deploy.add_argument("--json", action="store_true", help="print the registry's answer as JSON")
+    deploy.set_defaults(run=_can_i_deploy)
 
     mirror = commands.add_parser(
         "mirror-worker", help="deliver mirrored versions to EventBridge, without serving HTTP"
@@ -107,6 +126,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.model_copy(update={"require_auth": True})
     uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=settings.access_log)
     return 0
+
+
+def _can_i_deploy(args: argparse.Namespace, _settings: Settings) -> int:
+    from registry import can_i_deploy
+
+    query = {
+        "service": args.service,
+        "role": args.role,
+        "version": str(args.version),
+        "environment": args.environment,
+    }
+    if args.policy:
+        query["policy"] = args.policy
+    return can_i_deploy.run(
+        args.url, registry=args.registry, schema=args.schema, query=query, token=args.token, as_json=args.json
+    )
 
 
 def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
