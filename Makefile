@@ -29,6 +29,7 @@ bench: install $(VENV)/.bench-installed
 	$(PY) benchmarks/compat_bench.py
 	$(PY) benchmarks/bench_compat_service.py
 	$(PY) benchmarks/bench_codegen.py
+	$(PY) benchmarks/bench_deployments.py
 
 lint: install
 	$(VENV)/bin/ruff check registry codegen tests benchmarks
