@@ -11,6 +11,7 @@ from codegen.names import distribution_name
 from registry.domain import errors
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
+from registry.domain.deployments import blocking, deployed_pairs
 from registry.domain.formats import Contract, EventError, load_contract, parse_contract
 from registry.domain.mirror import PENDING, MirrorState, MirrorTarget
 from registry.domain.model import (
@@ -217,7 +218,9 @@ def register_version(
                 return existing, False
             report = _candidate_report(tx, locked, contract)
             if not report.compatible:
-                raise errors.IncompatibleVersion(schema=schema, report=report_data(report))
+                raise errors.IncompatibleVersion(
+                    schema=schema, report=report_data(report), deployments=_blocking(tx, locked, report)
+                )
         added = tx.versions.append(
             locked,
             canonical=contract.canonical,
@@ -299,6 +302,16 @@ def delete_version(uow: UnitOfWork, registry: str, schema: str, version: int | N
         found = tx.versions.get(row.id, version)
         if found is None:
             raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
+        # Services run it: their checks (can-i-deploy, DEPLOYED) compare against it, so it stays while
+        # recorded. The schema's lock keeps a deployment from being recorded meanwhile.
+        running = tx.deployments.of_schema(row.id, version=found.version)
+        if running:
+            raise errors.VersionInUse(
+                registry=registry,
+                schema=schema,
+                version=found.version,
+                deployments=[each.as_data() for each in running],
+            )
         tx.versions.delete(found)
         tx.commit()
 
@@ -320,7 +333,10 @@ def _compiled_contract(type_: str, fingerprint: str, event_root: str | None, can
 
 
 def _candidate_report(tx: Transaction, locked: SchemaState, candidate: Contract) -> CompatibilityReport:
-    """Check a candidate against the schema's stored versions, as its mode asks."""
+    """Check a candidate against the schema's stored versions, as its mode asks (DEPLOYED: against the
+    versions recorded as deployed, wherever and by whomever)."""
+    if locked.mode is CompatibilityMode.DEPLOYED:
+        return _deployed_report(tx, locked, candidate)
     stored = tx.versions.contracts(locked.id, latest_only=not is_transitive(locked.mode))
     contracts: dict[VersionLabel, Contract] = {NEW: candidate}
     for version in stored:
@@ -329,6 +345,27 @@ def _candidate_report(tx: Transaction, locked: SchemaState, candidate: Contract)
         )
     pairs = pairs_for(locked.mode, [version.version for version in stored])
     return _report(locked.mode, locked.policy, pairs, contracts)
+
+
+def _deployed_report(tx: Transaction, locked: SchemaState, candidate: Contract) -> CompatibilityReport:
+    """DEPLOYED: every recorded consumer version must read the candidate, and the candidate every recorded
+    producer version. Nothing recorded, nothing to break."""
+    pairs = deployed_pairs(tx.deployments.of_schema(locked.id))
+    contracts: dict[VersionLabel, Contract] = {NEW: candidate}
+    running = {label for pair in pairs for label in (pair.producer, pair.consumer) if isinstance(label, int)}
+    for number, version in tx.deployments.contracts(locked.id, running).items():
+        contracts[number] = _compiled_contract(
+            locked.type, version.fingerprint, version.event_root, version.canonical
+        )
+    return _report(locked.mode, locked.policy, pairs, contracts)
+
+
+def _blocking(tx: Transaction, locked: SchemaState, report: CompatibilityReport) -> list[dict[str, Any]]:
+    """The deployments a refused DEPLOYED candidate would break, for the error to name (none in other
+    modes: their pairs are versions, not deployments)."""
+    if locked.mode is not CompatibilityMode.DEPLOYED:
+        return []
+    return [each.as_data() for each in blocking(tx.deployments.of_schema(locked.id), report)]
 
 
 def _report(

@@ -20,6 +20,7 @@ from registry.api.middleware import BodyLimit, KeepEncodedSlashes
 from registry.api.routes import (
     bindings,
     compatibility,
+    deployments,
     health,
     package_index,
     registries,
@@ -101,6 +102,7 @@ def create_app(
         schemas,
         versions,
         compatibility,
+        deployments,
         bindings,
         search,
         package_index,

@@ -6,8 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from registry.domain.auth import Role
+from registry.domain.deployments import (
+    MAX_PARTICIPANT_NAME,
+    PARTICIPANT_NAME_PATTERN,
+    AuditAction,
+    ParticipantRole,
+)
 from registry.domain.formats import ContractType
 from registry.domain.model import CompatibilityMode, CompatibilityPolicy
 
@@ -49,7 +56,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "malformed JSON",
         401: "missing, unknown or revoked bearer token",
         403: "the token lacks the role, or is limited to another registry",
-        404: "no such registry, schema, version or package",
+        404: "no such registry, schema, version, package, participant or environment",
         406: "the Accept header admits no format offered",
         409: "conflicts with what is stored",
         413: "request body over REGISTRY_MAX_CONTENT_BYTES",
@@ -269,3 +276,97 @@ class MatrixOut(BaseModel):
     compatible: list[list[bool]] = Field(
         description="compatible[i][j]: versions[j] (consumer) reads every event of versions[i] (producer)"
     )
+
+
+# --- deployments (registry.deployments) ------------------------------------------------------------------
+
+PARTICIPANT_NAME: JsonDict = {"pattern": PARTICIPANT_NAME_PATTERN, "maxLength": MAX_PARTICIPANT_NAME}
+
+
+class ParticipantIn(Strict):
+    role: ParticipantRole
+    version: int = Field(ge=1, le=999_999_999, description="a registered version of the schema")
+    # The pattern is documented here and enforced by the domain, which answers `invalid_name`.
+    environment: str = Field(description="e.g. `prod`, `staging`", json_schema_extra=PARTICIPANT_NAME)
+
+
+class ParticipantOut(BaseModel):
+    registry: str
+    schema_: str = Field(alias="schema")
+    service: str
+    role: ParticipantRole
+    version: int
+    environment: str
+    updated_at: datetime = Field(description="when the record last changed (recorded or moved)")
+    updated_by: str = Field(description="the public id of the token that changed it, or `anonymous`")
+
+
+class CounterpartOut(BaseModel):
+    service: str
+    role: ParticipantRole
+    version: int
+
+
+class DeployPairOut(BaseModel):
+    counterpart: CounterpartOut
+    producer_version: int
+    consumer_version: int = Field(description="must read every event of `producer_version`")
+    compatible: bool
+    report: CompatibilityReportOut
+
+
+class CanIDeployOut(BaseModel):
+    deployable: bool = Field(description="every pair is compatible (true when there are none)")
+    registry: str
+    schema_: str = Field(alias="schema")
+    service: str
+    role: ParticipantRole
+    version: int
+    environment: str
+    policy: CompatibilityPolicy
+    pairs: list[DeployPairOut]
+
+
+class EnvironmentSummaryOut(BaseModel):
+    environment: str
+    schemas: int = Field(description="schemas with participants there")
+    participants: int = Field(description="records there (one per schema, service and role)")
+
+
+class ServiceVersionOut(BaseModel):
+    service: str
+    version: int
+
+
+class IncompatiblePairOut(BaseModel):
+    producer: ServiceVersionOut
+    consumer: ServiceVersionOut = Field(description="cannot read every event of the producer's version")
+    report: CompatibilityReportOut
+
+
+class SchemaPictureOut(BaseModel):
+    schema_: str = Field(alias="schema")
+    producers: list[ServiceVersionOut]
+    consumers: list[ServiceVersionOut]
+    incompatible_pairs: list[IncompatiblePairOut]
+
+
+class EnvironmentOut(BaseModel):
+    registry: str
+    environment: str
+    compatible: bool = Field(description="no producer/consumer pair of any schema there is incompatible")
+    schemas: list[SchemaPictureOut]
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    registry: str
+    schema_: str = Field(alias="schema")
+    service: str
+    role: ParticipantRole
+    environment: str
+    action: AuditAction
+    version: int | None = Field(description="the version recorded after the change; null when removed")
+    previous_version: int | None = Field(description="the version before it; null when newly recorded")
+    actor: str = Field(description="the public id of the token, or `anonymous` when the service runs open")
+    at: datetime

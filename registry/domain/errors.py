@@ -3,11 +3,11 @@
     RegistryError                  base; every error has a stable snake_case `code`
     ├── NotFound                   → 404
     │     RegistryNotFound, SchemaNotFound, VersionNotFound, TokenNotFound, PackageNotFound,
-    │     ResourceNotFound, CodeBindingNotFound
+    │     ResourceNotFound, CodeBindingNotFound, ParticipantNotFound, EnvironmentNotFound
     ├── NotAcceptable              → 406
     ├── Conflict                   → 409
     │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken, RegistryAlreadyExists,
-    │     SchemaAlreadyExists
+    │     SchemaAlreadyExists, VersionInUse
     ├── InvalidInput               → 422 (400 for MalformedJson)
     │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector,
     │     InvalidContract
@@ -118,14 +118,27 @@ class IncompatibleVersion(Conflict):
 
     code = "incompatible_version"
 
-    def __init__(self, *, schema: str, report: dict[str, Any]) -> None:
+    def __init__(
+        self, *, schema: str, report: dict[str, Any], deployments: list[dict[str, Any]] | None = None
+    ) -> None:
+        """`deployments` (DEPLOYED mode): the recorded deployments the findings are about, so that the
+        message names the services that would break, not only version numbers."""
         count = len(report["incompatibilities"])
         noun = "incompatibility" if count == 1 else "incompatibilities"
-        super().__init__(
+        message = (
             f"the new version of {schema!r} breaks the schema's {report['mode']} compatibility "
-            f"({report['policy']}): {count} {noun}, each with the event that proves it where one was found",
-            details=report,
+            f"({report['policy']}): {count} {noun}, each with the event that proves it where one was found"
         )
+        details = report
+        if deployments:
+            named = ", ".join(
+                f"{each['service']} ({each['role']} of version {each['version']} in {each['environment']})"
+                for each in deployments[:10]
+            )
+            more = f" and {len(deployments) - 10} more" if len(deployments) > 10 else ""
+            message += f"; deployments it does not fit: {named}{more}"
+            details = {**report, "deployments": deployments}
+        super().__init__(message, details=details)
 
 
 class PackageNameTaken(Conflict):
@@ -336,3 +349,56 @@ class InvalidMirror(InvalidInput):
     """A mirror target that is not an AWS region and EventBridge registry name (and http(s) endpoint)."""
 
     code = "invalid_mirror"
+
+
+# --- deployments (registry.deployments): who produces and consumes which version, where -------------------
+
+
+class ParticipantNotFound(NotFound):
+    code = "participant_not_found"
+
+    def __init__(self, *, registry: str, schema: str, service: str, role: str, environment: str) -> None:
+        super().__init__(
+            f"service {service!r} is not recorded as a {role} of schema {schema!r} in environment "
+            f"{environment!r} of registry {registry!r}",
+            details={
+                "registry": registry,
+                "schema": schema,
+                "service": service,
+                "role": role,
+                "environment": environment,
+            },
+        )
+
+
+class EnvironmentNotFound(NotFound):
+    """Environments exist only through what is recorded in them, so a typo looks like an empty one: say so
+    rather than answer "deployable" about a place nobody deploys to."""
+
+    code = "environment_not_found"
+
+    def __init__(self, *, registry: str, environment: str) -> None:
+        super().__init__(
+            f"nothing is recorded in environment {environment!r} of registry {registry!r}; "
+            "record a deployment there first, or check the name",
+            details={"registry": registry, "environment": environment},
+        )
+
+
+class VersionInUse(Conflict):
+    """A version recorded as deployed stays: services run it, and their checks compare against it."""
+
+    code = "version_in_use"
+
+    def __init__(
+        self, *, registry: str, schema: str, version: int, deployments: list[dict[str, Any]]
+    ) -> None:
+        named = ", ".join(
+            f"{each['service']} ({each['role']} in {each['environment']})" for each in deployments[:10]
+        )
+        more = f" and {len(deployments) - 10} more" if len(deployments) > 10 else ""
+        super().__init__(
+            f"version {version} of schema {schema!r} in registry {registry!r} is recorded as deployed by "
+            f"{named}{more}; remove those records (or move them to another version) before deleting it",
+            details={"registry": registry, "schema": schema, "version": version, "deployments": deployments},
+        )

@@ -20,6 +20,9 @@ class CompatibilityMode(StrEnum):
     FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
     FULL = "FULL"
     FULL_TRANSITIVE = "FULL_TRANSITIVE"
+    # Against what runs rather than what was registered: every version recorded as deployed (by any
+    # service, in any environment) must fit the new one in its direction (registry.domain.deployments).
+    DEPLOYED = "DEPLOYED"
 
 
 class CompatibilityPolicy(StrEnum):

@@ -3,7 +3,10 @@
 A mode names the direction and reach of the check a registration must pass (Confluent's names):
 BACKWARD, the new version reads every event of the earlier one (earlier ⊆ new); FORWARD, the earlier one
 reads every event of the new one (new ⊆ earlier); FULL, both; *_TRANSITIVE, against every earlier version
-rather than the latest only; NONE, no check."""
+rather than the latest only; NONE, no check.
+
+DEPLOYED is not one of these: its pairs come from the versions services are recorded as running, not from
+the versions stored (`registry.domain.deployments.deployed_pairs`), so `pairs_for` has none for it."""
 
 from __future__ import annotations
 
@@ -50,8 +53,9 @@ def is_transitive(mode: CompatibilityMode) -> bool:
 
 
 def pairs_for(mode: CompatibilityMode, earlier: list[int], new: VersionLabel = NEW) -> list[Pair]:
-    """The pairs a candidate must pass, given the numbers of the versions stored before it (ascending)."""
-    if mode is CompatibilityMode.NONE or not earlier:
+    """The pairs a candidate must pass, given the numbers of the versions stored before it (ascending).
+    None for DEPLOYED: the stored versions do not decide its pairs (callers ask the deployments first)."""
+    if mode in (CompatibilityMode.NONE, CompatibilityMode.DEPLOYED) or not earlier:
         return []
     against = earlier if is_transitive(mode) else earlier[-1:]
     pairs: list[Pair] = []

@@ -198,3 +198,49 @@ class MirrorOutboxRow(Base):
     remote_version: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Timestamp]
+
+
+class ParticipantRow(Base):
+    """A service recorded as producing or consuming one version of a schema in one environment (one row per
+    schema, service, role and environment: recording another version moves it). `registry_id` repeats the
+    schema's registry so that an environment's picture and its existence are one indexed lookup."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint(
+            "schema_id", "service", "role", "environment", name="uq_participants_schema_id_service"
+        ),
+        Index("ix_participants_schema_id_environment", "schema_id", "environment"),
+        Index("ix_participants_registry_id_environment", "registry_id", "environment"),
+    )
+
+    id: Mapped[Id]
+    registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
+    schema_id: Mapped[int] = mapped_column(ForeignKey("schemas.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # producer | consumer
+    environment: Mapped[str] = mapped_column(String(64))
+    # a number, not a reference: deleting a recorded version is refused (services.delete_version)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[Timestamp]
+    updated_by: Mapped[str] = mapped_column(String(64))  # a token's public id, or "anonymous"
+
+
+class ParticipantAuditRow(Base):
+    """One change to the recorded deployments. Names rather than references, so that an entry outlives the
+    record and the schema it is about; it goes with the registry."""
+
+    __tablename__ = "participant_audit"
+    __table_args__ = (Index("ix_participant_audit_registry_id", "registry_id", "id"),)
+
+    id: Mapped[Id]
+    registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
+    schema_name: Mapped[str] = mapped_column(String(385))
+    service: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    environment: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # recorded | changed | removed
+    version: Mapped[int | None] = mapped_column(Integer)  # after the change; None once removed
+    previous_version: Mapped[int | None] = mapped_column(Integer)  # before it; None when recorded
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[Timestamp]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
+from registry.storage.deployments import DeploymentRepository
 from registry.storage.mirror import MirrorRepository
 from registry.storage.repositories import (
     RegistryRepository,
@@ -54,6 +55,7 @@ class Transaction:
         self.generated_code = GeneratedCodeRepository(session)
         self.package_files = PackageFileRepository(session)
         self.mirror = MirrorRepository(session)
+        self.deployments = DeploymentRepository(session)
 
     def __enter__(self) -> Transaction:
         self._turn.__enter__()

@@ -151,7 +151,7 @@ def delete_schema(
     NAMED + "/version/{version}",
     operation_id="DeleteSchemaVersion",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=READ_ERRORS,
+    responses=WRITE_ERRORS,  # 409: the version is recorded as deployed
 )
 def delete_schema_version(
     registry: RegistryName,

@@ -137,7 +137,13 @@ def get_version(
     return response
 
 
-@router.delete("/{version}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{version}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        409: {"model": ErrorOut, "description": "the version is recorded as deployed (version_in_use)"}
+    },
+)
 def delete_version(
     registry: RegistryName,
     schema: SchemaName,
@@ -146,7 +152,8 @@ def delete_version(
     uow: Uow,
     rendered: RenderedVersions,
 ) -> Response:
-    """Delete one version. Its number is never given to another version."""
+    """Delete one version. Its number is never given to another version. A version recorded as deployed
+    (docs/deployments.md) is not deleted: 409 `version_in_use` names the deployments."""
     services.delete_version(uow, registry, schema, version)
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

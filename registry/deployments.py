@@ -1,0 +1,320 @@
+"""Use cases of recorded deployments: who produces and consumes which version of a schema where, whether a
+service may deploy a version, the picture of an environment, and the audit of every change to it.
+
+Each runs in one unit of work. Compatibility is judged by the helpers registration uses
+(`registry.services`), so a pair is compatible here exactly when the compatibility routes say so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from registry.domain import errors, names
+from registry.domain.auth import Principal
+from registry.domain.deployments import (
+    AuditAction,
+    AuditEntry,
+    DeployCheck,
+    EnvironmentPicture,
+    EnvironmentSummary,
+    IncompatiblePair,
+    PairCheck,
+    Participant,
+    ParticipantRole,
+    SchemaPicture,
+    actor_of,
+    deploy_pair,
+    environment_name,
+    service_name,
+)
+from registry.domain.formats import Contract
+from registry.domain.model import CompatibilityPolicy, Page
+from registry.domain.modes import CompatibilityReport
+from registry.domain.pagination import decode_int_cursor, decode_text_cursor
+from registry.services import (
+    _compiled_contract,
+    _now,
+    _page,
+    _report,
+    _require_registry,
+    _require_schema,
+)
+from registry.storage.repositories import SchemaState
+from registry.storage.unit_of_work import Transaction, UnitOfWork
+
+# --- recording -------------------------------------------------------------------------------------------
+
+
+def record_participant(
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    service: str,
+    *,
+    role: ParticipantRole,
+    version: int,
+    environment: str,
+    caller: Principal,
+) -> tuple[Participant, bool]:
+    """Record that `service` runs `version` of the schema in `role` in `environment`, replacing what it ran
+    there before. Returns (record, created). Recording the version already recorded changes nothing and
+    writes no audit entry, so CI may repeat the call safely."""
+    service_name(service)
+    environment_name(environment)
+    actor = actor_of(caller)
+    with uow.writing() as tx:
+        # The schema's lock: a version cannot be deleted, nor registered against the old picture, meanwhile.
+        row = _require_schema(tx, registry, schema, for_update=True)
+        if tx.versions.get(row.id, version) is None:
+            raise errors.VersionNotFound(registry=registry, schema=schema, version=version)
+        found = tx.deployments.get(row.id, service, role, environment)
+        previous = None if found is None else found.version
+        if previous != version:
+            now = _now()
+            if found is None:
+                tx.deployments.add(
+                    registry_id=row.registry_id,
+                    schema_id=row.id,
+                    service=service,
+                    role=role,
+                    environment=environment,
+                    version=version,
+                    actor=actor,
+                    at=now,
+                )
+            else:
+                found.version, found.updated_at, found.updated_by = version, now, actor
+            tx.deployments.audit(
+                registry_id=row.registry_id,
+                schema=schema,
+                service=service,
+                role=role,
+                environment=environment,
+                action=AuditAction.RECORDED if found is None else AuditAction.CHANGED,
+                version=version,
+                previous_version=previous,
+                actor=actor,
+                at=now,
+            )
+            tx.session.flush()
+        (recorded,) = tx.deployments.of_schema(row.id, environment=environment, role=role, service=service)
+        tx.commit()
+    return recorded, found is None
+
+
+def remove_participant(
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    service: str,
+    *,
+    role: ParticipantRole,
+    environment: str,
+    caller: Principal,
+) -> None:
+    """The service no longer runs in that role there (decommissioned, or moved out of the environment)."""
+    service_name(service)
+    environment_name(environment)
+    with uow.writing() as tx:
+        row = _require_schema(tx, registry, schema, for_update=True)
+        found = tx.deployments.get(row.id, service, role, environment)
+        if found is None:
+            raise errors.ParticipantNotFound(
+                registry=registry, schema=schema, service=service, role=role.value, environment=environment
+            )
+        tx.deployments.remove(found)
+        tx.deployments.audit(
+            registry_id=row.registry_id,
+            schema=schema,
+            service=service,
+            role=role,
+            environment=environment,
+            action=AuditAction.REMOVED,
+            version=None,
+            previous_version=found.version,
+            actor=actor_of(caller),
+            at=_now(),
+        )
+        tx.commit()
+
+
+def list_participants(
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    *,
+    environment: str | None,
+    role: ParticipantRole | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Participant]:
+    """Ordered by environment, service and role; the cursor is that triple."""
+    if environment is not None:
+        environment_name(environment)
+    after = _participant_key(decode_text_cursor(cursor))
+    with uow.reading() as tx:
+        row = _require_schema(tx, registry, schema)
+        found = tx.deployments.of_schema(
+            row.id, environment=environment, role=role, after=after, limit=limit + 1
+        )
+    return _page(found, limit, lambda each: "\n".join((each.environment, each.service, each.role.value)))
+
+
+def _participant_key(after: str | None) -> tuple[str, str, str] | None:
+    if after is None:
+        return None
+    parts = after.split("\n")
+    if len(parts) != 3:
+        raise errors.InvalidCursor()
+    return parts[0], parts[1], parts[2]
+
+
+# --- checking --------------------------------------------------------------------------------------------
+
+
+def can_i_deploy(
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    *,
+    service: str,
+    role: ParticipantRole,
+    version: int,
+    environment: str,
+    policy: CompatibilityPolicy | None,
+) -> DeployCheck:
+    """May `service` run `version` in `role` in `environment`? Checked against every counterpart recorded
+    there: a producer against each consumer (each must read the new version), a consumer against each
+    producer (it must read theirs). The service's own record in that role is what the deployment replaces,
+    so it is never its own counterpart; a service never recorded before may ask too (its first deployment).
+    """
+    service_name(service)
+    environment_name(environment)
+    with uow.reading() as tx:
+        rules = _rules(tx, registry, schema)
+        if tx.versions.get(rules.id, version) is None:
+            raise errors.VersionNotFound(registry=registry, schema=schema, version=version)
+        if not tx.deployments.environment_exists(rules.registry_id, environment):
+            raise errors.EnvironmentNotFound(registry=registry, environment=environment)
+        counterparts = [
+            each
+            for each in tx.deployments.of_schema(rules.id, environment=environment, role=role.counterpart)
+            if not (each.service == service and each.role is role)
+        ]
+        contracts = _contracts(tx, rules, [version, *(each.version for each in counterparts)])
+    chosen = policy or rules.policy
+    pairs = []
+    for each in sorted(counterparts, key=lambda each: (each.service, each.version)):
+        pair = deploy_pair(role, version, each.version)
+        report = _report(rules.mode, chosen, [pair], contracts)
+        pairs.append(PairCheck(each, int(pair.producer), int(pair.consumer), report))
+    return DeployCheck(
+        registry=registry,
+        schema=schema,
+        service=service,
+        role=role,
+        version=version,
+        environment=environment,
+        policy=chosen,
+        pairs=pairs,
+    )
+
+
+def _rules(tx: Transaction, registry: str, schema: str) -> SchemaState:
+    rules = tx.schemas.state(registry, schema)
+    if rules is None:
+        _require_schema(tx, registry, schema)  # says which of registry or schema is missing
+    assert rules is not None, "_require_schema raised"
+    return rules
+
+
+def _contracts(tx: Transaction, rules: SchemaState, versions: Iterable[int]) -> dict[int | str, Contract]:
+    stored = tx.deployments.contracts(rules.id, set(versions))
+    return {
+        number: _compiled_contract(rules.type, each.fingerprint, each.event_root, each.canonical)
+        for number, each in stored.items()
+    }
+
+
+# --- environments ----------------------------------------------------------------------------------------
+
+
+def list_environments(
+    uow: UnitOfWork, registry: str, *, limit: int, cursor: str | None
+) -> Page[EnvironmentSummary]:
+    after = decode_text_cursor(cursor)
+    with uow.reading() as tx:
+        row = _require_registry(tx, registry)
+        found = tx.deployments.environments(row.id, after=after, limit=limit + 1)
+    return _page(found, limit, lambda each: each.environment)
+
+
+def environment_picture(uow: UnitOfWork, registry: str, environment: str) -> EnvironmentPicture:
+    """Every schema with participants in the environment, and each producer/consumer pair there that is
+    incompatible now (under the schema's policy): what a deployment elsewhere may already have broken."""
+    environment_name(environment)
+    with uow.reading() as tx:
+        registry_row = _require_registry(tx, registry)
+        found = tx.deployments.in_environment(registry_row.id, environment)
+        if not found:
+            raise errors.EnvironmentNotFound(registry=registry, environment=environment)
+        by_schema: dict[int, list[Participant]] = {}
+        for schema_id, participant in found:
+            by_schema.setdefault(schema_id, []).append(participant)
+        pictures = []
+        for participants in by_schema.values():
+            rules = _rules(tx, registry, participants[0].schema)
+            contracts = _contracts(tx, rules, (each.version for each in participants))
+            pictures.append(_schema_picture(rules, participants, contracts))
+    return EnvironmentPicture(registry=registry, environment=environment, schemas=pictures)
+
+
+def _schema_picture(
+    rules: SchemaState, participants: list[Participant], contracts: dict[int | str, Contract]
+) -> SchemaPicture:
+    producers = [each for each in participants if each.role is ParticipantRole.PRODUCER]
+    consumers = [each for each in participants if each.role is ParticipantRole.CONSUMER]
+    flagged = []
+    for producer in producers:
+        for consumer in consumers:
+            pair = deploy_pair(ParticipantRole.PRODUCER, producer.version, consumer.version)
+            report: CompatibilityReport = _report(rules.mode, rules.policy, [pair], contracts)
+            if not report.compatible:
+                flagged.append(IncompatiblePair(producer=producer, consumer=consumer, report=report))
+    return SchemaPicture(
+        schema=participants[0].schema, producers=producers, consumers=consumers, incompatible_pairs=flagged
+    )
+
+
+# --- audit -----------------------------------------------------------------------------------------------
+
+
+def audit_log(
+    uow: UnitOfWork,
+    registry: str,
+    *,
+    schema: str | None,
+    service: str | None,
+    environment: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[AuditEntry]:
+    """Every change to the registry's recorded deployments, newest first; entries outlive their records."""
+    if schema is not None:
+        names.schema_name(schema)
+    if service is not None:
+        service_name(service)
+    if environment is not None:
+        environment_name(environment)
+    before = decode_int_cursor(cursor)
+    with uow.reading() as tx:
+        row = _require_registry(tx, registry)
+        found = tx.deployments.audit_page(
+            registry,
+            row.id,
+            schema=schema,
+            service=service,
+            environment=environment,
+            before=before,
+            limit=limit + 1,
+        )
+    return _page(found, limit, lambda each: each.id)

@@ -1,0 +1,244 @@
+"""Recorded deployments and their audit: queries over `participants` and `participant_audit`."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, func, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from registry.domain.deployments import (
+    AuditAction,
+    AuditEntry,
+    EnvironmentSummary,
+    Participant,
+    ParticipantRole,
+)
+from registry.storage.models import ParticipantAuditRow, ParticipantRow, RegistryRow, SchemaRow, VersionRow
+from registry.storage.repositories import StoredContract, aware
+
+ParticipantKey = tuple[str, str, str]  # (environment, service, role): the order of a schema's participants
+
+
+def _participant(registry: str, schema: str, row: ParticipantRow) -> Participant:
+    return Participant(
+        registry=registry,
+        schema=schema,
+        service=row.service,
+        role=ParticipantRole(row.role),
+        version=row.version,
+        environment=row.environment,
+        updated_at=aware(row.updated_at),
+        updated_by=row.updated_by,
+    )
+
+
+def _named_participants() -> Select[str, str, ParticipantRow]:
+    return (
+        select(RegistryRow.name, SchemaRow.name, ParticipantRow)
+        .join(SchemaRow, ParticipantRow.schema_id == SchemaRow.id)
+        .join(RegistryRow, ParticipantRow.registry_id == RegistryRow.id)
+    )
+
+
+class DeploymentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(
+        self, schema_id: int, service: str, role: ParticipantRole, environment: str
+    ) -> ParticipantRow | None:
+        return self.session.scalar(
+            select(ParticipantRow).where(
+                ParticipantRow.schema_id == schema_id,
+                ParticipantRow.service == service,
+                ParticipantRow.role == role.value,
+                ParticipantRow.environment == environment,
+            )
+        )
+
+    def add(
+        self,
+        *,
+        registry_id: int,
+        schema_id: int,
+        service: str,
+        role: ParticipantRole,
+        environment: str,
+        version: int,
+        actor: str,
+        at: datetime,
+    ) -> ParticipantRow:
+        row = ParticipantRow(
+            registry_id=registry_id,
+            schema_id=schema_id,
+            service=service,
+            role=role.value,
+            environment=environment,
+            version=version,
+            updated_at=at,
+            updated_by=actor,
+        )
+        self.session.add(row)
+        return row
+
+    def remove(self, row: ParticipantRow) -> None:
+        self.session.execute(delete(ParticipantRow).where(ParticipantRow.id == row.id))
+
+    def of_schema(
+        self,
+        schema_id: int,
+        *,
+        environment: str | None = None,
+        role: ParticipantRole | None = None,
+        service: str | None = None,
+        version: int | None = None,
+        after: ParticipantKey | None = None,
+        limit: int | None = None,
+    ) -> list[Participant]:
+        """The schema's participants ordered by environment, service and role, optionally only some."""
+        query = (
+            _named_participants()
+            .where(ParticipantRow.schema_id == schema_id)
+            .order_by(ParticipantRow.environment, ParticipantRow.service, ParticipantRow.role)
+        )
+        if environment is not None:
+            query = query.where(ParticipantRow.environment == environment)
+        if role is not None:
+            query = query.where(ParticipantRow.role == role.value)
+        if service is not None:
+            query = query.where(ParticipantRow.service == service)
+        if version is not None:
+            query = query.where(ParticipantRow.version == version)
+        if after is not None:
+            key = tuple_(ParticipantRow.environment, ParticipantRow.service, ParticipantRow.role)
+            query = query.where(key > tuple_(*after))
+        if limit is not None:
+            query = query.limit(limit)
+        return [_participant(registry, schema, row) for registry, schema, row in self.session.execute(query)]
+
+    def environment_exists(self, registry_id: int, environment: str) -> bool:
+        query = select(
+            exists().where(
+                ParticipantRow.registry_id == registry_id, ParticipantRow.environment == environment
+            )
+        )
+        return bool(self.session.scalar(query))
+
+    def in_environment(self, registry_id: int, environment: str) -> list[tuple[int, Participant]]:
+        """(schema id, participant) of every schema with participants in the environment, by schema name."""
+        query = (
+            _named_participants()
+            .add_columns(SchemaRow.id)
+            .where(ParticipantRow.registry_id == registry_id, ParticipantRow.environment == environment)
+            .order_by(SchemaRow.name, ParticipantRow.service, ParticipantRow.role)
+        )
+        return [
+            (schema_id, _participant(registry, schema, row))
+            for registry, schema, row, schema_id in self.session.execute(query)
+        ]
+
+    def environments(self, registry_id: int, *, after: str | None, limit: int) -> list[EnvironmentSummary]:
+        query = (
+            select(
+                ParticipantRow.environment,
+                func.count(func.distinct(ParticipantRow.schema_id)),
+                func.count(ParticipantRow.id),
+            )
+            .where(ParticipantRow.registry_id == registry_id)
+            .group_by(ParticipantRow.environment)
+            .order_by(ParticipantRow.environment)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(ParticipantRow.environment > after)
+        return [
+            EnvironmentSummary(environment=name, schemas=schemas, participants=participants)
+            for name, schemas, participants in self.session.execute(query)
+        ]
+
+    def contracts(self, schema_id: int, versions: Collection[int]) -> dict[int, StoredContract]:
+        """What a compatibility check needs of some of the schema's versions, by number."""
+        if not versions:
+            return {}
+        query = select(
+            VersionRow.version, VersionRow.fingerprint, VersionRow.content, VersionRow.event_root
+        ).where(VersionRow.schema_id == schema_id, VersionRow.version.in_(sorted(set(versions))))
+        return {found[0]: StoredContract(*found) for found in self.session.execute(query)}
+
+    # --- the audit ---------------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        registry_id: int,
+        schema: str,
+        service: str,
+        role: ParticipantRole,
+        environment: str,
+        action: AuditAction,
+        version: int | None,
+        previous_version: int | None,
+        actor: str,
+        at: datetime,
+    ) -> None:
+        self.session.execute(
+            insert(ParticipantAuditRow).values(
+                registry_id=registry_id,
+                schema_name=schema,
+                service=service,
+                role=role.value,
+                environment=environment,
+                action=action.value,
+                version=version,
+                previous_version=previous_version,
+                actor=actor,
+                at=at,
+            )
+        )
+
+    def audit_page(
+        self,
+        registry: str,
+        registry_id: int,
+        *,
+        schema: str | None,
+        service: str | None,
+        environment: str | None,
+        before: int | None,
+        limit: int,
+    ) -> list[AuditEntry]:
+        """Newest first: keyed by the row id, which grows with every entry."""
+        query = (
+            select(ParticipantAuditRow)
+            .where(ParticipantAuditRow.registry_id == registry_id)
+            .order_by(ParticipantAuditRow.id.desc())
+            .limit(limit)
+        )
+        filters: list[Any] = []
+        if schema is not None:
+            filters.append(ParticipantAuditRow.schema_name == schema)
+        if service is not None:
+            filters.append(ParticipantAuditRow.service == service)
+        if environment is not None:
+            filters.append(ParticipantAuditRow.environment == environment)
+        if before is not None:
+            filters.append(ParticipantAuditRow.id < before)
+        return [
+            AuditEntry(
+                id=row.id,
+                registry=registry,
+                schema=row.schema_name,
+                service=row.service,
+                role=ParticipantRole(row.role),
+                environment=row.environment,
+                action=AuditAction(row.action),
+                version=row.version,
+                previous_version=row.previous_version,
+                actor=row.actor,
+                at=aware(row.at),
+            )
+            for row in self.session.scalars(query.where(*filters))
+        ]
