@@ -292,7 +292,8 @@ def test_an_exponential_schema_is_cut_off_by_the_validation_budget() -> None:
         event = {"a": event}
     started = time.monotonic()
     errors = contract.validate_event(event)
-    assert time.monotonic() - started < VALIDATION_BUDGET + 1.0
+    # a margin for a loaded machine (seen: 4 s beside a benchmark); without the budget it takes minutes
+    assert time.monotonic() - started < VALIDATION_BUDGET + 9.0
     assert [error.path for error in errors] == [""]
     assert "took longer" in errors[0].message
 
