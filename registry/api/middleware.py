@@ -85,7 +85,8 @@ class BodyLimit:
 class JsonBodies:
     """The native API reads JSON: a body sent as anything else (a form, by `curl -d` without a header)
     gets 415 with the fix, rather than a validation error about a body it never read. A body without a
-    Content-Type is read as JSON. The EventBridge API and the package index keep their own rules."""
+    Content-Type claims no other format, so it is read as JSON (the header is added for the routes). The
+    EventBridge API and the package index keep their own rules."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -97,6 +98,8 @@ class JsonBodies:
             if _has_body(headers) and given and not is_json_media_type(given):
                 await _send_error(send, UnsupportedMediaType(given=given))
                 return
+            if _has_body(headers) and not given:
+                scope = {**scope, "headers": [*scope["headers"], (b"content-type", b"application/json")]}
         await self.app(scope, receive, send)
 
 
