@@ -43,7 +43,8 @@ log = logging.getLogger("registry")
 DESCRIPTION = """Versioned event contracts (OpenAPI 3 and JSON Schema) for event-driven systems.
 
 Names containing `/` must be percent-encoded in paths (`%2F`). Errors are
-`{"error": {"code", "message", "details"}}` with a stable `code`.
+`{"error": {"code", "message", "details"}}` with a stable `code`. Request bodies are JSON
+(`Content-Type: application/json`, or none; other types get 415 `unsupported_media_type`).
 Authenticate with `Authorization: Bearer <token>` (tokens come from `registry token create`).
 
 Typed Python bindings of every version: a zip under `.../versions/{version}/bindings/python`, and wheels

@@ -159,7 +159,7 @@ def delete_version(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{version}/validate", response_model=ValidationOut, responses=error_responses(400, 413))
+@router.post("/{version}/validate", response_model=ValidationOut, responses=error_responses(400, 413, 415))
 def validate_event(
     event: Annotated[Any, Body(description="the event, any JSON value")],
     registry: RegistryName,
