@@ -6,79 +6,65 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.error
-import urllib.request
 from typing import Any, TextIO
-from urllib.parse import quote, urlencode
+
+from registry.remote import Unanswered, call, path_of
 
 DEPLOYABLE, NOT_DEPLOYABLE, UNANSWERED = 0, 1, 2
+EXIT_CODES = "exit status: 0 deployable, 1 not deployable (the summary says why), 2 no answer (the error)"
 _WITNESS_CHARS = 300
 
 
-def ask(
-    url: str,
-    *,
-    registry: str,
-    schema: str,
-    query: dict[str, str],
-    token: str | None,
-    timeout: float = 30.0,
-) -> dict[str, Any]:
-    """GET .../can-i-deploy; raises RuntimeError with the registry's own message on an error answer."""
-    path = f"/registries/{quote(registry, safe='')}/schemas/{quote(schema, safe='')}/can-i-deploy"
-    request = urllib.request.Request(f"{url.rstrip('/')}{path}?{urlencode(query)}")
-    request.add_header("Accept", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            answer: dict[str, Any] = json.load(response)
-            return answer
-    except urllib.error.HTTPError as exc:
-        raise RuntimeError(f"HTTP {exc.code}: {_error_message(exc.read())}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise RuntimeError(f"cannot reach the registry at {url}: {exc}") from None
+def ask(url: str, *, registry: str, schema: str, query: dict[str, str], token: str | None) -> dict[str, Any]:
+    """GET .../can-i-deploy; raises Unanswered with the registry's own message on an error answer."""
+    path = path_of("registries", registry, "schemas", schema, "can-i-deploy")
+    return call(url, "GET", path, query=query, token=token)[1]
 
 
-def _error_message(body: bytes) -> str:
-    try:
-        error = json.loads(body)["error"]
-        return f"{error['code']}: {error['message']}"
-    except (ValueError, KeyError, TypeError):
-        return body.decode(errors="replace")[:500]
-
-
-def summary(answer: dict[str, Any]) -> str:
-    """What a person reading a CI log needs: the verdict, then each counterpart and why it fails."""
+def summary(answer: dict[str, Any], *, asked: str | None = None) -> str:
+    """What a person reading a CI log needs: the verdict, then each counterpart and why it fails.
+    `asked`: the version as given, when the registry resolved it (`latest`)."""
+    resolved = f" ({asked})" if asked is not None and asked != str(answer["version"]) else ""
     subject = (
-        f"{answer['service']} ({answer['role']}) at version {answer['version']} of "
+        f"{answer['service']} ({answer['role']}) at version {answer['version']}{resolved} of "
         f"{answer['registry']}/{answer['schema']} in {answer['environment']}"
     )
     verdict = "deployable" if answer["deployable"] else "NOT deployable"
-    lines = [f"{subject}: {verdict} ({answer.get('policy', '')})".rstrip(" ()")]
+    policy = f" ({answer['policy']})" if answer.get("policy") else ""
+    lines = [f"{subject}: {verdict}{policy}"]
     if not answer["pairs"]:
         lines.append("  no counterpart is recorded in that environment")
     for pair in answer["pairs"]:
-        other = pair["counterpart"]
-        reads = (
-            f"consumer {other['service']} at version {pair['consumer_version']} reads producer version "
-            f"{pair['producer_version']}"
-        )
+        reads = _reads(pair)
         if pair["compatible"]:
             lines.append(f"  ok    {reads}")
             continue
         found = pair["report"]["incompatibilities"]
         lines.append(f"  FAIL  {reads}: no, {len(found)} incompatibilit{'y' if len(found) == 1 else 'ies'}")
         for item in found:
-            lines.append(f"        [{item['rule']}] {item['message']}")
-            lines.append(
-                f"          producer {item['producer_path'] or '/'}  consumer {item['consumer_path'] or '/'}"
-            )
-            if item.get("proven"):
-                witness = json.dumps(item["witness"], ensure_ascii=False)
-                cut = witness if len(witness) <= _WITNESS_CHARS else witness[:_WITNESS_CHARS] + " ..."
-                lines.append(f"          e.g. this event: {cut}")
+            lines.extend(_finding(item))
     return "\n".join(lines)
+
+
+def _reads(pair: dict[str, Any]) -> str:
+    """The pair in words, the counterpart named in its own role (the deploying service is the other)."""
+    other = pair["counterpart"]
+    consumer, producer = pair["consumer_version"], pair["producer_version"]
+    if other["role"] == "consumer":
+        return f"consumer {other['service']} at version {consumer} reads producer version {producer}"
+    return f"consumer version {consumer} reads producer {other['service']} at version {producer}"
+
+
+def _finding(item: dict[str, Any]) -> list[str]:
+    lines = [
+        f"        [{item['rule']}] {item['message']}",
+        f"          producer {item['producer_path'] or '/'}  consumer {item['consumer_path'] or '/'}",
+    ]
+    if item.get("proven"):
+        witness = json.dumps(item["witness"], ensure_ascii=False)
+        cut = witness if len(witness) <= _WITNESS_CHARS else witness[:_WITNESS_CHARS] + " ..."
+        lines.append(f"          e.g. this event: {cut}")
+    return lines
 
 
 def run(
@@ -94,8 +80,9 @@ def run(
 ) -> int:
     try:
         answer = ask(url, registry=registry, schema=schema, query=query, token=token)
-    except RuntimeError as exc:
+    except Unanswered as exc:
         print(f"can-i-deploy: {exc}", file=err)
         return UNANSWERED
-    print(json.dumps(answer, indent=2) if as_json else summary(answer), file=out)
+    text = json.dumps(answer, indent=2) if as_json else summary(answer, asked=query.get("version"))
+    print(text, file=out)
     return DEPLOYABLE if answer["deployable"] else NOT_DEPLOYABLE

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from registry import access
+from registry import access, can_i_deploy, environment_command
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError
 from registry.settings import Settings
@@ -46,21 +46,40 @@ def _parser() -> argparse.ArgumentParser:
 
     deploy = commands.add_parser(
         "can-i-deploy",
-        help="ask a running registry whether a deployment keeps its counterparts compatible (exit 0 or 1)",
+        help="ask a running registry whether a deployment keeps its counterparts compatible "
+        "(exit 0 yes, 1 no, 2 no answer)",
+        description="Ask a running registry whether a deployment keeps its counterparts compatible.",
+        epilog=can_i_deploy.EXIT_CODES,
     )
     deploy.add_argument("--registry", required=True)
     deploy.add_argument("--schema", required=True)
     deploy.add_argument("--service", required=True, help="the service about to be deployed")
     deploy.add_argument("--role", required=True, choices=["producer", "consumer"])
-    deploy.add_argument("--version", required=True, type=int, help="the schema version it will use")
+    deploy.add_argument(
+        "--version", required=True, help="the schema version it will use: a number, or `latest`"
+    )
     deploy.add_argument("--environment", required=True)
     deploy.add_argument("--policy", choices=["STRICT", "LENIENT"], help="default: the schema's")
-    deploy.add_argument(
-        "--url", default=os.environ.get("REGISTRY_URL", "http://127.0.0.1:8080"), help="env REGISTRY_URL"
-    )
-    deploy.add_argument("--token", default=os.environ.get("REGISTRY_TOKEN"), help="env REGISTRY_TOKEN")
+    _remote_arguments(deploy)
     deploy.add_argument("--json", action="store_true", help="print the registry's answer as JSON")
     deploy.set_defaults(run=_can_i_deploy)
+
+    environment = commands.add_parser(
+        "environment", help="manage the environments of a running registry"
+    ).add_subparsers(required=True, metavar="ACTION")
+    create_environment = environment.add_parser(
+        "create",
+        help="create an environment (idempotent: an existing one is left as it is)",
+        description="Create an environment in a running registry, so that a first deployment there can "
+        "be checked with can-i-deploy. Running it again changes nothing (a description given replaces "
+        "the old one). Needs the writer role on the registry.",
+        epilog=environment_command.EXIT_CODES,
+    )
+    create_environment.add_argument("--registry", required=True)
+    create_environment.add_argument("--name", required=True, help="e.g. staging")
+    create_environment.add_argument("--description", help="what the environment is (256 characters)")
+    _remote_arguments(create_environment)
+    create_environment.set_defaults(run=_environment_create)
 
     mirror = commands.add_parser(
         "mirror-worker", help="deliver mirrored versions to EventBridge, without serving HTTP"
@@ -85,6 +104,14 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("token_id")
     revoke.set_defaults(run=_token_revoke)
     return parser
+
+
+def _remote_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the running registry is, for commands that call its REST API."""
+    parser.add_argument(
+        "--url", default=os.environ.get("REGISTRY_URL", "http://127.0.0.1:8080"), help="env REGISTRY_URL"
+    )
+    parser.add_argument("--token", default=os.environ.get("REGISTRY_TOKEN"), help="env REGISTRY_TOKEN")
 
 
 def _uow(settings: Settings) -> UnitOfWork:
@@ -129,18 +156,26 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _can_i_deploy(args: argparse.Namespace, _settings: Settings) -> int:
-    from registry import can_i_deploy
-
     query = {
         "service": args.service,
         "role": args.role,
-        "version": str(args.version),
+        "version": args.version,
         "environment": args.environment,
     }
     if args.policy:
         query["policy"] = args.policy
     return can_i_deploy.run(
         args.url, registry=args.registry, schema=args.schema, query=query, token=args.token, as_json=args.json
+    )
+
+
+def _environment_create(args: argparse.Namespace, _settings: Settings) -> int:
+    return environment_command.create(
+        args.url,
+        registry=args.registry,
+        environment=args.name,
+        description=args.description,
+        token=args.token,
     )
 
 

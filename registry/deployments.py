@@ -15,7 +15,6 @@ from registry.domain.deployments import (
     AuditEntry,
     DeployCheck,
     EnvironmentPicture,
-    EnvironmentSummary,
     IncompatiblePair,
     PairCheck,
     Participant,
@@ -71,6 +70,9 @@ def record_participant(
         if previous != version:
             now = _now()
             if found is None:
+                # The first record in an unknown environment creates it; the lock keeps a concurrent
+                # deletion of the environment from missing this record.
+                tx.environments.lock_or_create(row.registry_id, environment, actor=actor, at=now)
                 tx.deployments.add(
                     registry_id=row.registry_id,
                     schema_id=row.id,
@@ -178,22 +180,24 @@ def can_i_deploy(
     *,
     service: str,
     role: ParticipantRole,
-    version: int,
+    version: int | None,
     environment: str,
     policy: CompatibilityPolicy | None,
 ) -> DeployCheck:
-    """May `service` run `version` in `role` in `environment`? Checked against every counterpart recorded
-    there: a producer against each consumer (each must read the new version), a consumer against each
-    producer (it must read theirs). The service's own record in that role is what the deployment replaces,
-    so it is never its own counterpart; a service never recorded before may ask too (its first deployment).
-    """
+    """May `service` run `version` (None: the latest) in `role` in `environment`? Checked against every
+    counterpart recorded there: a producer against each consumer (each must read the new version), a
+    consumer against each producer (it must read theirs). The service's own record in that role is what the
+    deployment replaces, so it is never its own counterpart; a service never recorded before may ask too
+    (its first deployment), also in an environment where nothing is recorded yet."""
     service_name(service)
     environment_name(environment)
     with uow.reading() as tx:
         rules = _rules(tx, registry, schema)
-        if tx.versions.get(rules.id, version) is None:
-            raise errors.VersionNotFound(registry=registry, schema=schema, version=version)
-        if not tx.deployments.environment_exists(rules.registry_id, environment):
+        asked = tx.versions.get(rules.id, version)
+        if asked is None:
+            raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
+        version = asked.version
+        if tx.environments.get(rules.registry_id, environment) is None:
             raise errors.EnvironmentNotFound(registry=registry, environment=environment)
         counterparts = [
             each
@@ -205,7 +209,7 @@ def can_i_deploy(
     pairs = []
     for each in sorted(counterparts, key=lambda each: (each.service, each.version)):
         pair = deploy_pair(role, version, each.version)
-        report = _report(rules.mode, chosen, [pair], contracts)
+        report = _report(None, chosen, [pair], contracts)
         pairs.append(PairCheck(each, int(pair.producer), int(pair.consumer), report))
     return DeployCheck(
         registry=registry,
@@ -238,25 +242,15 @@ def _contracts(tx: Transaction, rules: SchemaState, versions: Iterable[int]) -> 
 # --- environments ----------------------------------------------------------------------------------------
 
 
-def list_environments(
-    uow: UnitOfWork, registry: str, *, limit: int, cursor: str | None
-) -> Page[EnvironmentSummary]:
-    after = decode_text_cursor(cursor)
-    with uow.reading() as tx:
-        row = _require_registry(tx, registry)
-        found = tx.deployments.environments(row.id, after=after, limit=limit + 1)
-    return _page(found, limit, lambda each: each.environment)
-
-
 def environment_picture(uow: UnitOfWork, registry: str, environment: str) -> EnvironmentPicture:
     """Every schema with participants in the environment, and each producer/consumer pair there that is
     incompatible now (under the schema's policy): what a deployment elsewhere may already have broken."""
     environment_name(environment)
     with uow.reading() as tx:
         registry_row = _require_registry(tx, registry)
-        found = tx.deployments.in_environment(registry_row.id, environment)
-        if not found:
+        if tx.environments.get(registry_row.id, environment) is None:
             raise errors.EnvironmentNotFound(registry=registry, environment=environment)
+        found = tx.deployments.in_environment(registry_row.id, environment)
         by_schema: dict[int, list[Participant]] = {}
         for schema_id, participant in found:
             by_schema.setdefault(schema_id, []).append(participant)
@@ -277,7 +271,7 @@ def _schema_picture(
     for producer in producers:
         for consumer in consumers:
             pair = deploy_pair(ParticipantRole.PRODUCER, producer.version, consumer.version)
-            report: CompatibilityReport = _report(rules.mode, rules.policy, [pair], contracts)
+            report: CompatibilityReport = _report(None, rules.policy, [pair], contracts)
             if not report.compatible:
                 flagged.append(IncompatiblePair(producer=producer, consumer=consumer, report=report))
     return SchemaPicture(

@@ -317,10 +317,18 @@ def delete_version(uow: UnitOfWork, registry: str, schema: str, version: int | N
 
 
 def validate_event(
-    uow: UnitOfWork, registry: str, schema: str, version: int | None, event: Any, *, check_formats: bool
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    version: int | None,
+    event: Any,
+    *,
+    check_formats: bool,
+    check_identity: bool = True,
 ) -> tuple[VersionInfo, list[EventError]]:
     info = get_version(uow, registry, schema, version)
-    return info, _contract_of(info).validate_event(event, check_formats=check_formats)
+    contract = _contract_of(info)
+    return info, contract.validate_event(event, check_formats=check_formats, check_identity=check_identity)
 
 
 @lru_cache(maxsize=256)
@@ -369,7 +377,7 @@ def _blocking(tx: Transaction, locked: SchemaState, report: CompatibilityReport)
 
 
 def _report(
-    mode: CompatibilityMode,
+    mode: CompatibilityMode | None,
     policy: CompatibilityPolicy,
     pairs: list[Pair],
     contracts: dict[VersionLabel, Contract],
@@ -388,8 +396,24 @@ def _finding(pair: Pair, producer: Contract, consumer: Contract, item: Incompati
         item,
         producer_path=producer.stored_pointer(item.producer_path),
         consumer_path=consumer.stored_pointer(item.consumer_path),
+        witness=_with_identity(item, producer, consumer),
     )
     return Finding(producer=pair.producer, consumer=pair.consumer, incompatibility=placed)
+
+
+def _with_identity(item: Incompatibility, producer: Contract, consumer: Contract) -> Any:
+    """An EventBridge producer emits its own detail-type and source, which its schema need not pin down:
+    the witness carries them, so that validating it (identity checked) agrees, when it stays a witness."""
+    identity, witness = producer.identity(), item.witness
+    if not item.proven or not identity or not isinstance(witness, dict):
+        return witness
+    named = {**witness, **identity}
+    if named == witness:
+        return witness
+    emitted = not producer.validate_event(named, check_identity=False)
+    if emitted and consumer.validate_event(named, check_identity=False):
+        return named
+    return witness
 
 
 def _incompatibilities(
@@ -409,8 +433,12 @@ def _checked(
     return tuple(check_pair(producer.event_schema(), consumer.event_schema(), policy=policy))
 
 
-def check_candidate(uow: UnitOfWork, registry: str, schema: str, new: NewVersion) -> CompatibilityReport:
-    """Would this content be accepted as the schema's next version? The dry run CI calls before it merges."""
+def check_candidate(
+    uow: UnitOfWork, registry: str, schema: str, new: NewVersion, *, refuse_incompatible: bool = False
+) -> CompatibilityReport:
+    """Would this content be accepted as the schema's next version? The dry run CI calls before it merges.
+    `refuse_incompatible`: raise the IncompatibleVersion a registration would raise, so that the answer's
+    status alone can gate a pipeline."""
     contract = parse_contract(new.type, new.content, event_root=new.event_root)
     with uow.reading() as tx:
         rules = tx.schemas.state(registry, schema)
@@ -422,7 +450,12 @@ def check_candidate(uow: UnitOfWork, registry: str, schema: str, new: NewVersion
             )
         if rules.type != contract.type:
             raise errors.SchemaTypeMismatch(schema=schema, existing=rules.type, given=contract.type)
-        return _candidate_report(tx, rules, contract)
+        report = _candidate_report(tx, rules, contract)
+        if refuse_incompatible and not report.compatible:
+            raise errors.IncompatibleVersion(
+                schema=schema, report=report_data(report), deployments=_blocking(tx, rules, report)
+            )
+        return report
 
 
 def compare_versions(
@@ -442,7 +475,7 @@ def compare_versions(
     assert rules is not None, "both versions were just read"
     pair = Pair(producer=producer_version.version, consumer=consumer_version.version)
     contracts = {pair.producer: _contract_of(producer_version), pair.consumer: _contract_of(consumer_version)}
-    return _report(rules.mode, policy or rules.policy, [pair], contracts)
+    return _report(None, policy or rules.policy, [pair], contracts)
 
 
 @dataclass(frozen=True)

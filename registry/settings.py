@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     access_log: bool = True
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
 
+    @classmethod
+    def variable(cls, field: str) -> str:
+        """The environment variable that sets `field`, for messages that tell an operator what to change."""
+        assert field in cls.model_fields, field
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -36,8 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 POSTGRES_SERVER = os.environ.get("REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 TABLES = (
-    "participant_audit, participants, package_files, generated_code, api_tokens, schema_versions, schemas, "
-    "registries"
+    "environments, participant_audit, participants, package_files, generated_code, api_tokens, "
+    "schema_versions, schemas, registries"
 )
 
 

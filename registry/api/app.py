@@ -16,12 +16,14 @@ from registry import __version__
 from registry.access import Authenticator
 from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
-from registry.api.middleware import BodyLimit, KeepEncodedSlashes
+from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes
 from registry.api.routes import (
     bindings,
     compatibility,
     deployments,
+    environments,
     health,
+    home,
     package_index,
     registries,
     schemas,
@@ -41,7 +43,8 @@ log = logging.getLogger("registry")
 DESCRIPTION = """Versioned event contracts (OpenAPI 3 and JSON Schema) for event-driven systems.
 
 Names containing `/` must be percent-encoded in paths (`%2F`). Errors are
-`{"error": {"code", "message", "details"}}` with a stable `code`.
+`{"error": {"code", "message", "details"}}` with a stable `code`. Request bodies are JSON
+(`Content-Type: application/json`, or none; other types get 415 `unsupported_media_type`).
 Authenticate with `Authorization: Bearer <token>` (tokens come from `registry token create`).
 
 Typed Python bindings of every version: a zip under `.../versions/{version}/bindings/python`, and wheels
@@ -103,15 +106,20 @@ def create_app(
         versions,
         compatibility,
         deployments,
+        environments,
         bindings,
         search,
         package_index,
         health,
+        home,
         eventbridge,
     )
     for router in (module.router for module in routers):
         app.include_router(router)
-    app.add_middleware(BodyLimit, limit=settings.max_content_bytes)
+    app.add_middleware(JsonBodies)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")
+    )
     app.add_middleware(KeepEncodedSlashes)
     # Outermost, so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)

@@ -29,6 +29,7 @@ STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
     (errors.NotAcceptable, 406),
     (errors.Conflict, 409),
     (errors.PayloadTooLarge, 413),
+    (errors.UnsupportedMediaType, 415),
     (errors.InvalidInput, 422),
 ]
 
@@ -112,6 +113,10 @@ async def _request_invalid(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             400, errors.MalformedJson.code, "the request body is not valid JSON", {"errors": problems}
         )
+    for error in exc.errors():
+        if error.get("type") == errors.ContractNotWrapped.code:  # raised by RegisterVersionIn
+            hint = errors.ContractNotWrapped(**error["ctx"])
+            return error_response(422, hint.code, hint.message, hint.details)
     return error_response(422, "invalid_request", "the request does not match the API", {"errors": problems})
 
 

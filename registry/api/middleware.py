@@ -1,4 +1,4 @@
-"""ASGI middleware: body size limit and path decoding that keeps `%2F` inside names."""
+"""ASGI middleware: body size limit, JSON bodies only, and path decoding that keeps `%2F` inside names."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from urllib.parse import quote, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from registry.api.errors import EVENTBRIDGE_PREFIXES
-from registry.domain.errors import PayloadTooLarge
+from registry.api.errors import EVENTBRIDGE_PREFIXES, status_for
+from registry.domain.errors import PayloadTooLarge, RegistryError, UnsupportedMediaType
 
 
 class KeepEncodedSlashes:
@@ -35,11 +35,13 @@ _SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "%/")
 
 
 class BodyLimit:
-    """Refuse bodies over the limit with 413 before anything parses them (also for chunked uploads)."""
+    """Refuse bodies over the limit with 413 before anything parses them (also for chunked uploads).
+    `setting` names the configuration that sets the limit, for the message."""
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, setting: str) -> None:
         self.app = app
         self.limit = limit
+        self.setting = setting
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "OPTIONS", "DELETE"}:
@@ -71,17 +73,71 @@ class BodyLimit:
                 return b"".join(chunks)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        error = PayloadTooLarge(limit=self.limit)
-        status = 413
-        body = json.dumps({"error": {"code": error.code, "message": error.message, "details": error.details}})
-        headers = [(b"content-type", b"application/json")]
+        error = PayloadTooLarge(limit=self.limit, setting=self.setting)
         if str(scope.get("path", "")).startswith(EVENTBRIDGE_PREFIXES):  # as the EventBridge API answers it
-            status, code = 400, "BadRequestException"
+            code = "BadRequestException"
             body = json.dumps({"Code": code, "Message": error.message})
-            headers.append((b"x-amzn-errortype", code.encode()))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body.encode()})
+            await _send_json(send, 400, body, [(b"x-amzn-errortype", code.encode())])
+            return
+        await _send_error(send, error)
+
+
+class JsonBodies:
+    """The native API reads JSON: a body sent as anything else (a form, by `curl -d` without a header)
+    gets 415 with the fix, rather than a validation error about a body it never read. A body without a
+    Content-Type claims no other format, so it is read as JSON (the header is added for the routes). The
+    EventBridge API and the package index keep their own rules."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if _sends_api_body(scope):
+            headers = dict(scope["headers"])
+            given = headers.get(b"content-type", b"").decode("latin-1")
+            if _has_body(headers) and given and not is_json_media_type(given):
+                await _send_error(send, UnsupportedMediaType(given=given))
+                return
+            if _has_body(headers) and not given:
+                scope = {**scope, "headers": [*scope["headers"], (b"content-type", b"application/json")]}
+        await self.app(scope, receive, send)
+
+
+def _sends_api_body(scope: Scope) -> bool:
+    return (
+        scope["type"] == "http"
+        and scope["method"] in {"POST", "PUT", "PATCH"}
+        and str(scope.get("path", "")).startswith(NATIVE_API_PREFIX)
+    )
+
+
+NATIVE_API_PREFIX = "/registries/"
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """application/json or a JSON-based type (application/*+json), whatever its parameters (charset)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _has_body(headers: dict[bytes, bytes]) -> bool:
+    length = headers.get(b"content-length")
+    return b"transfer-encoding" in headers or (length is not None and length.strip() not in (b"", b"0"))
+
+
+async def _send_error(send: Send, error: RegistryError) -> None:
+    """The API's error answer, from middleware that answers before any route or handler runs."""
+    body = json.dumps({"error": {"code": error.code, "message": error.message, "details": error.details}})
+    await _send_json(send, status_for(error), body)
+
+
+async def _send_json(
+    send: Send, status: int, body: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    encoded = body.encode()
+    start = [(b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": start + (headers or [])})
+    await send({"type": "http.response.body", "body": encoded})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

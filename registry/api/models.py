@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 from registry.domain.auth import Role
 from registry.domain.deployments import (
@@ -15,7 +16,9 @@ from registry.domain.deployments import (
     AuditAction,
     ParticipantRole,
 )
+from registry.domain.errors import ContractNotWrapped
 from registry.domain.formats import ContractType
+from registry.domain.formats.contract import unwrapped_contract
 from registry.domain.model import CompatibilityMode, CompatibilityPolicy
 
 T = TypeVar("T")
@@ -60,13 +63,14 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         406: "the Accept header admits no format offered",
         409: "conflicts with what is stored",
         413: "request body over REGISTRY_MAX_CONTENT_BYTES",
+        415: "the body is not sent as JSON (Content-Type application/json or application/*+json)",
         422: "invalid input: `code` says what, `details` where (`code_generation_failed`: bindings)",
     }
     return {status: {"model": ErrorOut, "description": meaning[status]} for status in statuses}
 
 
 READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, 422)
 
 
 class PageOut(BaseModel, Generic[T]):
@@ -167,6 +171,17 @@ class SchemaOut(BaseModel):
 
 
 class RegisterVersionIn(Strict):
+    @model_validator(mode="before")
+    @classmethod
+    def _wrapped(cls, data: Any) -> Any:
+        """A contract posted as the body itself gets a hint (`contract_not_wrapped`), not a list of fields."""
+        found = unwrapped_contract(data)
+        if found is not None:
+            suggested, marker = found
+            context = {"suggested_type": suggested.value, "marker": marker}
+            raise PydanticCustomError(ContractNotWrapped.code, "the body is a contract, not wrapped", context)
+        return data
+
     type: ContractType
     content: dict[str, Any] | str = Field(
         description="the contract, as a JSON object or a string holding one"
@@ -204,6 +219,10 @@ class VersionSummaryOut(BaseModel):
 class EventErrorOut(BaseModel):
     path: str = Field(description="JSON pointer into the event")
     message: str
+    code: str = Field(
+        description="`schema_violation`: the event breaks the contract's schema; `identity_mismatch`: its "
+        "`detail-type` or `source` is not the contract's (`check_identity=false` skips that check)"
+    )
 
 
 class ValidationOut(BaseModel):
@@ -262,19 +281,33 @@ class IncompatibilityOut(PairOut):
     )
 
 
-class CompatibilityReportOut(BaseModel):
+class PairReportOut(BaseModel):
+    """Whether each consumer version reads every event of its producer version, under `policy`."""
+
     compatible: bool
-    mode: CompatibilityMode
     policy: CompatibilityPolicy
     checked: list[PairOut]
     incompatibilities: list[IncompatibilityOut]
 
 
+class CompatibilityReportOut(PairReportOut):
+    """A candidate judged by its schema's compatibility mode: `mode` chose the pairs in `checked`."""
+
+    mode: CompatibilityMode
+
+
 class MatrixOut(BaseModel):
     policy: CompatibilityPolicy
+    rows: Literal["producer"] = Field(
+        default="producer", description="the axis of `compatible`'s rows: the producer versions"
+    )
+    columns: Literal["consumer"] = Field(
+        default="consumer", description="the axis of `compatible`'s columns: the consumer versions"
+    )
     versions: list[int] = Field(description="the latest versions, at most 100, ascending")
     compatible: list[list[bool]] = Field(
-        description="compatible[i][j]: versions[j] (consumer) reads every event of versions[i] (producer)"
+        description="compatible[i][j]: consumer versions[j] reads every event of producer versions[i] "
+        "(row i is the producer, column j the consumer)"
     )
 
 
@@ -312,7 +345,7 @@ class DeployPairOut(BaseModel):
     producer_version: int
     consumer_version: int = Field(description="must read every event of `producer_version`")
     compatible: bool
-    report: CompatibilityReportOut
+    report: PairReportOut
 
 
 class CanIDeployOut(BaseModel):
@@ -321,14 +354,26 @@ class CanIDeployOut(BaseModel):
     schema_: str = Field(alias="schema")
     service: str
     role: ParticipantRole
-    version: int
+    version: int = Field(description="the version asked about (`latest` resolved to its number)")
     environment: str
     policy: CompatibilityPolicy
     pairs: list[DeployPairOut]
 
 
+class EnvironmentIn(Strict):
+    description: Description | None = Field(
+        default=None, description="what the environment is; left as it was when absent, removed when null"
+    )
+
+
 class EnvironmentSummaryOut(BaseModel):
     environment: str
+    description: str | None
+    created_at: datetime
+    created_by: str = Field(
+        description="the public id of the token that created it (by PUT or by the first record there), "
+        "or `anonymous`"
+    )
     schemas: int = Field(description="schemas with participants there")
     participants: int = Field(description="records there (one per schema, service and role)")
 
@@ -341,7 +386,7 @@ class ServiceVersionOut(BaseModel):
 class IncompatiblePairOut(BaseModel):
     producer: ServiceVersionOut
     consumer: ServiceVersionOut = Field(description="cannot read every event of the producer's version")
-    report: CompatibilityReportOut
+    report: PairReportOut
 
 
 class SchemaPictureOut(BaseModel):

@@ -1,8 +1,9 @@
 """Who runs which version of a schema where: deployments as CI records them, and the pairs they make.
 
 A participant is one service in one role (producer or consumer) of one schema in one environment, at one
-version. Environments are names only: one exists as long as something is recorded in it. A producer at P and
-a consumer at C in the same environment make the pair (producer P, consumer C): C must read every event of P.
+version. An environment is created explicitly, or by the first deployment recorded in it, and deleted only
+when nothing is recorded there any more. A producer at P and a consumer at C in the same environment make the
+pair (producer P, consumer C): C must read every event of P.
 """
 
 from __future__ import annotations
@@ -108,6 +109,9 @@ class AuditEntry:
 @dataclass(frozen=True)
 class EnvironmentSummary:
     environment: str
+    description: str | None
+    created_at: datetime
+    created_by: str  # the public id of the token that created it (explicitly or by recording), or anonymous
     schemas: int  # how many schemas have participants there
     participants: int  # how many records
 

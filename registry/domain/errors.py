@@ -7,9 +7,10 @@
     ├── NotAcceptable              → 406
     ├── Conflict                   → 409
     │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken, RegistryAlreadyExists,
-    │     SchemaAlreadyExists, VersionInUse
+    │     SchemaAlreadyExists, VersionInUse, EnvironmentInUse
+    ├── UnsupportedMediaType       → 415
     ├── InvalidInput               → 422 (400 for MalformedJson)
-    │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector,
+    │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector, ContractNotWrapped,
     │     InvalidContract
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
     │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
@@ -199,6 +200,20 @@ class EventRootNotFound(InvalidContract):
     code = "event_root_not_found"
 
 
+class ContractNotWrapped(InvalidInput):
+    """A contract posted as the body itself, where the API expects it wrapped with its type."""
+
+    code = "contract_not_wrapped"
+
+    def __init__(self, *, suggested_type: str, marker: str) -> None:
+        wrapper = f'{{"type": "{suggested_type}", "content": <your contract>}}'
+        super().__init__(
+            f"the body looks like a contract itself (it has {marker!r}); send it wrapped as {wrapper} "
+            "(type OpenApi3 or JSONSchemaDraft4; content the contract as a JSON object or string)",
+            details={"expected": {"type": suggested_type, "content": "<your contract>"}, "found": marker},
+        )
+
+
 class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
 
@@ -233,8 +248,26 @@ class CodeGenerationFailed(InvalidInput):
 class PayloadTooLarge(RegistryError):
     code = "payload_too_large"
 
-    def __init__(self, *, limit: int) -> None:
-        super().__init__(f"request body exceeds the limit of {limit} bytes", details={"limit": limit})
+    def __init__(self, *, limit: int, setting: str) -> None:
+        """`setting`: the configuration that sets `limit`, so that an operator knows what to raise."""
+        super().__init__(
+            f"the request body is larger than {setting} allows ({limit} bytes); send a smaller body, "
+            f"or raise {setting} where the registry runs",
+            details={"limit": limit, "setting": setting},
+        )
+
+
+class UnsupportedMediaType(RegistryError):
+    """A request body in another format than the API reads (JSON)."""
+
+    code = "unsupported_media_type"
+
+    def __init__(self, *, given: str) -> None:
+        super().__init__(
+            f"the request body must be JSON, sent with 'Content-Type: application/json', not {given[:100]!r} "
+            "(curl: add -H 'content-type: application/json' to -d, or use --json)",
+            details={"content_type": given[:100], "accepted": ["application/json", "application/*+json"]},
+        )
 
 
 class Unauthenticated(RegistryError):
@@ -372,16 +405,38 @@ class ParticipantNotFound(NotFound):
 
 
 class EnvironmentNotFound(NotFound):
-    """Environments exist only through what is recorded in them, so a typo looks like an empty one: say so
-    rather than answer "deployable" about a place nobody deploys to."""
+    """An environment nobody created: a typo must not pass as "deployable" about a place nobody deploys to."""
 
     code = "environment_not_found"
 
     def __init__(self, *, registry: str, environment: str) -> None:
         super().__init__(
-            f"nothing is recorded in environment {environment!r} of registry {registry!r}; "
-            "record a deployment there first, or check the name",
+            f"environment {environment!r} does not exist in registry {registry!r}; create it first "
+            f"(PUT /registries/{registry}/environments/{environment}, or `registry environment create`), "
+            "or check the name",
             details={"registry": registry, "environment": environment},
+        )
+
+
+class EnvironmentInUse(Conflict):
+    """Only an empty environment is deleted: its records are what can-i-deploy and DEPLOYED judge by."""
+
+    code = "environment_in_use"
+
+    def __init__(
+        self, *, registry: str, environment: str, count: int, deployments: list[dict[str, Any]]
+    ) -> None:
+        """`deployments`: the first of the `count` records there (schema, service, role, version)."""
+        noun = "deployment is" if count == 1 else "deployments are"
+        super().__init__(
+            f"environment {environment!r} of registry {registry!r} is not empty: {count} {noun} recorded "
+            "there; remove them (DELETE .../participants/{service}?role=&environment=) before deleting it",
+            details={
+                "registry": registry,
+                "environment": environment,
+                "count": count,
+                "deployments": deployments,
+            },
         )
 
 

@@ -38,7 +38,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class CompatibilityReport:
-    mode: CompatibilityMode
+    """`mode` is the mode a candidate was judged by; None when a pair of versions was asked about directly
+    (the compatibility of two versions, can-i-deploy, an environment's pairs), which no mode decides."""
+
+    mode: CompatibilityMode | None
     policy: CompatibilityPolicy
     checked: list[Pair] = field(default_factory=list)
     incompatibilities: list[Finding] = field(default_factory=list)
@@ -68,10 +71,12 @@ def pairs_for(mode: CompatibilityMode, earlier: list[int], new: VersionLabel = N
 
 
 def report_data(report: CompatibilityReport) -> dict[str, Any]:
-    """The report as plain data (for an error's details; the API documents the same shape)."""
+    """The report as plain data (for an error's details; the API documents the same shape). A pair's
+    report has no `mode`: none plays a part in it."""
+    mode = {} if report.mode is None else {"mode": report.mode.value}
     return {
         "compatible": report.compatible,
-        "mode": report.mode.value,
+        **mode,
         "policy": report.policy.value,
         "checked": [{"producer": pair.producer, "consumer": pair.consumer} for pair in report.checked],
         "incompatibilities": [

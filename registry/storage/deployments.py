@@ -6,16 +6,10 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, insert, select, tuple_
+from sqlalchemy import Select, delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from registry.domain.deployments import (
-    AuditAction,
-    AuditEntry,
-    EnvironmentSummary,
-    Participant,
-    ParticipantRole,
-)
+from registry.domain.deployments import AuditAction, AuditEntry, Participant, ParticipantRole
 from registry.storage.models import ParticipantAuditRow, ParticipantRow, RegistryRow, SchemaRow, VersionRow
 from registry.storage.repositories import StoredContract, aware
 
@@ -119,14 +113,6 @@ class DeploymentRepository:
             query = query.limit(limit)
         return [_participant(registry, schema, row) for registry, schema, row in self.session.execute(query)]
 
-    def environment_exists(self, registry_id: int, environment: str) -> bool:
-        query = select(
-            exists().where(
-                ParticipantRow.registry_id == registry_id, ParticipantRow.environment == environment
-            )
-        )
-        return bool(self.session.scalar(query))
-
     def in_environment(self, registry_id: int, environment: str) -> list[tuple[int, Participant]]:
         """(schema id, participant) of every schema with participants in the environment, by schema name."""
         query = (
@@ -138,25 +124,6 @@ class DeploymentRepository:
         return [
             (schema_id, _participant(registry, schema, row))
             for registry, schema, row, schema_id in self.session.execute(query)
-        ]
-
-    def environments(self, registry_id: int, *, after: str | None, limit: int) -> list[EnvironmentSummary]:
-        query = (
-            select(
-                ParticipantRow.environment,
-                func.count(func.distinct(ParticipantRow.schema_id)),
-                func.count(ParticipantRow.id),
-            )
-            .where(ParticipantRow.registry_id == registry_id)
-            .group_by(ParticipantRow.environment)
-            .order_by(ParticipantRow.environment)
-            .limit(limit)
-        )
-        if after is not None:
-            query = query.where(ParticipantRow.environment > after)
-        return [
-            EnvironmentSummary(environment=name, schemas=schemas, participants=participants)
-            for name, schemas, participants in self.session.execute(query)
         ]
 
     def contracts(self, schema_id: int, versions: Collection[int]) -> dict[int, StoredContract]:

@@ -200,6 +200,21 @@ class MirrorOutboxRow(Base):
     updated_at: Mapped[Timestamp]
 
 
+class EnvironmentRow(Base):
+    """A place services are deployed to, in one registry: created explicitly or by the first deployment
+    recorded there, deleted only once nothing is recorded there (`participants.environment` names it)."""
+
+    __tablename__ = "environments"
+    __table_args__ = (UniqueConstraint("registry_id", "name", name="uq_environments_registry_id"),)
+
+    id: Mapped[Id]
+    registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[Description]
+    created_at: Mapped[Timestamp]
+    created_by: Mapped[str] = mapped_column(String(64))  # a token's public id, or "anonymous"
+
+
 class ParticipantRow(Base):
     """A service recorded as producing or consuming one version of a schema in one environment (one row per
     schema, service, role and environment: recording another version moves it). `registry_id` repeats the

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
+from registry.storage.environments import EnvironmentRepository
 from registry.storage.mirror import MirrorRepository
 from registry.storage.repositories import (
     RegistryRepository,
@@ -56,6 +57,7 @@ class Transaction:
         self.package_files = PackageFileRepository(session)
         self.mirror = MirrorRepository(session)
         self.deployments = DeploymentRepository(session)
+        self.environments = EnvironmentRepository(session)
 
     def __enter__(self) -> Transaction:
         self._turn.__enter__()

@@ -150,3 +150,95 @@ async def test_openapi_component_names_outside_the_specification_are_refused(
     error = response.json()["error"]
     assert error["code"] == "invalid_contract"
     assert error["details"]["pointer"].startswith("/components/schemas/")
+
+
+async def test_the_size_limit_names_its_setting_and_value(client: httpx.AsyncClient) -> None:
+    huge = b'{"type": "JSONSchemaDraft4", "content": "' + b"x" * (1024 * 1024) + b'"}'
+    error = (await client.post(VERSIONS, content=huge, headers={"content-type": "application/json"})).json()
+    assert "REGISTRY_MAX_CONTENT_BYTES" in error["error"]["message"]
+    assert "1048576 bytes" in error["error"]["message"]
+    assert error["error"]["details"] == {"limit": 1048576, "setting": "REGISTRY_MAX_CONTENT_BYTES"}
+
+
+RAW_JSON_SCHEMA = {"type": "object", "properties": {"id": {"type": "string"}}}
+WRAPPED = json.dumps({"type": "JSONSchemaDraft4", "content": RAW_JSON_SCHEMA}).encode()
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"]
+)
+async def test_a_body_that_is_not_sent_as_json_is_a_415_with_the_fix(
+    client: httpx.AsyncClient, content_type: str
+) -> None:
+    refused = await client.post(VERSIONS, content=WRAPPED, headers={"content-type": content_type})
+    assert refused.status_code == 415
+    error = refused.json()["error"]
+    assert error["code"] == "unsupported_media_type"
+    assert "Content-Type: application/json" in error["message"] and "curl" in error["message"]
+    assert error["details"]["content_type"] == content_type
+    await assert_nothing_stored(client)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/vnd.api+json",
+        None,
+    ],
+)
+async def test_json_bodies_are_read_whatever_their_json_media_type_or_without_one(
+    client: httpx.AsyncClient, content_type: str | None
+) -> None:
+    headers = {} if content_type is None else {"content-type": content_type}
+    response = await client.post(VERSIONS, content=WRAPPED, headers=headers)
+    assert response.status_code == 201, response.text
+
+
+async def test_other_apis_keep_their_own_answer_to_a_body_that_is_not_json(client: httpx.AsyncClient) -> None:
+    eventbridge = await client.post(
+        "/v1/registries/name/elsewhere", content=b"description=x", headers={"content-type": "text/plain"}
+    )
+    assert eventbridge.status_code == 400  # the EventBridge API's own error form, as boto3 reads it
+    assert eventbridge.json()["Code"] == "BadRequestException"
+    # a PUT without a body (creating an environment, say) needs no Content-Type at all
+    empty = await client.put("/registries/orders/environments/dev", headers={"content-type": "text/plain"})
+    assert empty.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("contract", "suggested", "marker"),
+    [
+        ({"openapi": "3.0.0", "info": {}, "paths": {}}, "OpenApi3", "openapi"),
+        (
+            {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object"},
+            "JSONSchemaDraft4",
+            "$schema",
+        ),
+        (RAW_JSON_SCHEMA, "JSONSchemaDraft4", "properties"),
+        ({"type": "object"}, "JSONSchemaDraft4", "type"),
+    ],
+)
+@pytest.mark.parametrize("path", [VERSIONS, "/registries/orders/schemas/OrderCreated/compatibility"])
+async def test_a_contract_posted_without_its_wrapper_gets_a_hint(
+    client: httpx.AsyncClient, path: str, contract: dict[str, object], suggested: str, marker: str
+) -> None:
+    refused = await client.post(path, json=contract)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "contract_not_wrapped"
+    assert f'{{"type": "{suggested}", "content": <your contract>}}' in error["message"]
+    assert error["details"] == {
+        "expected": {"type": suggested, "content": "<your contract>"},
+        "found": marker,
+    }
+    await assert_nothing_stored(client)
+
+
+async def test_a_wrapper_with_a_mistake_gets_the_usual_answer(client: httpx.AsyncClient) -> None:
+    misspelt = await client.post(VERSIONS, json={"type": "JSONSchemaDraft4", "contents": RAW_JSON_SCHEMA})
+    assert (misspelt.status_code, misspelt.json()["error"]["code"]) == (422, "invalid_request")
+    mistyped = await client.post(VERSIONS, json={"type": "object", "content": RAW_JSON_SCHEMA})
+    assert (mistyped.status_code, mistyped.json()["error"]["code"]) == (422, "invalid_request")

@@ -137,6 +137,29 @@ async def test_the_dry_run_reports_and_stores_nothing(client: httpx.AsyncClient)
     assert [v["version"] for v in (await client.get(VERSIONS)).json()["items"]] == [1]
 
 
+async def test_the_dry_run_can_gate_ci_with_its_status(client: httpx.AsyncClient) -> None:
+    gate = f"{SCHEMA}/compatibility?fail_if_incompatible=true"
+    first = await client.post(gate, json={"type": "JSONSchemaDraft4", "content": statuses("A")})
+    assert (first.status_code, first.json()["compatible"]) == (200, True)  # a new schema: nothing to break
+    await register(client, statuses("A", "B"))
+    compatible = await client.post(
+        gate, json={"type": "JSONSchemaDraft4", "content": statuses("A", "B", "C")}
+    )
+    assert (compatible.status_code, compatible.json()["compatible"]) == (200, True)
+    refused = await client.post(gate, json={"type": "JSONSchemaDraft4", "content": statuses("A")})
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "incompatible_version"
+    # the report a registration would give, and that the dry run answers with 200 without the flag
+    registration = await register(client, statuses("A"))
+    assert registration.json()["error"] == error
+    plain = await client.post(
+        f"{SCHEMA}/compatibility", json={"type": "JSONSchemaDraft4", "content": statuses("A")}
+    )
+    assert (plain.status_code, plain.json()) == (200, error["details"])
+    assert [v["version"] for v in (await client.get(VERSIONS)).json()["items"]] == [1]
+
+
 async def test_any_two_versions_can_be_compared_whatever_the_mode(client: httpx.AsyncClient) -> None:
     await client.put("/registries/orders", json={"compatibility": "NONE"})
     await register(client, statuses("A", "B"))
@@ -146,6 +169,8 @@ async def test_any_two_versions_can_be_compared_whatever_the_mode(client: httpx.
     backward = await client.get(f"{SCHEMA}/compatibility", params={"producer": "1", "consumer": "latest"})
     body = backward.json()
     assert body["compatible"] is False
+    assert "mode" not in body  # the schema's mode (NONE) plays no part in a question about two versions
+    assert body["policy"] == "STRICT"
     assert body["checked"] == [{"producer": 1, "consumer": 2}]
     assert body["incompatibilities"][0]["witness"] == {"status": "B"}
     missing = await client.get(f"{SCHEMA}/compatibility", params={"producer": 7, "consumer": 1})
@@ -157,6 +182,7 @@ async def test_the_matrix_compares_every_pair(client: httpx.AsyncClient) -> None
     for content in (statuses("A"), statuses("A", "B"), statuses("B")):
         await register(client, content)
     matrix = (await client.get(f"{SCHEMA}/compatibility/matrix")).json()
+    assert (matrix["rows"], matrix["columns"]) == ("producer", "consumer")
     assert matrix["versions"] == [1, 2, 3]
     assert matrix["compatible"] == [
         [True, True, False],  # producer 1: read by 1 and 2

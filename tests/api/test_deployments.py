@@ -181,9 +181,8 @@ async def test_a_producer_may_deploy_a_version_every_consumer_there_reads(client
     (pair,) = body["pairs"]
     assert pair["counterpart"] == {"service": "billing", "role": "consumer", "version": 3}
     assert (pair["producer_version"], pair["consumer_version"], pair["compatible"]) == (5, 3, True)
-    assert pair["report"] == {
+    assert pair["report"] == {  # no `mode`: a pair is judged whatever the schema's mode
         "compatible": True,
-        "mode": "NONE",
         "policy": "STRICT",
         "checked": [{"producer": 5, "consumer": 3}],
         "incompatibilities": [],
@@ -277,8 +276,8 @@ async def test_can_i_deploy_errors(client: httpx.AsyncClient) -> None:
     assert typo.status_code == 404
     assert typo.json()["error"] == {
         "code": "environment_not_found",
-        "message": "nothing is recorded in environment 'prdo' of registry 'orders'; record a deployment "
-        "there first, or check the name",
+        "message": "environment 'prdo' does not exist in registry 'orders'; create it first "
+        "(PUT /registries/orders/environments/prdo, or `registry environment create`), or check the name",
         "details": {"registry": "orders", "environment": "prdo"},
     }
     missing = await can_i_deploy(client, service="checkout", role="producer", version=9)
@@ -335,13 +334,24 @@ async def test_an_environment_picture_flags_the_pairs_that_are_incompatible_now(
     staging = (await client.get("/registries/orders/environments/staging")).json()
     assert staging["compatible"] is True
     environments = (await client.get("/registries/orders/environments")).json()
-    assert environments == {
-        "items": [
-            {"environment": "prod", "schemas": 2, "participants": 4},
-            {"environment": "staging", "schemas": 1, "participants": 1},
-        ],
-        "next_cursor": None,
-    }
+    counted = ("environment", "schemas", "participants", "description", "created_by")
+    assert [{key: each[key] for key in counted} for each in environments["items"]] == [
+        {
+            "environment": "prod",
+            "schemas": 2,
+            "participants": 4,
+            "description": None,
+            "created_by": "anonymous",
+        },
+        {
+            "environment": "staging",
+            "schemas": 1,
+            "participants": 1,
+            "description": None,
+            "created_by": "anonymous",
+        },
+    ]
+    assert environments["next_cursor"] is None
     first = (await client.get("/registries/orders/environments", params={"limit": 1})).json()
     assert [each["environment"] for each in first["items"]] == ["prod"]
     rest = await client.get("/registries/orders/environments", params={"cursor": first["next_cursor"]})
@@ -486,8 +496,8 @@ async def test_every_change_is_audited_with_its_actor_newest_first(
 async def test_the_audit_outlives_the_schema_and_goes_with_the_registry(client: httpx.AsyncClient) -> None:
     assert (await client.delete(SCHEMA)).status_code == 204
     assert len(await audit(client)) == 2
-    missing = await client.get("/registries/orders/environments/prod")
-    assert missing.status_code == 404  # the records went with the schema
+    emptied = await client.get("/registries/orders/environments/prod")
+    assert emptied.json()["schemas"] == []  # the records went with the schema; the environment stays
     assert (await client.delete("/registries/orders")).status_code == 204
     assert (await client.put("/registries/orders", json={})).status_code == 201
     assert await audit(client) == []

@@ -31,6 +31,12 @@ async def test_openapi_document_describes_the_api(client: httpx.AsyncClient) -> 
     assert "/search" in spec["paths"]
 
 
+async def test_the_front_door_leads_to_the_api_pages(client: httpx.AsyncClient) -> None:
+    home = await client.get("/")
+    assert (home.status_code, home.headers["location"]) == (307, "/docs")
+    assert (await client.get("/", follow_redirects=True)).status_code == 200
+
+
 async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json()["status"] == "ok"
     ready = await client.get("/readyz")

@@ -26,25 +26,25 @@ def with_status(*values: str) -> dict[str, Any]:
     return dict(contract)
 
 
-def can_i_deploy(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def registry_command(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            str(SCRIPT),
-            "can-i-deploy",
-            "--url",
-            url,
-            "--registry",
-            "orders",
-            "--schema",
-            "OrderCreated",
-            *args,
-        ],
+        [str(SCRIPT), *args],
         env=script_env("sqlite:///unused.db"),
         capture_output=True,
         text=True,
         timeout=COMMAND_SECONDS,
         check=False,
     )
+
+
+def can_i_deploy(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return registry_command(
+        "can-i-deploy", "--url", url, "--registry", "orders", "--schema", "OrderCreated", *args
+    )
+
+
+def create_environment(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return registry_command("environment", "create", "--url", url, *args)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,10 @@ def test_a_compatible_deployment_exits_0(registry_url: str) -> None:
         registry_url, "--service", "checkout", "--role", "producer", "--version", "2", "--environment", "prod"
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "checkout (producer) at version 2 of orders/OrderCreated in prod: deployable" in done.stdout
+    assert (
+        "checkout (producer) at version 2 of orders/OrderCreated in prod: deployable (STRICT)\n"
+        in done.stdout
+    )
     assert "ok    consumer billing at version 1 reads producer version 2" in done.stdout
 
 
@@ -115,3 +118,87 @@ def test_questions_that_cannot_be_answered_exit_2(registry_url: str, tmp_path: P
     )  # fmt: skip
     assert nobody.returncode == 2
     assert "cannot reach the registry" in nobody.stderr
+
+
+def test_a_consumer_asking_sees_its_counterpart_named_as_the_producer(registry_url: str) -> None:
+    done = can_i_deploy(
+        registry_url, "--service", "billing", "--role", "consumer", "--version", "2", "--environment", "prod"
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "billing (consumer) at version 2 of orders/OrderCreated in prod: NOT deployable (STRICT)"
+        in done.stdout
+    )
+    assert "FAIL  consumer version 2 reads producer checkout at version 1: no" in done.stdout
+
+
+def test_latest_is_resolved_and_reported(registry_url: str) -> None:
+    done = can_i_deploy(
+        registry_url,
+        "--service",
+        "billing",
+        "--role",
+        "consumer",
+        "--version",
+        "latest",
+        "--environment",
+        "prod",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "billing (consumer) at version 3 (latest) of orders/OrderCreated in prod: deployable" in done.stdout
+    )
+    assert "ok    consumer version 3 reads producer checkout at version 1" in done.stdout
+    bad = can_i_deploy(
+        registry_url,
+        "--service",
+        "billing",
+        "--role",
+        "consumer",
+        "--version",
+        "newest",
+        "--environment",
+        "prod",
+    )
+    assert (bad.returncode, "invalid_request" in bad.stderr) == (2, True)
+
+
+def test_help_names_every_exit_status() -> None:
+    for command in (["can-i-deploy"], ["environment", "create"]):
+        done = registry_command(*command, "--help")
+        assert done.returncode == 0
+        assert "exit status: 0" in done.stdout and ", 2 " in done.stdout, done.stdout
+
+
+def test_a_first_release_to_a_new_environment_creates_it_then_asks(registry_url: str) -> None:
+    created = create_environment(
+        registry_url, "--registry", "orders", "--name", "staging", "--description", "QA"
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert created.stdout == "environment staging of registry orders: created\n"
+    again = create_environment(registry_url, "--registry", "orders", "--name", "staging")
+    assert again.returncode == 0, again.stdout + again.stderr  # a CI step may run on every release
+    assert again.stdout == "environment staging of registry orders: already exists\n"
+    assert httpx.get(f"{registry_url}/registries/orders/environments/staging").status_code == 200
+    asked = can_i_deploy(
+        registry_url,
+        "--service",
+        "checkout",
+        "--role",
+        "producer",
+        "--version",
+        "3",
+        "--environment",
+        "staging",
+    )
+    assert asked.returncode == 0, asked.stdout + asked.stderr
+    assert "no counterpart is recorded in that environment" in asked.stdout
+
+
+def test_environments_that_cannot_be_created_exit_2(registry_url: str) -> None:
+    bad_name = create_environment(registry_url, "--registry", "orders", "--name", "stag ing")
+    assert (bad_name.returncode, "invalid_name" in bad_name.stderr) == (2, True)
+    no_registry = create_environment(registry_url, "--registry", "nope", "--name", "staging")
+    assert (no_registry.returncode, "registry_not_found" in no_registry.stderr) == (2, True)
+    nobody = create_environment(f"http://127.0.0.1:{free_port()}", "--registry", "orders", "--name", "x")
+    assert (nobody.returncode, "cannot reach the registry" in nobody.stderr) == (2, True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 from registry.storage.database import make_engine
 from registry.storage.migrations import current_revision, downgrade, head_revision, upgrade
@@ -45,3 +47,59 @@ def test_models_and_migrations_agree(empty_engine: Engine) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_upgrading_creates_an_environment_for_each_one_deployments_name(empty_engine: Engine) -> None:
+    """Migration 0005: environments named by recorded deployments become explicit, created when and by
+    whom their first audit entry says; downgrading keeps the deployments."""
+    upgrade(empty_engine, "0004")
+    early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    with empty_engine.begin() as connection:
+        run = functools.partial(_insert, connection)
+        for registry_id, name in ((1, "orders"), (2, "billing")):
+            run("registries", id=registry_id, name=name, compatibility="BACKWARD",
+                compatibility_policy="STRICT", created_at=early, updated_at=early)  # fmt: skip
+            run("schemas", id=registry_id, registry_id=registry_id, name="S", type="JSONSchemaDraft4",
+                last_version=1, package_name=f"{name}-s", created_at=early, updated_at=early)  # fmt: skip
+        records = [(1, "prod", "billing", "tok1", early), (1, "prod", "checkout", "tok2", late),
+                   (1, "staging", "billing", "tok3", late), (2, "prod", "ledger", "tok4", late)]  # fmt: skip
+        for registry_id, environment, service, actor, at in records:
+            where = dict(registry_id=registry_id, service=service, role="consumer", environment=environment)
+            run("participants", schema_id=registry_id, version=1, updated_at=at, updated_by=actor, **where)
+            run(
+                "participant_audit",
+                schema_name="S",
+                action="recorded",
+                version=1,
+                actor=actor,
+                at=at,
+                **where,
+            )
+    upgrade(empty_engine)
+    query = (
+        "SELECT registry_id, name, description, created_by, created_at FROM environments "
+        "ORDER BY registry_id, name"
+    )
+    with empty_engine.connect() as connection:
+        found = [(*row[:4], _aware(row[4])) for row in connection.execute(text(query))]
+    assert found == [
+        (1, "prod", None, "tok1", early),
+        (1, "staging", None, "tok3", late),
+        (2, "prod", None, "tok4", late),
+    ]
+    downgrade(empty_engine, "0004")
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM participants")).scalar() == 4
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A timestamp as read without the models: SQLite gives the text it stored."""
+    found = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def _insert(connection: Connection, table: str, **values: object) -> None:
+    columns = ", ".join(values)
+    connection.execute(
+        text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + name for name in values)})"), values
+    )

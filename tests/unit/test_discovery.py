@@ -40,12 +40,16 @@ def discover(events: list[Any], type_: str = OPENAPI) -> dict[str, Any]:
     return discover_contract([json.dumps(event) for event in events], type_)
 
 
-def accepted(type_: str, content: dict[str, Any], events: list[Any]) -> Contract:
-    """The registry's own validation accepts the contract, and every sample event is valid under it."""
+def accepted(
+    type_: str, content: dict[str, Any], events: list[Any], *, same_identity: bool = True
+) -> Contract:
+    """The registry's own validation accepts the contract, and every sample event is valid under it.
+    Not `same_identity`: the events are of several detail-types or sources, while the contract names the
+    first event's (as EventBridge's discovery does), so the others fit its schema but not its identity."""
     contract = parse_contract(type_, content)
     for event in events:
-        assert contract.validate_event(event) == []
-        assert contract.validate_event(event, check_formats=True) == []
+        assert contract.validate_event(event, check_identity=same_identity) == []
+        assert contract.validate_event(event, check_formats=True, check_identity=same_identity) == []
     return contract
 
 
@@ -177,7 +181,7 @@ def test_all_example_events_discovered_together_are_each_valid() -> None:
     events = [load_example(path) for path in sample_events()[:10]]
 
     for type_ in TYPES:
-        accepted(type_, discover(events, type_), events)
+        accepted(type_, discover(events, type_), events, same_identity=False)
 
 
 # --- the envelope and the detail ----------------------------------------------------------------------------
@@ -510,7 +514,7 @@ def test_any_details_give_a_contract_the_registry_accepts_and_every_sample_satis
 @given(events=st.lists(DETAILS, min_size=1, max_size=3))
 def test_any_objects_without_the_envelope_give_an_accepted_contract(events: list[dict[str, Any]]) -> None:
     for type_ in TYPES:
-        accepted(type_, discover(events, type_), events)
+        accepted(type_, discover(events, type_), events, same_identity=False)
 
 
 @pytest.mark.parametrize("type_", TYPES)

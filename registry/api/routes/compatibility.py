@@ -12,7 +12,9 @@ from registry.api.models import (
     READ_ERRORS,
     WRITE_ERRORS,
     CompatibilityReportOut,
+    ErrorOut,
     MatrixOut,
+    PairReportOut,
     RegisterVersionIn,
 )
 from registry.domain import names
@@ -32,17 +34,39 @@ Selector = Annotated[
 ]
 
 
-@router.post("", response_model=CompatibilityReportOut, responses=WRITE_ERRORS)
+@router.post(
+    "",
+    response_model=CompatibilityReportOut,
+    responses={
+        **WRITE_ERRORS,
+        409: {
+            "model": ErrorOut,
+            "description": "`schema_type_mismatch`; or, with `fail_if_incompatible=true`, "
+            "`incompatible_version` with the report in `error.details`, as a registration answers",
+        },
+    },
+)
 def check_candidate(
-    body: RegisterVersionIn, registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegistry, uow: Uow
+    body: RegisterVersionIn,
+    registry: RegistryName,
+    schema: SchemaName,
+    _caller: ReaderOfRegistry,
+    uow: Uow,
+    fail_if_incompatible: Annotated[
+        bool,
+        Query(
+            description="answer 409 `incompatible_version` (the report in `error.details`) instead of 200 "
+            "when the content would be refused, so that `curl --fail-with-body` can gate a CI step"
+        ),
+    ] = False,
 ) -> CompatibilityReportOut:
     """Would this content be accepted as the next version under the schema's mode? Nothing is stored."""
     new = services.NewVersion(type=body.type, content=body.content, event_root=body.event_root)
-    report = services.check_candidate(uow, registry, schema, new)
+    report = services.check_candidate(uow, registry, schema, new, refuse_incompatible=fail_if_incompatible)
     return CompatibilityReportOut.model_validate(report_data(report))
 
 
-@router.get("", response_model=CompatibilityReportOut)
+@router.get("", response_model=PairReportOut)
 def compare_versions(
     registry: RegistryName,
     schema: SchemaName,
@@ -51,8 +75,9 @@ def compare_versions(
     producer: Selector,
     consumer: Selector,
     policy: Policy = None,
-) -> CompatibilityReportOut:
-    """Can version `consumer` read every event version `producer` may emit? Whatever the schema's mode."""
+) -> PairReportOut:
+    """Can version `consumer` read every event version `producer` may emit? The schema's mode plays no
+    part (the report has none); its policy does, unless `policy` is given."""
     report = services.compare_versions(
         uow,
         registry,
@@ -61,13 +86,15 @@ def compare_versions(
         consumer=names.version_selector(consumer),
         policy=policy,
     )
-    return CompatibilityReportOut.model_validate(report_data(report))
+    return PairReportOut.model_validate(report_data(report))
 
 
 @router.get("/matrix", response_model=MatrixOut)
 def matrix(
     registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegistry, uow: Uow, policy: Policy = None
 ) -> MatrixOut:
-    """Every producer version against every consumer version (the latest 100), as booleans."""
+    """Every producer version against every consumer version (the latest 100), as booleans: rows are
+    producers and columns consumers, so `compatible[i][j]` says whether consumer `versions[j]` reads every
+    event of producer `versions[i]`."""
     found = services.compatibility_matrix(uow, registry, schema, policy=policy)
     return MatrixOut(policy=found.policy, versions=found.versions, compatible=found.compatible)

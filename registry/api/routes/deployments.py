@@ -1,5 +1,5 @@
 """Deployments: record who produces and consumes which version where, ask whether a version may be deployed,
-see an environment's picture and the audit of every change to it (docs/deployments.md)."""
+and the audit of every change to it (docs/deployments.md). Environments: routes/environments.py."""
 
 from __future__ import annotations
 
@@ -24,21 +24,16 @@ from registry.api.models import (
     READ_ERRORS,
     AuditEntryOut,
     CanIDeployOut,
-    CompatibilityReportOut,
     CounterpartOut,
     DeployPairOut,
-    EnvironmentOut,
-    EnvironmentSummaryOut,
-    IncompatiblePairOut,
     PageOut,
+    PairReportOut,
     ParticipantIn,
     ParticipantOut,
-    SchemaPictureOut,
-    ServiceVersionOut,
     error_responses,
 )
 from registry.domain import names
-from registry.domain.deployments import Participant, ParticipantRole, SchemaPicture
+from registry.domain.deployments import Participant, ParticipantRole
 from registry.domain.model import CompatibilityPolicy
 from registry.domain.modes import CompatibilityReport, report_data
 
@@ -48,44 +43,27 @@ SCHEMA = "/registries/{registry}/schemas/{schema}"
 # Patterns are documented, not enforced here: the domain checks the names and answers `invalid_name`.
 Service = Annotated[str, Path(description="the service's name", json_schema_extra=PARTICIPANT_NAME)]
 ServiceQuery = Annotated[str, Query(description="the service's name", json_schema_extra=PARTICIPANT_NAME)]
-Environment = Annotated[str, Path(description="e.g. `prod`", json_schema_extra=PARTICIPANT_NAME)]
 EnvironmentQuery = Annotated[str, Query(description="e.g. `prod`", json_schema_extra=PARTICIPANT_NAME)]
 RoleQuery = Annotated[ParticipantRole, Query(description="producer or consumer")]
-VersionQuery = Annotated[int, Query(ge=1, le=999_999_999, description="a version number of the schema")]
+VersionQuery = Annotated[
+    str,
+    Query(
+        pattern="^(latest|[1-9][0-9]{0,8})$",
+        description="a version number of the schema, or `latest` (the answer names the number)",
+    ),
+]
 Policy = Annotated[
     CompatibilityPolicy | None, Query(description="STRICT or LENIENT; default: the schema's policy")
 ]
-RECORD_ERRORS = error_responses(400, 401, 403, 404, 413, 422)
+RECORD_ERRORS = error_responses(400, 401, 403, 404, 413, 415, 422)
 
 
 def _participant(found: Participant) -> ParticipantOut:
     return ParticipantOut.model_validate(asdict(found))
 
 
-def _report(report: CompatibilityReport) -> CompatibilityReportOut:
-    return CompatibilityReportOut.model_validate(report_data(report))
-
-
-def _service_version(found: Participant) -> ServiceVersionOut:
-    return ServiceVersionOut(service=found.service, version=found.version)
-
-
-def _schema_picture(picture: SchemaPicture) -> SchemaPictureOut:
-    return SchemaPictureOut.model_validate(
-        {
-            "schema": picture.schema,
-            "producers": [_service_version(each) for each in picture.producers],
-            "consumers": [_service_version(each) for each in picture.consumers],
-            "incompatible_pairs": [
-                IncompatiblePairOut(
-                    producer=_service_version(pair.producer),
-                    consumer=_service_version(pair.consumer),
-                    report=_report(pair.report),
-                )
-                for pair in picture.incompatible_pairs
-            ],
-        }
-    )
+def pair_report(report: CompatibilityReport) -> PairReportOut:
+    return PairReportOut.model_validate(report_data(report))
 
 
 @router.put(
@@ -179,7 +157,7 @@ def can_i_deploy(
         schema,
         service=service,
         role=role,
-        version=version,
+        version=names.version_selector(version),
         environment=environment,
         policy=policy,
     )
@@ -191,7 +169,7 @@ def can_i_deploy(
             producer_version=pair.producer_version,
             consumer_version=pair.consumer_version,
             compatible=pair.compatible,
-            report=_report(pair.report),
+            report=pair_report(pair.report),
         )
         for pair in found.pairs
     ]
@@ -207,35 +185,6 @@ def can_i_deploy(
             "policy": found.policy,
             "pairs": pairs,
         }
-    )
-
-
-@router.get("/registries/{registry}/environments", response_model=PageOut[EnvironmentSummaryOut])
-def list_environments(
-    registry: RegistryName,
-    _caller: ReaderOfRegistry,
-    uow: Uow,
-    limit: Limit = DEFAULT_PAGE,
-    cursor: Cursor = None,
-) -> PageOut[EnvironmentSummaryOut]:
-    """The environments anything is recorded in, by name, with how much is recorded there."""
-    page = deployments.list_environments(uow, registry, limit=limit, cursor=cursor)
-    items = [EnvironmentSummaryOut.model_validate(each, from_attributes=True) for each in page.items]
-    return PageOut[EnvironmentSummaryOut](items=items, next_cursor=page.next_cursor)
-
-
-@router.get("/registries/{registry}/environments/{environment}", response_model=EnvironmentOut)
-def environment_picture(
-    registry: RegistryName, environment: Environment, _caller: ReaderOfRegistry, uow: Uow
-) -> EnvironmentOut:
-    """Every schema with participants in the environment: its producers and consumers, and each of their
-    pairs that is incompatible now, with its report."""
-    found = deployments.environment_picture(uow, registry, environment)
-    return EnvironmentOut(
-        registry=found.registry,
-        environment=found.environment,
-        compatible=found.compatible,
-        schemas=[_schema_picture(each) for each in found.schemas],
     )
 
 

@@ -159,7 +159,7 @@ def delete_version(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{version}/validate", response_model=ValidationOut, responses=error_responses(400, 413))
+@router.post("/{version}/validate", response_model=ValidationOut, responses=error_responses(400, 413, 415))
 def validate_event(
     event: Annotated[Any, Body(description="the event, any JSON value")],
     registry: RegistryName,
@@ -171,13 +171,24 @@ def validate_event(
         bool,
         Query(description="also assert `format` (date-time, email, ...); off by default, as in JSON Schema"),
     ] = False,
+    check_identity: Annotated[
+        bool,
+        Query(
+            description="refuse an EventBridge event whose `detail-type` or `source` differs from the "
+            "contract's `x-amazon-events-detail-type` / `x-amazon-events-source` (`identity_mismatch`)"
+        ),
+    ] = True,
 ) -> ValidationOut:
+    """Validate one event against the version: every error, with its JSON pointer and a `code`."""
     info, problems = services.validate_event(
-        uow, registry, schema, version, event, check_formats=check_formats
+        uow, registry, schema, version, event, check_formats=check_formats, check_identity=check_identity
     )
     return ValidationOut(
         valid=not problems,
-        errors=[EventErrorOut(path=problem.path, message=problem.message) for problem in problems],
+        errors=[
+            EventErrorOut(path=problem.path, message=problem.message, code=problem.code)
+            for problem in problems
+        ],
         registry=info.registry,
         schema=info.schema,
         version=info.version,

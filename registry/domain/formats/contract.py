@@ -13,6 +13,8 @@ from registry.domain.formats import jsonschema_draft, openapi
 from registry.domain.formats.canonical import canonical_json, fingerprint_of
 from registry.domain.formats.document import check_depth, read_document
 from registry.domain.formats.events import EventError, validate_with
+from registry.domain.formats.identity import expected_identity, identity_errors
+from registry.domain.formats.openapi_spec import component_schemas
 from registry.domain.formats.refs import OFFLINE_REGISTRY
 
 
@@ -42,9 +44,23 @@ class Contract:
             return openapi.stored_pointer(self.content, self.event_root, pointer)
         return pointer
 
-    def validate_event(self, event: Any, *, check_formats: bool = False) -> list[EventError]:
-        """Every error in `event`, [] when valid. Formats are annotations unless `check_formats`."""
-        return validate_with(self._validator(check_formats), event)
+    def validate_event(
+        self, event: Any, *, check_formats: bool = False, check_identity: bool = True
+    ) -> list[EventError]:
+        """Every error in `event`, [] when valid. Formats are annotations unless `check_formats`; an
+        EventBridge event of another detail-type or source than the contract's is refused unless not
+        `check_identity`."""
+        found = validate_with(self._validator(check_formats), event)
+        if check_identity:
+            found += identity_errors(self.identity(), event, {each.path for each in found})
+        return found
+
+    def identity(self) -> dict[str, str]:
+        """The `detail-type` and `source` the contract describes (EventBridge contracts), by member."""
+        if self.type is ContractType.OPENAPI3:
+            assert self.event_root is not None  # set by parse_contract and load_contract
+            return expected_identity(component_schemas(self.content).get(self.event_root))
+        return expected_identity(self.content)
 
     def _event_schema(self) -> dict[str, Any]:
         if "schema" not in self._cache:
@@ -66,6 +82,30 @@ class Contract:
             checker = cls.FORMAT_CHECKER if check_formats else None
             self._cache[key] = cls(self._event_schema(), registry=OFFLINE_REGISTRY, format_checker=checker)
         return self._cache[key]
+
+
+# Keys at the top of a contract that the `{type, content}` wrapper does not have, by the type they suggest.
+_OPENAPI_KEYS = ("openapi", "swagger", "components", "paths")
+_SCHEMA_KEYS = ("$schema", "$id", "$ref", "properties", "definitions", "$defs", "allOf", "anyOf", "oneOf")
+_JSON_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
+
+
+def unwrapped_contract(body: Any) -> tuple[ContractType, str] | None:
+    """(the type it suggests, the key that gives it away) when a request body is a contract itself rather
+    than `{"type": ..., "content": <contract>}`; None when it is not (or has the wrapper's `content`)."""
+    if not isinstance(body, dict) or "content" in body:
+        return None
+    for keys, suggested in (
+        (_OPENAPI_KEYS, ContractType.OPENAPI3),
+        (_SCHEMA_KEYS, ContractType.JSON_SCHEMA_DRAFT4),
+    ):
+        for key in keys:
+            if key in body:
+                return suggested, key
+    declared = body.get("type")
+    if isinstance(declared, str) and declared in _JSON_TYPES:  # a schema's type, not a contract type
+        return ContractType.JSON_SCHEMA_DRAFT4, "type"
+    return None
 
 
 def parse_contract(type: str, content: Any, *, event_root: str | None = None) -> Contract:

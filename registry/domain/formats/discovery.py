@@ -44,7 +44,7 @@ from registry.domain.formats.contract import ContractType
 from registry.domain.formats.document import first_too_deep
 from registry.domain.formats.events import EVENT_MAX_DEPTH
 from registry.domain.formats.export import openapi_to_draft4
-from registry.domain.formats.openapi import AWS_ENVELOPE, DETAIL_TYPE_MARKER
+from registry.domain.formats.openapi import AWS_ENVELOPE, DETAIL_TYPE_MARKER, SOURCE_MARKER
 
 MAX_EVENTS = 10
 MAX_EVENT_CHARS = 100_000
@@ -52,7 +52,6 @@ INLINE_LEVELS = 10
 """Inline schema levels (arrays, and objects of non-EventBridge events) below a component; deeper values
 are `{}`. Each level costs up to five nesting levels of the Draft 4 form, which must stay within 64."""
 
-SOURCE_MARKER = "x-amazon-events-source"
 PLAIN_ROOT = "Event"
 # the order of AWS's own discovered envelopes, so a discovered envelope reads like one
 ENVELOPE_ORDER = (

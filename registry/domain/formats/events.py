@@ -19,10 +19,15 @@ EVENT_MAX_DEPTH = 128
 schema it hits Python's recursion limit between 200 and 300 levels, so the limit stays well below that."""
 
 
+SCHEMA_VIOLATION = "schema_violation"  # the event breaks the contract's schema
+IDENTITY_MISMATCH = "identity_mismatch"  # an EventBridge event of another detail-type or source
+
+
 @dataclass(frozen=True)
 class EventError:
     path: str  # JSON pointer into the event ("" for the event itself)
     message: str
+    code: str = SCHEMA_VIOLATION  # stable: what kind of error
 
 
 def validate_with(validator: Any, event: Any) -> list[EventError]:

@@ -19,6 +19,7 @@ from registry.domain.formats.refs import check_refs
 
 AWS_ENVELOPE = "AWSEvent"
 DETAIL_TYPE_MARKER = "x-amazon-events-detail-type"
+SOURCE_MARKER = "x-amazon-events-source"
 _VERSION = re.compile(r"^3\.([01])\.\d+$")
 DRAFT4_URI = "http://json-schema.org/draft-04/schema#"
 DRAFT202012_URI = "https://json-schema.org/draft/2020-12/schema"
