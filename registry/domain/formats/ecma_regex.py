@@ -17,7 +17,8 @@ from functools import lru_cache
 
 import regex  # type: ignore[import-untyped, unused-ignore]
 
-from registry.domain.formats.ecma_syntax import (
+from registry.domain.formats.ecma_syntax import parse
+from registry.domain.formats.ecma_tree import (
     MAX_CODE_POINT,
     Alternation,
     Anchor,
@@ -31,7 +32,6 @@ from registry.domain.formats.ecma_syntax import (
     Repeat,
     Sequence,
     complement,
-    parse,
 )
 
 MAX_REGEX_COUNT = 4_294_967_294
@@ -127,12 +127,10 @@ def _quantifier(node: Repeat, largest: int) -> str:
 
 def _regex_set(chars: Chars) -> str:
     ranges, negated = chars.ranges, chars.negated
-    if not chars.properties and negated:
-        ranges, negated = complement(ranges), False
     if len(ranges) == 1 and ranges[0][0] == ranges[0][1] and not chars.properties and not negated:
         return _regex_char(ranges[0][0])
-    if not ranges and not chars.properties:  # `[]`: nothing; written as the complement of everything
-        return f"[^{_regex_char(0)}-{_regex_char(MAX_CODE_POINT)}]"
+    if not ranges and not chars.properties:  # `[]` and `[^]`, which `regex` cannot spell so
+        return f"[{'' if negated else '^'}{_regex_char(0)}-{_regex_char(MAX_CODE_POINT)}]"
     members = "".join(_regex_range(low, high) for low, high in ranges)
     members += "".join(f"\\{'P' if out else 'p'}{{{_supported(name)}}}" for name, out in chars.properties)
     return f"[{'^' if negated else ''}{members}]"
@@ -200,14 +198,14 @@ def _rust(node: Node) -> str | None:
 def _rust_set(chars: Chars) -> str | None:
     if chars.properties:
         return None
-    ranges = complement(chars.ranges) if chars.negated else chars.ranges
     # strings handed to Rust hold no surrogates, and a Rust class cannot name one
-    ranges = _without_surrogates(ranges)
+    ranges = _without_surrogates(chars.ranges)
     if not ranges:
-        return r"[^\x{0}-\x{10FFFF}]"
-    if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
+        return r"[\x{0}-\x{10FFFF}]" if chars.negated else r"[^\x{0}-\x{10FFFF}]"
+    if len(ranges) == 1 and ranges[0][0] == ranges[0][1] and not chars.negated:
         return _rust_char(ranges[0][0])
-    return "[" + "".join(_rust_range(low, high) for low, high in ranges) + "]"
+    members = "".join(_rust_range(low, high) for low, high in ranges)
+    return f"[{'^' if chars.negated else ''}{members}]"
 
 
 def _without_surrogates(ranges: Ranges) -> Ranges:

@@ -16,23 +16,35 @@ engines the registry runs) and the group modifiers `(?i:...)` of ES2025.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-MAX_CODE_POINT = 0x10FFFF
+from registry.domain.formats.ecma_tree import (
+    DIGITS,
+    LINE_TERMINATORS,
+    MAX_CODE_POINT,
+    SPACES,
+    WORD,
+    Alternation,
+    Anchor,
+    BackRef,
+    Chars,
+    Group,
+    Look,
+    Node,
+    Parsed,
+    PatternError,
+    Ranges,
+    Repeat,
+    Sequence,
+    TooDeep,
+    complement,
+    is_property,
+    normalised,
+)
+
 MAX_NESTING = 100
 """Groups, lookarounds and classes nested deeper than this are refused: the parser recurses per level."""
-Ranges = tuple[tuple[int, int], ...]  # sorted, disjoint, inclusive code point ranges
-
-DIGITS: Ranges = ((0x30, 0x39),)
-WORD: Ranges = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
-LINE_TERMINATORS: Ranges = ((0x0A, 0x0A), (0x0D, 0x0D), (0x2028, 0x2029))
-# WhiteSpace (TAB, VT, FF, ZWNBSP and the Space_Separator characters) and LineTerminator
-SPACES: Ranges = (
-    (0x09, 0x0D), (0x20, 0x20), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A), (0x2028, 0x2029),
-    (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000), (0xFEFF, 0xFEFF),
-)  # fmt: skip
 _SYNTAX = frozenset("^$\\.*+?()[]{}|")
 _CONTROL_ESCAPES = {"f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
 _CLASS_ESCAPES: dict[str, tuple[Ranges, bool]] = {
@@ -48,151 +60,6 @@ _PYTHON_HINTS = {
     "\\Z": "\\Z is Python's: ECMA-262 writes $",
     "\\z": "\\z is not ECMA-262: write $",
 }
-
-
-# ECMA-262's tables of Unicode properties: binary properties, General_Category values, and the names of
-# the non-binary properties, each with its aliases. Spellings are exact: ECMA-262 does no loose matching.
-_BINARY_PROPERTIES = frozenset(
-    """ASCII ASCII_Hex_Digit AHex Alphabetic Alpha Any Assigned Bidi_Control Bidi_C Bidi_Mirrored Bidi_M
-    Case_Ignorable CI Cased Changes_When_Casefolded CWCF Changes_When_Casemapped CWCM Changes_When_Lowercased
-    CWL Changes_When_NFKC_Casefolded CWKCF Changes_When_Titlecased CWT Changes_When_Uppercased CWU Dash
-    Default_Ignorable_Code_Point DI Deprecated Dep Diacritic Dia Emoji Emoji_Component EComp Emoji_Modifier
-    EMod Emoji_Modifier_Base EBase Emoji_Presentation EPres Extended_Pictographic ExtPict Extender Ext
-    Grapheme_Base Gr_Base Grapheme_Extend Gr_Ext Hex_Digit Hex IDS_Binary_Operator IDSB IDS_Trinary_Operator
-    IDST ID_Continue IDC ID_Start IDS Ideographic Ideo Join_Control Join_C Logical_Order_Exception LOE
-    Lowercase Lower Math Noncharacter_Code_Point NChar Pattern_Syntax Pat_Syn Pattern_White_Space Pat_WS
-    Quotation_Mark QMark Radical Regional_Indicator RI Sentence_Terminal STerm Soft_Dotted SD
-    Terminal_Punctuation Term Unified_Ideograph UIdeo Uppercase Upper Variation_Selector VS White_Space
-    space XID_Continue XIDC XID_Start XIDS""".split()  # noqa: SIM905 (a table reads best as words)
-)
-_GENERAL_CATEGORIES = frozenset(
-    """C Other Cc Control cntrl Cf Format Cn Unassigned Co Private_Use Cs Surrogate L Letter LC Cased_Letter
-    Ll Lowercase_Letter Lm Modifier_Letter Lo Other_Letter Lt Titlecase_Letter Lu Uppercase_Letter M Mark
-    Combining_Mark Mc Spacing_Mark Me Enclosing_Mark Mn Nonspacing_Mark N Number Nd Decimal_Number digit Nl
-    Letter_Number No Other_Number P Punctuation punct Pc Connector_Punctuation Pd Dash_Punctuation Pe
-    Close_Punctuation Pf Final_Punctuation Pi Initial_Punctuation Po Other_Punctuation Ps Open_Punctuation S
-    Symbol Sc Currency_Symbol Sk Modifier_Symbol Sm Math_Symbol So Other_Symbol Z Separator Zl
-    Line_Separator Zp Paragraph_Separator Zs Space_Separator""".split()  # noqa: SIM905 (as above)
-)
-_CATEGORY_NAMES = frozenset({"General_Category", "gc"})
-_SCRIPT_NAMES = frozenset({"Script", "sc", "Script_Extensions", "scx"})
-# Script values are checked by their shape (`Latn`, `Greek`, `Old_Italic`, `SignWriting`) here, and by
-# the engine's own table when the pattern is compiled: a list of some 330 spellings would only age.
-_SCRIPT_VALUE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:_[A-Z][a-z]+)*")
-
-
-def is_property(spelling: str) -> bool:
-    """Whether `spelling` (what stands between the braces of `\\p{...}`) names a property ECMA-262 knows."""
-    name, equals, value = spelling.partition("=")
-    if not equals:
-        return name in _BINARY_PROPERTIES or name in _GENERAL_CATEGORIES
-    if name in _CATEGORY_NAMES:
-        return value in _GENERAL_CATEGORIES
-    return name in _SCRIPT_NAMES and _SCRIPT_VALUE.fullmatch(value) is not None
-
-
-class PatternError(ValueError):
-    """Not an ECMA-262 pattern: `reason` says why, `position` where (an index into the pattern)."""
-
-    def __init__(self, reason: str, position: int) -> None:
-        super().__init__(f"{reason} at position {position}")
-        self.reason = reason
-        self.position = position
-
-
-class TooDeep(PatternError):
-    """A valid pattern nesting its groups deeper than MAX_NESTING."""
-
-
-# --- the tree ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Chars:
-    """One character from a set: code point ranges and Unicode properties (`\\p{L}`, or `\\P{L}` when
-    negated), the whole complemented when `negated`."""
-
-    ranges: Ranges
-    properties: tuple[tuple[str, bool], ...] = ()  # (ECMA-262 spelling, negated)
-    negated: bool = False
-
-
-@dataclass(frozen=True)
-class Anchor:
-    kind: str  # "start", "end", "word" (\b) or "not_word" (\B)
-
-
-@dataclass(frozen=True)
-class Look:
-    body: Node
-    ahead: bool
-    negative: bool
-
-
-@dataclass(frozen=True)
-class Group:
-    body: Node
-    index: int | None  # the capture's number; None for (?:...)
-
-
-@dataclass(frozen=True)
-class Repeat:
-    body: Node
-    low: int
-    high: int | None  # None: unbounded
-    lazy: bool
-
-
-@dataclass(frozen=True)
-class BackRef:
-    target: int | str  # a group's number or name (see Parsed.groups_of)
-
-
-@dataclass(frozen=True)
-class Sequence:
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Alternation:
-    branches: tuple[Node, ...]
-
-
-Node = Chars | Anchor | Look | Group | Repeat | BackRef | Sequence | Alternation
-
-
-@dataclass(frozen=True)
-class Parsed:
-    tree: Node
-    names: dict[str, tuple[int, ...]]  # group name -> its groups (several in different alternatives)
-
-    def groups_of(self, reference: BackRef) -> tuple[int, ...]:
-        target = reference.target
-        return (target,) if isinstance(target, int) else self.names[target]
-
-
-# --- code point ranges ---------------------------------------------------------------------------------
-
-
-def normalised(ranges: list[tuple[int, int]]) -> Ranges:
-    merged: list[tuple[int, int]] = []
-    for low, high in sorted(ranges):
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
-        else:
-            merged.append((low, high))
-    return tuple(merged)
-
-
-def complement(ranges: Ranges) -> Ranges:
-    result, start = [], 0
-    for low, high in ranges:
-        if low > start:
-            result.append((start, low - 1))
-        start = high + 1
-    if start <= MAX_CODE_POINT:
-        result.append((start, MAX_CODE_POINT))
-    return tuple(result)
 
 
 # --- the parser ----------------------------------------------------------------------------------------
@@ -464,7 +331,7 @@ class _Parser:
         self.pos += 1
         if char in _CLASS_ESCAPES:
             ranges, negated = _CLASS_ESCAPES[char]
-            return Chars(complement(ranges) if negated else ranges)
+            return Chars(ranges, negated=negated)
         if char in ("p", "P"):
             return Chars((), ((self._property(start), char == "P"),))
         code = self._code_point(char, start, in_class)
@@ -547,7 +414,7 @@ class _Parser:
                     self.fail("range out of order in character class")
                 ranges.append((_single(low), _single(high)))  # type: ignore[arg-type]
             else:
-                ranges.extend(low.ranges)
+                ranges.extend(complement(low.ranges) if low.negated else low.ranges)
                 properties.extend(low.properties)
         return Chars(normalised(ranges), tuple(properties), negated)
 
@@ -577,7 +444,7 @@ def _literal(code: int) -> Chars:
 def _single(chars: Chars) -> int | None:
     """The code point of a one-character set written as one character (not a class escape)."""
     ranges = chars.ranges
-    one = len(ranges) == 1 and ranges[0][0] == ranges[0][1] and not chars.properties
+    one = len(ranges) == 1 and ranges[0][0] == ranges[0][1] and not chars.properties and not chars.negated
     return ranges[0][0] if one else None
 
 

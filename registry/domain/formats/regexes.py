@@ -29,7 +29,7 @@ from typing import Any
 import regex  # type: ignore[import-untyped, unused-ignore]
 
 from registry.domain.formats.ecma_regex import translate
-from registry.domain.formats.ecma_syntax import PatternError, TooDeep
+from registry.domain.formats.ecma_tree import PatternError, TooDeep
 
 PATTERN_TIMEOUT = 0.075
 """Seconds one search may take; real patterns take microseconds, even on long strings."""
