@@ -17,6 +17,7 @@ engines the registry runs) and the group modifiers `(?i:...)` of ES2025.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NoReturn
 
 from registry.domain.formats.ecma_tree import (
@@ -45,7 +46,10 @@ from registry.domain.formats.ecma_tree import (
 
 MAX_NESTING = 100
 """Groups, lookarounds and classes nested deeper than this are refused: the parser recurses per level."""
+MAX_SHARED_NAME = 32
+"""Groups one name may be given (in different alternatives): checking them is quadratic in their number."""
 _SYNTAX = frozenset("^$\\.*+?()[]{}|")
+_QUANTIFIER_STARTS = frozenset("*+?{")
 _CONTROL_ESCAPES = {"f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
 _CLASS_ESCAPES: dict[str, tuple[Ranges, bool]] = {
     "d": (DIGITS, False), "D": (DIGITS, True), "w": (WORD, False), "W": (WORD, True),
@@ -105,6 +109,8 @@ def _checked_names(state: _State) -> dict[str, tuple[int, ...]]:
     names: dict[str, list[_Capture]] = {}
     for capture in state.captures:
         if capture.name is not None:
+            if len(names.get(capture.name, ())) >= MAX_SHARED_NAME:
+                raise TooDeep(f"more than {MAX_SHARED_NAME} groups are named {capture.name!r}", capture.position)
             for other in names.setdefault(capture.name, []):
                 if not _exclusive(capture, other):
                     raise PatternError(f"two groups are named {capture.name!r}", capture.position)
@@ -167,6 +173,10 @@ class _Parser:
 
     def term(self) -> Node:
         start, before = self.pos, len(self.state.captures)
+        char, following = self.peek(), self.peek(1)
+        if char not in _SYNTAX and following not in _QUANTIFIER_STARTS:  # the common case, made quick
+            self.pos += 1
+            return _literal(ord(char))
         atom, quantifiable = self.atom()
         low_high = self.quantifier()
         if low_high is None:
@@ -197,11 +207,12 @@ class _Parser:
 
     def _braced(self) -> tuple[int, int | None] | None:
         """`{n}`, `{n,}` or `{n,m}` at the position, consumed; None (nothing consumed) for a literal `{`."""
-        end = self.text.find("}", self.pos)
-        body = self.text[self.pos + 1 : end] if end != -1 else ""
-        low, comma, high = body.partition(",")
-        if end == -1 or not low.isascii() or not high.isascii():
+        end = self.pos + 1
+        while end < len(self.text) and self.text[end] in "0123456789,":  # no further: stays linear
+            end += 1
+        if self.text[end : end + 1] != "}":
             return None
+        low, comma, high = self.text[self.pos + 1 : end].partition(",")
         if not low.isdigit():
             if comma and high.isdigit() and not low:
                 self.fail("{,n} is Python's; ECMA-262 writes {0,n}")
@@ -437,6 +448,7 @@ def _number(digits: str) -> int:
     return int(digits) if len(digits) <= 12 else 10**12
 
 
+@lru_cache(maxsize=1024)
 def _literal(code: int) -> Chars:
     return Chars(((code, code),))
 

@@ -67,7 +67,7 @@ def base_uri(document: dict[str, Any], cls: type[Validator]) -> str:
 
 
 def check_contract(document: dict[str, Any]) -> None:
-    """Validate a JSON Schema contract: references first (nothing is fetched), its meta-schema, its patterns.
+    """Validate a JSON Schema contract: references first (nothing is fetched), its patterns, its meta-schema.
 
     The meta-schema never runs the contract's patterns (`format: regex` only parses them, as ECMA-262), so
     the stock validator class serves here, with the bounded class's format checker.
@@ -75,6 +75,7 @@ def check_contract(document: dict[str, Any]) -> None:
     cls = validator_class(document)
     base = base_uri(document, cls)
     check_refs(document, base, _resolve_in_scope(document, base))
+    check_patterns(document)  # first: its errors say what ECMA-262 expected, the meta-schema's do not
     if not _valid_by_fast_check(document):
         checker = bounded(cls).FORMAT_CHECKER
         meta_validator = cls(cls.META_SCHEMA, format_checker=checker, registry=OFFLINE_REGISTRY)
@@ -84,7 +85,6 @@ def check_contract(document: dict[str, Any]) -> None:
                 f"not a valid {cls.__name__.removesuffix('Validator')} schema: {shorten(error.message)}",
                 pointer=pointer_of(error),
             )
-    check_patterns(document)
 
 
 def _valid_by_fast_check(document: dict[str, Any]) -> bool:
