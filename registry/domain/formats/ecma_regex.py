@@ -31,7 +31,6 @@ from registry.domain.formats.ecma_tree import (
     Ranges,
     Repeat,
     Sequence,
-    complement,
 )
 
 MAX_REGEX_COUNT = 4_294_967_294

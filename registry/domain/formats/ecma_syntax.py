@@ -110,7 +110,8 @@ def _checked_names(state: _State) -> dict[str, tuple[int, ...]]:
     for capture in state.captures:
         if capture.name is not None:
             if len(names.get(capture.name, ())) >= MAX_SHARED_NAME:
-                raise TooDeep(f"more than {MAX_SHARED_NAME} groups are named {capture.name!r}", capture.position)
+                reason = f"more than {MAX_SHARED_NAME} groups are named {capture.name!r}"
+                raise TooDeep(reason, capture.position)
             for other in names.setdefault(capture.name, []):
                 if not _exclusive(capture, other):
                     raise PatternError(f"two groups are named {capture.name!r}", capture.position)
