@@ -184,11 +184,15 @@ def _rust(node: Node) -> str | None:
         if any(part is None for part in parts):
             return None
         return ("" if isinstance(node, Sequence) else "|").join(part for part in parts if part is not None)
-    if isinstance(node, Group | Repeat):
+    if isinstance(node, Group):
         body = _rust(node.body)
-        if body is None or (isinstance(node, Repeat) and max(node.low, node.high or 0) > RUST_MAX_COUNT):
+        return None if body is None else f"(?:{body})"
+    if isinstance(node, Repeat):
+        body = _rust(node.body)
+        if body is None or max(node.low, node.high or 0) > RUST_MAX_COUNT:
             return None
-        return f"(?:{body})" + (_quantifier(node, RUST_MAX_COUNT) if isinstance(node, Repeat) else "")
+        atom = body if isinstance(node.body, Chars | Group) else f"(?:{body})"
+        return atom + _quantifier(node, RUST_MAX_COUNT)
     if isinstance(node, Anchor):
         return {"start": r"\A", "end": r"\z", "word": r"(?-u:\b)", "not_word": r"(?-u:\B)"}[node.kind]
     return None  # lookarounds and back-references
