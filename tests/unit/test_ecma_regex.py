@@ -33,6 +33,7 @@ from registry.domain.formats.regexes import (
     search,
 )
 from registry.domain.model import CompatibilityPolicy
+from tests.unit.conftest import openapi_doc
 
 DRAFT4 = "JSONSchemaDraft4"
 PROMPT = 2.0  # seconds: a timeout or two, never the minutes of backtracking (a margin for a loaded machine)
@@ -428,6 +429,18 @@ def test_a_stored_contract_with_python_only_patterns_keeps_validating_with_their
         "/code",
         "/pair",
     ]
+
+
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_an_openapi_default_is_checked_against_its_ecma_262_pattern(version: str) -> None:
+    pattern = r"^(?<y>\d{4})\u{2D}\k<y>$"
+    schema = {"type": "object", "properties": {"n": {"type": "string", "pattern": pattern, "default": "1-1"}}}
+    document = openapi_doc({"E": schema}, version)
+
+    with pytest.raises(InvalidContract, match="does not match"):
+        parse_contract("OpenApi3", document)
+    schema["properties"]["n"]["default"] = "2024-2024"
+    assert parse_contract("OpenApi3", document).validate_event({"n": "2024-2025"}) != []
 
 
 def _canonical(schema: dict[str, Any]) -> str:
