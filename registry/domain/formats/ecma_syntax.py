@@ -39,8 +39,8 @@ from registry.domain.formats.ecma_tree import (
     Repeat,
     Sequence,
     TooDeep,
+    canonical_property,
     complement,
-    is_property,
     normalised,
 )
 
@@ -269,6 +269,8 @@ class _Parser:
             node, quantifiable = self._capture(name, start), True
         elif self.peek() == "?":
             hint = _PYTHON_HINTS.get(self.text[start : start + 3])
+            if hint is None and self.peek(1) in set("aiLmsux-") and self.peek(1):
+                hint = "inline flags such as (?i) are Python's: ECMA-262 has none in patterns"
             self.fail(hint or "unknown group syntax (modifiers such as (?i:...) are not supported)", start)
         else:
             node, quantifiable = self._capture(None, start), True
@@ -402,10 +404,11 @@ class _Parser:
         if not self.take("{") or end == -1:
             self.fail("\\p and \\P need a property in braces: \\p{L}", start)
         spelling = self.text[self.pos : end]
-        if not is_property(spelling):
+        canonical = canonical_property(spelling)
+        if canonical is None:
             self.fail(f"{spelling!r} is not a Unicode property ECMA-262 knows", start)
         self.pos = end + 1
-        return spelling
+        return canonical
 
     def char_class(self) -> Chars:
         start = self.pos

@@ -19,45 +19,53 @@ SPACES: Ranges = (
 )  # fmt: skip
 
 
-# ECMA-262's tables of Unicode properties: binary properties, General_Category values, and the names of
-# the non-binary properties, each with its aliases. Spellings are exact: ECMA-262 does no loose matching.
-_BINARY_PROPERTIES = frozenset(
-    """ASCII ASCII_Hex_Digit AHex Alphabetic Alpha Any Assigned Bidi_Control Bidi_C Bidi_Mirrored Bidi_M
-    Case_Ignorable CI Cased Changes_When_Casefolded CWCF Changes_When_Casemapped CWCM Changes_When_Lowercased
-    CWL Changes_When_NFKC_Casefolded CWKCF Changes_When_Titlecased CWT Changes_When_Uppercased CWU Dash
-    Default_Ignorable_Code_Point DI Deprecated Dep Diacritic Dia Emoji Emoji_Component EComp Emoji_Modifier
-    EMod Emoji_Modifier_Base EBase Emoji_Presentation EPres Extended_Pictographic ExtPict Extender Ext
-    Grapheme_Base Gr_Base Grapheme_Extend Gr_Ext Hex_Digit Hex IDS_Binary_Operator IDSB IDS_Trinary_Operator
-    IDST ID_Continue IDC ID_Start IDS Ideographic Ideo Join_Control Join_C Logical_Order_Exception LOE
-    Lowercase Lower Math Noncharacter_Code_Point NChar Pattern_Syntax Pat_Syn Pattern_White_Space Pat_WS
-    Quotation_Mark QMark Radical Regional_Indicator RI Sentence_Terminal STerm Soft_Dotted SD
-    Terminal_Punctuation Term Unified_Ideograph UIdeo Uppercase Upper Variation_Selector VS White_Space
-    space XID_Continue XIDC XID_Start XIDS""".split()  # noqa: SIM905 (a table reads best as words)
-)
-_GENERAL_CATEGORIES = frozenset(
-    """C Other Cc Control cntrl Cf Format Cn Unassigned Co Private_Use Cs Surrogate L Letter LC Cased_Letter
-    Ll Lowercase_Letter Lm Modifier_Letter Lo Other_Letter Lt Titlecase_Letter Lu Uppercase_Letter M Mark
-    Combining_Mark Mc Spacing_Mark Me Enclosing_Mark Mn Nonspacing_Mark N Number Nd Decimal_Number digit Nl
-    Letter_Number No Other_Number P Punctuation punct Pc Connector_Punctuation Pd Dash_Punctuation Pe
-    Close_Punctuation Pf Final_Punctuation Pi Initial_Punctuation Po Other_Punctuation Ps Open_Punctuation S
-    Symbol Sc Currency_Symbol Sk Modifier_Symbol Sm Math_Symbol So Other_Symbol Z Separator Zl
-    Line_Separator Zp Paragraph_Separator Zs Space_Separator""".split()  # noqa: SIM905 (as above)
-)
-_CATEGORY_NAMES = frozenset({"General_Category", "gc"})
-_SCRIPT_NAMES = frozenset({"Script", "sc", "Script_Extensions", "scx"})
+# ECMA-262's tables of Unicode properties, each entry "Name/Alias/...": binary properties, and the values of
+# General_Category. Spellings are exact: ECMA-262 does no loose matching (the `regex` module does, and reads
+# some aliases otherwise: its `IDC` is not ID_Continue), so each is written out by its first name.
+_BINARY = """ASCII ASCII_Hex_Digit/AHex Alphabetic/Alpha Any Assigned Bidi_Control/Bidi_C Bidi_Mirrored/Bidi_M
+    Case_Ignorable/CI Cased Changes_When_Casefolded/CWCF Changes_When_Casemapped/CWCM
+    Changes_When_Lowercased/CWL Changes_When_NFKC_Casefolded/CWKCF Changes_When_Titlecased/CWT
+    Changes_When_Uppercased/CWU Dash Default_Ignorable_Code_Point/DI Deprecated/Dep Diacritic/Dia Emoji
+    Emoji_Component/EComp Emoji_Modifier/EMod Emoji_Modifier_Base/EBase Emoji_Presentation/EPres
+    Extended_Pictographic/ExtPict Extender/Ext Grapheme_Base/Gr_Base Grapheme_Extend/Gr_Ext Hex_Digit/Hex
+    IDS_Binary_Operator/IDSB IDS_Trinary_Operator/IDST ID_Continue/IDC ID_Start/IDS Ideographic/Ideo
+    Join_Control/Join_C Logical_Order_Exception/LOE Lowercase/Lower Math Noncharacter_Code_Point/NChar
+    Pattern_Syntax/Pat_Syn Pattern_White_Space/Pat_WS Quotation_Mark/QMark Radical Regional_Indicator/RI
+    Sentence_Terminal/STerm Soft_Dotted/SD Terminal_Punctuation/Term Unified_Ideograph/UIdeo Uppercase/Upper
+    Variation_Selector/VS White_Space/space XID_Continue/XIDC XID_Start/XIDS"""
+_CATEGORIES = """C/Other Cc/Control/cntrl Cf/Format Cn/Unassigned Co/Private_Use Cs/Surrogate L/Letter
+    LC/Cased_Letter Ll/Lowercase_Letter Lm/Modifier_Letter Lo/Other_Letter Lt/Titlecase_Letter
+    Lu/Uppercase_Letter M/Mark/Combining_Mark Mc/Spacing_Mark Me/Enclosing_Mark Mn/Nonspacing_Mark N/Number
+    Nd/Decimal_Number/digit Nl/Letter_Number No/Other_Number P/Punctuation/punct Pc/Connector_Punctuation
+    Pd/Dash_Punctuation Pe/Close_Punctuation Pf/Final_Punctuation Pi/Initial_Punctuation Po/Other_Punctuation
+    Ps/Open_Punctuation S/Symbol Sc/Currency_Symbol Sk/Modifier_Symbol Sm/Math_Symbol So/Other_Symbol
+    Z/Separator Zl/Line_Separator Zp/Paragraph_Separator Zs/Space_Separator"""
+
+
+def _aliases(table: str) -> dict[str, str]:
+    return {alias: entry.split("/")[0] for entry in table.split() for alias in entry.split("/")}
+
+
+BINARY_PROPERTIES = _aliases(_BINARY)
+GENERAL_CATEGORIES = _aliases(_CATEGORIES)
+_SCRIPT_NAMES = {"Script": "Script", "sc": "Script", "Script_Extensions": "scx", "scx": "scx"}
 # Script values are checked by their shape (`Latn`, `Greek`, `Old_Italic`, `SignWriting`) here, and by
 # the engine's own table when the pattern is compiled: a list of some 330 spellings would only age.
 _SCRIPT_VALUE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:_[A-Z][a-z]+)*")
 
 
-def is_property(spelling: str) -> bool:
-    """Whether `spelling` (what stands between the braces of `\\p{...}`) names a property ECMA-262 knows."""
+def canonical_property(spelling: str) -> str | None:
+    """The property `spelling` (what stands between the braces of `\\p{...}`) names, spelt so that no engine
+    can read it otherwise (`gc=Lu`, `ID_Continue`, `Script=Latn`); None when ECMA-262 knows no such name."""
     name, equals, value = spelling.partition("=")
     if not equals:
-        return name in _BINARY_PROPERTIES or name in _GENERAL_CATEGORIES
-    if name in _CATEGORY_NAMES:
-        return value in _GENERAL_CATEGORIES
-    return name in _SCRIPT_NAMES and _SCRIPT_VALUE.fullmatch(value) is not None
+        if name in GENERAL_CATEGORIES:
+            return f"gc={GENERAL_CATEGORIES[name]}"
+        return BINARY_PROPERTIES.get(name)
+    if name in ("General_Category", "gc"):
+        return f"gc={GENERAL_CATEGORIES[value]}" if value in GENERAL_CATEGORIES else None
+    known = name in _SCRIPT_NAMES and _SCRIPT_VALUE.fullmatch(value) is not None
+    return f"{_SCRIPT_NAMES[name]}={value}" if known else None
 
 
 class PatternError(ValueError):
