@@ -269,7 +269,10 @@ class _Parser:
             node, quantifiable = self._capture(name, start), True
         elif self.peek() == "?":
             hint = _PYTHON_HINTS.get(self.text[start : start + 3])
-            if hint is None and self.peek(1) in set("aiLmsux-") and self.peek(1):
+            flags = len(self.text[start + 2 :]) - len(self.text[start + 2 :].lstrip("aiLmsux-"))
+            if hint is None and flags and self.peek(1 + flags) == ":":
+                hint = "the ES2025 modifiers (?i:...) are not supported"
+            elif hint is None and flags:
                 hint = "inline flags such as (?i) are Python's: ECMA-262 has none in patterns"
             self.fail(hint or "unknown group syntax (modifiers such as (?i:...) are not supported)", start)
         else:
