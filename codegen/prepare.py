@@ -7,7 +7,8 @@ Three changes, none of which alters what an event may contain:
 - objects that do not close their content model say `additionalProperties: true`, so the models keep the
   members they do not declare (`extra='allow'`) and marshalling an event gives back what was read;
 - a `RootModel` wrapper around the event root is added. The generator picks class names itself (a nested
-  object can take a name first), so the class it wraps is how we learn, for certain, which class the root is.
+  object can take a name first), so the class it wraps is how we learn, for certain, which class the root is;
+- patterns are rewritten for the engine the models run them with (`patterns_for_models`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from codegen.names import class_name
+from registry.domain.formats.ecma_regex import rust_pattern
 
 OPENAPI = "OpenApi3"
 JSON_SCHEMA = "JSONSchemaDraft4"
@@ -55,10 +57,13 @@ class Prepared:
 def prepare(contract: ContractInput) -> Prepared:
     document = copy.deepcopy(contract.content)
     if contract.type == OPENAPI:
-        return _prepare_openapi(document, contract.event_root)
-    if contract.type == JSON_SCHEMA:
-        return _prepare_json_schema(document)
-    raise ValueError(f"unknown contract type {contract.type!r}")
+        prepared = _prepare_openapi(document, contract.event_root)
+    elif contract.type == JSON_SCHEMA:
+        prepared = _prepare_json_schema(document)
+    else:
+        raise ValueError(f"unknown contract type {contract.type!r}")
+    patterns_for_models(prepared.document)
+    return prepared
 
 
 def _prepare_openapi(document: dict[str, Any], event_root: str | None) -> Prepared:
@@ -212,3 +217,32 @@ def _drop_ids(schema: dict[str, Any]) -> None:
         for key in ("id", "$id"):
             if isinstance(node.get(key), str):
                 del node[key]
+
+
+def patterns_for_models(document: dict[str, Any]) -> None:
+    """Rewrite the contract's ECMA-262 patterns into the syntax of the Rust `regex` crate, which pydantic runs
+    for `Field(pattern=...)`, with the same meaning (`\\d` is [0-9] there too, `$` the very end); where that
+    engine cannot say the same (lookarounds, back-references, Unicode properties), leave the constraint out.
+    The models then accept more than the contract in those places, never less: a `pattern` goes, and a
+    `patternProperties` key becomes "" (every name) with no constraint on the value."""
+    roots = [document, *document.get("components", {}).get("schemas", {}).values()]
+    for node in (node for root in roots if isinstance(root, dict) for node in _walk(root)):
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            rewritten = rust_pattern(pattern)
+            if rewritten is None:
+                del node["pattern"]
+            else:
+                node["pattern"] = rewritten
+        if isinstance(node.get("patternProperties"), dict):
+            node["patternProperties"] = _keys_for_models(node["patternProperties"])
+
+
+def _keys_for_models(keyed: dict[str, Any]) -> dict[str, Any]:
+    rewritten: dict[str, Any] = {}
+    for key, schema in keyed.items():
+        new = rust_pattern(key)
+        new, schema = ("", {}) if new is None else (new, schema)
+        # two keys may come out alike (`\\d` and `[0-9]`): a name matching one matches both
+        rewritten[new] = {"allOf": [rewritten[new], schema]} if new in rewritten else schema
+    return rewritten

@@ -15,6 +15,7 @@ from registry.domain.compat.samples import samples
 from registry.domain.compat.witnesses import Verifier, incompatibilities
 from registry.domain.errors import InvalidContract
 from registry.domain.formats import jsonschema_draft
+from registry.domain.formats.bounded_keywords import bounded
 from registry.domain.model import CompatibilityPolicy
 
 
@@ -42,8 +43,9 @@ def check(
 
 
 def _class_of(schema: Any) -> Any:
-    """The draft `$schema` names; Draft 4 when it names none we know (as for contracts)."""
+    """The draft `$schema` names; Draft 4 when it names none we know (as for contracts). Bounded, as for
+    events: witnesses are verified with the ECMA-262 patterns that validation runs."""
     try:
-        return jsonschema_draft.validator_class(schema if isinstance(schema, dict) else {})
+        return jsonschema_draft.event_validator_class(schema if isinstance(schema, dict) else {})
     except InvalidContract:
-        return Draft4Validator
+        return bounded(Draft4Validator)

@@ -11,6 +11,7 @@ from urllib.parse import urldefrag
 
 from registry.domain.formats.pointers import PointerNotFound, escape, resolve_fragment
 from registry.domain.formats.refs import OFFLINE_REGISTRY
+from registry.domain.formats.regexes import regex_budget
 
 # `format` is an annotation by the registry's semantics; the others never constrain an instance
 NON_CONSTRAINING = frozenset({"format", "definitions", "$defs", "$comment", "$anchor", "$dynamicAnchor"})
@@ -65,9 +66,11 @@ class Doc:
         if self.validator is None:
             return None
         try:
-            return bool(self.validator.evolve(schema=schema).is_valid(instance))
-        except Exception:  # an unresolvable reference, a bad pattern, recursion: no answer
+            with regex_budget() as budget:
+                valid = bool(self.validator.evolve(schema=schema).is_valid(instance))
+        except Exception:  # an unresolvable reference, a bad pattern, recursion, too slow: no answer
             return None
+        return None if budget.failures else valid  # a pattern not evaluated (invalid, timed out): no answer
 
     def resolve(self, ref: str, at: str) -> tuple[Any, str] | None:
         """The schema a local reference (written at pointer `at`) names and its pointer, or None when it

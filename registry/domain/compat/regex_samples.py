@@ -1,6 +1,8 @@
 """Strings that match a regular expression, built from its parse tree: deterministic, small and fast.
 
 Used only to propose witnesses, which jsonschema then verifies; a pattern this cannot follow gives no sample.
+Patterns are ECMA-262: the tree read is that of the pattern as it runs (`regexes.source_of`), in a syntax
+Python's parser reads unless it holds a Unicode property or a variable-width lookbehind.
 """
 
 from __future__ import annotations
@@ -8,15 +10,25 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from registry.domain.formats.regexes import source_of
+
 _parser: Any = importlib.import_module("re._parser")
 _constants: Any = importlib.import_module("re._constants")
 _MAX_REPEAT = 40
 
 
+def _tree(pattern: str) -> Any:
+    """The parse tree of what runs for `pattern`. Raises when there is none this module can read."""
+    source = source_of(pattern)
+    if source is None:
+        raise ValueError(pattern)
+    return _parser.parse(source)
+
+
 def pattern_samples(pattern: str, length: int) -> list[str]:
     """Strings containing a match of `pattern` (jsonschema searches, unanchored), aiming at `length`."""
     try:
-        tree = _parser.parse(pattern)
+        tree = _tree(pattern)
         shortest = _build(tree, 0)
     except Exception:  # an unusual construct, or not Python syntax
         return []
@@ -34,7 +46,7 @@ def same_pattern(a: str, b: str) -> bool:
     if a == b:
         return True
     try:
-        x, y = _parser.parse(a), _parser.parse(b)
+        x, y = _tree(a), _tree(b)
         return bool(str(x) == str(y) and x.state.flags == y.state.flags)
     except Exception:  # unreadable: not shown equal
         return False
@@ -44,7 +56,7 @@ def matches_everywhere(pattern: str) -> bool:
     """True when `re.search(pattern, s)` succeeds for every string s: the pattern can match the empty string
     without anchors, lookarounds or back-references, so it matches at position 0 whatever follows."""
     try:
-        tree = _parser.parse(pattern)
+        tree = _tree(pattern)
     except Exception:  # unreadable: not shown universal
         return False
     return bool(tree.getwidth()[0] == 0 and not _has_context(tree))
@@ -68,7 +80,7 @@ def _has_context(tree: Any) -> bool:
 def shortest_match(pattern: str) -> int:
     """The length of the shortest string matching `pattern` (0 when it cannot be read)."""
     try:
-        low = _parser.parse(pattern).getwidth()[0]
+        low = _tree(pattern).getwidth()[0]
     except Exception:  # not Python syntax: no bound, which is always safe
         return 0
     return int(low) if isinstance(low, int) else 0
@@ -77,7 +89,7 @@ def shortest_match(pattern: str) -> int:
 def finite_language(pattern: str, limit: int = 64) -> list[str] | None:
     """Every string `pattern` matches, when it is anchored at both ends and matches only a few strings."""
     try:
-        tree = _parser.parse(pattern)
+        tree = _tree(pattern)
         items = list(tree)
         c = _constants
         ends = {(c.AT, c.AT_END): ("", "\n"), (c.AT, c.AT_END_STRING): ("",)}

@@ -7,7 +7,6 @@ it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from registry.domain.compat.regex_samples import (
     same_pattern,
     shortest_match,
 )
+from registry.domain.formats.regexes import UnsafePattern, search
 
 UNIVERSAL_PATTERNS = frozenset({"", ".*", "^.*", "[\\s\\S]*", "^[\\s\\S]*$"})
 
@@ -125,6 +125,6 @@ def _string(p: Text, length: int) -> str:
 
 def _matches_all(patterns: list[str], text: str) -> bool:
     try:
-        return all(re.search(pattern, text) for pattern in patterns)
-    except re.error:
+        return all(search(pattern, text) for pattern in patterns)
+    except UnsafePattern:
         return False

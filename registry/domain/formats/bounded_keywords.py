@@ -8,6 +8,9 @@ jsonschema's extension API. A pattern that cannot be evaluated gives a Validatio
 UnsafePattern; as a `not`, an `if` or a failed `anyOf` branch may swallow that error, the failure is also
 recorded in the current `regex_budget`, and callers refuse the whole value when one was recorded. The same
 budget's deadline stops schemas whose work grows exponentially (`anyOf`s of recursive `$ref`s).
+
+Patterns are ECMA-262, as JSON Schema specifies (see `regexes`), and so is `format: regex` when formats are
+checked: jsonschema judges that format by Python's `re`.
 """
 
 from __future__ import annotations
@@ -17,10 +20,16 @@ from types import FunctionType
 from typing import Any
 
 import attrs
-from jsonschema import _keywords, _legacy_keywords, _utils  # type: ignore[import-untyped, unused-ignore]
+from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
+    FormatChecker,
+    _keywords,
+    _legacy_keywords,
+    _utils,
+)
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped, unused-ignore]
 from jsonschema.validators import extend, validator_for  # type: ignore[import-untyped, unused-ignore]
 
+from registry.domain.formats.ecma_regex import is_ecma_regex
 from registry.domain.formats.messages import shorten
 from registry.domain.formats.regexes import UnsafePattern, check_deadline, search
 
@@ -227,10 +236,23 @@ def _extended(cls: type[Any]) -> type[Any]:
             keywords[name] = _UNEVALUATED_PROPERTIES[stock]
         elif name in _REPLACED:  # replaced whatever the stock function (openapi-schema-validator has its own)
             keywords[name] = _REPLACED[name]
-    new = extend(cls, keywords)
+    new = extend(cls, keywords, format_checker=ecma_format_checker(cls.FORMAT_CHECKER))
     new.__name__ = new.__qualname__ = f"Bounded{cls.__name__}"
     new.evolve = _bounded_evolve
     return new  # type: ignore[no-any-return]
+
+
+def ecma_format_checker(stock: Any) -> Any:
+    """`stock` (a FormatChecker) with `format: regex` judged by ECMA-262 instead of Python's `re`."""
+    checker = FormatChecker(())
+    checker.checkers = dict(stock.checkers)
+    if "regex" in checker.checkers:
+        checker.checkers["regex"] = (_is_regex, ())
+    return checker
+
+
+def _is_regex(instance: object) -> bool:
+    return not isinstance(instance, str) or is_ecma_regex(instance)
 
 
 def _bounded_evolve(self: Any, **changes: Any) -> Any:

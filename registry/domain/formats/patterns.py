@@ -11,8 +11,8 @@ from registry.domain.formats.regexes import (
     InvalidPattern,
     PatternTooLarge,
     UnsafePattern,
+    checked_size,
     compiled_pattern,
-    expanded_size,
 )
 
 DATA_KEYWORDS = frozenset({"default", "enum", "const", "example", "examples"})
@@ -52,7 +52,7 @@ def _patterns_in(pointer: str, schema: dict[str, Any]) -> Iterator[tuple[str, st
 
 
 def check_patterns(document: Any) -> None:
-    """Refuse a contract holding a pattern that does not compile, or patterns that unroll too far to compile.
+    """Refuse a contract holding a pattern that is not ECMA-262, or patterns that unroll too far to compile.
 
     Each pattern is bounded (MAX_EXPANDED_SIZE), and so are all of them together: thousands of patterns
     just under the bound would otherwise take seconds and gigabytes to compile.
@@ -64,7 +64,7 @@ def check_patterns(document: Any) -> None:
             continue
         seen.add(pattern)
         try:
-            total += expanded_size(pattern)
+            total += checked_size(pattern)
             if total > MAX_CONTRACT_SIZE:
                 raise PatternTooLarge(pattern, f"takes all patterns past {MAX_CONTRACT_SIZE} steps together")
             compiled_pattern(pattern)

@@ -1,15 +1,17 @@
 """Evaluating a contract's regular expressions (`pattern`, `patternProperties`) within a time bound.
 
-Contracts and events both come from clients, and Python's `re` backtracks: `^(a|aa)+$` against forty "a"s and
-a "!" runs for minutes. So patterns are matched with the `regex` module, which takes a `timeout` on every
-search. It was chosen over google-re2 (linear time) because RE2 refuses backreferences and lookarounds, which
-contracts may hold and `re` accepts: a second, bounded engine would be needed for those anyway, and one engine
-keeps one set of semantics. `regex` in its default VERSION0 mode follows `re`.
+Contracts and events both come from clients, and regular expressions backtrack: `^(a|aa)+$` against forty
+"a"s and a "!" runs for minutes. So patterns are matched with the `regex` module, which takes a `timeout`
+on every search. It was chosen over google-re2 (linear time) because RE2 refuses back-references and
+lookarounds, which ECMA-262 patterns may hold: a second, bounded engine would be needed for those anyway.
 
-Every pattern is first parsed by `re` itself: so only patterns `re` accepts are used (what jsonschema's
-`re.search` accepts, nothing more: no fuzzy matching, no `\\p{...}`), and so the size the pattern unrolls to
-can be measured. `regex` unrolls counted repetitions when it compiles: `(?:a{99999}){99999}` would take all
-memory.
+Patterns are ECMA-262 regular expressions, as JSON Schema specifies: `ecma_regex` translates each into the
+`regex` module's syntax with the same meaning, and says how far it unrolls. `regex` unrolls counted
+repetitions when it compiles: `(?:a{99999}){99999}` would take all memory, so such patterns are refused.
+
+Contracts registered before the registry read ECMA-262 were checked against Python's `re`; a pattern of
+theirs that is not ECMA-262 (`(?P<name>...)`, `(?i)`, `\\Z`) keeps its Python meaning when it runs
+(`executable`), while registration (`checked_size`) accepts ECMA-262 only.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from re import _parser  # type: ignore[attr-defined]  # the parser of `re` itsel
 from typing import Any
 
 import regex  # type: ignore[import-untyped, unused-ignore]
+
+from registry.domain.formats.ecma_regex import translate
+from registry.domain.formats.ecma_tree import PatternError, TooDeep
 
 PATTERN_TIMEOUT = 0.075
 """Seconds one search may take; real patterns take microseconds, even on long strings."""
@@ -47,7 +52,8 @@ class UnsafePattern(Exception):
 
 class InvalidPattern(UnsafePattern):
     def __init__(self, pattern: str, reason: str) -> None:
-        super().__init__(pattern, f"is not a valid regular expression ({reason})")
+        dialect = "an ECMA-262 regular expression, the dialect JSON Schema specifies"
+        super().__init__(pattern, f"is not {dialect} ({reason})")
 
 
 class PatternTooLarge(UnsafePattern):
@@ -99,7 +105,8 @@ def regex_budget(seconds: float = VALIDATION_BUDGET) -> Iterator[RegexBudget]:
 
 
 def search(pattern: str, text: str) -> bool:
-    """Whether `pattern` matches somewhere in `text`, as `re.search` would say. Raises an UnsafePattern."""
+    """Whether `pattern` matches somewhere in `text` (JSON Schema's patterns are not anchored). Raises an
+    UnsafePattern."""
     budget = _budget.get()
     try:
         compiled = compiled_pattern(pattern)
@@ -131,16 +138,54 @@ def _bounded_search(compiled: Any, pattern: str, text: str, budget: RegexBudget 
 
 @lru_cache(maxsize=MAX_CACHED_PATTERNS)
 def compiled_pattern(pattern: str) -> regex.Pattern[str]:
-    """The pattern compiled by `regex`, once it is known to be valid for `re` and small enough."""
-    expanded_size(pattern)
+    """The pattern compiled by `regex`, once it is known to be valid and small enough."""
+    source, _ = executable(pattern)
     try:
-        return regex.compile(pattern)
-    except regex.error as exc:  # `re` accepts it; `regex` does not
+        return regex.compile(source)
+    except regex.error as exc:  # a translation `regex` does not take: a bug of ours, reported as such
+        raise InvalidPattern(pattern, f"the registry cannot evaluate it: {exc}") from exc
+
+
+def checked_size(pattern: str) -> int:
+    """The nodes an ECMA-262 pattern compiles to: what registration accepts. Raises InvalidPattern, or
+    PatternTooLarge past MAX_EXPANDED_SIZE."""
+    try:
+        size = translate(pattern).size
+    except TooDeep as exc:
+        raise PatternTooLarge(pattern, f"is too complex: {exc}") from exc
+    except PatternError as exc:
         raise InvalidPattern(pattern, str(exc)) from exc
+    if size > MAX_EXPANDED_SIZE:
+        raise PatternTooLarge(pattern)
+    return size
 
 
-def expanded_size(pattern: str) -> int:
-    """The nodes `pattern` compiles to. Raises InvalidPattern, or PatternTooLarge past MAX_EXPANDED_SIZE."""
+def executable(pattern: str) -> tuple[str, int]:
+    """What runs for `pattern`, in the `regex` module's syntax, and its size. An ECMA-262 pattern runs
+    translated; one that is not, but was stored when Python's syntax was the rule, keeps its Python
+    meaning. Raises InvalidPattern (with the ECMA-262 reason), or PatternTooLarge past MAX_EXPANDED_SIZE."""
+    try:
+        size = checked_size(pattern)
+    except InvalidPattern as invalid:
+        try:
+            return pattern, python_size(pattern)
+        except InvalidPattern:
+            raise invalid from None
+    return translate(pattern).source, size
+
+
+def source_of(pattern: str) -> str | None:
+    """What runs for `pattern`, in the `regex` module's syntax, which Python's `re` parser reads too unless
+    it holds a Unicode property or a variable-width lookbehind; None when it cannot be evaluated."""
+    try:
+        source, _ = executable(pattern)
+    except UnsafePattern:
+        return None
+    return source
+
+
+def python_size(pattern: str) -> int:
+    """The nodes a pattern in Python's syntax compiles to. Raises InvalidPattern, or PatternTooLarge."""
     try:
         size = _expanded_size(_parser.parse(pattern))
     except (re.error, OverflowError, RecursionError) as exc:  # RecursionError: groups nested hundreds deep
