@@ -8,11 +8,12 @@ from functools import lru_cache
 from typing import Any
 
 from codegen.names import distribution_name
+from registry.contracts import CompiledContracts
 from registry.domain import errors
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
 from registry.domain.deployments import blocking, deployed_pairs
-from registry.domain.formats import Contract, EventError, load_contract, parse_contract
+from registry.domain.formats import Contract, EventError, parse_contract
 from registry.domain.mirror import PENDING, MirrorState, MirrorTarget
 from registry.domain.model import (
     CompatibilityMode,
@@ -323,10 +324,12 @@ def validate_event(
     return info, _contract_of(info).validate_event(event, check_formats=check_formats)
 
 
-@lru_cache(maxsize=256)
+_CONTRACTS = CompiledContracts()
+
+
 def _compiled_contract(type_: str, fingerprint: str, event_root: str | None, canonical: str) -> Contract:
-    """Content is immutable under its fingerprint, so a replica may keep compiled validators forever."""
-    return load_contract(type_, canonical, event_root)
+    """Content is immutable under its fingerprint, so a replica keeps compiled validators (bounded)."""
+    return _CONTRACTS.get(type_, fingerprint, event_root, canonical)
 
 
 # --- compatibility ---------------------------------------------------------------------------------------

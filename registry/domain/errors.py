@@ -6,15 +6,15 @@
     │     ResourceNotFound, CodeBindingNotFound, ParticipantNotFound, EnvironmentNotFound
     ├── NotAcceptable              → 406
     ├── Conflict                   → 409
-    │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken, RegistryAlreadyExists,
-    │     SchemaAlreadyExists, VersionInUse
+    │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken, PackageNameAmbiguous,
+    │     RegistryAlreadyExists, SchemaAlreadyExists, VersionInUse
     ├── InvalidInput               → 422 (400 for MalformedJson)
     │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector,
     │     InvalidContract
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
     │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
     │     CodeGenerationFailed, InvalidMirror, InvalidArn, UnsupportedLanguage, UnsupportedExportType,
-    │     TooManyTags
+    │     TooManyTags, ValidationBudgetExceeded
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
     └── Forbidden                  → 403
@@ -212,6 +212,25 @@ class InvalidVersionSelector(InvalidInput):
     def __init__(self, *, given: str) -> None:
         super().__init__(
             f"version must be a positive integer or 'latest', not {given!r}", details={"given": given}
+        )
+
+
+class ValidationBudgetExceeded(InvalidInput):
+    """Validating an event outran its time budget: no verdict, the event is neither valid nor invalid.
+
+    422 rather than 503: the cost comes from this contract and this event (an `anyOf` over recursive
+    `$ref`s grows exponentially with the event's depth), so the same request would most likely run out of
+    time again; a 503 would invite clients and proxies to retry it blindly."""
+
+    code = "validation_budget_exceeded"
+
+    def __init__(self, *, budget_seconds: float) -> None:
+        super().__init__(
+            f"validating this event took longer than the {budget_seconds:g} s budget, so there is no "
+            "verdict: the event is neither accepted nor refused. The contract makes validating this event "
+            "too costly (typically an anyOf or oneOf over recursive $refs, or many slow patterns); retry "
+            "once if the service was busy, otherwise validate a smaller event or simplify the contract",
+            details={"budget_seconds": budget_seconds},
         )
 
 

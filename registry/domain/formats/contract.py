@@ -14,6 +14,7 @@ from registry.domain.formats.canonical import canonical_json, fingerprint_of
 from registry.domain.formats.document import check_depth, read_document
 from registry.domain.formats.events import EventError, validate_with
 from registry.domain.formats.refs import OFFLINE_REGISTRY
+from registry.domain.formats.resolution import offline_resolver
 
 
 class ContractType(StrEnum):
@@ -43,8 +44,13 @@ class Contract:
         return pointer
 
     def validate_event(self, event: Any, *, check_formats: bool = False) -> list[EventError]:
-        """Every error in `event`, [] when valid. Formats are annotations unless `check_formats`."""
-        return validate_with(self._validator(check_formats), event)
+        """Every error in `event`, [] when valid. Formats are annotations unless `check_formats`.
+
+        The validator is built (and kept with the contract) before the validation's time budget starts:
+        the budget is spent on the event, not on the contract. Raises ValidationBudgetExceeded when the
+        event could not be judged within it."""
+        validator = self._validator(check_formats)
+        return validate_with(validator, event)
 
     def _event_schema(self) -> dict[str, Any]:
         if "schema" not in self._cache:
@@ -64,8 +70,24 @@ class Contract:
             else:
                 cls = jsonschema_draft.event_validator_class(self.content)
             checker = cls.FORMAT_CHECKER if check_formats else None
-            self._cache[key] = cls(self._event_schema(), registry=OFFLINE_REGISTRY, format_checker=checker)
+            # `_resolver` (jsonschema's own keyword for it, kept through every `evolve`): references are
+            # resolved with the exact specification, in a registry crawled once for the contract
+            self._cache[key] = cls(
+                self._event_schema(),
+                registry=OFFLINE_REGISTRY,
+                format_checker=checker,
+                _resolver=self._resolver(),
+            )
         return self._cache[key]
+
+    def _resolver(self) -> Any:
+        if "resolver" not in self._cache:
+            if self.type is ContractType.OPENAPI3:
+                dialect = openapi.event_dialect(self.content)
+            else:
+                dialect = jsonschema_draft.dialect(self.content)
+            self._cache["resolver"] = offline_resolver(self._event_schema(), dialect)
+        return self._cache["resolver"]
 
 
 def parse_contract(type: str, content: Any, *, event_root: str | None = None) -> Contract:
