@@ -270,10 +270,12 @@ def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract
         locked = tx.schemas.create_if_absent(
             registry_row, schema, contract.type, package
         ) or tx.schemas.state(registry, schema, lock=True)
-        if locked is None:  # the insert conflicted on the package name: another schema holds it
-            holder = tx.schemas.holder_of_package(package)
-            held_by = f"schema {holder[1]!r} in registry {holder[0]!r}" if holder else "another schema"
-            raise errors.PackageNameTaken(schema=schema, package=package, holder=held_by)
+        if locked is None:  # the insert conflicted on the package name: another schema of this registry
+            # holds it (the name is unique per registry only, so the holder is one the writer may read)
+            holders = tx.schemas.holders_of_package(package, registry)
+            raise errors.PackageNameTaken(
+                registry=registry, schema=schema, package=package, holder=holders[0][1] if holders else None
+            )
     if locked.type != contract.type:
         raise errors.SchemaTypeMismatch(schema=schema, existing=locked.type, given=contract.type)
     return locked

@@ -26,6 +26,7 @@ and carry optional `details` (for contracts: the JSON pointer of the offending p
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 
 class RegistryError(Exception):
@@ -142,13 +143,32 @@ class IncompatibleVersion(Conflict):
 
 
 class PackageNameTaken(Conflict):
+    """Two schemas of one registry whose names differ only in punctuation or case would share a package.
+    Package names are unique per registry, so the holder is always one the writer may read."""
+
     code = "package_name_taken"
 
-    def __init__(self, *, schema: str, package: str, holder: str) -> None:
+    def __init__(self, *, registry: str, schema: str, package: str, holder: str | None) -> None:
+        held_by = f"schema {holder!r}" if holder else "another schema"
         super().__init__(
-            f"schema {schema!r} would publish its Python bindings as {package!r}, the package of {holder}; "
-            "choose a name that differs in more than punctuation or case",
-            details={"schema": schema, "package": package, "holder": holder},
+            f"schema {schema!r} would publish its Python bindings as {package!r}, the package of {held_by} "
+            "of the same registry; choose a name that differs in more than punctuation or case",
+            details={"registry": registry, "schema": schema, "package": package, "holder": holder},
+        )
+
+
+class PackageNameAmbiguous(Conflict):
+    """The service-wide index asked, by a caller who may read every registry, for a name that packages of
+    several registries share (each registry is a namespace of its own: `/registries/{r}/simple/`)."""
+
+    code = "package_name_ambiguous"
+
+    def __init__(self, *, project: str, registries: list[str]) -> None:
+        indexes = ", ".join(f"/registries/{quote(each, safe='')}/simple/" for each in registries)
+        super().__init__(
+            f"package {project!r} is published by more than one registry "
+            f"({', '.join(map(repr, registries))}); install it from that registry's own index: {indexes}",
+            details={"project": project, "registries": registries},
         )
 
 
