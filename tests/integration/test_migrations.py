@@ -64,8 +64,8 @@ def test_package_names_shared_across_registries_are_told_apart_on_downgrade(empt
             connection.execute(
                 text(
                     "INSERT INTO schemas (id, registry_id, name, type, last_version, package_name, tags,"
-                    " created_at, updated_at) VALUES (:id, :id, :name, 'JSONSchemaDraft4', 0, 'team-a-orders',"
-                    " '{}', :now, :now)"
+                    " created_at, updated_at)"
+                    " VALUES (:id, :id, :name, 'JSONSchemaDraft4', 0, 'team-a-orders', '{}', :now, :now)"
                 ),
                 {"id": registry_id, "name": schema, "now": datetime.now(UTC)},
             )

@@ -154,11 +154,12 @@ class _Places:
         self._index: dict[int, str] | None = None
 
     def segments_of(self, node: Any, ref: str) -> list[str | int] | None:
+        """The place of `node`, which `ref` resolved to (None: not inside the document itself)."""
         fragment = urldefrag(ref).fragment
         if fragment.startswith("/") or fragment == "":
             try:
-                if resolve_fragment(self._document, fragment) is node:
-                    return _segments(self._document, fragment)
+                if resolve_fragment(self._document, fragment) is node:  # the usual case: no walk
+                    return _segments(self._document, unquote(fragment))
             except PointerNotFound:
                 pass
         if self._index is None:  # anchors and embedded ids: one walk finds every object
@@ -171,7 +172,7 @@ def _segments(document: Any, pointer: str) -> list[str | int]:
     """The keys and indices (as ints) of a JSON pointer into `document`, which it must resolve in."""
     segments: list[str | int] = []
     node = document
-    for token in unquote(pointer).split("/")[1:] if pointer else []:
+    for token in pointer.split("/")[1:] if pointer else []:
         key = unescape(token)
         segment: str | int = int(key) if isinstance(node, list) else key
         node = node[segment]
