@@ -30,6 +30,7 @@ bench: install $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_compat_service.py
 	$(PY) benchmarks/bench_codegen.py
 	$(PY) benchmarks/bench_deployments.py
+	$(PY) benchmarks/bench_validation.py
 
 lint: install
 	$(VENV)/bin/ruff check registry codegen tests benchmarks

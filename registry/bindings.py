@@ -115,14 +115,11 @@ class Bindings:
                 raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
             return _found(tx, source, ZIP)
 
-    def find_wheel(self, project: str, filename: str) -> Found:
-        """A wheel by its index name, or what building it needs: one transaction. The caller checks
-        `registry` against the caller's rights before `file()` builds anything."""
+    def find_wheel(self, project: str, filename: str, *, registry: str | None) -> Found:
+        """A wheel by its index name, in one registry or (None) in whichever has the name: one transaction.
+        The caller checks `registry` against the caller's rights before `file()` builds anything."""
         with self._uow.reading() as tx:
-            holder = tx.schemas.holder_of_package(project)
-            if holder is None:
-                raise errors.PackageNotFound(project=project, filename=filename)
-            registry, schema, schema_id = holder
+            registry, schema, schema_id = _holder(tx, project, registry, filename)
             version = wheel_version(project, filename)
             if version is None:  # perhaps a wheel of an earlier generator, still stored
                 stored = tx.package_files.by_filename(schema_id, filename)
@@ -170,15 +167,21 @@ class Bindings:
             found.code.status
         ]
 
-    def project(self, name: str) -> Project:
+    def project(self, name: str, *, registry: str | None) -> Project:
+        """The schema published as `name` in `registry`, or (None) in whichever registry has the name."""
         with self._uow.reading() as tx:
-            holder = tx.schemas.holder_of_package(name)
-        if holder is None:
-            raise errors.PackageNotFound(project=name)
-        return Project(name, *holder)
+            return Project(name, *_holder(tx, name, registry))
 
     def project_names(self, registry: str | None) -> list[str]:
+        """Every package name, or those of one registry (none when it does not exist)."""
         with self._uow.reading() as tx:
+            return tx.schemas.package_names(registry)
+
+    def registry_project_names(self, registry: str) -> list[str]:
+        """The package names of one registry, which must exist."""
+        with self._uow.reading() as tx:
+            if tx.registries.get(registry) is None:
+                raise errors.RegistryNotFound(registry=registry)
             return tx.schemas.package_names(registry)
 
     def listing(self, project: Project) -> list[ListedFile]:
@@ -206,7 +209,10 @@ class Bindings:
 
     async def _build_quietly(self, project: Project, filename: str) -> None:
         try:
-            await self.file(await run_in_threadpool(self.find_wheel, project.name, filename))
+            found = await run_in_threadpool(
+                self.find_wheel, project.name, filename, registry=project.registry
+            )
+            await self.file(found)
         except errors.RegistryError as exc:  # deleted meanwhile, or not generable: the download will say
             log.info("background build of %s skipped: %s", filename, exc.message)
         except Exception:  # nobody awaits this task: say what went wrong rather than lose it
@@ -302,6 +308,19 @@ class Bindings:
                 error=error,
             )
             tx.commit()
+
+
+def _holder(
+    tx: Transaction, project: str, registry: str | None, filename: str | None = None
+) -> tuple[str, str, int]:
+    """(registry, schema, schema id) publishing `project`. Each registry is a namespace of its own, so
+    without a registry a name may be ambiguous: only a caller who may read every registry asks so."""
+    holders = tx.schemas.holders_of_package(project, registry, limit=10)
+    if not holders:
+        raise errors.PackageNotFound(project=project, filename=filename)
+    if len(holders) > 1:
+        raise errors.PackageNameAmbiguous(project=project, registries=[each[0] for each in holders])
+    return holders[0]
 
 
 def _models_of(code: GeneratedCode) -> GeneratedModels:

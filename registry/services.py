@@ -8,11 +8,12 @@ from functools import lru_cache
 from typing import Any
 
 from codegen.names import distribution_name
+from registry.contracts import CompiledContracts
 from registry.domain import errors
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
 from registry.domain.deployments import blocking, deployed_pairs
-from registry.domain.formats import Contract, EventError, load_contract, parse_contract
+from registry.domain.formats import Contract, EventError, parse_contract
 from registry.domain.mirror import PENDING, MirrorState, MirrorTarget
 from registry.domain.model import (
     CompatibilityMode,
@@ -269,10 +270,12 @@ def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract
         locked = tx.schemas.create_if_absent(
             registry_row, schema, contract.type, package
         ) or tx.schemas.state(registry, schema, lock=True)
-        if locked is None:  # the insert conflicted on the package name: another schema holds it
-            holder = tx.schemas.holder_of_package(package)
-            held_by = f"schema {holder[1]!r} in registry {holder[0]!r}" if holder else "another schema"
-            raise errors.PackageNameTaken(schema=schema, package=package, holder=held_by)
+        if locked is None:  # the insert conflicted on the package name: another schema of this registry
+            # holds it (the name is unique per registry only, so the holder is one the writer may read)
+            holders = tx.schemas.holders_of_package(package, registry)
+            raise errors.PackageNameTaken(
+                registry=registry, schema=schema, package=package, holder=holders[0][1] if holders else None
+            )
     if locked.type != contract.type:
         raise errors.SchemaTypeMismatch(schema=schema, existing=locked.type, given=contract.type)
     return locked
@@ -331,10 +334,12 @@ def validate_event(
     return info, contract.validate_event(event, check_formats=check_formats, check_identity=check_identity)
 
 
-@lru_cache(maxsize=256)
+_CONTRACTS = CompiledContracts()
+
+
 def _compiled_contract(type_: str, fingerprint: str, event_root: str | None, canonical: str) -> Contract:
-    """Content is immutable under its fingerprint, so a replica may keep compiled validators forever."""
-    return load_contract(type_, canonical, event_root)
+    """Content is immutable under its fingerprint, so a replica keeps compiled validators (bounded)."""
+    return _CONTRACTS.get(type_, fingerprint, event_root, canonical)
 
 
 # --- compatibility ---------------------------------------------------------------------------------------

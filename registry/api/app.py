@@ -48,7 +48,8 @@ Names containing `/` must be percent-encoded in paths (`%2F`). Errors are
 Authenticate with `Authorization: Bearer <token>` (tokens come from `registry token create`).
 
 Typed Python bindings of every version: a zip under `.../versions/{version}/bindings/python`, and wheels
-through the package index at `/simple/` (`pip install --index-url http://HOST/simple/ <package>==3`)."""
+through each registry's package index (`pip install --extra-index-url http://HOST/registries/<registry>/simple/
+<package>==3`; `/simple/` serves every registry the caller may read)."""
 
 
 def create_app(

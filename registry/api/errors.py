@@ -6,6 +6,7 @@ the `x-amzn-ErrorType` header, which botocore reads first."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.domain import errors
 
-INDEX_PREFIX = "/simple"
+# The package indexes: the service-wide one and each registry's own (names hold `%2F`, never `/`).
+INDEX_PATH = re.compile(r"^(/simple|/registries/[^/]+/simple)(/|$)")
 EVENTBRIDGE_PREFIXES = ("/v1/", "/tags/")
 
 # Most specific first: the first family an error belongs to decides its status.
@@ -98,7 +100,7 @@ async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, errors.Unauthenticated):
         # pip answers a Basic challenge with the index URL's credentials, .netrc or keyring; a browser
         # would pop up a login dialog for it, so only the package index asks that way.
-        basic = request.url.path.startswith(INDEX_PREFIX)
+        basic = INDEX_PATH.match(request.url.path) is not None
         headers = {"WWW-Authenticate": 'Basic realm="package index"' if basic else "Bearer"}
     return error_response(status_for(exc), exc.code, exc.message, exc.details, headers=headers)
 

@@ -149,11 +149,14 @@ class SchemaPatch(Strict):
 
 class PythonPackageOut(BaseModel):
     distribution: str = Field(
-        description="`pip install --index-url http://HOST/simple/ <distribution>==<version>`"
+        description="`pip install --extra-index-url http://HOST<index_url> <distribution>==<version>`"
     )
     import_name: str = Field(description="`from <import_name> import parse_event`")
     eventbridge_package: str = Field(description="the package path inside the EventBridge-style zip")
-    index_page: str = Field(description="the package's page in the PEP 503 index")
+    index_url: str = Field(
+        description="the registry's PEP 503 index, for pip (`/registries/<registry>/simple/`)"
+    )
+    index_page: str = Field(description="the package's page in that index")
 
 
 class SchemaOut(BaseModel):

@@ -6,8 +6,8 @@
     │     ResourceNotFound, CodeBindingNotFound, ParticipantNotFound, EnvironmentNotFound
     ├── NotAcceptable              → 406
     ├── Conflict                   → 409
-    │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken, RegistryAlreadyExists,
-    │     SchemaAlreadyExists, VersionInUse, EnvironmentInUse
+    │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken, PackageNameAmbiguous,
+    │     RegistryAlreadyExists, SchemaAlreadyExists, VersionInUse, EnvironmentInUse
     ├── UnsupportedMediaType       → 415
     ├── InvalidInput               → 422 (400 for MalformedJson)
     │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector, ContractNotWrapped,
@@ -15,7 +15,7 @@
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
     │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
     │     CodeGenerationFailed, InvalidMirror, InvalidArn, UnsupportedLanguage, UnsupportedExportType,
-    │     TooManyTags
+    │     TooManyTags, ValidationBudgetExceeded
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
     └── Forbidden                  → 403
@@ -27,6 +27,7 @@ and carry optional `details` (for contracts: the JSON pointer of the offending p
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 
 class RegistryError(Exception):
@@ -143,13 +144,32 @@ class IncompatibleVersion(Conflict):
 
 
 class PackageNameTaken(Conflict):
+    """Two schemas of one registry whose names differ only in punctuation or case would share a package.
+    Package names are unique per registry, so the holder is always one the writer may read."""
+
     code = "package_name_taken"
 
-    def __init__(self, *, schema: str, package: str, holder: str) -> None:
+    def __init__(self, *, registry: str, schema: str, package: str, holder: str | None) -> None:
+        held_by = f"schema {holder!r}" if holder else "another schema"
         super().__init__(
-            f"schema {schema!r} would publish its Python bindings as {package!r}, the package of {holder}; "
-            "choose a name that differs in more than punctuation or case",
-            details={"schema": schema, "package": package, "holder": holder},
+            f"schema {schema!r} would publish its Python bindings as {package!r}, the package of {held_by} "
+            "of the same registry; choose a name that differs in more than punctuation or case",
+            details={"registry": registry, "schema": schema, "package": package, "holder": holder},
+        )
+
+
+class PackageNameAmbiguous(Conflict):
+    """The service-wide index asked, by a caller who may read every registry, for a name that packages of
+    several registries share (each registry is a namespace of its own: `/registries/{r}/simple/`)."""
+
+    code = "package_name_ambiguous"
+
+    def __init__(self, *, project: str, registries: list[str]) -> None:
+        indexes = ", ".join(f"/registries/{quote(each, safe='')}/simple/" for each in registries)
+        super().__init__(
+            f"package {project!r} is published by more than one registry "
+            f"({', '.join(map(repr, registries))}); install it from that registry's own index: {indexes}",
+            details={"project": project, "registries": registries},
         )
 
 
@@ -227,6 +247,25 @@ class InvalidVersionSelector(InvalidInput):
     def __init__(self, *, given: str) -> None:
         super().__init__(
             f"version must be a positive integer or 'latest', not {given!r}", details={"given": given}
+        )
+
+
+class ValidationBudgetExceeded(InvalidInput):
+    """Validating an event outran its time budget: no verdict, the event is neither valid nor invalid.
+
+    422 rather than 503: the cost comes from this contract and this event (an `anyOf` over recursive
+    `$ref`s grows exponentially with the event's depth), so the same request would most likely run out of
+    time again; a 503 would invite clients and proxies to retry it blindly."""
+
+    code = "validation_budget_exceeded"
+
+    def __init__(self, *, budget_seconds: float) -> None:
+        super().__init__(
+            f"validating this event took longer than the {budget_seconds:g} s budget, so there is no "
+            "verdict: the event is neither accepted nor refused. The contract makes validating this event "
+            "too costly (typically an anyOf or oneOf over recursive $refs, or many slow patterns); retry "
+            "once if the service was busy, otherwise validate a smaller event or simplify the contract",
+            details={"budget_seconds": budget_seconds},
         )
 
 

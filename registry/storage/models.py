@@ -62,7 +62,8 @@ class SchemaRow(Base):
     __tablename__ = "schemas"
     __table_args__ = (
         UniqueConstraint("registry_id", "name", name="uq_schemas_registry_id_name"),
-        Index("ix_schemas_package_name", "package_name", unique=True),
+        Index("ix_schemas_registry_id_package_name", "registry_id", "package_name", unique=True),
+        Index("ix_schemas_package_name", "package_name"),  # the lookups of the service-wide index
     )
 
     id: Mapped[Id]
@@ -75,8 +76,9 @@ class SchemaRow(Base):
     # Highest number ever allocated. Numbers are never reused after a delete, so a cached
     # immutable version can never be replaced by different content under the same number.
     last_version: Mapped[int] = mapped_column(Integer, default=0)
-    # The Python distribution of its bindings (PEP 503-normalised), unique across registries so that
-    # the package index can never offer two schemas under one name.
+    # The Python distribution of its bindings (PEP 503-normalised), unique within the registry so that its
+    # package index can never offer two schemas under one name. Registries are separate namespaces: a
+    # writer of one registry never finds a name taken by another.
     package_name: Mapped[str] = mapped_column(String(100))
     tags: Mapped[Tags]
     created_at: Mapped[Timestamp]

@@ -199,19 +199,25 @@ class SchemaRepository:
     def delete(self, row: SchemaRow) -> None:
         self.session.execute(delete(SchemaRow).where(SchemaRow.id == row.id))
 
-    def holder_of_package(self, package_name: str) -> tuple[str, str, int] | None:
-        """(registry, schema, schema id) of the schema whose bindings are distributed as `package_name`."""
+    def holders_of_package(
+        self, package_name: str, registry: str | None, *, limit: int = 2
+    ) -> list[tuple[str, str, int]]:
+        """(registry, schema, schema id) of the schemas whose bindings are distributed as `package_name`, in
+        one registry (at most one) or in any (one per registry that has it), by registry name."""
         query = (
             select(RegistryRow.name, SchemaRow.name, SchemaRow.id)
             .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
             .where(SchemaRow.package_name == package_name)
+            .order_by(RegistryRow.name)
+            .limit(limit)
         )
-        found = self.session.execute(query).first()
-        return None if found is None else (found[0], found[1], found[2])
+        if registry is not None:
+            query = query.where(RegistryRow.name == registry)
+        return [(found[0], found[1], found[2]) for found in self.session.execute(query)]
 
     def package_names(self, registry: str | None) -> list[str]:
-        """Every package name, or those of one registry's schemas."""
-        query = select(SchemaRow.package_name).order_by(SchemaRow.package_name)
+        """Every package name (once, though several registries may have it), or those of one registry."""
+        query = select(SchemaRow.package_name).distinct().order_by(SchemaRow.package_name)
         if registry is not None:
             query = query.join(RegistryRow, SchemaRow.registry_id == RegistryRow.id).where(
                 RegistryRow.name == registry

@@ -60,8 +60,12 @@ async def test_the_schema_names_its_python_package(client: httpx.AsyncClient) ->
         "distribution": PROJECT,
         "import_name": "orders_com_acme_order_created",
         "eventbridge_package": "schema.com_acme.order_created",
-        "index_page": f"/simple/{PROJECT}/",
+        "index_url": "/registries/orders/simple/",
+        "index_page": f"/registries/orders/simple/{PROJECT}/",
     }
+    index = await client.get(body["python"]["index_page"], headers={"Accept": JSON_V1})
+    assert index.status_code == 200
+    assert index.json()["name"] == PROJECT
 
 
 async def test_the_zip_is_laid_out_like_an_eventbridge_code_binding(client: httpx.AsyncClient) -> None:
@@ -240,7 +244,8 @@ async def test_two_schemas_cannot_share_a_package_name(client: httpx.AsyncClient
     error = response.json()["error"]
     assert error["code"] == "package_name_taken"
     assert error["details"]["package"] == PROJECT
-    assert SCHEMA in error["message"]
+    assert error["details"]["holder"] == SCHEMA  # of the same registry: the writer may read it
+    assert f"{SCHEMA!r} of the same registry" in error["message"]
     listing = await client.get("/registries/orders/schemas")
     assert [item["name"] for item in listing.json()["items"]] == [SCHEMA]  # nothing half-written
 
@@ -253,9 +258,10 @@ async def test_the_index_takes_tokens_as_pip_sends_them(client: httpx.AsyncClien
     uow = UnitOfWork(make_session_factory(engine))
     _, reader = access.create_token(uow, Role.READER, registry=None)
     _, elsewhere = access.create_token(uow, Role.READER, registry="other")
-    anonymous = await client.get("/simple/")
-    assert anonymous.status_code == 401
-    assert anonymous.headers["www-authenticate"] == 'Basic realm="package index"'
+    for index in ("/simple/", "/registries/orders/simple/", f"/registries/orders/simple/{PROJECT}/"):
+        anonymous = await client.get(index)
+        assert anonymous.status_code == 401
+        assert anonymous.headers["www-authenticate"] == 'Basic realm="package index"'
     api = await client.get("/registries/orders")
     assert api.headers["www-authenticate"] == "Bearer"  # no login dialog in browsers for the API
     assert (await client.get("/simple/", headers=basic("wrong"))).status_code == 401
@@ -266,7 +272,8 @@ async def test_the_index_takes_tokens_as_pip_sends_them(client: httpx.AsyncClien
     # a token limited to another registry sees no project of this one, and cannot fetch its files
     scoped = await client.get("/simple/", headers={**basic(elsewhere), "Accept": JSON_V1})
     assert scoped.json()["projects"] == []
-    assert (await client.get(f"/simple/{PROJECT}/", headers=basic(elsewhere))).status_code == 403
+    assert (await client.get(f"/simple/{PROJECT}/", headers=basic(elsewhere))).status_code == 404
+    assert (await client.get("/registries/orders/simple/", headers=basic(elsewhere))).status_code == 403
     assert (await client.get(f"{VERSIONS}/1/bindings/python", headers=basic(elsewhere))).status_code == 403
 
 

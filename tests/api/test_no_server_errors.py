@@ -6,10 +6,12 @@ as required, and a third pins path names to a registry, schema and version that 
 
 from __future__ import annotations
 
+import asyncio
 import copy
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -122,3 +124,230 @@ def test_generated_requests_with_every_field_never_get_a_server_error(fuzzed_app
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 def test_generated_requests_on_existing_resources_never_get_a_server_error(fuzzed_app: FastAPI) -> None:
     fuzz_every_operation(fuzzed_app, fuzzed_app.openapi(), pin_to_seeded=True)
+
+
+# --- contracts whose member names are keywords -----------------------------------------------------------
+# A member *named* like a keyword (`id` in a draft-4 `properties`, `$ref` as a definition's name) is a name;
+# a reference may point anywhere, at anything. Contracts of both types are drawn with such names at every
+# level and odd values under them, and put through the whole API: registration, validation, comparison and
+# bindings. Any answer but a 5xx is right.
+
+KEYWORD_NAMES = [
+    "id",
+    "$id",
+    "$ref",
+    "properties",
+    "definitions",
+    "$defs",
+    "type",
+    "items",
+    "$schema",
+    "enum",
+    "$anchor",
+    "patternProperties",
+    "additionalProperties",
+    "allOf",
+    "not",
+    "required",
+    "default",
+    "const",
+    "dependencies",
+    "a",
+]
+POINTERS = [
+    "#",
+    "#/definitions/id",
+    "#/definitions/props",
+    "#/properties",
+    "#/properties/id",
+    "#/definitions",
+    "#/items",
+    "#/definitions/props/items/properties/id",
+    "#/properties/$ref",
+    "#/$defs/id",
+    "#/required",
+    "#/enum/0",
+    "#/properties/id/items",
+    "#anchor",
+    "#/components/schemas/id",
+    "other.json",
+    "http://schemas.test/s.json#/definitions/id",
+]
+DIALECTS = [
+    None,
+    "http://json-schema.org/draft-04/schema#",
+    "http://json-schema.org/draft-07/schema#",
+    "https://json-schema.org/draft/2019-09/schema",
+    "https://json-schema.org/draft/2020-12/schema",
+]
+CONTRACTS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+names = st.sampled_from(KEYWORD_NAMES)
+refs = st.sampled_from(POINTERS)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 3),
+    st.sampled_from(
+        ["string", "object", "#anchor", "anchor", "#/definitions/id", "x.json", "http://s.test/"]
+    ),
+)
+odd = st.recursive(  # anything at all: what a keyword-named member may hold where data belongs
+    st.one_of(scalars, refs.map(lambda ref: {"$ref": ref})),
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(names, children, max_size=3)),
+    max_leaves=6,
+)
+
+
+def schema_shaped(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Schemas whose keywords mostly hold what their draft allows, with keyword-named members in every map
+    of names, references into such maps, ids and anchors of every kind, and odd data in data keywords."""
+    maps = st.dictionaries(names, children, max_size=3)
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["object", "string", "array", "integer"]),
+            "properties": maps,
+            "definitions": maps,
+            "$defs": maps,
+            "patternProperties": st.dictionaries(st.sampled_from(["^id$", "^\\$ref"]), children, max_size=2),
+            "dependencies": st.dictionaries(
+                names, st.one_of(children, st.lists(names, max_size=2)), max_size=2
+            ),
+            "items": st.one_of(children, st.lists(children, max_size=2)),
+            "additionalProperties": st.one_of(st.booleans(), children),
+            "anyOf": st.lists(children, min_size=1, max_size=2),
+            "not": children,
+            "$ref": refs,
+            "required": st.lists(names, min_size=1, max_size=2, unique=True),
+            "enum": st.lists(odd, min_size=1, max_size=2),
+            "default": odd,
+            "const": odd,
+            "id": st.one_of(ids, ids, odd),
+            "$id": st.one_of(ids, ids, odd),
+            "$anchor": st.one_of(st.just("anchor"), odd),
+        },
+    )
+
+
+ids = st.sampled_from(["#anchor", "inner.json", "http://s.test/a.json"])
+schemas = st.recursive(
+    st.one_of(st.just({}), st.just({"type": "string"}), refs.map(lambda ref: {"$ref": ref})),
+    lambda children: st.one_of(schema_shaped(children), schema_shaped(children), odd),
+    max_leaves=8,
+)
+# What the pointers above point into, so that most references resolve: the issue's contract, and odd
+# targets beside it (an array, a map of names, data)
+SKELETON: dict[str, Any] = {
+    "definitions": {
+        "id": {"type": "string"},
+        "props": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"id": {"$ref": "#/definitions/id"}}},
+        },
+    },
+    "properties": {"id": {"type": "string"}, "$ref": {"type": "integer"}},
+    "items": {"properties": {"id": {}}},
+    "required": ["id"],
+    "enum": [{"type": "string"}],
+}
+
+
+def with_skeleton(content: dict[str, Any]) -> dict[str, Any]:
+    merged = {**copy.deepcopy(SKELETON), **content}
+    for name in ("definitions", "properties"):
+        merged[name] = {**SKELETON[name], **content.get(name, {})}
+    return merged
+
+
+json_schema_contracts = st.fixed_dictionaries(
+    {
+        "definitions": st.dictionaries(names, schemas, max_size=4),
+        "properties": st.dictionaries(names, schemas, max_size=4),
+    },
+    optional={
+        "$schema": st.sampled_from(DIALECTS).filter(bool),
+        "items": schemas,
+        "id": st.one_of(ids, schemas),
+        "$id": st.one_of(ids, schemas),
+    },
+)
+openapi_contracts = st.builds(
+    lambda version, components: {
+        "openapi": version,
+        "info": {"title": "keywords", "version": "1"},
+        "paths": {},
+        "components": {"schemas": components},
+    },
+    st.sampled_from(["3.0.3", "3.1.0"]),
+    st.dictionaries(
+        st.sampled_from(["id", "properties", "type", "items", "AWSEvent", "a"]),
+        schemas,
+        min_size=1,
+        max_size=4,
+    ),
+)
+contracts = st.one_of(
+    json_schema_contracts.map(lambda content: ("JSONSchemaDraft4", with_skeleton(content))),
+    openapi_contracts.map(lambda content: ("OpenApi3", content)),
+)
+events = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(names, children, max_size=3)),
+    max_leaves=8,
+)
+
+
+@pytest.mark.postgres
+def test_contracts_with_members_named_like_keywords_never_get_a_server_error(fuzzed_app: FastAPI) -> None:
+    loop = asyncio.new_event_loop()  # one loop for every example: the app's generation tasks live in it
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=fuzzed_app),
+        base_url="http://registry.test",
+        headers=fuzzed_app.state.fuzz_headers,
+    )
+    numbers = iter(range(1_000_000))
+
+    async def answered(request: Awaitable[httpx.Response]) -> httpx.Response:
+        response = await request
+        assert response.status_code < 500, (
+            response.request.method,
+            response.request.url,
+            response.text[:300],
+        )
+        return response
+
+    async def through_the_api(first: tuple[str, Any], second: tuple[str, Any], event: Any) -> None:
+        name = f"s{next(numbers)}"
+        schema = f"/registries/keywords/schemas/{name}"
+        registered = await answered(
+            http.post(f"{schema}/versions", json={"type": first[0], "content": first[1]})
+        )
+        if registered.status_code != 201:
+            return
+        await answered(http.post(f"{schema}/versions/1/validate", json=event))
+        await answered(http.post(f"{schema}/versions/1/validate?check_formats=true", json=event))
+        await answered(http.get(f"{schema}/versions/1/bindings/python"))
+        await answered(
+            http.get(f"/v1/registries/name/keywords/schemas/name/{name}/export?type=JSONSchemaDraft4")
+        )
+        candidate = {"type": second[0], "content": second[1]}
+        await answered(http.post(f"{schema}/compatibility", json=candidate))
+        if (await answered(http.post(f"{schema}/versions", json=candidate))).status_code == 201:
+            await answered(http.get(f"{schema}/compatibility?producer=1&consumer=2"))
+            await answered(http.get(f"{schema}/compatibility/matrix"))
+
+    @CONTRACTS
+    @given(first=contracts, second=contracts, event=events)
+    def no_server_error(first: tuple[str, Any], second: tuple[str, Any], event: Any) -> None:
+        loop.run_until_complete(through_the_api(first, second, event))
+
+    try:
+        created = loop.run_until_complete(
+            http.put("/registries/keywords", json={"compatibility": "BACKWARD"})
+        )
+        assert created.status_code in {200, 201}, created.text
+        no_server_error()
+    finally:
+        loop.run_until_complete(http.aclose())
+        loop.close()

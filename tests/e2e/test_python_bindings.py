@@ -221,7 +221,12 @@ class Registry:
 
     @property
     def index_url(self) -> str:
+        """The service-wide index, as installs set up before registries had their own use it."""
         return f"{self.server.url}/simple/"
+
+    @property
+    def registry_index_url(self) -> str:
+        return f"{self.server.url}/registries/{REGISTRY}/simple/"
 
 
 def register(
@@ -264,17 +269,19 @@ def test_schema_tells_which_package_to_install(registry: Registry) -> None:
         "distribution": DISTRIBUTION,
         "import_name": IMPORT_NAME,
         "eventbridge_package": EVENTBRIDGE_PACKAGE,
-        "index_page": f"/simple/{DISTRIBUTION}/",
+        "index_url": f"/registries/{REGISTRY}/simple/",
+        "index_page": f"/registries/{REGISTRY}/simple/{DISTRIBUTION}/",
     }
-    projects = registry.http.get("/simple/", headers={"Accept": JSON_V1})
-    assert projects.status_code == 200, projects.text
-    assert projects.headers["content-type"].startswith(JSON_V1)
-    assert {"name": DISTRIBUTION} in projects.json()["projects"]
-    page = registry.http.get(f"/simple/{DISTRIBUTION}/")
-    assert page.status_code == 200, page.text
-    assert page.headers["content-type"].startswith("text/html")
-    for version in (1, 2):
-        assert f"{IMPORT_NAME}-{version}+{GENERATOR_VERSION}-py3-none-any.whl" in page.text, page.text
+    for index in (f"/registries/{REGISTRY}/simple/", "/simple/"):
+        projects = registry.http.get(index, headers={"Accept": JSON_V1})
+        assert projects.status_code == 200, projects.text
+        assert projects.headers["content-type"].startswith(JSON_V1)
+        assert {"name": DISTRIBUTION} in projects.json()["projects"]
+        page = registry.http.get(f"{index}{DISTRIBUTION}/")
+        assert page.status_code == 200, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        for version in (1, 2):
+            assert f"{IMPORT_NAME}-{version}+{GENERATOR_VERSION}-py3-none-any.whl" in page.text, page.text
 
 
 # --- pip --------------------------------------------------------------------------------------------------
@@ -337,6 +344,63 @@ def test_pip_finds_the_package_through_extra_index_url(registry: Registry, venv:
     seen = venv.probe(IMPORT_NAME, DISTRIBUTION, registry.workdir)
     assert seen["installed_version"] == f"1+{GENERATOR_VERSION}"
     assert seen["SCHEMA_VERSION"] == 1
+
+
+def test_the_readme_install_works_in_a_fresh_environment(registry: Registry, tmp_path: Path) -> None:
+    """The README's first command, in a venv holding nothing: our index beside the machine's (PyPI), which
+    provides pydantic."""
+    fresh = Venv(tmp_path / "fresh")
+    succeeded(run([sys.executable, "-m", "venv", fresh.root], timeout=PIP_SECONDS))
+
+    succeeded(
+        fresh.pip(
+            "install",
+            "--no-cache-dir",
+            "--extra-index-url",
+            registry.registry_index_url,
+            f"{DISTRIBUTION}==1",
+        )
+    )
+    seen = fresh.probe(IMPORT_NAME, DISTRIBUTION, registry.workdir)
+
+    assert seen["installed_version"] == f"1+{GENERATOR_VERSION}"
+    assert seen["order_id"] == "ord_8Yq2LmP0aZ3x"
+
+
+def test_pip_installs_packages_of_two_registries_each_index_with_its_own_token(
+    tmp_path: Path, venv: Venv
+) -> None:
+    """A consumer of two registries: one install, one index per registry, each with a token of that
+    registry alone; a token of one registry opens nothing in the other's index."""
+    url = sqlite_url(tmp_path)
+    _, admin = create_token(url, "admin")
+    readers = {name: create_token(url, "reader", registry=name)[1] for name in ("ours", "theirs")}
+    with serve(tmp_path, url) as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        for name in readers:
+            register(http, name, headers=bearer(admin))
+
+        def index(registry: str, secret: str) -> str:
+            credentials = f"http://__token__:{quote(secret, safe='')}@"
+            return f"{server.url.replace('http://', credentials, 1)}/registries/{registry}/simple/"
+
+        crossed = venv.pip(
+            "install", "--no-cache-dir", "--index-url", index("theirs", readers["ours"]),
+            "theirs-com-acme-order-created==1", env=only_our_index(),
+        )  # fmt: skip
+        assert crossed.returncode != 0, explain(crossed)
+        succeeded(
+            venv.pip(
+                "install", "--no-cache-dir", "--index-url", index("ours", readers["ours"]),
+                "--extra-index-url", index("theirs", readers["theirs"]),
+                "ours-com-acme-order-created==1", "theirs-com-acme-order-created==2", env=only_our_index(),
+            )
+        )  # fmt: skip
+        ours = venv.probe("ours_com_acme_order_created", "ours-com-acme-order-created", tmp_path)
+        theirs = venv.probe("theirs_com_acme_order_created", "theirs-com-acme-order-created", tmp_path)
+    assert ours["installed_version"] == f"1+{GENERATOR_VERSION}"
+    assert theirs["installed_version"] == f"2+{GENERATOR_VERSION}"
+    assert "gift_message" in theirs["detail_fields"]
+    assert all(secret not in server.output() for secret in readers.values()), "the server logged a token"
 
 
 def test_pip_authenticates_to_a_secured_index_with_a_token_as_password(tmp_path: Path, venv: Venv) -> None:

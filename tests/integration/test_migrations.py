@@ -103,3 +103,33 @@ def _insert(connection: Connection, table: str, **values: object) -> None:
     connection.execute(
         text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + name for name in values)})"), values
     )
+
+
+def test_package_names_shared_across_registries_are_told_apart_on_downgrade(empty_engine: Engine) -> None:
+    """From 0006 on, two registries may hold one package name; before it names were unique across all
+    registries, so the downgrade renames every holder after the first, as 0002 did, and loses no schema."""
+    upgrade(empty_engine)
+    with empty_engine.begin() as connection:
+        for registry_id, registry, schema in ((1, "team", "a-orders"), (2, "team-a", "orders")):
+            connection.execute(
+                text(
+                    "INSERT INTO registries (id, name, compatibility, compatibility_policy, tags, created_at,"
+                    " updated_at) VALUES (:id, :name, 'BACKWARD', 'STRICT', '{}', :now, :now)"
+                ),
+                {"id": registry_id, "name": registry, "now": datetime.now(UTC)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO schemas (id, registry_id, name, type, last_version, package_name, tags,"
+                    " created_at, updated_at)"
+                    " VALUES (:id, :id, :name, 'JSONSchemaDraft4', 0, 'team-a-orders', '{}', :now, :now)"
+                ),
+                {"id": registry_id, "name": schema, "now": datetime.now(UTC)},
+            )
+
+    downgrade(empty_engine, "0005")
+    with empty_engine.connect() as connection:
+        names = connection.execute(text("SELECT id, package_name FROM schemas ORDER BY id")).all()
+    assert [tuple(row) for row in names] == [(1, "team-a-orders"), (2, "team-a-orders-2")]
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()

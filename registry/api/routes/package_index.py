@@ -1,9 +1,15 @@
-"""A PEP 503 simple repository of the generated wheels, with PEP 691 JSON chosen by `Accept`.
+"""PEP 503 simple repositories of the generated wheels, with PEP 691 JSON chosen by `Accept`.
 
-    pip install --index-url http://HOST:8080/simple/ <distribution>==3
+    pip install --extra-index-url http://HOST:8080/registries/orders/simple/ <distribution>==3
 
-Every schema is a project; every version a wheel. A listing never waits for generation: wheels not built
-yet are listed without a hash (and built in the background), and built on download if still missing.
+Every schema is a project; every version a wheel. Each registry has its own index, a namespace of its own
+(`/registries/{registry}/simple/`: readers of that registry, who are refused before anything is looked up,
+so a token of another registry learns nothing of what exists there). The service-wide `/simple/` answers
+with what the caller may read: a token of one registry finds the packages of that registry only, and any
+other name is missing to it, whether or not another registry has it.
+
+A listing never waits for generation: wheels not built yet are listed without a hash (and built in the
+background), and built on download if still missing.
 """
 
 from __future__ import annotations
@@ -18,15 +24,14 @@ from starlette.concurrency import run_in_threadpool
 
 from codegen.names import normalize_project
 from codegen.package import REQUIRES_PYTHON
-from registry.api.deps import Caller, PythonBindings
+from registry.api.deps import Caller, PythonBindings, ReaderOfRegistry, RegistryName
 from registry.api.models import error_responses
-from registry.bindings import ListedFile
+from registry.bindings import Bindings, ListedFile
 from registry.domain import errors
-from registry.domain.auth import Role, authorize
+from registry.domain.auth import Principal, Role, authorize
 
-router = APIRouter(
-    prefix="/simple", tags=["package index"], responses=error_responses(401, 403, 404, 406, 422)
-)
+router = APIRouter(tags=["package index"], responses=error_responses(401, 403, 404, 406, 409, 422))
+REGISTRY_INDEX = "/registries/{registry}/simple"
 
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
 HTML_V1 = "application/vnd.pypi.simple.v1+html"
@@ -93,11 +98,23 @@ def _page(title: str, links: list[str]) -> str:
     return f"<!DOCTYPE html>\n<html><head>{head}</head>\n<body>{heading}\n{body}\n</body></html>\n"
 
 
-@router.get("/", response_class=Response, responses=INDEX_RESPONSES)
+@router.get("/simple/", response_class=Response, responses=INDEX_RESPONSES)
 async def projects(caller: Caller, bindings: PythonBindings, accept: AcceptHeader = None) -> Response:
-    """Every schema's package that the caller may read."""
+    """Every schema's package that the caller may read (a name several registries share, once)."""
     media_type = negotiate(accept)
-    names = await run_in_threadpool(bindings.project_names, caller.registry)
+    return _projects_page(media_type, await run_in_threadpool(bindings.project_names, caller.registry))
+
+
+@router.get(REGISTRY_INDEX + "/", response_class=Response, responses=INDEX_RESPONSES)
+async def registry_projects(
+    registry: RegistryName, _caller: ReaderOfRegistry, bindings: PythonBindings, accept: AcceptHeader = None
+) -> Response:
+    """The packages of one registry's schemas: give pip this index (`--extra-index-url`)."""
+    media_type = negotiate(accept)
+    return _projects_page(media_type, await run_in_threadpool(bindings.registry_project_names, registry))
+
+
+def _projects_page(media_type: str, names: list[str]) -> Response:
     links = [f'<a href="{html.escape(name)}/">{html.escape(name)}</a>' for name in names]
     return _respond(
         media_type,
@@ -106,16 +123,35 @@ async def projects(caller: Caller, bindings: PythonBindings, accept: AcceptHeade
     )
 
 
-@router.get("/{project}/", response_class=Response, responses=INDEX_RESPONSES)
+@router.get("/simple/{project}/", response_class=Response, responses=INDEX_RESPONSES)
 async def project_files(
     project: ProjectName, caller: Caller, bindings: PythonBindings, accept: AcceptHeader = None
 ) -> Response:
-    """One wheel per version, with `#sha256=` once built and `data-requires-python`."""
+    """One wheel per version, with `#sha256=` once built and `data-requires-python`. Looked up among the
+    registries the caller may read, so a package of another registry is as missing as one of none."""
+    return await _project_page(project, caller.registry, caller, bindings, accept)
+
+
+@router.get(REGISTRY_INDEX + "/{project}/", response_class=Response, responses=INDEX_RESPONSES)
+async def registry_project_files(
+    registry: RegistryName,
+    project: ProjectName,
+    caller: ReaderOfRegistry,
+    bindings: PythonBindings,
+    accept: AcceptHeader = None,
+) -> Response:
+    """One wheel per version of a package of this registry."""
+    return await _project_page(project, registry, caller, bindings, accept)
+
+
+async def _project_page(
+    project: str, registry: str | None, caller: Principal, bindings: Bindings, accept: str | None
+) -> Response:
     normalized = _normalized(project)
     if normalized != project:  # PEP 503: clients ask for the normalised name; send others there
         return RedirectResponse(f"../{normalized}/", status_code=301)
     media_type = negotiate(accept)
-    found = await run_in_threadpool(bindings.project, normalized)
+    found = await run_in_threadpool(bindings.project, normalized, registry=registry)
     authorize(caller, Role.READER, found.registry)
     files = await run_in_threadpool(bindings.listing, found)
     bindings.build_missing(found, files)
@@ -151,20 +187,37 @@ def _json_file(file: ListedFile) -> dict[str, Any]:
     return entry
 
 
-@router.get(
-    "/{project}/{filename}",
-    response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "the wheel"}},
-)
+WHEEL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "the wheel"}
+}
+FileName = Annotated[str, Path(max_length=255)]
+
+
+@router.get("/simple/{project}/{filename}", response_class=Response, responses=WHEEL_RESPONSES)
 async def package_file(
+    project: ProjectName, filename: FileName, caller: Caller, bindings: PythonBindings, request: Request
+) -> Response:
+    """The wheel itself; built (and stored for every replica) on the first download."""
+    return await _wheel(project, filename, caller.registry, caller, bindings, request)
+
+
+@router.get(REGISTRY_INDEX + "/{project}/{filename}", response_class=Response, responses=WHEEL_RESPONSES)
+async def registry_package_file(
+    registry: RegistryName,
     project: ProjectName,
-    filename: Annotated[str, Path(max_length=255)],
-    caller: Caller,
+    filename: FileName,
+    caller: ReaderOfRegistry,
     bindings: PythonBindings,
     request: Request,
 ) -> Response:
-    """The wheel itself; built (and stored for every replica) on the first download."""
-    found = await run_in_threadpool(bindings.find_wheel, _normalized(project), filename)
+    """A wheel of a package of this registry."""
+    return await _wheel(project, filename, registry, caller, bindings, request)
+
+
+async def _wheel(
+    project: str, filename: str, registry: str | None, caller: Principal, bindings: Bindings, request: Request
+) -> Response:
+    found = await run_in_threadpool(bindings.find_wheel, _normalized(project), filename, registry=registry)
     authorize(caller, Role.READER, found.registry)  # before anything is built
     file = await bindings.file(found)
     etag = f'"{file.sha256}"'

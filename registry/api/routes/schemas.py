@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -27,11 +28,13 @@ router = APIRouter(prefix="/registries/{registry}/schemas", tags=["schemas"], re
 
 
 def _out(info: SchemaInfo) -> SchemaOut:
+    index_url = f"/registries/{quote(info.registry, safe='')}/simple/"
     python = PythonPackageOut(
         distribution=info.package_name,
         import_name=import_name(info.package_name),
         eventbridge_package=eventbridge_package(info.name),
-        index_page=f"/simple/{info.package_name}/",
+        index_url=index_url,
+        index_page=f"{index_url}{info.package_name}/",
     )
     return SchemaOut.model_validate({**asdict(info), "python": python})
 

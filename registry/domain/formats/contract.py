@@ -16,6 +16,7 @@ from registry.domain.formats.events import EventError, validate_with
 from registry.domain.formats.identity import expected_identity, identity_errors
 from registry.domain.formats.openapi_spec import component_schemas
 from registry.domain.formats.refs import OFFLINE_REGISTRY
+from registry.domain.formats.resolution import offline_resolver
 
 
 class ContractType(StrEnum):
@@ -49,7 +50,11 @@ class Contract:
     ) -> list[EventError]:
         """Every error in `event`, [] when valid. Formats are annotations unless `check_formats`; an
         EventBridge event of another detail-type or source than the contract's is refused unless not
-        `check_identity`."""
+        `check_identity`.
+
+        The validator is built (and kept with the contract) before the validation's time budget starts:
+        the budget is spent on the event, not on the contract. Raises ValidationBudgetExceeded when the
+        event could not be judged within it."""
         found = validate_with(self._validator(check_formats), event)
         if check_identity:
             found += identity_errors(self.identity(), event, {each.path for each in found})
@@ -80,8 +85,24 @@ class Contract:
             else:
                 cls = jsonschema_draft.event_validator_class(self.content)
             checker = cls.FORMAT_CHECKER if check_formats else None
-            self._cache[key] = cls(self._event_schema(), registry=OFFLINE_REGISTRY, format_checker=checker)
+            # `_resolver` (jsonschema's own keyword for it, kept through every `evolve`): references are
+            # resolved with the exact specification, in a registry crawled once for the contract
+            self._cache[key] = cls(
+                self._event_schema(),
+                registry=OFFLINE_REGISTRY,
+                format_checker=checker,
+                _resolver=self._resolver(),
+            )
         return self._cache[key]
+
+    def _resolver(self) -> Any:
+        if "resolver" not in self._cache:
+            if self.type is ContractType.OPENAPI3:
+                dialect = openapi.event_dialect(self.content)
+            else:
+                dialect = jsonschema_draft.dialect(self.content)
+            self._cache["resolver"] = offline_resolver(self._event_schema(), dialect)
+        return self._cache["resolver"]
 
 
 # Keys at the top of a contract that the `{type, content}` wrapper does not have, by the type they suggest.

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped, unused-ignore]
+from jsonschema.exceptions import (  # type: ignore[import-untyped, unused-ignore]
+    UnknownType,
+    ValidationError,
+)
 from referencing.exceptions import Unresolvable
 
-from registry.domain.errors import UnresolvableRef
+from registry.domain.errors import InvalidContract, UnresolvableRef, ValidationBudgetExceeded
 from registry.domain.formats.bounded_keywords import refused_message, unsafe_pattern_of
 from registry.domain.formats.document import first_too_deep
 from registry.domain.formats.messages import pointer_of, shorten
-from registry.domain.formats.regexes import RegexBudget, ValidationTooSlow, regex_budget
+from registry.domain.formats.regexes import VALIDATION_BUDGET, RegexBudget, ValidationTooSlow, regex_budget
 
 EVENT_MAX_DEPTH = 128
 """Nesting levels an event may have. jsonschema recurses several frames per level; with a self-referencing
@@ -30,8 +33,17 @@ class EventError:
     code: str = SCHEMA_VIOLATION  # stable: what kind of error
 
 
+_LIBRARY_FAILURES = (AttributeError, TypeError, LookupError, ValueError, ArithmeticError, UnknownType)
+"""What jsonschema raises when a schema holds shapes it does not expect; registration refuses every such
+contract it knows of, so this is a last line: the contract's fault, said as such, never a server error."""
+
+
 def validate_with(validator: Any, event: Any) -> list[EventError]:
-    """Every error `validator` finds in `event`, ordered by place; [] when the event is valid."""
+    """Every error `validator` finds in `event`, ordered by place; [] when the event is valid.
+
+    Raises ValidationBudgetExceeded when the validation outruns VALIDATION_BUDGET: that is no verdict on
+    the event. A pattern that cannot be evaluated within PATTERN_TIMEOUT on one of the event's strings
+    refuses the event at that place: that one is about the event."""
     too_deep = first_too_deep(event, EVENT_MAX_DEPTH)
     if too_deep is not None:
         return [EventError(too_deep, f"the event nests deeper than {EVENT_MAX_DEPTH} levels")]
@@ -39,12 +51,18 @@ def validate_with(validator: Any, event: Any) -> list[EventError]:
         with regex_budget() as budget:
             errors = list(validator.iter_errors(event))
     except ValidationTooSlow as exc:
-        return [EventError("", f"{exc} against this contract; the event is refused")]
+        raise ValidationBudgetExceeded(budget_seconds=VALIDATION_BUDGET) from exc
     except RecursionError:
         # reachable below the depth limit only through schemas that recurse without consuming the event
         return [EventError("", "the event is too deeply nested to validate against this contract")]
     except Unresolvable as exc:
         raise UnresolvableRef(f"the contract holds a reference that cannot be resolved: {exc}") from exc
+    except _LIBRARY_FAILURES as exc:
+        raise InvalidContract(
+            f"the contract cannot be evaluated against events: {type(exc).__name__}: {shorten(str(exc))}"
+        ) from exc
+    if budget.exhausted:  # the last searches were cut short by the budget, not judged
+        raise ValidationBudgetExceeded(budget_seconds=VALIDATION_BUDGET)
     return _refused_for_patterns(budget, errors) + _reported(sorted(errors, key=_place))
 
 

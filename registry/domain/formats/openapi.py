@@ -99,6 +99,11 @@ def stored_pointer(document: dict[str, Any], root: str, pointer: str) -> str:
     return to_pointer(translated_place(document, tokens))
 
 
+def event_dialect(document: dict[str, Any]) -> str:
+    """The JSON Schema draft `event_schema` is written in (its `$schema`, without "#")."""
+    return (DRAFT4_URI if spec_version(document) == "3.0" else DRAFT202012_URI).rstrip("#")
+
+
 def event_validator_class(document: dict[str, Any]) -> type[Validator]:
     """Draft 4 for 3.0 (see `event_schema`), 2020-12 for 3.1; patterns are evaluated within a time bound."""
     return bounded(Draft4Validator if spec_version(document) == "3.0" else Draft202012Validator)

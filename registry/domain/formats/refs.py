@@ -7,6 +7,7 @@ registry, openapi-spec-validator's resolver) would otherwise fetch http(s) and f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urldefrag, urljoin
 
@@ -15,46 +16,105 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from registry.domain.errors import ExternalRefNotAllowed, UnresolvableRef
 from registry.domain.formats.document import walk
-from registry.domain.formats.pointers import PointerNotFound, resolve_fragment
+from registry.domain.formats.patterns import NAMED_MAPS
+from registry.domain.formats.pointers import PointerNotFound, escape, resolve_fragment
 
 REFERENCE_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
 ANCHOR_KEYWORDS = ("$anchor", "$dynamicAnchor")
 
 Resolve = Callable[[str, str], object]
-"""Resolve a reference (second argument) written in the object at a JSON pointer (first argument);
-raise PointerNotFound or referencing's Unresolvable when it points nowhere."""
+"""Resolve a reference (second argument) written in the object at a JSON pointer (first argument) to what
+it points to; raise PointerNotFound or referencing's Unresolvable when it points nowhere."""
+
+DATA_KEYWORDS = frozenset({"default", "enum", "const", "example"})
+"""Keywords whose values are instances, not schemas: a `"$ref"` member inside them is data (so is one in a
+JSON Schema `examples` array)."""
+_LIBRARY_FAILURES = (TypeError, AttributeError, ValueError, LookupError, RecursionError)
+"""What a resolver may raise on a document of unexpected shapes, beside its own Unresolvable."""
 
 
-def check_refs(document: dict[str, Any], base_uri: str = "", resolve: Resolve | None = None) -> None:
-    """Refuse references that leave the document (ExternalRefNotAllowed) or point nowhere (UnresolvableRef).
+@dataclass(frozen=True)
+class Target:
+    """What one reference points to."""
+
+    pointer: str  # the reference's own place: <holder>/$ref
+    ref: str
+    node: Any  # an object, or a boolean schema
+
+
+def check_refs(
+    document: dict[str, Any],
+    base_uri: str = "",
+    resolve: Resolve | None = None,
+    *,
+    data_keywords: frozenset[str] = frozenset(),
+) -> list[Target]:
+    """Refuse references that leave the document (ExternalRefNotAllowed), point nowhere or at something
+    that cannot be a schema (UnresolvableRef); return what each points to.
 
     `base_uri` is the document's own id (draft 4 `id`, later `$id`): a reference to it is still local.
     `resolve` defaults to resolving against the document root, which is right when nothing inside the
-    document declares its own base URI (OpenAPI 3.0).
+    document declares its own base URI (OpenAPI 3.0). Values of `data_keywords` are not searched for
+    references: there they are data.
     """
     resolve = resolve or _in_document(document)
-    for holder, keyword, ref in _references(document):
-        pointer = f"{holder}/{keyword}"
-        if _is_external(ref, base_uri):
-            raise ExternalRefNotAllowed(
-                f"{keyword} {ref!r} points outside this document; only local references (starting with '#') "
-                "are allowed, and nothing is fetched",
-                pointer=pointer,
+    return [
+        _target(holder, keyword, ref, base_uri, resolve)
+        for holder, keyword, ref in _references(document, data_keywords)
+    ]
+
+
+def _target(holder: str, keyword: str, ref: str, base_uri: str, resolve: Resolve) -> Target:
+    pointer = f"{holder}/{keyword}"
+    if _is_external(ref, base_uri):
+        raise ExternalRefNotAllowed(
+            f"{keyword} {ref!r} points outside this document; only local references (starting with '#') "
+            "are allowed, and nothing is fetched",
+            pointer=pointer,
+        )
+    try:
+        node = resolve(holder, ref)
+    except (PointerNotFound, Unresolvable) as exc:
+        raise UnresolvableRef(
+            f"{keyword} {ref!r} points to nothing in this document", pointer=pointer
+        ) from exc
+    except _LIBRARY_FAILURES as exc:  # a shape the resolver could not follow: still the contract's fault
+        raise UnresolvableRef(f"{keyword} {ref!r} cannot be resolved: {exc}", pointer=pointer) from exc
+    if not isinstance(node, dict | bool):
+        raise UnresolvableRef(
+            f"{keyword} {ref!r} points to {_kind(node)}, which cannot be a schema", pointer=pointer
+        )
+    return Target(pointer, ref, node)
+
+
+def _kind(value: Any) -> str:
+    kinds = {str: "a string", list: "an array", int: "a number", float: "a number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
+def _references(document: dict[str, Any], data_keywords: frozenset[str]) -> Iterator[tuple[str, str, str]]:
+    """(holder, keyword, reference) for every reference. Inside a map of names (`properties`, ...) a key is a
+    name: a property *named* "$ref" holds a schema, not a reference, and one named "default" no data."""
+    stack: list[tuple[str, Any, bool]] = [("", document, False)]
+    while stack:  # iterative: the depth is bounded, but a walk must never be the thing that recurses
+        pointer, node, named = stack.pop()
+        if isinstance(node, list):
+            stack.extend(
+                (f"{pointer}/{index}", item, False) for index, item in reversed(list(enumerate(node)))
             )
-        try:
-            resolve(holder, ref)
-        except (PointerNotFound, Unresolvable) as exc:
-            raise UnresolvableRef(
-                f"{keyword} {ref!r} points to nothing in this document", pointer=pointer
-            ) from exc
-
-
-def _references(document: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    for pointer, node, _ in walk(document):
-        for keyword in REFERENCE_KEYWORDS if isinstance(node, dict) else ():
-            # a property *named* "$ref" has an object as its value: that is data, not a reference
+            continue
+        if not isinstance(node, dict):
+            continue
+        for keyword in () if named else REFERENCE_KEYWORDS:
             if isinstance(node.get(keyword), str):
                 yield pointer, keyword, node[keyword]
+        for key, child in reversed(list(node.items())):
+            if isinstance(child, dict | list) and (named or not _is_data(key, child, data_keywords)):
+                stack.append((f"{pointer}/{escape(key)}", child, not named and key in NAMED_MAPS))
+
+
+def _is_data(key: str, value: Any, data_keywords: frozenset[str]) -> bool:
+    return key in data_keywords or (bool(data_keywords) and key == "examples" and isinstance(value, list))
 
 
 def _is_external(ref: str, base_uri: str) -> bool:
@@ -64,7 +124,7 @@ def _is_external(ref: str, base_uri: str) -> bool:
 
 
 def _in_document(document: dict[str, Any]) -> Resolve:
-    anchors: set[str] | None = None
+    anchors: dict[str, Any] | None = None
 
     def resolve(_holder: str, ref: str) -> object:
         nonlocal anchors
@@ -74,21 +134,22 @@ def _in_document(document: dict[str, Any]) -> Resolve:
         anchors = _anchors(document) if anchors is None else anchors
         if fragment not in anchors:
             raise PointerNotFound(fragment)
-        return fragment
+        return anchors[fragment]
 
     return resolve
 
 
-def _anchors(document: dict[str, Any]) -> set[str]:
-    """Plain-name fragments the document defines: `$anchor`s, and ids of the form "#name" (draft 4 to 7)."""
-    found: set[str] = set()
+def _anchors(document: dict[str, Any]) -> dict[str, Any]:
+    """Plain-name fragments the document defines, and the objects defining them: `$anchor`s, and ids of the
+    form "#name" (draft 4 to 7)."""
+    found: dict[str, Any] = {}
     for _, node, _ in walk(document):
         if not isinstance(node, dict):
             continue
         for keyword in (*ANCHOR_KEYWORDS, "id", "$id"):
             value = node.get(keyword)
             if isinstance(value, str) and (keyword in ANCHOR_KEYWORDS or value.startswith("#")):
-                found.add(value.removeprefix("#"))
+                found.setdefault(value.removeprefix("#"), node)
     return found
 
 

@@ -73,6 +73,9 @@ class RegexBudget:
 
     deadline: float
     failures: list[UnsafePattern] = field(default_factory=list)
+    # a search was cut short by the budget rather than by PATTERN_TIMEOUT: the validation ran out of time,
+    # which says nothing about the value (a pattern that outruns PATTERN_TIMEOUT alone does)
+    exhausted: bool = False
     # (pattern, text) pairs that timed out: jsonschema may search the same pair again (patternProperties,
     # then additionalProperties), and a second search would only spend the budget again
     timed_out: set[tuple[str, str]] = field(default_factory=set)
@@ -133,6 +136,7 @@ def _bounded_search(compiled: Any, pattern: str, text: str, budget: RegexBudget 
     except TimeoutError:
         if budget is not None:
             budget.timed_out.add((pattern, text))
+            budget.exhausted = budget.exhausted or timeout < PATTERN_TIMEOUT
         raise PatternTimeout(pattern) from None
 
 

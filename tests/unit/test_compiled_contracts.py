@@ -1,0 +1,58 @@
+"""A replica keeps stored contracts compiled, by content, within a bound on their size."""
+
+from __future__ import annotations
+
+from registry.contracts import CompiledContracts
+from registry.domain.formats import canonical_json, fingerprint_of
+
+TYPE = "JSONSchemaDraft4"
+
+
+def content(title: str) -> tuple[str, str]:
+    text = canonical_json({"title": title, "type": "object", "properties": {"a": {"type": "string"}}})
+    return fingerprint_of(text), text
+
+
+def test_the_same_content_gives_the_same_compiled_contract() -> None:
+    cache = CompiledContracts()
+    fingerprint, text = content("a")
+
+    first = cache.get(TYPE, fingerprint, None, text)
+    first.validate_event({"a": "x"})  # compiles its validator
+
+    assert cache.get(TYPE, fingerprint, None, text) is first
+    assert first.validate_event({"a": 1}) != []
+
+
+def test_the_least_recently_used_contract_goes_first_when_the_bytes_run_out() -> None:
+    (fa, a), (fb, b), (fc, c) = content("a"), content("b"), content("c")
+    cache = CompiledContracts(max_bytes=len(a) + len(b))
+    kept = cache.get(TYPE, fa, None, a)
+    dropped = cache.get(TYPE, fb, None, b)
+    cache.get(TYPE, fa, None, a)  # used again: b is now the least recent
+
+    cache.get(TYPE, fc, None, c)
+
+    assert len(cache) == 2
+    assert cache.size == len(a) + len(c)
+    assert cache.get(TYPE, fa, None, a) is kept
+    assert cache.get(TYPE, fb, None, b) is not dropped  # loaded again
+
+
+def test_the_number_of_contracts_is_bounded_too() -> None:
+    cache = CompiledContracts(max_entries=3)
+    for title in "abcdef":
+        fingerprint, text = content(title)
+        cache.get(TYPE, fingerprint, None, text)
+
+    assert len(cache) == 3
+
+
+def test_a_contract_larger_than_the_bound_is_still_kept_alone() -> None:
+    fingerprint, text = content("large")
+    cache = CompiledContracts(max_bytes=10)
+
+    first = cache.get(TYPE, fingerprint, None, text)
+
+    assert cache.get(TYPE, fingerprint, None, text) is first
+    assert len(cache) == 1
