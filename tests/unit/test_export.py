@@ -361,7 +361,7 @@ def test_the_description_of_the_event_is_the_documents_or_else_the_details() -> 
     result = export_draft4(parse_contract(OPENAPI, content))
 
     assert result["description"] == "Orders, as the order service announces them."
-    assert result["definitions"]["OrderCreated"]["description"].startswith("Emitted once")
+    assert result["definitions"]["OrderCreated"]["description"].startswith("An order the checkout")
 
 
 # --- OpenAPI 3.1: JSON Schema 2020-12 -----------------------------------------------------------------------
