@@ -1,30 +1,53 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The commands a newcomer needs: `make run` and `make test` (the README says what each runs and needs).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# Other projects' labelled corpora, which are not ours to put in the repository (`make conformance`).
+REGISTRY_CONFORMANCE_DIR ?= ../shared/conformance
 
-.PHONY: run test bench lint typecheck install clean
+.PHONY: run test conformance bench lint typecheck install clean
 
-$(VENV)/.installed: pyproject.toml
+# One virtualenv; a stamp per set of extras, so `make run` installs the service alone and each other target
+# adds only what it needs (each stamp is renewed when pyproject.toml changes).
+$(VENV)/.created:
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $@
 
 install: $(VENV)/.installed
 
-run: install
+run: $(VENV)/.installed
 	$(VENV)/bin/registry serve --host $(HOST) --port $(PORT)
 
-test: install
+# Everything in tests/ except tests/conformance: passes on a bare clone (needs PostgreSQL and chromium).
+test: $(VENV)/.test-installed
 	$(VENV)/bin/pytest
 
-$(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
-	touch $@
+# The checker against other projects' labelled corpora in $(REGISTRY_CONFORMANCE_DIR): fails when it is missing.
+conformance: $(VENV)/.test-installed
+	@test -d "$(REGISTRY_CONFORMANCE_DIR)" || { \
+		echo "make conformance: no corpora at $(REGISTRY_CONFORMANCE_DIR) (set REGISTRY_CONFORMANCE_DIR)" >&2; \
+		exit 2; }
+	REGISTRY_CONFORMANCE_DIR="$(abspath $(REGISTRY_CONFORMANCE_DIR))" $(VENV)/bin/pytest tests/conformance
 
-bench: install $(VENV)/.bench-installed
+bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/compat_bench.py
 	$(PY) benchmarks/bench_compat_service.py
@@ -32,11 +55,11 @@ bench: install $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_deployments.py
 	$(PY) benchmarks/bench_validation.py
 
-lint: install
+lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check registry codegen tests benchmarks
 	$(VENV)/bin/ruff format --check registry codegen tests benchmarks
 
-typecheck: install
+typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
 clean:

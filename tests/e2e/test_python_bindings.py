@@ -305,12 +305,12 @@ def test_pip_installs_a_pinned_version_from_our_index_alone(registry: Registry, 
     assert seen["is_pydantic_model"] is True
     assert (seen["detail_class"], seen["detail_is_OrderCreated"]) == ("OrderCreated", True)
     assert seen["detail_type"] == "OrderCreated"
-    assert seen["order_id"] == "ord_8Yq2LmP0aZ3x"
+    assert seen["order_id"] == "ORD-2025-7KQ2M9XA"
     assert seen["created_at_type"] == "datetime"
     assert datetime.fromisoformat(seen["created_at"]) == datetime.fromisoformat(
-        "2024-06-03T09:14:22.481+00:00"
+        "2025-03-14T16:05:07.318+00:00"
     )
-    assert seen["grand_total"] == 60.68
+    assert seen["grand_total"] == 73.15
     assert seen["status"] == "CONFIRMED"
     assert "gift_message" not in seen["detail_fields"]  # a version 2 property
     assert seen["marshalled_keys"] == sorted(json.loads(EVENT_FILE.read_text()))
@@ -332,7 +332,7 @@ def test_pip_upgrade_without_a_version_installs_the_latest(registry: Registry, v
     assert seen["SCHEMA_VERSION"] == 2
     assert seen["FINGERPRINT"] == registry.v2["fingerprint"]
     assert "gift_message" in seen["detail_fields"]
-    assert seen["order_id"] == "ord_8Yq2LmP0aZ3x"
+    assert seen["order_id"] == "ORD-2025-7KQ2M9XA"
 
 
 def test_pip_finds_the_package_through_extra_index_url(registry: Registry, venv: Venv) -> None:
@@ -438,7 +438,7 @@ def test_pip_authenticates_to_a_secured_index_with_a_token_as_password(tmp_path:
         venv.install_from(f"{with_token}/simple/", f"{distribution}==1")
         seen = venv.probe(f"{secured}_com_acme_order_created", distribution, tmp_path)
     assert seen["installed_version"] == f"1+{GENERATOR_VERSION}"
-    assert seen["order_id"] == "ord_8Yq2LmP0aZ3x"
+    assert seen["order_id"] == "ORD-2025-7KQ2M9XA"
     assert reader not in server.output(), "the server logged a token"
 
 
@@ -612,4 +612,4 @@ def test_mypy_strict_checks_a_consumer_against_the_installed_types(
 
     (tmp_path / "event.json").write_text(EVENT_FILE.read_text())
     ran = succeeded(run([venv.python, "consumer.py"], timeout=PYTHON_SECONDS, cwd=tmp_path))
-    assert ran.stdout.strip() == "60.68"
+    assert ran.stdout.strip() == "73.15"

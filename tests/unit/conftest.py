@@ -1,4 +1,4 @@
-"""Unit-test fixtures: the example contracts in ../shared/examples (or $REGISTRY_EXAMPLES_DIR).
+"""Unit-test fixtures: the example contracts in tests/data/contracts (or $REGISTRY_EXAMPLES_DIR).
 
 Every test taking an `example` argument runs once per example contract.
 """
@@ -6,21 +6,16 @@ Every test taking an `example` argument runs once per example contract.
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import examples_dir
+
 KINDS = {"openapi3": "OpenApi3", "draft4": "JSONSchemaDraft4"}
-
-
-def examples_dir() -> Path:
-    default = Path(__file__).resolve().parents[2].parent / "shared" / "examples"
-    return Path(os.environ.get("REGISTRY_EXAMPLES_DIR", default))
 
 
 @dataclass(frozen=True)

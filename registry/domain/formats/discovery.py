@@ -2,7 +2,7 @@
 
 genson infers the JSON Schema of the samples (union of properties, `required` = the keys present in every
 object seen at that place, integer widened to number when a float appears); this module reshapes that into
-the EventBridge layout (`openapi3/aws-step-functions-execution-status-change.json` is AWS's own output):
+the EventBridge layout (as AWS's documented discovery output of a Step Functions event shows):
 
 - OpenAPI 3.0.0, `info` {version "1.0.0", title = the detail schema's name}, `paths: {}`.
 - `components.schemas.AWSEvent`: the envelope, `x-amazon-events-detail-type` and `x-amazon-events-source`

@@ -1,4 +1,4 @@
-"""The checker against the labelled corpus (../shared/conformance/json-schema-compat, README there).
+"""The checker against the labelled corpus `json-schema-compat` (in $REGISTRY_CONFORMANCE_DIR, README there).
 
 Only the semantic labels are used: the jsonsubschema pairs of cases.jsonl and the containment suite. The
 checker must never call a pair compatible that such a label calls incompatible, unless jsonschema itself (the
@@ -17,13 +17,11 @@ pairs are validated with Draft 4 plus `const` (as jsonsubschema does).
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
     Draft4Validator,
     Draft6Validator,
@@ -35,9 +33,9 @@ from jsonschema.validators import extend, validator_for  # type: ignore[import-u
 
 from registry.domain.compat import CompatibilityPolicy, Incompatibility, check
 from registry.domain.formats.refs import OFFLINE_REGISTRY
-from tests.unit.compat.label_deviations import CHECKER_GAPS, LABEL_DEVIATIONS, explanation
+from tests.conformance.corpora import corpus as named_corpus
+from tests.conformance.label_deviations import CHECKER_GAPS, LABEL_DEVIATIONS, explanation
 
-REPO = Path(__file__).resolve().parents[3]
 DRAFTS: dict[str, Any] = {
     "draft4": Draft4Validator,
     "draft6": Draft6Validator,
@@ -60,8 +58,7 @@ PROVEN_FLOOR = 0.95
 
 
 def corpus() -> Path:
-    default = REPO.parent / "shared" / "conformance"
-    return Path(os.environ.get("REGISTRY_CONFORMANCE_DIR", default)) / "json-schema-compat"
+    return named_corpus("json-schema-compat")
 
 
 def semantic_records() -> Iterator[dict[str, Any]]:
@@ -104,7 +101,6 @@ def verified(item: Incompatibility, producer: Any, consumer: Any, cls: Any) -> b
     return bool(valid and not cls(consumer, registry=OFFLINE_REGISTRY).is_valid(item.witness))
 
 
-@pytest.mark.skipif(not corpus().is_dir(), reason="conformance corpus not available")
 def test_the_checker_is_never_unsound_and_agrees_with_the_semantic_labels() -> None:
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     unsound: list[str] = []
@@ -161,7 +157,6 @@ def semantic_verdicts() -> dict[str, dict[str, Any]]:
         return {v["id"]: v for v in map(json.loads, lines)}
 
 
-@pytest.mark.skipif(not corpus().is_dir(), reason="conformance corpus not available")
 def test_no_pair_with_a_verified_counterexample_is_called_compatible() -> None:
     """Every pair of cases.jsonl (Confluent and Karapace too) whose semantic verdict comes with a
     counterexample: where jsonschema confirms it, the checker must report an incompatibility."""
@@ -200,7 +195,6 @@ def _separates(instance: Any, producer: Any, consumer: Any, cls: Any) -> bool:
     return bool(valid and not cls(consumer, registry=OFFLINE_REGISTRY).is_valid(instance))
 
 
-@pytest.mark.skipif(not corpus().is_dir(), reason="conformance corpus not available")
 def test_confluent_and_karapace_labels_agree_except_explained_deviations() -> None:
     """Every Confluent and Karapace label agrees with the checker, or the pair is an explained deviation of
     the label (label_deviations.py: an incompatibility must then come with a verified witness), or a listed
