@@ -8,7 +8,6 @@ import base64
 import hashlib
 import io
 import re
-import time
 import zipfile
 
 import httpx
@@ -225,11 +224,11 @@ async def test_a_generation_over_its_time_limit_is_a_422_and_the_server_stays_up
             assert error["code"] == "code_generation_failed"
             assert "longer than 0.5 s" in error["details"]["cause"]
             assert error["details"]["version"] == 1
-            # the failure is kept for a while: asking again does not occupy a worker again
-            started = time.monotonic()
+            # the failure is kept for a while: asking again does not occupy a worker again (the claim's
+            # attempt counter says so exactly; a time bound could not tell on a loaded machine)
             again = await http.get(f"{path}/1/bindings/python")
             assert again.status_code == 422
-            assert time.monotonic() - started < 0.5
+            assert again.json()["error"]["details"]["cause"] == error["details"]["cause"]
             with engine.connect() as connection:
                 status = connection.execute(text("SELECT status, attempt FROM generated_code")).one()
             assert tuple(status) == ("failed", 1)

@@ -364,7 +364,7 @@ def test_the_readme_install_works_in_a_fresh_environment(registry: Registry, tmp
     seen = fresh.probe(IMPORT_NAME, DISTRIBUTION, registry.workdir)
 
     assert seen["installed_version"] == f"1+{GENERATOR_VERSION}"
-    assert seen["order_id"] == "ord_8Yq2LmP0aZ3x"
+    assert seen["order_id"] == "ORD-2025-7KQ2M9XA"
 
 
 def test_pip_installs_packages_of_two_registries_each_index_with_its_own_token(
