@@ -18,19 +18,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from codegen.names import class_name
+from codegen.normalise import widen_for_models
+from codegen.refs import localise_refs
+from codegen.schemas import walk as _walk
 
 OPENAPI = "OpenApi3"
 JSON_SCHEMA = "JSONSchemaDraft4"
 WRAPPER = "RegistryEventRoot"
 ENVELOPE = "AWSEvent"
-
-_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_VALUES = (
-    "additionalProperties", "additionalItems", "not", "contains", "if", "then", "else", "propertyNames",
-    "unevaluatedItems", "unevaluatedProperties", "items",
-)  # fmt: skip
-
 
 # where refs to renamed keys start -> (where they start now, old key -> new key)
 Renames = dict[str, tuple[str, dict[str, str]]]
@@ -70,6 +65,7 @@ def _prepare_openapi(document: dict[str, Any], event_root: str | None) -> Prepar
     _rewrite_refs(document, {prefix: (prefix, renamed)})
     fresh = {renamed[old]: schema for old, schema in schemas.items()}
     for schema in fresh.values():
+        widen_for_models(schema)
         _open_objects(schema)
     wrapper = class_name(WRAPPER, set(fresh))
     fresh[wrapper] = {"$ref": prefix + renamed[event_root]}
@@ -80,6 +76,7 @@ def _prepare_openapi(document: dict[str, Any], event_root: str | None) -> Prepar
 
 
 def _prepare_json_schema(root: dict[str, Any]) -> Prepared:
+    localise_refs(root)  # before anything moves: references are resolved where they are written
     containers = {key: root.pop(key) for key in ("definitions", "$defs") if isinstance(root.get(key), dict)}
     taken: set[str] = set()
     renames: Renames = {}
@@ -101,6 +98,7 @@ def _prepare_json_schema(root: dict[str, Any]) -> Prepared:
     definitions[root_key] = root
     for schema in definitions.values():
         _drop_ids(schema)
+        widen_for_models(schema)
         _open_objects(schema)
     wrapper = class_name(WRAPPER, taken)
     document: dict[str, Any] = {"$ref": f"#/definitions/{root_key}", "definitions": definitions}
@@ -170,31 +168,6 @@ def _mapping_target(target: Any, renames: Renames, root_place: str | None) -> An
         if target in mapping:
             return mapping[target]
     return target
-
-
-def _subschemas(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[Any] = []
-    for key in _SCHEMA_MAPS:
-        if isinstance(schema.get(key), dict):
-            found.extend(schema[key].values())
-    for key in _SCHEMA_LISTS:
-        if isinstance(schema.get(key), list):
-            found.extend(schema[key])
-    for key in _SCHEMA_VALUES:
-        value = schema.get(key)
-        found.extend(value if isinstance(value, list) else [value])
-    if isinstance(schema.get("dependencies"), dict):
-        found.extend(schema["dependencies"].values())  # lists of names are skipped below
-    return [item for item in found if isinstance(item, dict)]
-
-
-def _walk(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    seen, stack = [], [schema]
-    while stack:
-        current = stack.pop()
-        seen.append(current)
-        stack.extend(_subschemas(current))
-    return seen
 
 
 def _open_objects(schema: dict[str, Any]) -> None:
