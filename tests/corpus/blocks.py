@@ -178,6 +178,11 @@ class Blocks:
             closed = self.rng.random() < 0.3
         return self.obj(properties, required=required, closed=closed)
 
+    def with_extras(self, properties: dict[str, Schema]) -> Schema:
+        """Declared members, and others whose values have a schema of their own (`engines:` sections)."""
+        values = self.rng.choice([{"type": "string"}, {"type": "string", "maxLength": 40}, self.number()])
+        return {"type": "object", "properties": properties, "additionalProperties": values}
+
     def string_map(self) -> Schema:
         """A map of names to scalar values, as `env:` and `labels:` sections are."""
         values = self.rng.choice(

@@ -116,7 +116,7 @@ def package_manifest(b: Blocks) -> Schema:
             "dependencies": dependencies,
             "devDependencies": dependencies,
             "scripts": b.string_map(),
-            "engines": b.obj({"node": {"type": "string"}, "npm": {"type": "string"}}),
+            "engines": b.with_extras({"node": {"type": "string"}, "npm": {"type": "string"}}),
             "files": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
             "keywords": {"type": "array", "items": {"type": "string"}},
             "type": {"type": "string", "enum": ["module", "commonjs"]},

@@ -45,6 +45,7 @@ def order(b: Blocks) -> Schema:
             "total": money,
             "createdAt": {"type": "string", "format": "date-time"},
             "customer": b.record(4, depth=1),
+            "attributes": b.with_extras({"segment": b.odd_enum(), "score": b.number()}),
             "notes": b.d.nullable({"type": "string", "maxLength": 500}),
         },
         required=["orderId", "status", "lines"],

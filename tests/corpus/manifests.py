@@ -87,9 +87,7 @@ def cluster_manifest(b: Blocks) -> Schema:
     )
     levels = [base]
     for depth in range(b.rng.randint(2, 6)):
-        levels.append(
-            b.define(f"Level{depth}", {"allOf": [levels[-1], b.record(b.rng.randint(1, 4), odd=0.2)]})
-        )
+        levels.append(b.define(f"Level{depth}", {"allOf": [levels[-1], _part(b, f"l{depth}")]}))
     template = b.obj({"metadata": meta, "spec": pod_spec})
     spec = b.obj(
         {
@@ -244,6 +242,16 @@ def settings_file(b: Blocks) -> Schema:
     )
 
 
+def _part(b: Blocks, suffix: str) -> Schema:
+    """A member of an allOf hierarchy: open (closed, it would refuse the members of the others), with names
+    of its own (two members declaring one name differently would make the whole accept nothing)."""
+    part = b.record(b.rng.randint(1, 4), odd=0.2, closed=False)
+    part["properties"] = {f"{name}_{suffix}": schema for name, schema in part["properties"].items()}
+    if "required" in part:
+        part["required"] = [f"{name}_{suffix}" for name in part["required"]]
+    return part
+
+
 def big_hierarchy(b: Blocks) -> Schema:
     """Wide and deep `allOf` hierarchies with shared bases (diamonds) and re-declared members."""
     base = b.define("Base", b.obj({"id": {"type": "string"}, "kind": {"type": "string"}}, required=["id"]))
@@ -252,9 +260,9 @@ def big_hierarchy(b: Blocks) -> Schema:
         next_layer = []
         for number in range(b.rng.randint(2, 5)):
             parents = b.rng.sample(layer, min(len(layer), b.rng.randint(1, 3)))
-            own = b.record(b.rng.randint(1, 4), odd=0.2)
-            if b.rng.random() < 0.4:  # re-declares a member of a base, narrowing it
-                own["properties"]["kind"] = {"type": "string", "enum": [f"k{depth}", f"k{depth}-{number}"]}
+            own = _part(b, f"{depth}{number}")
+            if b.rng.random() < 0.4:  # re-declares a member of a base, narrowing it as real hierarchies do
+                own["properties"]["kind"] = {"type": "string", "maxLength": 40 - depth}
             next_layer.append(b.define(f"Node{depth}x{number}", {"allOf": [*parents, own]}))
         layer = next_layer
     return {"allOf": [b.rng.choice(layer), b.obj({"extra": b.leaf()})]}
