@@ -21,7 +21,8 @@ from codegen.version import GENERATOR_VERSION
 
 IDENTITY_KEYS = ("x-amazon-events-detail-type", "x-amazon-events-source")
 REQUIRES_PYTHON = ">=3.10"
-REQUIRES_DIST = ("pydantic>=2.7,<3",)
+# 2.11: validation by wire names only (`by_name=False`), see parse_event
+REQUIRES_DIST = ("pydantic>=2.11,<3",)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _MODELS, _MARSHALLER = "models", "marshaller"
 
@@ -191,9 +192,11 @@ def _init_module(
         "",
         f"def parse_event(raw: dict[str, _Any] | str | bytes) -> {root}:",
         f'    """Validate `raw` against the contract and return it as a {models.root_class}."""',
+        "    # members by their names in the event only: an attribute name (`detail_type`) may be another",
+        "    # member's name on the wire",
         "    if isinstance(raw, (str, bytes, bytearray)):",
-        f"        return {root}.model_validate_json(raw)",
-        f"    return {root}.model_validate(raw)",
+        f"        return {root}.model_validate_json(raw, by_alias=True, by_name=False)",
+        f"    return {root}.model_validate(raw, by_alias=True, by_name=False)",
         "",
         "",
         f"__all__ = {sorted(names)!r}",
@@ -218,10 +221,11 @@ class Marshaller:
 
     @classmethod
     def unmarshall(cls, data: Any, typeName: type[ModelT]) -> ModelT:  # noqa: N803 (EventBridge's name)
-        """A dict (or JSON text) to a model; raises pydantic.ValidationError naming the field."""
+        """A dict (or JSON text) to a model, by the members' names in the event; raises
+        pydantic.ValidationError naming the field."""
         if isinstance(data, (str, bytes, bytearray)):
-            return typeName.model_validate_json(data)
-        return typeName.model_validate(data)
+            return typeName.model_validate_json(data, by_alias=True, by_name=False)
+        return typeName.model_validate(data, by_alias=True, by_name=False)
 
     @classmethod
     def marshall(cls, obj: BaseModel) -> Any:

@@ -1,13 +1,17 @@
 """The contract as datamodel-code-generator should see it.
 
-Three changes, none of which alters what an event may contain:
+References are first resolved as the registry resolves them and rewritten as local pointers (refs.py), and
+each schema is widened where the generator's models would refuse documents the contract accepts
+(normalise.py). Then
+three changes, none of which alters what an event may contain:
 - schema keys (`components.schemas`, `definitions`, `$defs`) become plain CamelCase identifiers, with every
   `$ref` and discriminator mapping rewritten: a key such as `orders.Order` would otherwise split the output
   into modules, and a hostile key would choose file names;
 - objects that do not close their content model say `additionalProperties: true`, so the models keep the
   members they do not declare (`extra='allow'`) and marshalling an event gives back what was read;
 - a `RootModel` wrapper around the event root is added. The generator picks class names itself (a nested
-  object can take a name first), so the class it wraps is how we learn, for certain, which class the root is.
+  object can take a name first), so the class it wraps is how we learn, for certain, which class the root is
+  (generate.py takes the wrapper out of the module again).
 """
 
 from __future__ import annotations

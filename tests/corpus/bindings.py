@@ -1,8 +1,8 @@
 """The corpus against its generated models: does a contract register, do its bindings generate, do the
 models accept the documents the contract accepts and refuse those it refuses where pydantic can say so?
 
-Each document is tried both ways a user parses events: from a dict (`model_validate`, what `parse_event`
-does with a dict) and from JSON text (`model_validate_json`).
+Each document is tried both ways a package's `parse_event` parses events: from a dict (`model_validate`) and
+from JSON text (`model_validate_json`), by the members' names in the event only.
 """
 
 from __future__ import annotations
@@ -88,7 +88,10 @@ def _judge(outcome: Outcome, root: type[pydantic.BaseModel], mutation: Mutation)
 def _accepts(root: type[pydantic.BaseModel], document: Any) -> tuple[bool, bool]:
     """(accepted from a dict, accepted from JSON text)."""
     verdicts = []
-    for validate in (root.model_validate, lambda doc: root.model_validate_json(json.dumps(doc))):
+    for validate in (
+        lambda doc: root.model_validate(doc, by_alias=True, by_name=False),
+        lambda doc: root.model_validate_json(json.dumps(doc), by_alias=True, by_name=False),
+    ):
         try:
             validate(document)
         except pydantic.ValidationError:
@@ -100,7 +103,7 @@ def _accepts(root: type[pydantic.BaseModel], document: Any) -> tuple[bool, bool]
 
 def _explain(root: type[pydantic.BaseModel], document: Any) -> str:
     try:
-        root.model_validate(document)
+        root.model_validate(document, by_alias=True, by_name=False)
     except pydantic.ValidationError as exc:
         errors = "; ".join(f"{'/'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
         return f"{errors} in {_shown(document)}"

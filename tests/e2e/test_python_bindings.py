@@ -39,7 +39,7 @@ EVENTBRIDGE_PACKAGE = "schema.com_acme.order_created"
 CONTRACT = "openapi3/custom-order-created.json"
 EVENT_FILE = examples_dir() / "openapi3/custom-order-created.event.json"
 JSON_V1 = "application/vnd.pypi.simple.v1+json"
-RUNTIME_REQUIREMENT = "pydantic>=2.7,<3"
+RUNTIME_REQUIREMENT = "pydantic>=2.11,<3"  # validation by wire names only (by_name=False)
 TOOLS = Path(sys.executable).parent
 PIP_SECONDS = 180.0
 PYTHON_SECONDS = 60.0

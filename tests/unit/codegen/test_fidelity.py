@@ -5,12 +5,22 @@ patternProperties kept, no internal class in the module (issue 10, point 6)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pydantic
 import pytest
 
-from tests.unit.codegen.support import DRAFT4, OPENAPI, generate, loaded_module, openapi_doc
+from codegen.names import import_name
+from tests.unit.codegen.support import (
+    DRAFT4,
+    OPENAPI,
+    extract,
+    generate,
+    imported,
+    loaded_module,
+    openapi_doc,
+)
 
 Document = dict[str, Any]
 
@@ -251,3 +261,25 @@ def test_the_wrapper_is_removed_whatever_line_separators_descriptions_hold() -> 
     assert "RegistryEventRoot" not in built.models.module
     with loaded_module(built.models.module) as module:
         assert module.Thing.model_validate({"a": "x"}).a == "x"
+
+
+def test_an_attribute_name_never_captures_another_member(tmp_path: Path) -> None:
+    """`A_B` and `a_b` are both members: the attribute of `A_B` is `a_b`, that of `a_b` is `a_b_1`. Events
+    are parsed by the members' names on the wire only, so `{"a_b": true}` is `a_b`'s (it was taken for
+    `A_B`'s and refused); and an undeclared `detail_type` beside `detail-type` stays an extra member."""
+    schema = {
+        "type": "object",
+        "properties": {"A_B": {"enum": ["x"]}, "a_b": {"type": "boolean"}, "detail-type": {"type": "string"}},
+    }
+    built = generate(DRAFT4, schema, registry="r", schema="collisions")
+    site = extract(built.wheel(), tmp_path / "site")
+    with imported(site, import_name(built.source.distribution)) as binding:
+        for document in ({"a_b": True}, {"A_B": "x", "a_b": False}, {"detail_type": 5}, {"detail-type": "t"}):
+            assert built.contract.validate_event(document) == [], document
+            parsed = binding.parse_event(document)
+            assert binding.parse_event(json.dumps(document)) == parsed
+            assert binding.Marshaller.unmarshall(document, type(parsed)) == parsed
+            if "detail_type" not in document:  # pydantic counts the extra `detail_type` as the field set
+                assert binding.Marshaller.marshall(parsed) == document
+        with pytest.raises(pydantic.ValidationError):
+            binding.parse_event({"A_B": True})
