@@ -94,12 +94,20 @@ def generate_models(contract: ContractInput, *, under: str | None = None) -> Gen
             raise
         output = _generate(_flattened(prepared), under)
     module = HEADER + _without_generator_header(output)
-    tree = check_models_module(module)
+    tree = _parsed(module)  # only read, never run, before the check below
     root_class, is_envelope, detail_class = _locate(tree, prepared.wrapper)
     module, root_class = _without_wrapper(module, tree, prepared, root_class)
-    check_models_module(module)  # what ships, proven again
+    check_models_module(module)  # what ships
     _check_loads(module)
     return GeneratedModels(module, root_class, detail_class, is_envelope)
+
+
+def _parsed(module: str) -> ast.Module:
+    try:
+        return ast.parse(module)
+    except SyntaxError:
+        check_models_module(module)  # raises, saying where
+        raise
 
 
 def _generate(prepared: Prepared, under: str | None) -> str:

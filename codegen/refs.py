@@ -15,9 +15,11 @@ from urllib.parse import quote
 from referencing import Registry
 from referencing.jsonschema import UnknownDialect, specification_with
 
-from codegen.schemas import escape, walk_with_pointers
+from codegen.schemas import escape, walk, walk_with_pointers
 
 REFERENCE = "$ref"
+# what gives a subschema a base URI or a name of its own (Draft 4's `id`; `$id` from Draft 6; anchors)
+BASE_KEYWORDS = ("id", "$id", "$anchor", "$dynamicAnchor")
 DRAFT4_ID = "http://json-schema.org/draft-04/schema"
 # what a URI fragment may hold unescaped (RFC 3986 pchar): `#/$defs/a` stays as it is usually written
 FRAGMENT_SAFE = "/~!$&'()*+,;=:@"
@@ -29,6 +31,8 @@ def localise_refs(document: dict[str, Any]) -> None:
     A reference that does not resolve (the registry refuses those) is left as it is: the generator's error
     then says which one.
     """
+    if not any(isinstance(node.get(keyword), str) for node in walk(document) for keyword in BASE_KEYWORDS):
+        return  # no base URI but the document's own (none), no anchor: every reference is a local pointer
     declared = document.get("$schema")
     try:
         # the registry reads "…/schema#" and "…/schema" alike, and a document without `$schema` as Draft 4

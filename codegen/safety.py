@@ -158,8 +158,9 @@ class _Checker:
         elif isinstance(node, ast.Subscript):
             self.type_expression(node.value, in_string=in_string)
             arguments = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            is_literal = isinstance(node.value, ast.Name) and node.value.id == "Literal"
             for argument in arguments:
-                if ast.unparse(node.value) == "Literal":
+                if is_literal:
                     self.literal(argument)  # values, never evaluated as types
                 else:
                     self.type_expression(argument, in_string=in_string)

@@ -54,5 +54,26 @@ def walk_with_pointers(schema: dict[str, Any], at: str = "") -> list[tuple[str, 
 
 
 def walk(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    """`schema` and every subschema under it."""
-    return [node for _, node in walk_with_pointers(schema)]
+    """`schema` and every subschema under it (without the pointers: this one runs on every schema, often)."""
+    seen, stack = [], [schema]
+    while stack:
+        current = stack.pop()
+        seen.append(current)
+        stack.extend(_children(current))
+    return seen
+
+
+def _children(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[Any] = []
+    for key in SCHEMA_MAPS:
+        if isinstance(schema.get(key), dict):
+            found.extend(schema[key].values())
+    for key in SCHEMA_LISTS:
+        if isinstance(schema.get(key), list):
+            found.extend(schema[key])
+    for key in SCHEMA_VALUES:
+        value = schema.get(key)
+        found.extend(value if isinstance(value, list) else [value])
+    if isinstance(schema.get("dependencies"), dict):
+        found.extend(schema["dependencies"].values())  # lists of names are skipped below
+    return [item for item in found if isinstance(item, dict)]
