@@ -214,3 +214,25 @@ def test_hierarchies_python_can_order_keep_their_inheritance() -> None:
     schema["definitions"]["Node2"]["allOf"][:2] = [_ref("A"), _ref("B")]
     models = generate_models(ContractInput(DRAFT4, schema))
     assert "class Both(Node1, Node2)" in models.module
+
+
+@pytest.mark.parametrize(
+    "definitions",
+    [
+        {"A": {"allOf": [_ref("A"), {"properties": {"a": {"type": "string"}}}]}},
+        {
+            "A": {"allOf": [_ref("B"), {"properties": {"a": {"type": "string"}}}]},
+            "B": {"allOf": [_ref("A"), {"properties": {"b": {"type": "integer"}}}]},
+        },
+    ],
+    ids=["self", "mutual"],
+)
+def test_an_inheritance_cycle_generates_without_inheritance(definitions: Document) -> None:
+    """ "Generated model inheritance cycle": an allOf reaching itself. Flattened, each class has the members
+    of the whole cycle (inlined once), and the module loads."""
+    schema = {"type": "object", "properties": {"x": _ref("A")}, "definitions": definitions}
+    models = generate_models(ContractInput(DRAFT4, schema))
+    with loaded_module(models.module) as module:
+        parsed = getattr(module, models.root_class).model_validate({"x": {"a": "s"}})
+        assert parsed.x.a == "s"
+        assert "class A(BaseModel)" in models.module
