@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from referencing import Registry
-from referencing._core import Resolver
 from referencing.jsonschema import specification_with
 
 REPEATS = 2
@@ -37,7 +36,7 @@ def inlined(schema: dict[str, Any]) -> dict[str, Any]:
     base = resource.id() or ""
     resolver = Registry().with_resource(base, resource).resolver(base_uri=base)  # type: ignore[call-arg]
 
-    def expand(node: Any, resolver: Resolver[Any], seen: dict[int, int]) -> Any:
+    def expand(node: Any, resolver: Any, seen: dict[int, int]) -> Any:
         if not isinstance(node, dict):
             return node
         if isinstance(specification.id_of(node), str):  # a subschema with its own base URI
