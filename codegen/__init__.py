@@ -1,6 +1,9 @@
 """Code generation: contract in, files out. Imports nothing from registry.api or registry.storage.
 
 prepare.py   the contract as the generator should see it (safe names, open objects, a root wrapper)
+refs.py      references resolved the registry's way, rewritten as local pointers
+normalise.py rewrites that keep models from refusing what the contract accepts; allOf flattening
+schemas.py   walking a schema's subschemas
 generate.py  datamodel-code-generator, offline, in an empty directory; the result checked and loaded
 safety.py    proof that a generated module only declares models
 package.py   the package around the models: parse_event, Marshaller, constants; wheel and zip

@@ -86,6 +86,7 @@ RESERVED_CLASS_NAMES = frozenset(
         "Field", "IntEnum", "Literal", "Marshaller", "NaiveDatetime", "Optional", "RootModel", "StrEnum",
         "UUID", "Union", "ModelT",
         # what the package's __init__ defines
-        "SCHEMA", "SCHEMA_VERSION", "FINGERPRINT", "REGISTRY", "SCHEMA_NAME", "CONTRACT_TYPE",
+        "SCHEMA", "SCHEMA_VERSION", "FINGERPRINT", "REGISTRY", "SCHEMA_NAME", "CONTRACT_TYPE", "DETAIL_TYPE",
+        "SOURCE",
     }
 )  # fmt: skip

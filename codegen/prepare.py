@@ -1,13 +1,17 @@
 """The contract as datamodel-code-generator should see it.
 
-Three changes, none of which alters what an event may contain:
+References are first resolved as the registry resolves them and rewritten as local pointers (refs.py), and
+each schema is widened where the generator's models would refuse documents the contract accepts
+(normalise.py). Then
+three changes, none of which alters what an event may contain:
 - schema keys (`components.schemas`, `definitions`, `$defs`) become plain CamelCase identifiers, with every
   `$ref` and discriminator mapping rewritten: a key such as `orders.Order` would otherwise split the output
   into modules, and a hostile key would choose file names;
 - objects that do not close their content model say `additionalProperties: true`, so the models keep the
   members they do not declare (`extra='allow'`) and marshalling an event gives back what was read;
 - a `RootModel` wrapper around the event root is added. The generator picks class names itself (a nested
-  object can take a name first), so the class it wraps is how we learn, for certain, which class the root is;
+  object can take a name first), so the class it wraps is how we learn, for certain, which class the root is
+  (generate.py takes the wrapper out of the module again);
 - patterns are rewritten for the engine the models run them with (`patterns_for_models`).
 """
 
@@ -19,20 +23,15 @@ from typing import Any
 from urllib.parse import unquote
 
 from codegen.names import class_name
+from codegen.normalise import widen_for_models
+from codegen.refs import localise_refs
+from codegen.schemas import walk as _walk
 from registry.domain.formats.ecma_regex import rust_pattern
 
 OPENAPI = "OpenApi3"
 JSON_SCHEMA = "JSONSchemaDraft4"
 WRAPPER = "RegistryEventRoot"
 ENVELOPE = "AWSEvent"
-
-_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_VALUES = (
-    "additionalProperties", "additionalItems", "not", "contains", "if", "then", "else", "propertyNames",
-    "unevaluatedItems", "unevaluatedProperties", "items",
-)  # fmt: skip
-
 
 # where refs to renamed keys start -> (where they start now, old key -> new key)
 Renames = dict[str, tuple[str, dict[str, str]]]
@@ -75,6 +74,7 @@ def _prepare_openapi(document: dict[str, Any], event_root: str | None) -> Prepar
     _rewrite_refs(document, {prefix: (prefix, renamed)})
     fresh = {renamed[old]: schema for old, schema in schemas.items()}
     for schema in fresh.values():
+        widen_for_models(schema)
         _open_objects(schema)
     wrapper = class_name(WRAPPER, set(fresh))
     fresh[wrapper] = {"$ref": prefix + renamed[event_root]}
@@ -85,6 +85,7 @@ def _prepare_openapi(document: dict[str, Any], event_root: str | None) -> Prepar
 
 
 def _prepare_json_schema(root: dict[str, Any]) -> Prepared:
+    localise_refs(root)  # before anything moves: references are resolved where they are written
     containers = {key: root.pop(key) for key in ("definitions", "$defs") if isinstance(root.get(key), dict)}
     taken: set[str] = set()
     renames: Renames = {}
@@ -106,6 +107,7 @@ def _prepare_json_schema(root: dict[str, Any]) -> Prepared:
     definitions[root_key] = root
     for schema in definitions.values():
         _drop_ids(schema)
+        widen_for_models(schema)
         _open_objects(schema)
     wrapper = class_name(WRAPPER, taken)
     document: dict[str, Any] = {"$ref": f"#/definitions/{root_key}", "definitions": definitions}
@@ -175,31 +177,6 @@ def _mapping_target(target: Any, renames: Renames, root_place: str | None) -> An
         if target in mapping:
             return mapping[target]
     return target
-
-
-def _subschemas(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[Any] = []
-    for key in _SCHEMA_MAPS:
-        if isinstance(schema.get(key), dict):
-            found.extend(schema[key].values())
-    for key in _SCHEMA_LISTS:
-        if isinstance(schema.get(key), list):
-            found.extend(schema[key])
-    for key in _SCHEMA_VALUES:
-        value = schema.get(key)
-        found.extend(value if isinstance(value, list) else [value])
-    if isinstance(schema.get("dependencies"), dict):
-        found.extend(schema["dependencies"].values())  # lists of names are skipped below
-    return [item for item in found if isinstance(item, dict)]
-
-
-def _walk(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    seen, stack = [], [schema]
-    while stack:
-        current = stack.pop()
-        seen.append(current)
-        stack.extend(_subschemas(current))
-    return seen
 
 
 def _open_objects(schema: dict[str, Any]) -> None:

@@ -152,6 +152,7 @@ class Bindings:
             contract_type=info.type,
             canonical_content=info.canonical_content,
             distribution=source.package_name,
+            event_root=info.event_root,
         )
         artifact = await run_in_threadpool(BUILDERS[found.kind], models, package)
         return await run_in_threadpool(self._store, source, found.kind, artifact)

@@ -80,6 +80,7 @@ def generate(
         contract_type=type_,
         canonical_content=contract.canonical,
         distribution=distribution_name(registry, schema),
+        event_root=contract.event_root,
     )
     return Built(contract, models, source)
 

@@ -259,7 +259,8 @@ def test_the_wheel_package_matches_the_zip_binding(example_named: Named, tmp_pat
     assert wheel_files == zip_files
     installed = extract(built.wheel(), tmp_path / "site")
     with imported(installed, "orders_com_acme_ordercreated") as binding:
-        assert binding.parse_event(example_named("openapi3/custom-order-created").event).detail.status.value
+        event = example_named("openapi3/custom-order-created").event
+        assert binding.parse_event(event).detail.status == event["detail"]["status"]
 
 
 def test_open_objects_keep_unknown_members_and_closed_ones_refuse_them(
@@ -290,7 +291,7 @@ def test_open_objects_keep_unknown_members_and_closed_ones_refuse_them(
         ]
 
 
-@pytest.mark.parametrize("title", ["SCHEMA", "REGISTRY", "FINGERPRINT"])
+@pytest.mark.parametrize("title", ["SCHEMA", "REGISTRY", "FINGERPRINT", "DETAIL_TYPE", "SOURCE"])
 def test_a_root_class_titled_like_a_package_constant_neither_shadows_it_nor_is_shadowed(
     title: str, tmp_path: Path
 ) -> None:
@@ -368,3 +369,63 @@ def test_wheel_data_is_a_valid_zip(example_named: Named) -> None:
                 assert info.date_time == (1980, 1, 1, 0, 0, 0)
                 assert info.external_attr >> 16 == 0o644
         assert artifact.sha256 == hashlib.sha256(artifact.data).hexdigest()
+
+
+def _eventbridge_openapi(detail_type: Any, source: Any) -> dict[str, Any]:
+    envelope = {
+        "type": "object",
+        "required": ["detail", "detail-type", "source"],
+        "x-amazon-events-detail-type": detail_type,
+        "x-amazon-events-source": source,
+        "properties": {
+            "detail": {"$ref": "#/components/schemas/Shipped"},
+            "detail-type": {"type": "string"},
+            "source": {"type": "string"},
+        },
+    }
+    return openapi_doc({"AWSEvent": envelope, "Shipped": {"type": "object"}})
+
+
+IDENTITIES = [
+    ("openapi", OPENAPI, _eventbridge_openapi("Parcel Shipped", "com.example.parcels"),
+     ("Parcel Shipped", "com.example.parcels")),
+    ("openapi-odd", OPENAPI, _eventbridge_openapi("'''\n__import__('os')", 7),
+     ("'''\n__import__('os')", None)),
+    ("draft4-export", DRAFT4, {"type": "object", "x-amazon-events-detail-type": "Tick",
+     "x-amazon-events-source": "clock", "properties": {"detail": {"type": "object"},
+     "detail-type": {"type": "string"}}}, ("Tick", "clock")),
+    ("plain", DRAFT4, {"type": "object", "properties": {"a": {"type": "string"}}}, (None, None)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("type_", "content", "expected"), [case[1:] for case in IDENTITIES],
+                         ids=[case[0] for case in IDENTITIES])  # fmt: skip
+def test_detail_type_and_source_constants(
+    type_: str, content: dict[str, Any], expected: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """EventBridge contracts: `DETAIL_TYPE` and `SOURCE` are the contract's `x-amazon-events-detail-type`
+    and `x-amazon-events-source` (a value that is not a string counts as none); otherwise None."""
+    built = generate(type_, content, registry="r", schema="s")
+    with imported(
+        extract(built.wheel(), tmp_path / "site"), import_name(built.source.distribution)
+    ) as binding:
+        identity = (binding.DETAIL_TYPE, binding.SOURCE)
+        assert identity == expected
+        assert {"DETAIL_TYPE", "SOURCE"} <= set(binding.__all__)
+
+
+def test_the_package_offers_only_what_all_lists(tmp_path: Path) -> None:
+    """No helper (`json`, `Any`, `annotations`) among the package's public names: `__all__` is what a user
+    imports, beside the `models` and `marshaller` modules; every name in it exists."""
+    built = generate(OPENAPI, _eventbridge_openapi("Parcel Shipped", "parcels"), registry="r", schema="s")
+    with imported(
+        extract(built.wheel(), tmp_path / "site"), import_name(built.source.distribution)
+    ) as binding:
+        public = {name for name in dir(binding) if not name.startswith("_")}
+        assert public == {*binding.__all__, "models", "marshaller"}
+        assert not {"json", "Any", "annotations"} & public
+        assert all(hasattr(binding, name) for name in binding.__all__)
+        assert sorted(binding.__all__) == [
+            "AWSEvent", "CONTRACT_TYPE", "DETAIL_TYPE", "FINGERPRINT", "Marshaller", "REGISTRY", "SCHEMA",
+            "SCHEMA_NAME", "SCHEMA_VERSION", "SOURCE", "Shipped", "parse_event",
+        ]  # fmt: skip

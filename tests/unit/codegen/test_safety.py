@@ -6,6 +6,7 @@ import ast
 import textwrap
 from pathlib import Path
 
+import pydantic
 import pytest
 
 from codegen.errors import GenerationFailed
@@ -175,3 +176,131 @@ def test_refuses_code_in_a_string_annotation(tmp_path: Path) -> None:
         return
     ran = _shows_it_runs(source, marker)
     pytest.fail(f"BUG: check_models_module accepted a string annotation holding code ({ran})")
+
+
+# The shapes datamodel-code-generator writes for ordinary contracts, which the check accepts since issue 10:
+# type aliases (maps of constrained values), typed extra members, forward references of recursive models,
+# and builtins imported under another name (a property named `list` or `str`).
+WIDER_PRELUDE = PRELUDE.replace(
+    "from pydantic import BaseModel, ConfigDict, Field, RootModel\n",
+    "from builtins import list as list_aliased\nfrom typing import Dict, Literal, Optional, Union\n\n"
+    "from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt, StrictStr\n"
+    "from typing_extensions import TypeAliasType\n",
+)
+WIDER = """\
+EnvValue = TypeAliasType("EnvValue", Annotated[StrictInt, Field(ge=0)])
+
+
+class JsonValue(RootModel[Optional[Union[StrictStr, list_aliased['JsonValue'], dict[str, 'JsonValue']]]]):
+    root: Optional[Union[StrictStr, list_aliased[JsonValue], dict[str, JsonValue]]]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra='allow')
+    __annotations__ = {
+        '__pydantic_extra__': Dict[str, EnvValue],
+    }
+    name: StrictStr | None = None
+    parent: 'Settings | None' = None
+    kind: "Literal['a', 'b c'] | None" = None
+    tree: list_aliased['JsonValue'] = []
+
+
+JsonValue.model_rebuild()
+Settings.model_rebuild()
+"""
+
+
+def test_accepts_aliases_typed_extras_and_forward_references() -> None:
+    """Each wider shape passes, and the module works: extras typed, recursion followed, strict values."""
+    source = WIDER_PRELUDE + WIDER
+    check_models_module(source)
+    with loaded_module(source) as module:
+        parsed = module.Settings.model_validate(
+            {"name": "x", "PORT": 8080, "parent": {"kind": "b c"}, "tree": [["a", {"b": None}]]}
+        )
+        assert parsed.model_extra == {"PORT": 8080}
+        assert parsed.parent.kind == "b c"
+        for wrong in ({"PORT": -1}, {"PORT": "8080"}, {"tree": [1]}, {"kind": "d"}):
+            with pytest.raises(pydantic.ValidationError):
+                module.Settings.model_validate(wrong)
+
+
+WIDER_REFUSED = {
+    "an alias of a call": 'X = TypeAliasType("X", __import__("os"))\n',
+    "an alias with type parameters": 'X = TypeAliasType("X", int, type_params=(print,))\n',
+    "an alias under another name": 'X = TypeAliasType("Y", int)\n',
+    "an alias of a builtin name": 'str = TypeAliasType("str", int)\n',
+    "an alias rebinding an import": 'Field = TypeAliasType("Field", int)\n',
+    "an alias rebinding a class": 'Settings = TypeAliasType("Settings", int)\n',
+    "an alias bound twice": 'X = TypeAliasType("X", int)\nX = TypeAliasType("X", str)\n',
+    "an alias named with an underscore": '_X = TypeAliasType("_X", int)\n',
+    "a dunder alias": '__getattr__ = TypeAliasType("__getattr__", int)\n',
+    "a plain alias": "X = int\n",
+    "an alias of code in a string": "X = TypeAliasType(\"X\", \"__import__('os').system('x')\")\n",
+    "an alias through an attribute": 'X = TypeAliasType("X", Field.__globals__)\n',
+    "TypeAliasType imported as something else": "from pydantic import Field as TypeAliasType\n",
+    "Field imported from elsewhere": "from typing import Any as Field\n",
+    "eval from builtins": "from builtins import eval as evaluate\n",
+    "open from builtins": "from builtins import open as list_aliased2\n",
+    "a builtin under its own name": "from builtins import str as str\n",
+    "a builtin imported as Field": "from builtins import str as Field\n",
+    "extras with a second key": (
+        "class A(BaseModel):\n    __annotations__ = {'__pydantic_extra__': dict[str, int], 'x': int}\n"
+    ),
+    "extras of a callable": "class A(BaseModel):\n    __annotations__ = {'__pydantic_extra__': print}\n",
+    "extras of a call": (
+        "class A(BaseModel):\n    __annotations__ = {'__pydantic_extra__': __import__('os')}\n"
+    ),
+    "extras of code in a string": (
+        "class A(BaseModel):\n    __annotations__ = {'__pydantic_extra__': \"__import__('os')\"}\n"
+    ),
+    "annotations from elsewhere": "class A(BaseModel):\n    __annotations__ = Field.__globals__\n",
+    "annotations unpacked": "class A(BaseModel):\n    __annotations__ = {**Field.__dict__}\n",
+    "annotations at module level": "__annotations__ = {'__pydantic_extra__': int}\n",
+    "a string annotation calling": "class A(BaseModel):\n    x: 'Settings()' = None\n",
+    "a string annotation calling Field": "class A(BaseModel):\n    x: 'Annotated[int, Field(gt=0)]' = 1\n",
+    "a string annotation reading an attribute": "class A(BaseModel):\n    x: 'Settings.__class__' = None\n",
+    "a string annotation naming eval": "class A(BaseModel):\n    x: 'eval' = None\n",
+    "a string annotation with a lambda": "class A(BaseModel):\n    x: 'lambda: Settings' = None\n",
+    "a string annotation with a comprehension": "class A(BaseModel):\n    x: '[i for i in ()]' = None\n",
+    "a string annotation of a string": "class A(BaseModel):\n    x: \"'Settings'\" = None\n",
+    "a string annotation that does not parse": "class A(BaseModel):\n    x: 'Settings[' = None\n",
+    "a string annotation subscripting with code": "class A(BaseModel):\n    x: 'list[print(1)]' = None\n",
+    "a string in a class base": "class A(RootModel[\"__import__('os').system('x')\"]):\n    pass\n",
+    "a string alias target with a walrus": 'X = TypeAliasType("X", "(y := Settings)")\n',
+}
+
+
+@pytest.mark.parametrize("snippet", WIDER_REFUSED.values(), ids=WIDER_REFUSED.keys())
+def test_refuses_hostile_variants_of_the_wider_shapes(snippet: str) -> None:
+    """Everything around the accepted shapes that could run or rebind something is still refused."""
+    source = WIDER_PRELUDE + WIDER + "\n\n" + snippet
+    with pytest.raises(GenerationFailed, match=r"^the generated module (was refused|is not valid Python)"):
+        check_models_module(source)
+
+
+def test_a_refused_forward_reference_names_its_line() -> None:
+    """The line of the string in the module, not of the expression parsed out of it."""
+    source = PRELUDE + "class A(BaseModel):\n    x: 'Thing()' = None\n"
+    with pytest.raises(GenerationFailed) as failure:
+        check_models_module(source)
+    assert failure.value.message.endswith(f"at line {source.count(chr(10))}")
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "from pydantic import BaseModel as Field",
+        "from typing import Any as StringConstraints",
+        "from pydantic import Field as ConfigDict",
+        "from typing import cast as TypeAliasType",
+        "class Field(BaseModel):\n    pass",
+        "class TypeAliasType(BaseModel):\n    pass",
+    ],
+)
+def test_the_callables_allowed_by_name_come_from_where_they_belong(imports: str) -> None:
+    """A call is allowed by the callee's name, so that name may only ever mean pydantic's (or typing's)."""
+    source = f"from pydantic import BaseModel\n{imports}\n\n\nclass A(BaseModel):\n    pass\n"
+    with pytest.raises(GenerationFailed, match=r"an import binding|a binding of"):
+        check_models_module(source)
