@@ -18,8 +18,9 @@ from codegen.generate import GeneratedModels
 from codegen.names import eventbridge_package, import_name
 from codegen.prepare import ENVELOPE
 from codegen.version import GENERATOR_VERSION
+from registry.domain.formats.identity import expected_identity
+from registry.domain.formats.openapi_spec import component_schemas
 
-IDENTITY_KEYS = ("x-amazon-events-detail-type", "x-amazon-events-source")
 REQUIRES_PYTHON = ">=3.10"
 # 2.11: validation by wire names only (`by_name=False`), see parse_event
 REQUIRES_DIST = ("pydantic>=2.11,<3",)
@@ -41,16 +42,14 @@ class PackageSource:
     event_root: str | None = None  # OpenAPI: the components.schemas key of the event
 
     def identity(self) -> tuple[str | None, str | None]:
-        """The EventBridge `detail-type` and `source` the contract declares (`x-amazon-events-detail-type`,
-        `x-amazon-events-source` on the event's schema: the root of a JSON Schema, the event root's
-        component in OpenAPI); None where it declares none."""
+        """The EventBridge `detail-type` and `source` the contract declares, as validation reads them
+        (registry/domain/formats/identity.py); None where it declares none."""
         content = json.loads(self.canonical_content)
-        holder = content if isinstance(content, dict) else {}
-        if self.event_root is not None:
-            schemas = holder.get("components", {}).get("schemas", {})
-            holder = schemas.get(self.event_root, {}) if isinstance(schemas, dict) else {}
-        found = [holder.get(key) if isinstance(holder, dict) else None for key in IDENTITY_KEYS]
-        return tuple(value if isinstance(value, str) else None for value in found)  # type: ignore[return-value]
+        envelope = content
+        if self.event_root is not None and isinstance(content, dict):
+            envelope = component_schemas(content).get(self.event_root)
+        found = expected_identity(envelope)
+        return found.get("detail-type"), found.get("source")
 
     @property
     def package_version(self) -> str:
