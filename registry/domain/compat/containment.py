@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.domain.compat import arrays, numbers, objects, strings
+from registry.domain.compat import arrays, digest, numbers, objects, strings
 from registry.domain.compat.disjoint import Disjointness
 from registry.domain.compat.document import Node
 from registry.domain.compat.equivalence import equivalent
@@ -278,9 +278,10 @@ def _universal(node: Node) -> bool:
 
 
 def _same(ps: list[Node], cs: list[Node]) -> bool:
-    if len(ps) != 1 or len(cs) != 1:
-        return False
-    return equivalent(ps[0], cs[0])
+    """Every consumer schema is one of the producer's (equal digests first: no expansion at all)."""
+    if all(any(digest.same(p, c) for p in ps) for c in cs):
+        return True
+    return len(ps) == 1 and len(cs) == 1 and equivalent(ps[0], cs[0])
 
 
 def _path(pc: Conj) -> str:
