@@ -45,7 +45,8 @@ class Containment:
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
         self.active: set[Key] = set()
-        self.assumed = False  # whether the answer being computed relies on a pair assumed contained
+        # the pairs (still being computed) that the answer being computed assumes contained
+        self.assumed: set[Key] = set()
         # answers that rely on no assumption are final; the nodes are kept so that their ids stay unique
         self.known: dict[Key, tuple[list[Node], list[Node], list[Finding]]] = {}
         self.disjoint = Disjointness()
@@ -63,17 +64,20 @@ class Containment:
         if key in self.known:
             return self.known[key][2]
         if key in self.active:
-            self.assumed = True
+            self.assumed.add(key)
             return []  # coinductive: reached again through an object or array, so for a smaller value
         self.active.add(key)
-        outer, self.assumed = self.assumed, False
+        outer, self.assumed = self.assumed, set()
         try:
             found = self._contained(ps, cs, ps[0].path if ps else at)
         finally:
             self.active.discard(key)
-        if not self.assumed:
+        # assuming this very pair while showing it is coinduction; a finding found under assumptions (which
+        # only ever hide findings) stands whatever they become: either answer is then final
+        self.assumed.discard(key)
+        if found or not self.assumed:
             self.known[key] = (ps, cs, found)
-        self.assumed = self.assumed or outer
+        self.assumed |= outer
         return found
 
     def _contained(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:

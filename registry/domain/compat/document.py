@@ -34,6 +34,9 @@ class Doc:
         # checker does not follow references in such documents (jsonschema still validates them)
         id_keyword = "$id" if "exclusiveMinimum" in self.keywords else "id"
         self._refers: dict[int, tuple[Any, bool]] = {}
+        # work remembered for the length of one comparison, by the identity of the schemas it read (each key
+        # keeps its schemas with it, so their ids are not reused meanwhile)
+        self.memo: dict[Any, Any] = {}
         mentioned = f'"{id_keyword}"' in json.dumps(root)
         self.resources = list(_nested_ids(root, id_keyword, "")) if mentioned else []
 

@@ -7,6 +7,7 @@ Python's parser reads unless it holds a Unicode property or a variable-width loo
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
@@ -27,18 +28,23 @@ def _tree(pattern: str) -> Any:
 
 def pattern_samples(pattern: str, length: int) -> list[str]:
     """Strings containing a match of `pattern` (jsonschema searches, unanchored), aiming at `length`."""
+    return list(_pattern_samples(pattern, length))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern_samples(pattern: str, length: int) -> tuple[str, ...]:
     try:
         tree = _tree(pattern)
         shortest = _build(tree, 0)
     except Exception:  # an unusual construct, or not Python syntax
-        return []
+        return ()
     found = [shortest]
     for extra in (length - len(shortest), 1, 3):
         if extra > 0:
             found.append(_build(tree, extra))
     pad = max(length - len(shortest), 0)
     found += [shortest + "a" * pad, "a" * pad + shortest]
-    return found
+    return tuple(found)
 
 
 def same_pattern(a: str, b: str) -> bool:

@@ -35,6 +35,16 @@ ODD_VALUES: tuple[Any, ...] = (None, True, 0, 0.5, -1, "", "x", [], {}, [None], 
 def samples(nodes: list[Node], depth: int = 0, kinds: frozenset[str] | None = None) -> list[Any]:
     if depth > MAX_DEPTH:
         return []
+    if not nodes:
+        return _samples(nodes, depth, kinds)
+    memo = nodes[0].doc.memo
+    key = ("samples", tuple((n.path, id(n.schema), id(n.doc)) for n in nodes), depth, kinds)
+    if key not in memo:
+        memo[key] = (list(nodes), _samples(nodes, depth, kinds))
+    return list(memo[key][1])
+
+
+def _samples(nodes: list[Node], depth: int, kinds: frozenset[str] | None) -> list[Any]:
     try:
         conjs = expand_all(nodes)
     except TooComplex:
