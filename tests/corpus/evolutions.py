@@ -20,6 +20,8 @@ from tests.corpus.contracts import CorpusContract, corpus
 Schema = dict[str, Any]
 # keywords whose values are data, never schemas: nothing below them is edited
 DATA = frozenset({"enum", "const", "examples", "default", "required", "x-amazon-events-source"})
+# keywords whose values map names to schemas
+MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "dependencies"})
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,11 @@ def _subschemas(schema: Any, depth: int = 0) -> Iterator[Schema]:
         if depth > 0:
             yield schema
         for key, value in schema.items():
-            if key not in DATA and key != "properties":
-                yield from _subschemas(value, depth + 1)
-            elif key == "properties" and isinstance(value, dict):
+            if key in MAPS and isinstance(value, dict):
                 for member in value.values():
                     yield from _subschemas(member, depth + 1)
+            elif key not in DATA:
+                yield from _subschemas(value, depth + 1)
 
 
 def _pick(schema: Schema, rng: random.Random, wanted: Callable[[Schema], bool]) -> Schema | None:

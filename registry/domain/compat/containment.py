@@ -82,8 +82,8 @@ class Containment:
 
     def _contained(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
         try:
-            pconjs = [pc for pc in expand_all(ps) if not _unsatisfiable(pc)]
-            cconjs = expand_all(cs)
+            pconjs = [_deduplicated(pc) for pc in expand_all(ps) if not _unsatisfiable(pc)]
+            cconjs = [_deduplicated(cc) for cc in expand_all(cs)]
         except TooComplex:
             return [_too_complex(ps, cs, where)]
         findings = self._values(ps, cs, pconjs, cconjs, where)
@@ -216,6 +216,20 @@ class Containment:
         else:
             return objects.narrowing(self.contained, pc, part)
         return [finding(rule, _path(pc), part.path, message, values) for rule, message, values in problems]
+
+
+def _deduplicated(conj: Conj) -> Conj:
+    """The conjunction with each part once (a diamond of allOf references reaches a base many times)."""
+    seen: set[tuple[str, int]] = set()
+    parts = []
+    for part in conj.parts:
+        key = (part.path, id(part.schema))
+        if key not in seen:
+            seen.add(key)
+            parts.append(part)
+    if len(parts) == len(conj.parts):
+        return conj
+    return Conj(tuple(parts), conj.nots, conj.undecided, conj.excluded)
 
 
 def _integers_covered(pc: Conj, cconjs: list[Conj], cs: list[Node]) -> bool:

@@ -107,7 +107,12 @@ class Node:
         """The keywords of this schema that constrain instances in its draft."""
         if not isinstance(self.schema, dict):
             return {}
-        return {k: v for k, v in self.schema.items() if k in self.doc.keywords}
+        key = ("keywords", id(self.schema))
+        known = self.doc.memo.get(key)
+        if known is None or known[0] is not self.schema:
+            known = (self.schema, {k: v for k, v in self.schema.items() if k in self.doc.keywords})
+            self.doc.memo[key] = known
+        return dict(known[1])
 
     def get(self, keyword: str) -> Any:
         return self.keywords().get(keyword)

@@ -23,7 +23,7 @@ from registry.domain.compat.structure import (
     declared,
     item_node,
     min_items,
-    property_nodes,
+    properties_of,
     required,
 )
 
@@ -134,8 +134,9 @@ def objects(parts: list[Node], depth: int, extra: int = 0) -> list[Any]:
     names += optional[: max(wanted - len(names), 0)]
     names += [f"extra{i}" for i in range(max(wanted - len(names), 0))]
     result = {}
+    nodes_of = properties_of(parts)
     for name in names:
-        nodes = [n for p in parts for n in property_nodes(p, name)]
+        nodes = nodes_of(name)
         result[name] = pick(nodes, samples(nodes, depth + 1))
     return [result]
 
