@@ -18,13 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_compat_histories import run, table  # noqa: E402
+from bench_compat_histories import run, table
 
-from tests.corpus.evolutions import evolutions  # noqa: E402
+from tests.corpus.evolutions import evolutions
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", type=Path, help="write every question's result here")
     parser.add_argument("--no-soundness", action="store_true", help="skip the probe of compatible answers")
     args = parser.parse_args()
@@ -34,7 +36,9 @@ def main() -> None:
         asked.append((e.name, "old producer", e.before, e.after))
         asked.append((e.name, "new producer", e.after, e.before))
     edits = collections.Counter(e.edit for e in found)
-    print(f"{len(found)} pairs, {len(asked)} questions; edits: {dict(sorted(edits.items()))}", file=sys.stderr)
+    print(
+        f"{len(found)} pairs, {len(asked)} questions; edits: {dict(sorted(edits.items()))}", file=sys.stderr
+    )
     results = run(asked, not args.no_soundness)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -35,12 +35,59 @@ STRICT = CompatibilityPolicy.STRICT
 PACKAGE = "check-jsonschema"
 # every release from 0.14 (the first with a vendored set worth comparing) to 0.39; a fixed list keeps the
 # corpus the same from run to run
-VERSIONS = (
-    "0.14.0 0.14.3 0.15.0 0.15.1 0.16.0 0.16.2 0.17.0 0.17.1 0.18.0 0.18.2 0.18.4 0.19.0 0.19.2 0.20.0 "
-    "0.21.0 0.22.0 0.23.0 0.23.3 0.24.0 0.24.1 0.25.0 0.26.0 0.26.3 0.27.0 0.27.2 0.27.4 0.28.0 0.28.2 "
-    "0.28.4 0.28.6 0.29.0 0.29.2 0.29.4 0.30.0 0.31.0 0.31.2 0.32.0 0.32.1 0.33.0 0.33.2 0.34.0 0.34.1 "
-    "0.35.0 0.36.0 0.36.2 0.37.0 0.37.2 0.37.4 0.38.0 0.38.2 0.39.0"
-).split()
+VERSIONS = [
+    "0.14.0",
+    "0.14.3",
+    "0.15.0",
+    "0.15.1",
+    "0.16.0",
+    "0.16.2",
+    "0.17.0",
+    "0.17.1",
+    "0.18.0",
+    "0.18.2",
+    "0.18.4",
+    "0.19.0",
+    "0.19.2",
+    "0.20.0",
+    "0.21.0",
+    "0.22.0",
+    "0.23.0",
+    "0.23.3",
+    "0.24.0",
+    "0.24.1",
+    "0.25.0",
+    "0.26.0",
+    "0.26.3",
+    "0.27.0",
+    "0.27.2",
+    "0.27.4",
+    "0.28.0",
+    "0.28.2",
+    "0.28.4",
+    "0.28.6",
+    "0.29.0",
+    "0.29.2",
+    "0.29.4",
+    "0.30.0",
+    "0.31.0",
+    "0.31.2",
+    "0.32.0",
+    "0.32.1",
+    "0.33.0",
+    "0.33.2",
+    "0.34.0",
+    "0.34.1",
+    "0.35.0",
+    "0.36.0",
+    "0.36.2",
+    "0.37.0",
+    "0.37.2",
+    "0.37.4",
+    "0.38.0",
+    "0.38.2",
+    "0.39.0",
+]
 VENDOR = "check_jsonschema/builtin_schemas/vendor/"
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "registry-bench" / PACKAGE
 
@@ -114,7 +161,7 @@ def run(asked: list[tuple[str, str, Any, Any]], soundness: bool) -> list[dict[st
             items = check(producer, consumer, policy=STRICT)
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as exc:  # noqa: BLE001 - a crash is a result here (pyo3 panics are BaseExceptions)
+        except BaseException as exc:
             items, crash = [], f"{type(exc).__name__}: {str(exc)[:100]}"
         seconds = time.perf_counter() - start
         row: dict[str, Any] = {
@@ -131,7 +178,11 @@ def run(asked: list[tuple[str, str, Any, Any]], soundness: bool) -> list[dict[st
         results.append(row)
         print(
             f"  {seconds:6.2f}s {label} ({direction}): "
-            + ("compatible" if not items else ("proven " if row["proven"] else "UNPROVEN ") + ",".join(row["rules"])),
+            + (
+                "compatible"
+                if not items
+                else ("proven " if row["proven"] else "UNPROVEN ") + ",".join(row["rules"])
+            ),
             file=sys.stderr,
         )
     return results
@@ -163,7 +214,9 @@ def table(results: list[dict[str, Any]], title: str) -> str:
     for row in crashes:
         lines.append(f"CRASH: {row['pair']} ({row['direction']}): {row['crash']}")
     for row in unsound:
-        lines.append(f"UNSOUND: {row['pair']} ({row['direction']}): {json.dumps(row['counterexample'])[:200]}")
+        lines.append(
+            f"UNSOUND: {row['pair']} ({row['direction']}): {json.dumps(row['counterexample'])[:200]}"
+        )
     return "\n".join(lines)
 
 
@@ -172,7 +225,9 @@ def _pct(part: int, whole: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where the wheels are kept")
     parser.add_argument("--skip", action="append", default=[], help="a schema name to leave out")
     parser.add_argument("--only", action="append", default=[], help="only these schema names")
@@ -183,7 +238,10 @@ def main() -> None:
     if args.only:
         history = {k: v for k, v in history.items() if k in args.only}
     asked = questions(history)
-    print(f"{len(history)} schemas, {len(asked) // 2} consecutive-version pairs, {len(asked)} questions", file=sys.stderr)
+    print(
+        f"{len(history)} schemas, {len(asked) // 2} consecutive-version pairs, {len(asked)} questions",
+        file=sys.stderr,
+    )
     results = run(asked, not args.no_soundness)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -21,7 +21,9 @@ Schema = dict[str, Any]
 # keywords whose values are data, never schemas: nothing below them is edited
 DATA = frozenset({"enum", "const", "examples", "default", "required", "x-amazon-events-source"})
 # keywords whose values map names to schemas
-MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "dependencies"})
+MAPS = frozenset(
+    {"properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "dependencies"}
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ def change_bound(schema: Schema, rng: random.Random) -> bool:
             return False
         target["maxLength"] = rng.choice([64, 255])
         return True
-    keyword = rng.choice([k for k in BOUNDS if isinstance(target.get(k), int) and not isinstance(target[k], bool)])
+    keyword = rng.choice(
+        [k for k in BOUNDS if isinstance(target.get(k), int) and not isinstance(target[k], bool)]
+    )
     target[keyword] = max(0, target[keyword] + rng.choice([-1, 1, 5]))
     return True
 
@@ -163,7 +167,9 @@ def regroup_into_all_of(schema: Schema, rng: random.Random) -> bool:
     target = _pick(
         schema,
         rng,
-        lambda s: _objects(s) and len(s["properties"]) > 1 and "additionalProperties" not in s and "allOf" not in s,
+        lambda s: (
+            _objects(s) and len(s["properties"]) > 1 and "additionalProperties" not in s and "allOf" not in s
+        ),
     )
     if target is None:
         return False

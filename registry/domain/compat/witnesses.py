@@ -48,17 +48,22 @@ def incompatibilities(findings: list[Finding], verifier: Verifier) -> list[Incom
     ]
 
 
-def search(verifier: Verifier) -> tuple[bool, Any]:
+def search(verifier: Verifier, seconds: float = SEARCH_SECONDS) -> tuple[bool, Any]:
     """A bounded search for any counterexample: producer samples, and variations of them."""
-    deadline = time.monotonic() + SEARCH_SECONDS
-    root = Node(verifier.producer.root, "", verifier.producer)
-    bases = samples([root])
-    for value in unique(bases + [v for b in bases for v in _variations(b, verifier.consumer.root)]):
+    deadline = time.monotonic() + seconds
+    for value in candidates(verifier):
         if time.monotonic() > deadline:
             break
         if verifier.proves(value):
             return True, value
     return False, None
+
+
+def candidates(verifier: Verifier) -> list[Any]:
+    """Producer samples and variations of them (the consumer's property names, odd values)."""
+    root = Node(verifier.producer.root, "", verifier.producer)
+    bases = samples([root])
+    return unique(bases + [v for b in bases for v in _variations(b, verifier.consumer.root)])
 
 
 def _variations(value: Any, consumer: Any) -> list[Any]:
