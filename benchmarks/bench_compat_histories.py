@@ -1,10 +1,11 @@
-"""The compatibility checker on real version histories: SchemaStore schemas as `check-jsonschema` vendors them.
+"""The compatibility checker on real histories: SchemaStore schemas as `check-jsonschema` vendors them.
 
 Each release of the PyPI package `check-jsonschema` carries copies of public SchemaStore schemas
 (`check_jsonschema/builtin_schemas/vendor/*.json`: GitHub workflows, GitLab CI, Renovate, compose, ...).
 Releases hold consecutive versions of the same schemas. This script downloads the wheels with
 `pip download --no-deps` into a cache outside the repository (never committed), pairs consecutive distinct
-versions of each schema, asks both directions (old producer / new consumer and the reverse, STRICT) and prints:
+versions of each schema, asks both directions (old producer / new consumer and the reverse, STRICT) and
+prints:
 
     questions, compatible, incompatible, % of incompatible verdicts with a proven witness, % too_complex,
     p50 / p99 / max seconds per question, questions over 1 s, and the rules of unproven verdicts.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import json
 import os
 import statistics
@@ -135,7 +137,7 @@ def histories(wheels: list[tuple[str, Path]], skip: set[str]) -> dict[str, list[
 def questions(history: dict[str, list[tuple[str, Any]]]) -> list[tuple[str, str, Any, Any]]:
     asked = []
     for name, versions in sorted(history.items()):
-        for (old_v, old), (new_v, new) in zip(versions, versions[1:], strict=False):
+        for (old_v, old), (new_v, new) in itertools.pairwise(versions):
             asked.append((f"{name} {old_v}->{new_v}", "old producer", old, new))
             asked.append((f"{name} {old_v}->{new_v}", "new producer", new, old))
     return asked
@@ -200,8 +202,8 @@ def table(results: list[dict[str, Any]], title: str) -> str:
     lines = [
         f"## {title}",
         "",
-        "| questions | compatible | incompatible | proven witness | too_complex | p50 s | p99 s | max s | over 1 s |"
-        " unsound found | crashes |",
+        "| questions | compatible | incompatible | proven witness | too_complex | p50 s | p99 s | max s"
+        " | over 1 s | unsound found | crashes |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
         f"| {len(results)} | {len(results) - len(incompatible)} | {len(incompatible)} "
         f"| {_pct(len(proven), len(incompatible))} | {_pct(len(too_complex), len(results))} "

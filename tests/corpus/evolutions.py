@@ -128,6 +128,10 @@ def change_bound(schema: Schema, rng: random.Random) -> bool:
     return True
 
 
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def add_annotations(schema: Schema, rng: random.Random) -> bool:
     schema["$id" if "$schema" not in schema or "draft-04" not in str(schema["$schema"]) else "id"] = (
         f"https://example.com/schemas/{rng.randint(0, 999)}.json"

@@ -64,7 +64,7 @@ class Digests:
         known = self._digest.get(key)
         if known is not None and known[0] is schema:
             return known[1], known[2]
-        refs: set[str] | None = set()
+        refs: set[str] = set()
         text = self._canonical(schema, refs, root)
         digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
         frozen = None if refs is None else frozenset(refs)
@@ -72,7 +72,7 @@ class Digests:
             self._digest[key] = (schema, digest, frozen)
         return digest, frozen
 
-    def _canonical(self, schema: Any, refs: set[str] | None, root: bool) -> str:
+    def _canonical(self, schema: Any, refs: set[str], root: bool) -> str:
         if not isinstance(schema, dict):
             return json.dumps(schema, sort_keys=True)
         pieces = []
@@ -83,14 +83,14 @@ class Digests:
                 continue
             if key == self.id_keyword and isinstance(value, str) and (root or not has_ref):
                 continue  # an id that changes no resolution
-            if key == "$ref" and isinstance(value, str) and refs is not None:
+            if key == "$ref" and isinstance(value, str):
                 refs.add(value)
             elif key in DYNAMIC or (key in self.doc.keywords and _mentions_ref(key, value)):
                 refs.add("\0")  # resolved by the path taken, or a reference this digest does not follow
             pieces.append(json.dumps(key) + ":" + self._value(key, value, refs))
         return "{" + ",".join(pieces) + "}"
 
-    def _value(self, key: str, value: Any, refs: set[str] | None) -> str:
+    def _value(self, key: str, value: Any, refs: set[str]) -> str:
         if key in SCHEMA_VALUED and isinstance(value, dict | bool):
             return self._child(value, refs)
         if key in SCHEMA_LISTS and isinstance(value, list):
@@ -106,7 +106,7 @@ class Digests:
             return "{" + ",".join(entries) + "}"
         return json.dumps(value, sort_keys=True)
 
-    def _child(self, value: Any, refs: set[str] | None) -> str:
+    def _child(self, value: Any, refs: set[str]) -> str:
         digest, inner = self.of(value)
         if refs is not None:
             if inner is None:
