@@ -133,7 +133,7 @@ class Containment:
             if not found:
                 return []
             tried.append(found)
-            if best is None or len(found) < len(best):
+            if best is None or _closeness(found) < _closeness(best):
                 best = found
         if group == "number" and "frac" not in kinds and _integers_covered(pc, cconjs, cs):
             return []
@@ -216,6 +216,12 @@ class Containment:
         else:
             return objects.narrowing(self.contained, pc, part)
         return [finding(rule, _path(pc), part.path, message, values) for rule, message, values in problems]
+
+
+def _closeness(found: list[Finding]) -> tuple[bool, int]:
+    """How near a consumer alternative comes to the producer's values: one that takes their type, then the
+    fewest findings (its findings' candidates are the likeliest witnesses)."""
+    return (any(f.rule == "type_narrowed" for f in found), len(found))
 
 
 def _deduplicated(conj: Conj) -> Conj:

@@ -78,6 +78,10 @@ class Doc:
                 valid = bool(self.validator.evolve(schema=schema).is_valid(instance))
         except Exception:  # an unresolvable reference, a bad pattern, recursion, too slow: no answer
             return None
+        except BaseException as exc:  # recursion met inside `referencing`'s native maps: pyo3's PanicException
+            if type(exc).__name__ != "PanicException":
+                raise
+            return None
         return None if budget.failures else valid  # a pattern not evaluated (invalid, timed out): no answer
 
     def resolve(self, ref: str, at: str) -> tuple[Any, str] | None:
