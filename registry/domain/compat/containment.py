@@ -55,8 +55,9 @@ class Containment:
         """Findings that show (or conservatively suspect) an instance of all `ps` failing some of `cs`;
         `at` is the producer's place when `ps` is empty (a property it does not declare)."""
         self.budget.spend()
-        ps = [p for p in ps if not is_trivially_true(p)]
-        cs = [c for c in cs if not is_trivially_true(c) and not _universal(c)]
+        # a reference alone is the schema it names: keyed so, a recursion through `$ref: "#"` is met again
+        ps = [p for p in map(_referenced, ps) if not is_trivially_true(p)]
+        cs = [c for c in map(_referenced, cs) if not is_trivially_true(c) and not _universal(c)]
         if not cs or any(p.schema is False for p in ps) or _same(ps, cs):
             return []
         # identity too: a made-up schema (a complement) shares the place of the keyword it negates
@@ -216,6 +217,21 @@ class Containment:
         else:
             return objects.narrowing(self.contained, pc, part)
         return [finding(rule, _path(pc), part.path, message, values) for rule, message, values in problems]
+
+
+def _referenced(node: Node) -> Node:
+    """The schema a node that is only a reference names (following a chain); the node itself otherwise."""
+    for _ in range(32):
+        schema = node.schema
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and node.has("$ref")):
+            return node
+        if node.doc.ref_has_siblings and len(node.keywords()) > 1:
+            return node
+        found = node.doc.resolve(schema["$ref"], node.path)
+        if found is None:
+            return node
+        node = Node(found[0], found[1], node.doc)
+    return node
 
 
 def _closeness(found: list[Finding]) -> tuple[bool, int]:
