@@ -162,6 +162,8 @@ class Containment:
             if found:
                 return found
         for negated in cc.nots:
+            if any(_same([own], [negated]) for own in pc.nots + pc.excluded):
+                continue  # the producer excludes the very same schema
             if not self.disjoint.conj_node(pc, negated, kinds):
                 message = "the producer may emit values the consumer's `not` (or `oneOf` sibling) excludes"
                 both = [*pc.parts, negated]  # values of the producer that the negated schema also holds
