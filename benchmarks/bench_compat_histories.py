@@ -149,7 +149,8 @@ def probe(producer: Any, consumer: Any) -> Any:
     from registry.domain.compat.checker import _class_of
     from registry.domain.compat.document import Doc
 
-    verifier = witnesses.Verifier(Doc(producer, _class_of(producer)), Doc(consumer, _class_of(consumer)))
+    docs = Doc(producer, _class_of(producer)), Doc(consumer, _class_of(consumer))
+    verifier = witnesses.Verifier(*docs, seconds=5.0)
     proven, value = witnesses.search(verifier, seconds=2.0)
     return value if proven else None
 

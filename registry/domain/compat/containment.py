@@ -39,6 +39,7 @@ GROUPS = {
 
 
 Key = tuple[tuple[tuple[str, int], ...], ...]
+MAX_FINDINGS = 24
 
 
 class Containment:
@@ -54,12 +55,15 @@ class Containment:
     def contained(self, ps: list[Node], cs: list[Node], at: str = "") -> list[Finding]:
         """Findings that show (or conservatively suspect) an instance of all `ps` failing some of `cs`;
         `at` is the producer's place when `ps` is empty (a property it does not declare)."""
-        self.budget.spend()
+        exhausted = not self.budget.spend()
         # a reference alone is the schema it names: keyed so, a recursion through `$ref: "#"` is met again
         ps = [p for p in map(_referenced, ps) if not is_trivially_true(p)]
         cs = [c for c in map(_referenced, cs) if not is_trivially_true(c) and not _universal(c)]
         if not cs or any(p.schema is False for p in ps) or _same(ps, cs):
             return []
+        if exhausted:  # out of time or steps: this comparison is undecided, what was found elsewhere stands
+            message = "the checker ran out of time or steps before comparing these schemas"
+            return [finding("too_complex", ps[0].path if ps else at, cs[0].path, message, [])]
         # identity too: a made-up schema (a complement) shares the place of the keyword it negates
         key = (tuple((p.path, id(p.schema)) for p in ps), tuple((c.path, id(c.schema)) for c in cs))
         if key in self.known:
@@ -70,7 +74,8 @@ class Containment:
         self.active.add(key)
         outer, self.assumed = self.assumed, set()
         try:
-            found = self._contained(ps, cs, ps[0].path if ps else at)
+            # a few findings per place say enough (and one is the verdict): more only cost wrapping witnesses
+            found = self._contained(ps, cs, ps[0].path if ps else at)[:MAX_FINDINGS]
         finally:
             self.active.discard(key)
         # assuming this very pair while showing it is coinduction; a finding found under assumptions (which

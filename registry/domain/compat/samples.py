@@ -104,24 +104,36 @@ def _array(parts: list[Node], depth: int) -> list[Any]:
 def array_of(parts: list[Node], length: int, depth: int = 0, distinct: bool = False) -> list[Any]:
     """An array of `length` items, each a sample of the schemas for its position."""
     distinct = distinct or any(p.get("uniqueItems") is True for p in parts)
-    cache: dict[tuple[str, ...], list[Any]] = {}
+    # per position schemas: their samples, and those valid there (validated once, not once per position)
+    cache: dict[tuple[str, ...], tuple[list[Any], list[Any]]] = {}
     result: list[Any] = []
+    taken: set[str] = set()  # the items so far, when they must be distinct
     for index in range(min(length, 1000)):
         nodes = [n for p in parts if (n := item_node(p, index)) is not None]
         key = tuple(n.path for n in nodes)
         if key not in cache:
-            cache[key] = [*samples(nodes, depth + 1), index, f"item{index}", None]
-        values = cache[key]
-        taken = {canonical(v) for v in result} if distinct else set()
-        fresh = [v for v in values if canonical(v) not in taken] or values
-        result.append(pick(nodes, fresh))
+            sampled = samples(nodes, depth + 1)
+            cache[key] = (sampled, [v for v in sampled if _fits(nodes, v)])
+        sampled, fitting = cache[key]
+        chosen = [v for v in fitting if not distinct or canonical(v) not in taken][:1]
+        if not chosen:  # as `pick` over the samples and this position's own values
+            values = [*sampled, index, f"item{index}", None]
+            fresh = [v for v in values if canonical(v) not in taken] if distinct else values
+            chosen = [pick(nodes, fresh or values)]
+        result.append(chosen[0])
+        if distinct:
+            taken.add(canonical(chosen[0]))
     return result
+
+
+def _fits(nodes: list[Node], value: Any) -> bool:
+    return all(n.doc.is_valid(n.schema, value) is not False for n in nodes)
 
 
 def pick(nodes: list[Node], values: list[Any]) -> Any:
     """The first of `values` valid under every node (jsonschema decides), else the first."""
     for value in values:
-        if all(n.doc.is_valid(n.schema, value) is not False for n in nodes):
+        if _fits(nodes, value):
             return value
     return values[0] if values else None
 
