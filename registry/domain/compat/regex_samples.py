@@ -42,6 +42,12 @@ def _pattern_samples(pattern: str, length: int) -> tuple[str, ...]:
     for extra in (length - len(shortest), 1, 3):
         if extra > 0:
             found.append(_build(tree, extra))
+    # the other alternatives of each `|` (the first is taken above): a witness often lies in one of them
+    for choice in (1, 2, 3):
+        try:
+            found.append(_build(tree, 0, choice))
+        except Exception:
+            continue
     pad = max(length - len(shortest), 0)
     found += [shortest + "a" * pad, "a" * pad + shortest]
     return tuple(found)
@@ -139,11 +145,11 @@ def _options(op: Any, arg: Any, limit: int) -> list[str] | None:
     return None
 
 
-def _build(tree: Any, extra: int) -> str:
-    return "".join(_item(op, arg, extra) for op, arg in tree)
+def _build(tree: Any, extra: int, choice: int = 0) -> str:
+    return "".join(_item(op, arg, extra, choice) for op, arg in tree)
 
 
-def _item(op: Any, arg: Any, extra: int) -> str:
+def _item(op: Any, arg: Any, extra: int, choice: int = 0) -> str:
     c = _constants
     if op is c.LITERAL:
         return chr(arg)
@@ -154,15 +160,16 @@ def _item(op: Any, arg: Any, extra: int) -> str:
     if op is c.IN:
         return _in(arg)
     if op is c.BRANCH:
-        return _build(arg[1][0], extra)
+        branches = arg[1]
+        return _build(branches[min(choice, len(branches) - 1)], extra, choice)
     if op is c.SUBPATTERN:
-        return _build(arg[-1], extra)
+        return _build(arg[-1], extra, choice)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
         low, high, sub = arg
         count = int(low)
         if extra and (high is c.MAXREPEAT or high > low):
             count = min(count + extra, _MAX_REPEAT if high is c.MAXREPEAT else int(high))
-        return _build(sub, 0) * count
+        return _build(sub, 0, choice) * count
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT, c.GROUPREF):
         return ""
     raise ValueError(op)

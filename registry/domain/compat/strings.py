@@ -112,6 +112,15 @@ def _samples(min_length: int, max_length: int | None, patterns: tuple[str, ...])
     if p.max_length is not None:
         lengths = [n for n in lengths if n <= p.max_length] or [p.max_length]
     found = [_string(p, n) for n in lengths]
+    # the other alternatives of a pattern's `|`, where they satisfy the rest
+    found += [
+        text
+        for text in dict.fromkeys(t for pattern in patterns[:1] for t in pattern_samples(pattern, 0)[-3:])
+        if text not in found
+        and min_length <= len(text)
+        and (max_length is None or len(text) <= max_length)
+        and _matches_all(list(patterns), text)
+    ]
     # line breaks: `.` does not match them, a classic gap between a pattern and a length
     odd = [" ", "0", "A", "\n", "\u00e9"]
     return (*found, *[ch * max(lengths[0], 1) for ch in odd], found[0] + "\n", "\n" + found[0])
