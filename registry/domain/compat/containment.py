@@ -153,6 +153,9 @@ class Containment:
         return [with_candidates(f, others) for f in best]
 
     def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
+        if not self.budget.spend():  # (alternatives against alternatives: a step each)
+            message = "the checker ran out of time or steps before comparing these schemas"
+            return [finding("too_complex", _path(pc), _path(cc), message, [])]
         if cc.undecided:
             where = cc.undecided[0]
             message = (

@@ -92,7 +92,16 @@ class Doc:
             (r for r in self._bases if at == r[0] or at.startswith(r[0] + "/") or not r[0]),
             key=lambda r: len(r[0]),
         )
-        uri, fragment = urldefrag(urljoin(base, ref) if base else ref)
+        key = ("resolve", ref, base_pointer)
+        if key not in self.memo:
+            self.memo[key] = self._resolve(ref, base_pointer, base)
+        return self.memo[key]  # type: ignore[no-any-return]
+
+    def _resolve(self, ref: str, base_pointer: str, base: str) -> tuple[Any, str] | None:
+        if ref.startswith("#"):
+            uri, fragment = "", ref[1:]
+        else:
+            uri, fragment = urldefrag(urljoin(base, ref) if base else ref)
         if uri:
             if uri not in self._uris:
                 return None  # another document: left to the validator, undecided for the checker
@@ -129,7 +138,7 @@ class Node:
         if known is None or known[0] is not self.schema:
             known = (self.schema, {k: v for k, v in self.schema.items() if k in self.doc.keywords})
             self.doc.memo[key] = known
-        return dict(known[1])
+        return known[1]  # shared: callers read it, never change it
 
     def get(self, keyword: str) -> Any:
         return self.keywords().get(keyword)
