@@ -40,7 +40,9 @@ class Doc:
         mentioned = f'"{id_keyword}"' in json.dumps(root)
         siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
         # (pointer, absolute URI) of each resource, the root first: references resolve against the nearest
-        found = list(_resources(root, id_keyword, "", _own_id(root, id_keyword), siblings)) if mentioned else []
+        found = (
+            list(_resources(root, id_keyword, "", _own_id(root, id_keyword), siblings)) if mentioned else []
+        )
         self.resources = [pointer for pointer, _ in found if pointer]
         self._bases = [("", _own_id(root, id_keyword) or "")] + [r for r in found if r[0]]
         self._uris = {uri: pointer for pointer, uri in reversed(self._bases) if uri}
@@ -78,7 +80,9 @@ class Doc:
                 valid = bool(self.validator.evolve(schema=schema).is_valid(instance))
         except Exception:  # an unresolvable reference, a bad pattern, recursion, too slow: no answer
             return None
-        except BaseException as exc:  # recursion met inside `referencing`'s native maps: pyo3's PanicException
+        except (
+            BaseException
+        ) as exc:  # recursion met inside `referencing`'s native maps: pyo3's PanicException
             if type(exc).__name__ != "PanicException":
                 raise
             return None
