@@ -80,9 +80,7 @@ class Doc:
                 valid = bool(self.validator.evolve(schema=schema).is_valid(instance))
         except Exception:  # an unresolvable reference, a bad pattern, recursion, too slow: no answer
             return None
-        except (
-            BaseException
-        ) as exc:  # recursion met inside `referencing`'s native maps: pyo3's PanicException
+        except BaseException as exc:  # recursion in `referencing`'s native maps: pyo3's PanicException
             if type(exc).__name__ != "PanicException":
                 raise
             return None

@@ -108,7 +108,7 @@ def _own(node: Node, refs: frozenset[str]) -> list[Conj]:
 
 
 def _conditional(node: Node, refs: frozenset[str]) -> list[Conj]:
-    """`if`/`then`/`else` is exactly "(if and then) or (not if and else)" (a missing branch holds anything)."""
+    """`if`/`then`/`else` is exactly "(if and then) or (not if and else)" (a missing branch holds all)."""
     # (`then` and `else` are evaluated by the `if` keyword: the validator lists no keyword of theirs)
     condition = node.child("if")
     then = expand(node.child("then"), refs) if "then" in node.schema else [Conj()]
