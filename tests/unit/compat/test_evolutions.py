@@ -27,7 +27,8 @@ from tests.unit.compat.checking import DRAFT4, checked
 from tests.unit.compat.test_soundness_generated import generated_events
 
 SAMPLE = 50
-HYPOTHESIS_PAIRS = 4
+HYPOTHESIS_PAIRS = 2
+OWN_SAMPLES = 60  # per pair: producer samples first, then their variations
 # measured on this sample: 28 of 36 incompatible answers proven (78%)
 PROVEN_FLOOR = 0.75
 
@@ -61,7 +62,7 @@ def test_compatible_answers_survive_generated_documents(
         cls = validator_for(producer, default=validator_for(DRAFT4))
         allows = cls(producer, registry=OFFLINE_REGISTRY)
         reads = cls(consumer, registry=OFFLINE_REGISTRY)
-        documents = own_samples(producer, consumer)
+        documents = own_samples(producer, consumer)[:OWN_SAMPLES]
         if rank < HYPOTHESIS_PAIRS:
             documents += generated_events(for_hypothesis(inlined(producer)))
         for document in documents:
