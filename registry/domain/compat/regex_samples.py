@@ -59,9 +59,20 @@ def same_pattern(a: str, b: str) -> bool:
         return True
     try:
         x, y = _tree(a), _tree(b)
-        return bool(str(x) == str(y) and x.state.flags == y.state.flags)
+        return bool(_normal(x) == _normal(y) and x.state.flags == y.state.flags)
     except Exception:  # unreadable: not shown equal
         return False
+
+
+def _normal(tree: Any) -> str:
+    """The tree's text with repeated anchors side by side taken once (`^(?:^a$)$` is `^a$`: an assertion holds
+    or not at one position, however often it is asked; non-capturing groups are already inlined)."""
+    items: list[Any] = []
+    for item in tree:
+        if item[0] is _constants.AT and items and items[-1] == item:
+            continue
+        items.append(item)
+    return str(items)
 
 
 def matches_everywhere(pattern: str) -> bool:
