@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import sys
 import types
 import zipfile
@@ -15,7 +16,7 @@ import pytest
 from jsonschema import Draft4Validator
 from openapi_spec_validator import validate as validate_openapi
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from registry.domain.auth import Role
 from registry.domain.formats import canonical_json
@@ -330,3 +331,20 @@ def _models_module(archive: bytes) -> types.ModuleType:
     finally:
         del sys.modules[module.__name__]
     return module
+
+
+async def test_eventbridge_and_the_mirror_receive_the_bundle(
+    engine: Engine, client: httpx.AsyncClient
+) -> None:
+    assert (await register(client, ORDERS, ORDER, [MONEY_REF])).status_code == 201
+    bundled = (await client.get(f"{ORDERS}/1", params={"resolve": "bundle"})).json()["content"]
+
+    described = await client.get("/v1/registries/name/orders/schemas/name/OrderPlaced")
+    assert described.status_code == 200, described.text
+    assert json.loads(described.json()["Content"]) == bundled
+
+    target = {"region": "eu-west-1", "registry_name": "mirror", "endpoint_url": "http://127.0.0.1:9"}
+    assert (await client.put("/registries/orders", json={"mirror": target})).status_code == 200  # back-fill
+    with engine.connect() as connection:
+        queued = connection.execute(text("SELECT content FROM mirror_outbox")).scalars().all()
+    assert [json.loads(each) for each in queued] == [bundled]
