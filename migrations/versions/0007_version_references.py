@@ -41,6 +41,8 @@ def upgrade() -> None:
             ["target_id"],
             ["schema_versions.id"],
             name="fk_schema_version_references_target_id_schema_versions",
+            deferrable=True,
+            initially="DEFERRED",
         ),
         sa.UniqueConstraint("version_id", "name", name="uq_schema_version_references_version_id_name"),
     )

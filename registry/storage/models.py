@@ -120,8 +120,11 @@ class ReferenceRow(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("schema_versions.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)  # order as registered
     name: Mapped[str] = mapped_column(String(2048))
-    # no cascade: a referenced version is not deleted (the service refuses, this constraint insists)
-    target_id: Mapped[int] = mapped_column(ForeignKey("schema_versions.id"))
+    # No cascade: a referenced version is not deleted (the service refuses, this constraint insists).
+    # Checked at commit, so that deleting a schema or registry together with its dependents passes.
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("schema_versions.id", deferrable=True, initially="DEFERRED")
+    )
 
 
 class TokenRow(Base):

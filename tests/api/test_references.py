@@ -348,3 +348,18 @@ async def test_eventbridge_and_the_mirror_receive_the_bundle(
     with engine.connect() as connection:
         queued = connection.execute(text("SELECT content FROM mirror_outbox")).scalars().all()
     assert [json.loads(each) for each in queued] == [bundled]
+
+
+async def test_references_inside_a_deleted_schema_or_registry_go_with_it(client: httpx.AsyncClient) -> None:
+    await client.put("/registries/common", json={"compatibility": "NONE"})
+    inside = {"name": "money.json", "schema": "Money", "version": 1}
+    assert (await register(client, MONEY_VERSIONS, {"$ref": "money.json"}, [inside])).status_code == 201
+    price = {"type": "object", "properties": {"p": {"$ref": "money.json"}}}
+    assert (
+        await register(client, "/registries/common/schemas/Price/versions", price, [inside])
+    ).status_code == 201
+    assert (await client.delete("/registries/common/schemas/Money")).json()["error"]["details"][
+        "dependents"
+    ] == [{"registry": "common", "schema": "Price", "version": 1, "name": "money.json"}]
+    assert (await client.delete("/registries/common")).status_code == 204
+    assert (await client.get(MONEY_VERSIONS)).status_code == 404

@@ -13,7 +13,13 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from registry.domain.errors import ReferenceCycle, ReferenceNotFound, ReferencesTooDeep, UnresolvableRef
+from registry.domain.errors import (
+    DocumentTooDeep,
+    ReferenceCycle,
+    ReferenceNotFound,
+    ReferencesTooDeep,
+    UnresolvableRef,
+)
 from registry.domain.formats import parse_contract
 from registry.domain.formats.bundle import (
     MAX_REFERENCE_DEPTH,
@@ -149,13 +155,9 @@ leaves = st.sampled_from(
         {"not": {"type": "null"}},
     ]
 )
-values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2, 5) | st.sampled_from(["", "a", "abcd"]),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["x", "a", "b"]), inner, max_size=2)
-    ),
-    max_leaves=6,
-)
+scalars = st.none() | st.booleans() | st.integers(-2, 5) | st.sampled_from(["", "a", "abcd"])
+shallow = scalars | st.lists(scalars, max_size=3)
+values = shallow | st.dictionaries(st.sampled_from(["x", "a", "b", "c"]), shallow, max_size=3)
 events = st.dictionaries(st.sampled_from(["p", "q", "r"]), values, max_size=3)
 
 
@@ -194,3 +196,15 @@ def test_validation_by_the_referencing_contract_equals_validation_by_its_bundle(
     assert (parsed.validate_event(event) == []) == expected
     Draft4Validator.check_schema(parsed.content)
     assert Draft4Validator(parsed.content).is_valid(event) == expected
+
+
+def test_the_depth_limit_applies_to_the_resolved_whole() -> None:
+    deep: dict[str, Any] = {"type": "object"}
+    for _ in range(31):  # 63 levels: a valid contract on its own
+        deep = {"properties": {"a": deep}}
+    parse_contract(DRAFT4_TYPE, deep)
+    references = [Reference("deep.json", MONEY)]
+    with pytest.raises(DocumentTooDeep):  # under definitions/Money it is deeper than any contract may be
+        parse_contract(
+            DRAFT4_TYPE, {"$ref": "deep.json"}, references=references, graph={MONEY: stored(MONEY, deep)}
+        )
