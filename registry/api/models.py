@@ -234,15 +234,19 @@ class VersionOut(BaseModel):
     version: int
     type: str
     content: dict[str, Any]
-    fingerprint: str = Field(description="sha256 of the canonical JSON of the content")
+    fingerprint: str = Field(
+        description="sha256 of the canonical JSON of the content (and, when it has references, of what "
+        "they resolve to)"
+    )
     event_root: str | None
     description: str | None
     created_at: datetime
     mirror: MirrorStateOut | None = Field(
         default=None, description="its delivery to the registry's mirror (absent when the registry has none)"
     )
-    references: list[ReferenceOut] = Field(
-        default_factory=list, description="the stored versions its `$ref`s resolve to, by name"
+    references: list[ReferenceOut] | None = Field(
+        default=None,
+        description="the stored versions its `$ref`s resolve to, by name (present when it has references)",
     )
 
 

@@ -363,3 +363,25 @@ async def test_references_inside_a_deleted_schema_or_registry_go_with_it(client:
     ] == [{"registry": "common", "schema": "Price", "version": 1, "name": "money.json"}]
     assert (await client.delete("/registries/common")).status_code == 204
     assert (await client.get(MONEY_VERSIONS)).status_code == 404
+
+
+async def test_can_i_deploy_compares_what_the_references_resolve_to(client: httpx.AsyncClient) -> None:
+    for name in ("common", "orders"):
+        await client.put(f"/registries/{name}", json={"compatibility": "NONE"})
+    looser = {**MONEY, "definitions": {"Currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"}}}
+    assert (await register(client, MONEY_VERSIONS, looser, [])).status_code == 201
+    assert (await register(client, ORDERS, ORDER, [MONEY_REF])).status_code == 201
+    assert (await register(client, ORDERS, ORDER, [{**MONEY_REF, "version": 2}])).status_code == 201
+    consumer = {"role": "consumer", "version": 1, "environment": "prod"}
+    participants = "/registries/orders/schemas/OrderPlaced/participants"
+    assert (await client.put(f"{participants}/billing", json=consumer)).status_code == 201
+
+    answer = await client.get(
+        "/registries/orders/schemas/OrderPlaced/can-i-deploy",
+        params={"service": "checkout", "role": "producer", "version": 2, "environment": "prod"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["deployable"] is False
+    finding = answer.json()["pairs"][0]["report"]["incompatibilities"][0]
+    # the referenced type changed, not the text of OrderPlaced: the finding is in the bundle's Currency
+    assert (finding["rule"], finding["producer_path"]) == ("pattern_changed", "/definitions/Currency")

@@ -15,6 +15,7 @@ from referencing.jsonschema import DRAFT4
 
 from registry.domain.errors import (
     DocumentTooDeep,
+    InvalidContract,
     ReferenceCycle,
     ReferenceNotFound,
     ReferencesTooDeep,
@@ -208,3 +209,26 @@ def test_the_depth_limit_applies_to_the_resolved_whole() -> None:
         parse_contract(
             DRAFT4_TYPE, {"$ref": "deep.json"}, references=references, graph={MONEY: stored(MONEY, deep)}
         )
+
+
+def test_a_percent_encoded_fragment_finds_its_definition() -> None:
+    shared = {"definitions": {"Unit Price": {"type": "number", "minimum": 0}}}
+    references = [Reference("shared.json", MONEY)]
+    document = {"$ref": "shared.json#/definitions/Unit%20Price"}
+    contract = parse_contract(
+        DRAFT4_TYPE, document, references=references, graph={MONEY: stored(MONEY, shared)}
+    )
+    assert contract.content["$ref"] == "#/definitions/Unit_Price"
+    assert contract.validate_event(-1) != []
+
+
+def test_a_container_that_is_not_an_object_is_refused_not_replaced() -> None:
+    references = [Reference("money.json", MONEY)]
+    with pytest.raises(InvalidContract) as raised:
+        parse_contract(
+            DRAFT4_TYPE,
+            {"$ref": "money.json", "definitions": 5},
+            references=references,
+            graph={MONEY: stored(MONEY, MONEY_DOC)},
+        )
+    assert raised.value.details["pointer"] == "/definitions"

@@ -22,9 +22,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin
 
-from registry.domain.errors import ReferenceCycle, ReferencesTooDeep, UnresolvableRef
+from registry.domain.errors import (
+    InvalidContract,
+    InvalidReference,
+    ReferenceCycle,
+    ReferencesTooDeep,
+    UnresolvableRef,
+)
 from registry.domain.formats.canonical import canonical_json
 from registry.domain.formats.oas30 import translate_schema
 from registry.domain.formats.pointers import escape, unescape
@@ -32,6 +38,9 @@ from registry.domain.formats.refs import DATA_KEYWORDS, references_in
 
 MAX_REFERENCE_DEPTH = 32
 """Levels of references below a contract (a chain A → B → C is two)."""
+MAX_REFERENCED_VERSIONS = 1024
+"""Versions one contract may reach through its references: the bundle's size bounds it too, but only
+after every one of them was read."""
 
 OPENAPI = "OpenApi3"
 _NEW_DEFINITIONS_SINCE = (
@@ -90,7 +99,12 @@ def resolve_graph(references: Sequence[Reference], load: Load) -> dict[VersionKe
             return heights[key]
         if len(path) >= MAX_REFERENCE_DEPTH:
             raise ReferencesTooDeep(limit=MAX_REFERENCE_DEPTH, path=[each.label() for each in [*path, key]])
-        node = graph.get(key) or load(key)
+        if len(graph) >= MAX_REFERENCED_VERSIONS:
+            raise InvalidReference(
+                f"the references reach more than {MAX_REFERENCED_VERSIONS} versions",
+                details={"limit": MAX_REFERENCED_VERSIONS},
+            )
+        node = load(key)
         assert node is not None, "load raises for a target it cannot give"
         graph[key] = node
         below = [visit(each.target, [*path, key]) for each in node.references]
@@ -180,6 +194,7 @@ class _Places:
         """The bundle's `$ref` for a fragment of a referenced version."""
         if fragment and not fragment.startswith("/"):
             return "#" + fragment  # a plain-name anchor: it travels with its schema into the bundle
+        fragment = unquote(fragment)  # a URI fragment; the parts are named by plain JSON pointers
         best = max(
             (pointer for (key, pointer) in self.names if key == node.key and _within(fragment, pointer)),
             key=len,
@@ -267,10 +282,11 @@ def _container(contract_type: str, dialect: str) -> tuple[str, ...]:
 
 def _holder(document: dict[str, Any], container: tuple[str, ...]) -> dict[str, Any]:
     node = document
-    for token in container:
-        child = node.get(token)
-        if not isinstance(child, dict):
-            child = node[token] = {}
+    for depth, token in enumerate(container, start=1):
+        child = node.setdefault(token, {})
+        if not isinstance(child, dict):  # the format's own check would refuse it: say so before it is hidden
+            pointer = "".join(f"/{escape(each)}" for each in container[:depth])
+            raise InvalidContract(f"{pointer} must be an object", pointer=pointer)
         node = child
     return node
 
