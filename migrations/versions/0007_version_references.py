@@ -53,11 +53,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Versions with references lose them: their stored content still names URIs nothing resolves, so they
-    # are deleted rather than left as contracts the previous release would refuse to register.
-    op.execute(
-        "DELETE FROM schema_versions WHERE id IN (SELECT version_id FROM schema_version_references)"
-    )
+    # are deleted rather than left as contracts the previous release could not read. The table goes first,
+    # so that no constraint on it is left to check against the deleted rows.
+    connection = op.get_bind()
+    having = sa.text("SELECT DISTINCT version_id FROM schema_version_references")
+    dependents = [row[0] for row in connection.execute(having)]
     op.drop_index("ix_schema_version_references_target_id", table_name="schema_version_references")
     op.drop_table("schema_version_references")
+    for version_id in dependents:
+        connection.execute(sa.text("DELETE FROM schema_versions WHERE id = :id"), {"id": version_id})
     with op.batch_alter_table("schema_versions") as batch:
         batch.drop_column("bundle")
