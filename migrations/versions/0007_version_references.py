@@ -46,9 +46,7 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("version_id", "name", name="uq_schema_version_references_version_id_name"),
     )
-    op.create_index(
-        "ix_schema_version_references_target_id", "schema_version_references", ["target_id"]
-    )
+    op.create_index("ix_schema_version_references_target_id", "schema_version_references", ["target_id"])
 
 
 def downgrade() -> None:
