@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from codegen.names import distribution_name
+from registry import references
 from registry.contracts import CompiledContracts
 from registry.domain import errors
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
 from registry.domain.deployments import blocking, deployed_pairs
 from registry.domain.formats import Contract, EventError, parse_contract
-from registry.domain.formats.bundle import Reference, Referenced, VersionKey, resolve_graph
+from registry.domain.formats.bundle import Reference
 from registry.domain.mirror import PENDING, MirrorState, MirrorTarget
 from registry.domain.model import (
     CompatibilityMode,
@@ -40,6 +40,7 @@ from registry.domain.modes import (
     report_data,
 )
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
+from registry.references import Readable
 from registry.storage.models import RegistryRow, SchemaRow
 from registry.storage.references import versions_of_registry, versions_of_schema, versions_of_version
 from registry.storage.repositories import SchemaState
@@ -47,13 +48,7 @@ from registry.storage.unit_of_work import Transaction, UnitOfWork
 
 _UNSET: Any = object()
 
-Readable = Callable[[str], bool]
-"""Whether the caller may read a registry (a token may be limited to one): what it may not read, it is
-never told about, not even that it exists."""
-
-
-def _every_registry(_registry: str) -> bool:
-    return True
+_every_registry = references.every_registry
 
 
 def _now() -> datetime:
@@ -159,7 +154,7 @@ def delete_registry(uow: UnitOfWork, name: str, *, may_read: Readable = _every_r
     with uow.writing() as tx:
         row = _require_registry(tx, name)
         inside = versions_of_registry(row.id)
-        _refuse_if_referenced(tx, f"registry {name!r}", inside, inside, may_read)
+        references.refuse_if_referenced(tx, f"registry {name!r}", inside, inside, may_read)
         tx.registries.delete(row)
         tx.commit()
 
@@ -208,7 +203,9 @@ def delete_schema(
     with uow.writing() as tx:
         row = _require_schema(tx, registry, schema, for_update=True)
         inside = versions_of_schema(row.id)
-        _refuse_if_referenced(tx, f"schema {schema!r} of registry {registry!r}", inside, inside, may_read)
+        references.refuse_if_referenced(
+            tx, f"schema {schema!r} of registry {registry!r}", inside, inside, may_read
+        )
         tx.schemas.delete(row)
         tx.commit()
 
@@ -231,66 +228,10 @@ def _parse(uow: UnitOfWork, new: NewVersion, may_read: Readable) -> Contract:
     the registration's (stored versions never change, and a referenced one cannot be deleted)."""
     if not new.references:
         return parse_contract(new.type, new.content, event_root=new.event_root)
-    graph = _reference_graph(uow, new.references, may_read)
+    graph = references.resolve(uow, new.references, may_read)
     return parse_contract(
         new.type, new.content, event_root=new.event_root, references=new.references, graph=graph
     )
-
-
-def _reference_graph(
-    uow: UnitOfWork, references: Sequence[Reference], may_read: Readable
-) -> Mapping[VersionKey, Referenced]:
-    names = [each.name for each in references]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise errors.InvalidReference(
-            f"references name {repeated[0]!r} more than once: each name resolves to one version",
-            details={"name": repeated[0]},
-        )
-    with uow.reading() as tx:
-
-        def load(key: VersionKey) -> Referenced:
-            found = tx.references.node(key) if may_read(key.registry) else None
-            if found is None:
-                named = next((each.name for each in references if each.target == key), key.label())
-                raise errors.ReferenceNotFound(
-                    name=named, registry=key.registry, schema=key.schema, version=key.version
-                )
-            return found
-
-        return resolve_graph(references, load)
-
-
-def _record_references(tx: Transaction, version_id: int, references: Sequence[Reference]) -> None:
-    """Under the registration's transaction: a target deleted since it was read is not found now."""
-    targets = []
-    for each in references:
-        target_id = tx.references.version_id(each.target)
-        if target_id is None:
-            key = each.target
-            raise errors.ReferenceNotFound(
-                name=each.name, registry=key.registry, schema=key.schema, version=key.version
-            )
-        targets.append((each.name, target_id))
-    tx.references.add(version_id, targets)
-
-
-def _refuse_if_referenced(tx: Transaction, what: str, targets: Any, inside: Any, may_read: Readable) -> None:
-    """Versions built from `targets` (except those among `inside`, deleted with them) keep them."""
-    found = [info for _, info in tx.references.dependents(targets, outside=inside, limit=101)]
-    if found:
-        seen = [_reference_data(info) for info in found if may_read(info.registry)]
-        raise errors.VersionReferenced(what=what, dependents=seen, hidden=len(found) - len(seen))
-
-
-def _reference_data(info: ReferenceInfo) -> dict[str, Any]:
-    return {"registry": info.registry, "schema": info.schema, "version": info.version, "name": info.name}
-
-
-def _with_references(tx: Transaction, info: VersionInfo) -> VersionInfo:
-    if info.bundle is None:  # only versions with references have a bundle
-        return info
-    return replace(info, references=tx.references.of_version(info.registry, info.schema, info.version))
 
 
 def register_version(
@@ -305,7 +246,7 @@ def register_version(
             # Same content is the same version, whatever the mode: answer that before judging it.
             existing = tx.versions.find_content(registry, schema, contract.fingerprint)
             if existing is not None:
-                return _with_references(tx, existing), False
+                return references.with_references(tx, existing), False
             report = _candidate_report(tx, locked, contract)
             if not report.compatible:
                 raise errors.IncompatibleVersion(
@@ -324,10 +265,10 @@ def register_version(
         if added is None:
             existing = tx.versions.find_content(registry, schema, contract.fingerprint)
             assert existing is not None, "the unique index found this content under the same lock"
-            return _with_references(tx, existing), False
+            return references.with_references(tx, existing), False
         version_id, number, created_at = added
         if new.references:
-            _record_references(tx, version_id, new.references)
+            references.record(tx, version_id, new.references)
         if locked.mirrored:  # in the same transaction: a stored version is never left undelivered
             tx.mirror.enqueue(
                 locked.registry_id,
@@ -386,7 +327,7 @@ def get_version(uow: UnitOfWork, registry: str, schema: str, version: int | None
         if found is None:
             _require_schema(tx, registry, schema)  # says which of registry or schema is missing
             raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
-        return _with_references(tx, found)
+        return references.with_references(tx, found)
 
 
 def referenced_by(
@@ -436,7 +377,7 @@ def delete_version(
         if found is None:
             raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
         what = f"version {found.version} of schema {schema!r} in registry {registry!r}"
-        _refuse_if_referenced(tx, what, versions_of_version(found.id), None, may_read)
+        references.refuse_if_referenced(tx, what, versions_of_version(found.id), None, may_read)
         # Services run it: their checks (can-i-deploy, DEPLOYED) compare against it, so it stays while
         # recorded. The schema's lock keeps a deployment from being recorded meanwhile.
         running = tx.deployments.of_schema(row.id, version=found.version)

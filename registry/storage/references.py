@@ -12,12 +12,15 @@ from registry.domain.formats.bundle import Reference, Referenced, VersionKey
 from registry.domain.model import ReferenceInfo
 from registry.storage.models import ReferenceRow, RegistryRow, SchemaRow, VersionRow
 
+VersionIds = Select[int]
+"""A query of version row ids: the versions a deletion takes, or whose dependents are asked for."""
+
 _Target = aliased(VersionRow)
 _TargetSchema = aliased(SchemaRow)
 _TargetRegistry = aliased(RegistryRow)
 
 
-def _version_id(key: VersionKey) -> Select[int]:
+def _version_id(key: VersionKey) -> VersionIds:
     return (
         select(VersionRow.id)
         .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
@@ -86,9 +89,9 @@ class ReferenceRepository:
 
     def dependents(
         self,
-        targets: Select[int],
+        targets: VersionIds,
         *,
-        outside: Select[int] | None = None,
+        outside: VersionIds | None = None,
         after: int | None = None,
         limit: int | None = None,
     ) -> list[tuple[int, ReferenceInfo]]:
@@ -115,15 +118,15 @@ class ReferenceRepository:
         ]
 
 
-def versions_of_version(version_id: int) -> Select[int]:
+def versions_of_version(version_id: int) -> VersionIds:
     return select(VersionRow.id).where(VersionRow.id == version_id)
 
 
-def versions_of_schema(schema_id: int) -> Select[int]:
+def versions_of_schema(schema_id: int) -> VersionIds:
     return select(VersionRow.id).where(VersionRow.schema_id == schema_id)
 
 
-def versions_of_registry(registry_id: int) -> Select[int]:
+def versions_of_registry(registry_id: int) -> VersionIds:
     return (
         select(VersionRow.id)
         .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)

@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT4
 from registry.domain.errors import (
     DocumentTooDeep,
     InvalidContract,
+    InvalidReference,
     ReferenceCycle,
     ReferenceNotFound,
     ReferencesTooDeep,
@@ -115,13 +116,22 @@ def test_a_taken_name_falls_back_to_the_registry_and_schema() -> None:
 
 
 def test_a_2020_12_contract_keeps_references_under_defs() -> None:
-    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": "money.json"}
+    later = "https://json-schema.org/draft/2020-12/schema"
+    document = {"$schema": later, "$ref": "money.json"}
     references = [Reference("money.json", MONEY)]
-    contract = parse_contract(
-        DRAFT4_TYPE, document, references=references, graph={MONEY: stored(MONEY, MONEY_DOC)}
-    )
+    graph = {MONEY: stored(MONEY, {"$schema": later, **MONEY_DOC})}
+    contract = parse_contract(DRAFT4_TYPE, document, references=references, graph=graph)
     assert contract.content["$ref"] == "#/$defs/Money"
     assert contract.validate_event({"amount": "x"}) != []
+
+
+def test_references_stay_within_one_draft() -> None:
+    # `exclusiveMinimum: true` is a flag in draft 4, a bound in draft 7: inlined, it would mean another thing
+    document = {"$schema": "http://json-schema.org/draft-07/schema#", "$ref": "money.json"}
+    references = [Reference("money.json", MONEY)]
+    with pytest.raises(InvalidReference) as raised:
+        parse_contract(DRAFT4_TYPE, document, references=references, graph={MONEY: stored(MONEY, MONEY_DOC)})
+    assert raised.value.details["dialect"] == "http://json-schema.org/draft-04/schema"
 
 
 def test_an_openapi_30_type_keeps_its_nullable_meaning_inside_a_json_schema() -> None:

@@ -43,6 +43,8 @@ MAX_REFERENCED_VERSIONS = 1024
 after every one of them was read."""
 
 OPENAPI = "OpenApi3"
+_DRAFT4 = "http://json-schema.org/draft-04/schema"
+_DRAFT202012 = "https://json-schema.org/draft/2020-12/schema"
 _NEW_DEFINITIONS_SINCE = (
     "https://json-schema.org/draft/2019-09/schema",
     "https://json-schema.org/draft/2020-12/schema",
@@ -141,6 +143,7 @@ def bundle(
 ) -> dict[str, Any]:
     """`document` with every version in `graph` inlined and every `$ref` to one rewritten (a copy).
     `dialect`: the JSON Schema draft of a JSON Schema document (which container it keeps schemas in)."""
+    _refuse_other_dialects(references, graph, _dialect_of(contract_type, document, dialect))
     container = _container(contract_type, dialect)
     result = copy.deepcopy(document)
     held = _holder(result, container)
@@ -272,6 +275,33 @@ def _same(uri: str, other: str, base: str) -> bool:
 
 def _within(fragment: str, pointer: str) -> bool:
     return fragment == pointer or fragment.startswith(pointer + "/") or pointer == ""
+
+
+def _dialect_of(contract_type: str, document: dict[str, Any], dialect: str = "") -> str:
+    """The JSON Schema draft events are judged by: OpenAPI 3.0 schema objects are draft 4 (with
+    `nullable`, translated), 3.1 ones are 2020-12; a JSON Schema says so in `$schema` (default draft 4)."""
+    if contract_type == OPENAPI:
+        return _DRAFT4 if _is_openapi_30(document) else _DRAFT202012
+    declared = dialect or document.get("$schema", _DRAFT4)
+    return declared.rstrip("#") if isinstance(declared, str) else _DRAFT4
+
+
+def _refuse_other_dialects(
+    references: Sequence[Reference], graph: Mapping[VersionKey, Referenced], expected: str
+) -> None:
+    """A schema inlined into a document of another draft would be read by that draft's rules, and accept
+    other events than it does where it is stored: drafts are not mixed (OpenAPI 3.0 and draft 4 are one)."""
+    for key in sorted(graph):
+        node = graph[key]
+        found = _dialect_of(node.type, node.content)
+        if found != expected:
+            names = [each.name for each in references if each.target == key]
+            raise InvalidReference(
+                f"{key.label()} is judged by JSON Schema {found}, this contract by {expected}: a schema "
+                "means other things under another draft, so references stay within one draft (OpenAPI "
+                "3.0 counts as draft 4, OpenAPI 3.1 as 2020-12)",
+                details={"reference": key.label(), "names": names, "dialect": found, "expected": expected},
+            )
 
 
 def _container(contract_type: str, dialect: str) -> tuple[str, ...]:
