@@ -29,6 +29,13 @@ def resolve(
     """Every version the references reach, read in their own transaction before the registration's
     (stored versions never change); one the caller may not read is not found."""
     names = [each.name for each in references]
+    with_fragment = next((name for name in names if "#" in name), None)
+    if with_fragment is not None:  # `$ref`s are matched by their URI without fragment: it would never match
+        raise errors.InvalidReference(
+            f"reference name {with_fragment!r} has a fragment: name the document "
+            f"({with_fragment.split('#')[0]!r}) and let each `$ref` say where in it",
+            details={"name": with_fragment},
+        )
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise errors.InvalidReference(

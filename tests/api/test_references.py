@@ -142,8 +142,15 @@ async def test_a_missing_target_is_reference_not_found(
     assert dry_run.json()["error"]["code"] == "reference_not_found"
 
 
-async def test_a_name_given_twice_is_refused(client: httpx.AsyncClient) -> None:
-    refused = await register(client, ORDERS, ORDER, [MONEY_REF, MONEY_REF])
+@pytest.mark.parametrize(
+    "references",
+    [[MONEY_REF, MONEY_REF], [{**MONEY_REF, "name": f"{MONEY_URI}#/definitions/Currency"}]],
+    ids=["given twice", "with a fragment"],
+)
+async def test_a_name_given_twice_or_with_a_fragment_is_refused(
+    client: httpx.AsyncClient, references: list[Any]
+) -> None:
+    refused = await register(client, ORDERS, ORDER, references)
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "invalid_reference"
 
