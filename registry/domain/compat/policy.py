@@ -126,7 +126,7 @@ class _Admitted:
             if not isinstance(node, dict) or id(node) in seen:
                 continue
             seen.add(id(node))
-            keywords = {k: v for k, v in node.items() if k in self.doc.keywords}
+            keywords = _evaluated(self.doc, node)
             if any(k in keywords for k in _UNFOLLOWED_REFS):
                 declared.names = None
             if "$ref" in keywords:
@@ -163,6 +163,12 @@ def _declare(declared: _Names, keywords: dict[str, Any]) -> None:
             names.update(n for n in (needed if isinstance(needed, list) else ()) if isinstance(n, str))
 
 
+def _evaluated(doc: Doc, schema: dict[str, Any]) -> dict[str, Any]:
+    """The keywords the draft evaluates in `schema` (`then` and `else` belong to its `if`)."""
+    conditional = "if" in doc.keywords and "if" in schema
+    return {k: v for k, v in schema.items() if k in doc.keywords or (conditional and k in _IN_PLACE_VALUED)}
+
+
 def _in_place(keywords: dict[str, Any]) -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
     for keyword in _IN_PLACE_LISTS:
@@ -191,7 +197,7 @@ def _places(doc: Doc, schema: Any, path: str, place: bool = True) -> Iterator[tu
         return
     if place:
         yield schema, path
-    keywords = {k: v for k, v in schema.items() if k in doc.keywords}
+    keywords = _evaluated(doc, schema)
     for key, child in _in_place(keywords) + ([("if", keywords["if"])] if "if" in keywords else []):
         yield from _places(doc, child, f"{path}/{key}", False)
     for key in _PLACE_VALUED:
