@@ -6,6 +6,7 @@ vacuously "compatible"."""
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
 
 from hypothesis import given, settings
@@ -167,7 +168,7 @@ def test_what_close_leaves_as_written() -> None:
 
 # Soundness, as a property: compositions of small object schemas over a few names, and instances over them.
 NAMES = ["a", "b", "c"]
-VALUES = [0, 7, "", "xyz", None]
+VALUES = [0, 7, "xyz", None]
 leaf = st.fixed_dictionaries(
     {"type": st.just("object")},
     optional={
@@ -203,9 +204,14 @@ producers = st.one_of(
         composed,
     ),
 )
-instances = st.lists(
-    st.dictionaries(st.sampled_from([*NAMES, "other"]), st.sampled_from(VALUES), max_size=4), max_size=12
-)
+ABSENT = object()
+# every object over the names with these values (exhaustive: the property does not rest on luck), and some
+# with a name no schema declares
+EVENTS = [
+    {n: v for n, v in zip(NAMES, values, strict=True) if v is not ABSENT}
+    for values in itertools.product([ABSENT, *VALUES], repeat=len(NAMES))
+]
+EVENTS += [{**event, "other": 0} for event in EVENTS[::10]]
 
 
 def _mentioned(schema: Any) -> set[str]:
@@ -216,7 +222,7 @@ def _mentioned(schema: Any) -> set[str]:
 
 
 def _edit(schema: Any, choice: int) -> Any:
-    """A narrowing somewhere in `schema`: the `choice`-th property schema becomes `maxLength: 1` strings."""
+    """A narrowing somewhere in `schema`: the `choice`-th property schema becomes `maximum: 0` integers."""
     spots: list[dict[str, Any]] = []
 
     def walk(node: Any) -> None:
@@ -233,24 +239,24 @@ def _edit(schema: Any, choice: int) -> Any:
     if spots:
         spot = spots[choice % len(spots)]
         spot.clear()
-        spot.update({"type": "string", "maxLength": 1})
+        spot.update({"type": "integer", "maximum": 0})
     return edited
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)
-@given(producers, st.integers(0, 10), instances)
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(producers, st.integers(0, 10))
 def test_close_keeps_every_producer_event_over_declared_names_and_lenient_is_sound(
-    producer: dict[str, Any], choice: int, events: list[dict[str, Any]]
+    producer: dict[str, Any], choice: int
 ) -> None:
     declared = _mentioned(producer)  # one place: every name in the composition is declared for it
     original, closed = Draft4Validator(producer), Draft4Validator(close(producer))
-    for event in events:
+    for event in EVENTS:
         if set(event) <= declared:
             assert original.is_valid(event) == closed.is_valid(event), event
         else:  # every object schema of these compositions is closed: other names are never sent
             assert not closed.is_valid(event), event
     consumer = _edit(producer, choice)
     opened = Draft4Validator(open_(consumer))
-    witnesses = [e for e in events if closed.is_valid(e) and not opened.is_valid(e)]
+    witnesses = [e for e in EVENTS if closed.is_valid(e) and not opened.is_valid(e)]
     if witnesses:
         assert check(producer, consumer, policy=LENIENT) != [], witnesses[0]
