@@ -219,3 +219,33 @@ async def test_openapi_contracts_are_compared_on_their_event_roots(client: httpx
     assert witness["detail"]["status"] == "ON_HOLD"
     check = await client.post(f"{openapi}/2/validate", json=witness)
     assert check.json()["valid"] is True  # the producer (version 2) accepts the witness
+
+
+def customer_registered() -> dict[str, Any]:
+    return copy.deepcopy(load_example("openapi3/custom-customer-registered.json"))
+
+
+async def test_lenient_finds_a_narrowing_inside_an_allof_composed_component(
+    client: httpx.AsyncClient,
+) -> None:
+    # Profile = allOf [PersonName, own members]: LENIENT closes each branch, but with the names of both
+    await client.put("/registries/orders", json={"compatibility_policy": "LENIENT"})
+    versions = "/registries/orders/schemas/CustomerRegistered/versions"
+    first = await client.post(versions, json={"type": "OpenApi3", "content": customer_registered()})
+    assert first.status_code == 201
+    added = customer_registered()
+    added["components"]["schemas"]["Profile"]["allOf"][1]["properties"]["nickname"] = {"type": "string"}
+    assert (await client.post(versions, json={"type": "OpenApi3", "content": added})).status_code == 201
+    narrowed = copy.deepcopy(added)
+    narrowed["components"]["schemas"]["PersonName"]["properties"]["givenName"]["maxLength"] = 2
+    refused = await client.post(versions, json={"type": "OpenApi3", "content": narrowed})
+    assert refused.status_code == 409
+    report = refused.json()["error"]["details"]
+    assert report["policy"] == "LENIENT"
+    (finding,) = report["incompatibilities"]
+    assert finding["rule"] == "max_length_lowered" and finding["proven"] is True
+    assert finding["producer_path"] == "/components/schemas/PersonName/properties/givenName"
+    profile = finding["witness"]["detail"]["profile"]
+    assert len(profile["givenName"]) > 2 and "locale" in profile  # both branches' members, in one event
+    check = await client.post(f"{versions}/2/validate", json=finding["witness"])
+    assert check.json()["valid"] is True  # the producer accepts the witness
