@@ -249,3 +249,19 @@ async def test_lenient_finds_a_narrowing_inside_an_allof_composed_component(
     assert len(profile["givenName"]) > 2 and "locale" in profile  # both branches' members, in one event
     check = await client.post(f"{versions}/2/validate", json=finding["witness"])
     assert check.json()["valid"] is True  # the producer accepts the witness
+
+
+async def test_a_409_for_a_property_added_to_an_open_model_says_how_to_fix_it(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client, {"type": "object", "properties": {"id": {"type": "string"}}})
+    added = {"type": "object", "properties": {"id": {"type": "string"}, "note": {"type": "integer"}}}
+    refused = await register(client, added)
+    assert refused.status_code == 409
+    (finding,) = refused.json()["error"]["details"]["incompatibilities"]
+    assert finding["rule"] == "property_added_to_open_model"
+    assert finding["message"] == (
+        "the producer may already send 'note' with other values, as its object is open: to allow this "
+        "change, close the producer's object (`additionalProperties: false`) or use the LENIENT "
+        "compatibility policy"
+    )
