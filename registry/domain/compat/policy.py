@@ -20,7 +20,6 @@ name the same places in the document as given.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +57,12 @@ _IN_PLACE_VALUED = ("then", "else")
 _IN_PLACE_MAPS = ("dependencies", "dependentSchemas")
 _CONTAINERS = ("definitions", "$defs")
 _UNFOLLOWED_REFS = ("$dynamicRef", "$recursiveRef")
+# The keys that bring other schemas into a place's group
+_COMPOSING = frozenset(
+    {"$ref", "if", *_IN_PLACE_LISTS, *_IN_PLACE_VALUED, *_IN_PLACE_MAPS, *_UNFOLLOWED_REFS}
+)
+# The keys under which _places finds schemas
+_HOLDING = _COMPOSING | _PLACE_VALUED | _PLACE_LISTS | _PLACE_MAPS | {*_CONTAINERS, "components"}
 
 
 def validator_class_of(schema: Any) -> Any:
@@ -119,6 +124,11 @@ class _Admitted:
     def _group(self, place: dict[str, Any], path: str) -> tuple[_Names, list[dict[str, Any]]]:
         """The names the schemas applying in place to `place` declare, and those of them to close."""
         declared, closable = _Names(), []
+        if place.keys().isdisjoint(_COMPOSING):  # most places: one schema alone (often not an object)
+            if not _closable(place):
+                return declared, []
+            _declare(declared, _evaluated(self.doc, place))
+            return declared, [place]
         stack: list[tuple[Any, str, bool]] = [(place, path, False)]
         seen: set[int] = set()
         while stack:
@@ -191,32 +201,42 @@ def _closable(schema: dict[str, Any]) -> bool:
     return is_object and schema.get("additionalProperties", True) is True
 
 
-def _places(doc: Doc, schema: Any, path: str, place: bool = True) -> Iterator[tuple[dict[str, Any], str]]:
+def _places(doc: Doc, schema: Any, path: str) -> list[tuple[dict[str, Any], str]]:
     """Every instance place of the document (schema, pointer), walking all schemas but those under `not`."""
+    found: list[tuple[dict[str, Any], str]] = []
+    _collect_places(doc, schema, path, True, found)
+    return found
+
+
+def _collect_places(
+    doc: Doc, schema: Any, path: str, place: bool, found: list[tuple[dict[str, Any], str]]
+) -> None:
     if not isinstance(schema, dict):
         return
     if place:
-        yield schema, path
+        found.append((schema, path))
+    if schema.keys().isdisjoint(_HOLDING):
+        return  # a leaf: no schema below it
     keywords = _evaluated(doc, schema)
     for key, child in _in_place(keywords) + ([("if", keywords["if"])] if "if" in keywords else []):
-        yield from _places(doc, child, f"{path}/{key}", False)
+        _collect_places(doc, child, f"{path}/{key}", False, found)
     for key in _PLACE_VALUED:
         if isinstance(keywords.get(key), dict):
-            yield from _places(doc, keywords[key], f"{path}/{key}")
+            _collect_places(doc, keywords[key], f"{path}/{key}", True, found)
     for key in _PLACE_LISTS:
         items = keywords.get(key)
         for i, child in enumerate(items if isinstance(items, list) else []):
-            yield from _places(doc, child, f"{path}/{key}/{i}")
+            _collect_places(doc, child, f"{path}/{key}/{i}", True, found)
     for key in _PLACE_MAPS:
         for name, child in keywords[key].items() if isinstance(keywords.get(key), dict) else ():
-            yield from _places(doc, child, f"{path}/{key}/{escape(name)}")
+            _collect_places(doc, child, f"{path}/{key}/{escape(name)}", True, found)
     for key in _CONTAINERS:
         for name, child in schema[key].items() if isinstance(schema.get(key), dict) else ():
-            yield from _places(doc, child, f"{path}/{key}/{escape(name)}", False)
+            _collect_places(doc, child, f"{path}/{key}/{escape(name)}", False, found)
     components = schema.get("components")
     if isinstance(components, dict) and isinstance(components.get("schemas"), dict):
         for name, child in components["schemas"].items():
-            yield from _places(doc, child, f"{path}/components/schemas/{escape(name)}", False)
+            _collect_places(doc, child, f"{path}/components/schemas/{escape(name)}", False, found)
 
 
 def _rewrite_closed(schema: Any, admitted: _Admitted) -> Any:
