@@ -146,10 +146,10 @@ def questions(history: dict[str, list[tuple[str, Any]]]) -> list[tuple[str, str,
 def probe(producer: Any, consumer: Any) -> Any:
     """A counterexample to a "compatible" answer, if the checker's own generators find one (None: none)."""
     from registry.domain.compat import witnesses
-    from registry.domain.compat.checker import _class_of
     from registry.domain.compat.document import Doc
+    from registry.domain.compat.policy import validator_class_of
 
-    docs = Doc(producer, _class_of(producer)), Doc(consumer, _class_of(consumer))
+    docs = Doc(producer, validator_class_of(producer)), Doc(consumer, validator_class_of(consumer))
     verifier = witnesses.Verifier(*docs, seconds=5.0)
     proven, value = witnesses.search(verifier, seconds=2.0)
     return value if proven else None

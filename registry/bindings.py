@@ -150,7 +150,7 @@ class Bindings:
             version=info.version,
             fingerprint=info.fingerprint,
             contract_type=info.type,
-            canonical_content=info.canonical_content,
+            canonical_content=info.resolved_content,
             distribution=source.package_name,
             event_root=info.event_root,
         )
@@ -226,7 +226,7 @@ class Bindings:
         task = self._inflight.get(key)
         if task is None:
             contract = ContractInput(
-                source.info.type, json.loads(source.info.canonical_content), key[1] or None
+                source.info.type, json.loads(source.info.resolved_content), key[1] or None
             )
             task = asyncio.create_task(self._generate_once(contract, key, code))
             self._inflight[key] = task

@@ -8,17 +8,20 @@ from functools import lru_cache
 from typing import Any
 
 from codegen.names import distribution_name
+from registry import references
 from registry.contracts import CompiledContracts
 from registry.domain import errors
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
 from registry.domain.deployments import blocking, deployed_pairs
 from registry.domain.formats import Contract, EventError, parse_contract
+from registry.domain.formats.bundle import Reference
 from registry.domain.mirror import PENDING, MirrorState, MirrorTarget
 from registry.domain.model import (
     CompatibilityMode,
     CompatibilityPolicy,
     Page,
+    ReferenceInfo,
     RegistryInfo,
     SchemaInfo,
     SearchHit,
@@ -37,11 +40,15 @@ from registry.domain.modes import (
     report_data,
 )
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
+from registry.references import Readable
 from registry.storage.models import RegistryRow, SchemaRow
+from registry.storage.references import versions_of_registry, versions_of_schema, versions_of_version
 from registry.storage.repositories import SchemaState
 from registry.storage.unit_of_work import Transaction, UnitOfWork
 
 _UNSET: Any = object()
+
+_every_registry = references.every_registry
 
 
 def _now() -> datetime:
@@ -143,9 +150,12 @@ def list_registries(
         return _page([tx.registries.info(row) for row in rows], limit, lambda r: r.name)
 
 
-def delete_registry(uow: UnitOfWork, name: str) -> None:
+def delete_registry(uow: UnitOfWork, name: str, *, may_read: Readable = _every_registry) -> None:
     with uow.writing() as tx:
-        tx.registries.delete(_require_registry(tx, name))
+        row = _require_registry(tx, name)
+        inside = versions_of_registry(row.id)
+        references.refuse_if_referenced(tx, f"registry {name!r}", inside, inside, may_read)
+        tx.registries.delete(row)
         tx.commit()
 
 
@@ -187,9 +197,16 @@ def update_schema(uow: UnitOfWork, registry: str, schema: str, changes: SchemaCh
     return info
 
 
-def delete_schema(uow: UnitOfWork, registry: str, schema: str) -> None:
+def delete_schema(
+    uow: UnitOfWork, registry: str, schema: str, *, may_read: Readable = _every_registry
+) -> None:
     with uow.writing() as tx:
-        tx.schemas.delete(_require_schema(tx, registry, schema, for_update=True))
+        row = _require_schema(tx, registry, schema, for_update=True)
+        inside = versions_of_schema(row.id)
+        references.refuse_if_referenced(
+            tx, f"schema {schema!r} of registry {registry!r}", inside, inside, may_read
+        )
+        tx.schemas.delete(row)
         tx.commit()
 
 
@@ -202,38 +219,56 @@ class NewVersion:
     content: Any
     description: str | None = None
     event_root: str | None = None
+    # `$ref`s to a reference's name resolve to the stored version it names (docs: "Shared types")
+    references: tuple[Reference, ...] = ()
+
+
+def _parse(uow: UnitOfWork, new: NewVersion, may_read: Readable) -> Contract:
+    """The contract, resolved through its references: they are read in their own transaction, before
+    the registration's (stored versions never change, and a referenced one cannot be deleted)."""
+    if not new.references:
+        return parse_contract(new.type, new.content, event_root=new.event_root)
+    graph = references.resolve(uow, new.references, may_read)
+    return parse_contract(
+        new.type, new.content, event_root=new.event_root, references=new.references, graph=graph
+    )
 
 
 def register_version(
-    uow: UnitOfWork, registry: str, schema: str, new: NewVersion
+    uow: UnitOfWork, registry: str, schema: str, new: NewVersion, *, may_read: Readable = _every_registry
 ) -> tuple[VersionInfo, bool]:
     """Store a new version, numbered after the highest ever allocated. Identical content returns the
     existing version instead (created = False). Validation happens before the transaction opens."""
-    contract = parse_contract(new.type, new.content, event_root=new.event_root)
+    contract = _parse(uow, new, may_read)
     with uow.writing() as tx:
         locked = _lock_or_create_schema(tx, registry, schema, contract)
         if locked.last_version and locked.mode is not CompatibilityMode.NONE:
             # Same content is the same version, whatever the mode: answer that before judging it.
             existing = tx.versions.find_content(registry, schema, contract.fingerprint)
             if existing is not None:
-                return existing, False
+                return references.with_references(tx, existing), False
             report = _candidate_report(tx, locked, contract)
             if not report.compatible:
                 raise errors.IncompatibleVersion(
                     schema=schema, report=report_data(report), deployments=_blocking(tx, locked, report)
                 )
+        written = contract.written or contract.canonical
+        bundle = contract.canonical if contract.written is not None else None
         added = tx.versions.append(
             locked,
-            canonical=contract.canonical,
+            canonical=written,
             fingerprint=contract.fingerprint,
             event_root=contract.event_root,
             description=new.description,
+            bundle=bundle,
         )
         if added is None:
             existing = tx.versions.find_content(registry, schema, contract.fingerprint)
             assert existing is not None, "the unique index found this content under the same lock"
-            return existing, False
+            return references.with_references(tx, existing), False
         version_id, number, created_at = added
+        if new.references:
+            references.record(tx, version_id, new.references)
         if locked.mirrored:  # in the same transaction: a stored version is never left undelivered
             tx.mirror.enqueue(
                 locked.registry_id,
@@ -250,12 +285,17 @@ def register_version(
         schema=schema,
         version=number,
         type=locked.type,
-        canonical_content=contract.canonical,
+        canonical_content=written,
         fingerprint=contract.fingerprint,
         event_root=contract.event_root,
         description=new.description,
         created_at=created_at,
         mirror=MirrorState(PENDING, None, 0, None, created_at, created_at) if locked.mirrored else None,
+        bundle=bundle,
+        references=tuple(
+            ReferenceInfo(each.name, each.target.registry, each.target.schema, each.target.version)
+            for each in new.references
+        ),
     )
     return info, True
 
@@ -287,7 +327,36 @@ def get_version(uow: UnitOfWork, registry: str, schema: str, version: int | None
         if found is None:
             _require_schema(tx, registry, schema)  # says which of registry or schema is missing
             raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
-        return found
+        return references.with_references(tx, found)
+
+
+def referenced_by(
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    version: int | None,
+    *,
+    may_read: Readable = _every_registry,
+    limit: int,
+    cursor: str | None,
+) -> Page[ReferenceInfo]:
+    """The versions whose references name this one directly (each with the name it uses), those the
+    caller may read, in the order they were registered."""
+    after = decode_int_cursor(cursor)
+    with uow.reading() as tx:
+        row = _require_schema(tx, registry, schema)
+        found = tx.versions.get(row.id, version)
+        if found is None:
+            raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
+        items: list[tuple[int, ReferenceInfo]] = []
+        while True:  # a page is filled with what the caller may read; the rest is skipped unseen
+            batch = tx.references.dependents(versions_of_version(found.id), after=after, limit=limit + 1)
+            items += [each for each in batch if may_read(each[1].registry)]
+            if len(items) > limit or len(batch) <= limit:
+                break
+            after = batch[-1][0]
+        page = _page(items[: limit + 1], limit, lambda item: item[0])
+        return Page([info for _, info in page.items], page.next_cursor)
 
 
 def list_versions(
@@ -299,12 +368,16 @@ def list_versions(
         return _page(tx.versions.page(row.id, after=after, limit=limit + 1), limit, lambda v: v.version)
 
 
-def delete_version(uow: UnitOfWork, registry: str, schema: str, version: int | None) -> None:
+def delete_version(
+    uow: UnitOfWork, registry: str, schema: str, version: int | None, *, may_read: Readable = _every_registry
+) -> None:
     with uow.writing() as tx:
         row = _require_schema(tx, registry, schema, for_update=True)
         found = tx.versions.get(row.id, version)
         if found is None:
             raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
+        what = f"version {found.version} of schema {schema!r} in registry {registry!r}"
+        references.refuse_if_referenced(tx, what, versions_of_version(found.id), None, may_read)
         # Services run it: their checks (can-i-deploy, DEPLOYED) compare against it, so it stays while
         # recorded. The schema's lock keeps a deployment from being recorded meanwhile.
         running = tx.deployments.of_schema(row.id, version=found.version)
@@ -439,12 +512,18 @@ def _checked(
 
 
 def check_candidate(
-    uow: UnitOfWork, registry: str, schema: str, new: NewVersion, *, refuse_incompatible: bool = False
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    new: NewVersion,
+    *,
+    refuse_incompatible: bool = False,
+    may_read: Readable = _every_registry,
 ) -> CompatibilityReport:
     """Would this content be accepted as the schema's next version? The dry run CI calls before it merges.
     `refuse_incompatible`: raise the IncompatibleVersion a registration would raise, so that the answer's
     status alone can gate a pipeline."""
-    contract = parse_contract(new.type, new.content, event_root=new.event_root)
+    contract = _parse(uow, new, may_read)
     with uow.reading() as tx:
         rules = tx.schemas.state(registry, schema)
         if rules is None:  # a new schema: nothing to be compatible with, once its registry exists
@@ -511,9 +590,7 @@ def compatibility_matrix(
 
 
 def _contract_of(version: VersionInfo) -> Contract:
-    return _compiled_contract(
-        version.type, version.fingerprint, version.event_root, version.canonical_content
-    )
+    return _compiled_contract(version.type, version.fingerprint, version.event_root, version.resolved_content)
 
 
 # --- search ----------------------------------------------------------------------------------------------

@@ -173,6 +173,31 @@ class SchemaOut(BaseModel):
     python: PythonPackageOut
 
 
+class ReferenceIn(Strict):
+    """`$ref`s whose URI (without fragment) is `name` resolve to this stored version."""
+
+    name: Annotated[Text, Field(min_length=1, max_length=2048)] = Field(
+        description="the URI as the content's `$ref`s write it: absolute (https://...) or relative "
+        "(money.json)"
+    )
+    registry: Annotated[Text, Field(min_length=1, max_length=64)] | None = Field(
+        default=None, description="the registry of the referenced schema; default: the same registry"
+    )
+    schema_: Annotated[Text, Field(min_length=1, max_length=385)] = Field(alias="schema")
+    version: int = Field(ge=1, le=2**31 - 1)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ReferenceOut(BaseModel):
+    name: str
+    registry: str
+    schema_: str = Field(alias="schema")
+    version: int
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
 class RegisterVersionIn(Strict):
     @model_validator(mode="before")
     @classmethod
@@ -195,6 +220,12 @@ class RegisterVersionIn(Strict):
         description="OpenAPI only: the components.schemas entry that describes the event, when the "
         "document has several and none is named AWSEvent or carries x-amazon-events-detail-type",
     )
+    references: list[ReferenceIn] = Field(
+        default_factory=list,
+        max_length=256,
+        description="other stored versions this contract's non-local `$ref`s resolve to "
+        "(README: Shared types)",
+    )
 
 
 class VersionOut(BaseModel):
@@ -203,12 +234,19 @@ class VersionOut(BaseModel):
     version: int
     type: str
     content: dict[str, Any]
-    fingerprint: str = Field(description="sha256 of the canonical JSON of the content")
+    fingerprint: str = Field(
+        description="sha256 of the canonical JSON of the content (and, when it has references, of what "
+        "they resolve to)"
+    )
     event_root: str | None
     description: str | None
     created_at: datetime
     mirror: MirrorStateOut | None = Field(
         default=None, description="its delivery to the registry's mirror (absent when the registry has none)"
+    )
+    references: list[ReferenceOut] | None = Field(
+        default=None,
+        description="the stored versions its `$ref`s resolve to, by name (present when it has references)",
     )
 
 

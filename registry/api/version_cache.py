@@ -83,6 +83,8 @@ class CachedVersionReads:
         await self.app(scope, receive, send)
 
     def _lookup(self, scope: Scope) -> Rendered | None:
+        if scope.get("query_string"):  # `?resolve=bundle` and the like: another rendering than the one kept
+            return None
         raw = scope.get("raw_path") or scope["path"].encode("utf-8")
         match = _NUMBERED_VERSION.fullmatch(raw.split(b"?", 1)[0].decode("latin-1"))
         if match is None:

@@ -7,13 +7,15 @@
     ├── NotAcceptable              → 406
     ├── Conflict                   → 409
     │     SchemaTypeMismatch, IncompatibleVersion, PackageNameTaken, PackageNameAmbiguous,
-    │     RegistryAlreadyExists, SchemaAlreadyExists, VersionInUse, EnvironmentInUse
+    │     RegistryAlreadyExists, SchemaAlreadyExists, VersionInUse, EnvironmentInUse, VersionReferenced
     ├── UnsupportedMediaType       → 415
     ├── InvalidInput               → 422 (400 for MalformedJson)
     │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector, ContractNotWrapped,
     │     InvalidContract
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
     │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
+    │     InvalidReference
+    │       ReferenceNotFound, ReferenceCycle, ReferencesTooDeep
     │     CodeGenerationFailed, InvalidMirror, InvalidArn, UnsupportedLanguage, UnsupportedExportType,
     │     TooManyTags, ValidationBudgetExceeded
     ├── PayloadTooLarge            → 413
@@ -495,4 +497,63 @@ class VersionInUse(Conflict):
             f"version {version} of schema {schema!r} in registry {registry!r} is recorded as deployed by "
             f"{named}{more}; remove those records (or move them to another version) before deleting it",
             details={"registry": registry, "schema": schema, "version": version, "deployments": deployments},
+        )
+
+
+# --- references between contracts (shared types) ---------------------------------------------------------
+
+
+class InvalidReference(InvalidInput):
+    """A `references` entry that cannot be resolved to a stored version as given."""
+
+    code = "invalid_reference"
+
+
+class ReferenceNotFound(InvalidReference):
+    """The target does not exist, or the caller may not read it: the message never tells which."""
+
+    code = "reference_not_found"
+
+    def __init__(self, *, name: str, registry: str, schema: str, version: int) -> None:
+        super().__init__(
+            f"reference {name!r} names version {version} of schema {schema!r} in registry {registry!r}, "
+            "which does not exist or which this caller cannot read",
+            details={"name": name, "registry": registry, "schema": schema, "version": version},
+        )
+
+
+class ReferenceCycle(InvalidReference):
+    code = "reference_cycle"
+
+    def __init__(self, *, path: list[str]) -> None:
+        super().__init__(f"references form a cycle: {' -> '.join(path)}", details={"cycle": path})
+
+
+class ReferencesTooDeep(InvalidReference):
+    code = "references_too_deep"
+
+    def __init__(self, *, limit: int, path: list[str]) -> None:
+        super().__init__(
+            f"references nest deeper than {limit} levels: {' -> '.join(path[:5])} -> ...",
+            details={"limit": limit, "path": path},
+        )
+
+
+class VersionReferenced(Conflict):
+    """A version that other versions reference stays: their resolved contracts are built from it."""
+
+    code = "version_referenced"
+
+    def __init__(self, *, what: str, dependents: list[dict[str, Any]], hidden: int) -> None:
+        named = ", ".join(f"{d['registry']}/{d['schema']} version {d['version']}" for d in dependents[:10])
+        more = f" and {len(dependents) - 10} more" if len(dependents) > 10 else ""
+        unseen = f" (and {hidden} in registries this caller cannot read)" if hidden else ""
+        listing = (
+            f"{named}{more}{unseen}"
+            if dependents
+            else f"{hidden} versions in registries this caller cannot read"
+        )
+        super().__init__(
+            f"{what} is referenced by {listing}; delete those versions first",
+            details={"dependents": dependents, "hidden": hidden},
         )

@@ -76,6 +76,23 @@ class VersionInfo:
     description: str | None
     created_at: datetime
     mirror: MirrorState | None = None  # where its delivery to the registry's mirror stands, if it has one
+    bundle: str | None = None  # the contract with its references inlined; None: it has none
+    references: tuple[ReferenceInfo, ...] = ()
+
+    @property
+    def resolved_content(self) -> str:
+        """The canonical contract every check reads: the bundle when the version has references."""
+        return self.bundle if self.bundle is not None else self.canonical_content
+
+
+@dataclass(frozen=True)
+class ReferenceInfo:
+    """`$ref`s to `name` resolve to version `version` of `registry`/`schema`."""
+
+    name: str
+    registry: str
+    schema: str
+    version: int
 
 
 @dataclass(frozen=True)

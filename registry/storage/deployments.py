@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from registry.domain.deployments import AuditAction, AuditEntry, Participant, ParticipantRole
 from registry.storage.models import ParticipantAuditRow, ParticipantRow, RegistryRow, SchemaRow, VersionRow
-from registry.storage.repositories import StoredContract, aware
+from registry.storage.repositories import RESOLVED_CONTENT, StoredContract, aware
 
 ParticipantKey = tuple[str, str, str]  # (environment, service, role): the order of a schema's participants
 
@@ -131,7 +131,7 @@ class DeploymentRepository:
         if not versions:
             return {}
         query = select(
-            VersionRow.version, VersionRow.fingerprint, VersionRow.content, VersionRow.event_root
+            VersionRow.version, VersionRow.fingerprint, RESOLVED_CONTENT, VersionRow.event_root
         ).where(VersionRow.schema_id == schema_id, VersionRow.version.in_(sorted(set(versions))))
         return {found[0]: StoredContract(*found) for found in self.session.execute(query)}
 

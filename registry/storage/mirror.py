@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from registry.domain.mirror import FAILED, MIRRORED, PENDING, MirrorState, MirrorTarget, OutboxItem
 from registry.storage.models import MirrorOutboxRow, RegistryRow, SchemaRow, VersionRow, utcnow
-from registry.storage.repositories import mirror_state
+from registry.storage.repositories import RESOLVED_CONTENT, mirror_state
 
 
 class MirrorRepository:
@@ -56,7 +56,7 @@ class MirrorRepository:
                 SchemaRow.name,
                 VersionRow.version,
                 SchemaRow.type,
-                VersionRow.content,
+                RESOLVED_CONTENT,  # EventBridge has no references: it gets the bundle
                 VersionRow.description,
             )
             .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)

@@ -102,6 +102,29 @@ class VersionRow(Base):
     event_root: Mapped[str | None] = mapped_column(String(256))
     description: Mapped[Description]
     created_at: Mapped[Timestamp]
+    # The contract with its references inlined (canonical JSON), what every check reads; None: the version
+    # has no references and `content` is its contract. Immutable: referenced versions cannot be deleted.
+    bundle: Mapped[str | None] = mapped_column(Text)
+
+
+class ReferenceRow(Base):
+    """A version's `$ref`s named `name` resolve to the version `target_id`."""
+
+    __tablename__ = "schema_version_references"
+    __table_args__ = (
+        UniqueConstraint("version_id", "name", name="uq_schema_version_references_version_id_name"),
+        Index("ix_schema_version_references_target_id", "target_id"),
+    )
+
+    id: Mapped[Id]
+    version_id: Mapped[int] = mapped_column(ForeignKey("schema_versions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # order as registered
+    name: Mapped[str] = mapped_column(String(2048))
+    # No cascade: a referenced version is not deleted (the service refuses, this constraint insists).
+    # Checked at commit, so that deleting a schema or registry together with its dependents passes.
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("schema_versions.id", deferrable=True, initially="DEFERRED")
+    )
 
 
 class TokenRow(Base):

@@ -325,6 +325,7 @@ class VersionRepository:
         fingerprint: str,
         event_root: str | None,
         description: str | None,
+        bundle: str | None = None,
     ) -> tuple[int, int, datetime] | None:
         """Store a version numbered after the highest ever allocated (the caller holds the schema's lock),
         and return its row id, number and creation time; None when a version of the schema already holds
@@ -342,6 +343,7 @@ class VersionRepository:
                 event_root=event_root,
                 description=description,
                 created_at=now,
+                bundle=bundle,
             )
             .on_conflict_do_nothing(index_elements=["schema_id", "fingerprint"])
             .returning(VersionRow.id)
@@ -356,7 +358,7 @@ class VersionRepository:
     def contracts(self, schema_id: int, *, latest_only: bool) -> list[StoredContract]:
         """What a compatibility check needs of the schema's versions, oldest first."""
         query = (
-            select(VersionRow.version, VersionRow.fingerprint, VersionRow.content, VersionRow.event_root)
+            select(VersionRow.version, VersionRow.fingerprint, RESOLVED_CONTENT, VersionRow.event_root)
             .where(VersionRow.schema_id == schema_id)
             .order_by(VersionRow.version.desc() if latest_only else VersionRow.version)
         )
@@ -409,7 +411,11 @@ class VersionRepository:
         )
 
 
-VersionColumns = Select[int, str, str, str, str | None, str | None, datetime, MirrorOutboxRow | None]
+VersionColumns = Select[
+    int, str, str, str, str | None, str | None, datetime, MirrorOutboxRow | None, str | None
+]
+RESOLVED_CONTENT = func.coalesce(VersionRow.bundle, VersionRow.content)
+"""What checks read: the bundle of a version with references, else its content."""
 
 
 def _version_query(registry: str, schema: str, version: int | None) -> VersionColumns:
@@ -424,6 +430,7 @@ def _version_query(registry: str, schema: str, version: int | None) -> VersionCo
             VersionRow.description,
             VersionRow.created_at,
             MirrorOutboxRow,
+            VersionRow.bundle,
         )
         .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
         .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
@@ -436,7 +443,7 @@ def _version_query(registry: str, schema: str, version: int | None) -> VersionCo
 
 
 def _version_info(registry: str, schema: str, found: Sequence[Any]) -> VersionInfo:
-    number, type_, content, fingerprint, event_root, description, created_at, delivery = found[:8]
+    number, type_, content, fingerprint, event_root, description, created_at, delivery, bundle = found[:9]
     return VersionInfo(
         registry=registry,
         schema=schema,
@@ -448,6 +455,7 @@ def _version_info(registry: str, schema: str, found: Sequence[Any]) -> VersionIn
         description=description,
         created_at=aware(created_at),
         mirror=None if delivery is None else mirror_state(delivery),
+        bundle=bundle,
     )
 
 

@@ -14,6 +14,7 @@ from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
 from registry.storage.environments import EnvironmentRepository
 from registry.storage.mirror import MirrorRepository
+from registry.storage.references import ReferenceRepository
 from registry.storage.repositories import (
     RegistryRepository,
     SchemaRepository,
@@ -58,6 +59,7 @@ class Transaction:
         self.mirror = MirrorRepository(session)
         self.deployments = DeploymentRepository(session)
         self.environments = EnvironmentRepository(session)
+        self.references = ReferenceRepository(session)
 
     def __enter__(self) -> Transaction:
         self._turn.__enter__()

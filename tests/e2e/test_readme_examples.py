@@ -125,3 +125,30 @@ def test_the_dry_run_gate_fails_the_ci_step_with_the_report(served: Served, tmp_
 def test_no_curl_example_swallows_the_error_report(document: Path) -> None:
     silent_failures = re.findall(r"curl\s+(?:-\w*f\w*|--fail)\s", document.read_text())
     assert silent_failures == [], f"use --fail-with-body in {document.name}: {silent_failures}"
+
+
+def test_the_shared_types_example_registers_a_referencing_contract_and_shows_its_bundle(
+    served: Served,
+) -> None:
+    script = block_after("## Shared types", "sh")
+    done = subprocess.run(
+        ["bash", "-c", script.replace(LOCAL, served.url)],
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    answers = [json.loads(line) for line in done.stdout.replace("}{", "}\n{").splitlines() if line.strip()]
+    written, bundled, dependents = answers[-3:]
+    assert [each["name"] for each in written["references"]] == [
+        "https://schemas.acme.example/money.json",
+        "money.json",
+    ]
+    assert bundled["content"]["properties"]["total"] == {"$ref": "#/definitions/Money"}
+    assert [each["schema"] for each in dependents["items"]] == ["OrderPlaced", "OrderPlaced"]
+    event = {"total": {"amount": 3, "currency": "eur"}}
+    checked = httpx.post(
+        f"{served.url}/registries/orders/schemas/OrderPlaced/versions/1/validate", json=event
+    )
+    assert checked.json()["valid"] is False

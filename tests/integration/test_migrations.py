@@ -12,9 +12,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
 
-from registry.storage.database import make_engine
+from registry import services
+from registry.domain.formats.bundle import Reference, VersionKey
+from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, downgrade, head_revision, upgrade
 from registry.storage.models import Base
+from registry.storage.unit_of_work import UnitOfWork
 from tests.conftest import fresh_postgres_database
 
 
@@ -131,5 +134,29 @@ def test_package_names_shared_across_registries_are_told_apart_on_downgrade(empt
     with empty_engine.connect() as connection:
         names = connection.execute(text("SELECT id, package_name FROM schemas ORDER BY id")).all()
     assert [tuple(row) for row in names] == [(1, "team-a-orders"), (2, "team-a-orders-2")]
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+
+
+def test_downgrading_below_references_drops_the_versions_that_have_them(empty_engine: Engine) -> None:
+    """Migration 0007: before it nothing resolved a `$ref` to another version, so a version whose content
+    needs its references would be a contract the previous release cannot read; the versions it names stay."""
+    upgrade(empty_engine)
+    uow = UnitOfWork(make_session_factory(empty_engine))
+    services.put_registry(uow, "common", services.RegistryChanges())
+    money = {"type": "object", "properties": {"amount": {"type": "number"}}}
+    reference = Reference("money.json", VersionKey("common", "Money", 1))
+    for schema, content, references in (
+        ("Money", money, ()),
+        ("Price", {"$ref": "money.json"}, (reference,)),
+        ("Order", {"$ref": "price.json"}, (Reference("price.json", VersionKey("common", "Price", 1)),)),
+    ):
+        new = services.NewVersion(type="JSONSchemaDraft4", content=content, references=references)
+        services.register_version(uow, "common", schema, new)
+
+    downgrade(empty_engine, "0006")
+    query = "SELECT s.name FROM schema_versions v JOIN schemas s ON s.id = v.schema_id ORDER BY s.name"
+    with empty_engine.connect() as connection:
+        assert connection.execute(text(query)).scalars().all() == ["Money"]
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()

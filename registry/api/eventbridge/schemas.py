@@ -128,7 +128,9 @@ def describe_schema(
     """The schema with the content of one version (default: the latest)."""
     found, version = eventbridge.describe_schema(uow, registry, schema, optional_version(schema_version))
     shaped = _out(found, version, arns)
-    return DescribeSchemaResponse(**shaped.model_dump(), Content=version.canonical_content)
+    return DescribeSchemaResponse(
+        **shaped.model_dump(), Content=version.resolved_content
+    )  # EventBridge has no references
 
 
 @router.delete(
@@ -277,7 +279,7 @@ def export_schema(
     from registry.domain.formats.export import export_draft4
 
     version = services.get_version(uow, registry, schema, optional_version(schema_version))
-    contract = load_contract(version.type, version.canonical_content, version.event_root)
+    contract = load_contract(version.type, version.resolved_content, version.event_root)
     return ExportSchemaResponse(
         Content=json.dumps(export_draft4(contract), ensure_ascii=False),
         SchemaArn=arns.schema(registry, schema),

@@ -17,6 +17,7 @@ from registry.api.models import (
     PairReportOut,
     RegisterVersionIn,
 )
+from registry.api.routes.versions import new_version
 from registry.domain import names
 from registry.domain.model import CompatibilityPolicy
 from registry.domain.modes import report_data
@@ -50,7 +51,7 @@ def check_candidate(
     body: RegisterVersionIn,
     registry: RegistryName,
     schema: SchemaName,
-    _caller: ReaderOfRegistry,
+    caller: ReaderOfRegistry,
     uow: Uow,
     fail_if_incompatible: Annotated[
         bool,
@@ -61,8 +62,10 @@ def check_candidate(
     ] = False,
 ) -> CompatibilityReportOut:
     """Would this content be accepted as the next version under the schema's mode? Nothing is stored."""
-    new = services.NewVersion(type=body.type, content=body.content, event_root=body.event_root)
-    report = services.check_candidate(uow, registry, schema, new, refuse_incompatible=fail_if_incompatible)
+    new = new_version(body, registry)
+    report = services.check_candidate(
+        uow, registry, schema, new, refuse_incompatible=fail_if_incompatible, may_read=caller.may_see
+    )
     return CompatibilityReportOut.model_validate(report_data(report))
 
 

@@ -92,9 +92,10 @@ def mirror_status(
 
 @router.delete("/{registry}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_registry(
-    registry: RegistryName, _caller: AdminOfRegistry, uow: Uow, rendered: RenderedVersions
+    registry: RegistryName, caller: AdminOfRegistry, uow: Uow, rendered: RenderedVersions
 ) -> Response:
-    """Delete the registry with all its schemas and versions."""
-    services.delete_registry(uow, registry)
+    """Delete the registry with all its schemas and versions, unless versions of other registries
+    reference them (409 `version_referenced`)."""
+    services.delete_registry(uow, registry, may_read=caller.may_see)
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

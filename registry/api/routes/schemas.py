@@ -70,10 +70,12 @@ def patch_schema(
 def delete_schema(
     registry: RegistryName,
     schema: SchemaName,
-    _caller: WriterOfRegistry,
+    caller: WriterOfRegistry,
     uow: Uow,
     rendered: RenderedVersions,
 ) -> Response:
-    services.delete_schema(uow, registry, schema)
+    """Delete the schema with its versions, unless versions of other schemas reference them (409
+    `version_referenced`)."""
+    services.delete_schema(uow, registry, schema, may_read=caller.may_see)
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

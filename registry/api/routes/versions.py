@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
@@ -28,6 +28,7 @@ from registry.api.models import (
     EventErrorOut,
     MirrorStateOut,
     PageOut,
+    ReferenceOut,
     RegisterVersionIn,
     ValidationOut,
     VersionOut,
@@ -35,6 +36,7 @@ from registry.api.models import (
     error_responses,
 )
 from registry.api.version_cache import IMMUTABLE
+from registry.domain.formats.bundle import Reference, VersionKey
 from registry.domain.mirror import MIRRORED
 from registry.domain.model import VersionInfo
 
@@ -45,8 +47,24 @@ router = APIRouter(
 JSON = "application/json"
 
 
-def version_body(info: VersionInfo) -> bytes:
-    """The stored canonical content is spliced in as it is: no parse and re-serialise on the read path."""
+def new_version(body: RegisterVersionIn, registry: str) -> services.NewVersion:
+    """The registration (or dry run) a request asks for; references default to the same registry."""
+    references = tuple(
+        Reference(each.name, VersionKey(each.registry or registry, each.schema_, each.version))
+        for each in body.references
+    )
+    return services.NewVersion(
+        type=body.type,
+        content=body.content,
+        description=body.description,
+        event_root=body.event_root,
+        references=references,
+    )
+
+
+def version_body(info: VersionInfo, *, bundled: bool = False) -> bytes:
+    """The stored canonical content is spliced in as it is: no parse and re-serialise on the read path.
+    `bundled`: the content with its references inlined instead of as written."""
     fields: dict[str, Any] = {
         "registry": info.registry,
         "schema": info.schema,
@@ -61,8 +79,14 @@ def version_body(info: VersionInfo) -> bytes:
         fields["mirror"] = MirrorStateOut.model_validate(info.mirror, from_attributes=True).model_dump(
             mode="json"
         )
+    if info.references:
+        fields["references"] = [
+            ReferenceOut.model_validate(each, from_attributes=True).model_dump(by_alias=True)
+            for each in info.references
+        ]
     head = json.dumps(fields, ensure_ascii=False)
-    return f'{head[:-1]},"content":{info.canonical_content}}}'.encode()
+    content = info.resolved_content if bundled else info.canonical_content
+    return f'{head[:-1]},"content":{content}}}'.encode()
 
 
 def is_final(info: VersionInfo) -> bool:
@@ -70,8 +94,10 @@ def is_final(info: VersionInfo) -> bool:
     return info.mirror is None or info.mirror.status == MIRRORED
 
 
-def version_response(info: VersionInfo, *, status_code: int = 200, immutable: bool = True) -> Response:
-    body = version_body(info)
+def version_response(
+    info: VersionInfo, *, status_code: int = 200, immutable: bool = True, bundled: bool = False
+) -> Response:
+    body = version_body(info, bundled=bundled)
     immutable = immutable and is_final(info)
     headers = {
         "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
@@ -92,13 +118,12 @@ def version_response(info: VersionInfo, *, status_code: int = 200, immutable: bo
     },
 )
 def register_version(
-    body: RegisterVersionIn, registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow
+    body: RegisterVersionIn, registry: RegistryName, schema: SchemaName, caller: WriterOfRegistry, uow: Uow
 ) -> Response:
-    """Register a version; the schema is created with its first version."""
-    new = services.NewVersion(
-        type=body.type, content=body.content, description=body.description, event_root=body.event_root
-    )
-    info, created = services.register_version(uow, registry, schema, new)
+    """Register a version; the schema is created with its first version. Its non-local `$ref`s resolve
+    through `references` to stored versions the caller may read (422 `reference_not_found` otherwise)."""
+    new = new_version(body, registry)
+    info, created = services.register_version(uow, registry, schema, new, may_read=caller.may_see)
     return version_response(info, status_code=201 if created else 200)
 
 
@@ -125,12 +150,20 @@ def get_version(
     uow: Uow,
     rendered: RenderedVersions,
     request: Request,
+    resolve: Annotated[
+        Literal["bundle"] | None,
+        Query(
+            description="`bundle`: `content` is one self-contained document with every reference inlined "
+            "(what EventBridge and code generation receive)"
+        ),
+    ] = None,
 ) -> Response:
     """One version; `latest` is the highest number. Numbered versions never change, so they are cacheable
     for a year; `latest` must be revalidated (ETag, If-None-Match)."""
     info = services.get_version(uow, registry, schema, version)
-    response = version_response(info, immutable=version is not None)
-    if version is not None and is_final(info):
+    bundled = resolve == "bundle"
+    response = version_response(info, immutable=version is not None, bundled=bundled)
+    if version is not None and is_final(info) and not bundled:
         rendered.put((registry, schema, version), bytes(response.body), response.headers["etag"])
     if request.headers.get("if-none-match") == response.headers["etag"]:
         return Response(status_code=304, headers={k: response.headers[k] for k in ("etag", "cache-control")})
@@ -141,22 +174,46 @@ def get_version(
     "/{version}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
-        409: {"model": ErrorOut, "description": "the version is recorded as deployed (version_in_use)"}
+        409: {
+            "model": ErrorOut,
+            "description": "the version is recorded as deployed (version_in_use) or other versions "
+            "reference it (version_referenced)",
+        }
     },
 )
 def delete_version(
     registry: RegistryName,
     schema: SchemaName,
     version: VersionSelector,
-    _caller: WriterOfRegistry,
+    caller: WriterOfRegistry,
     uow: Uow,
     rendered: RenderedVersions,
 ) -> Response:
     """Delete one version. Its number is never given to another version. A version recorded as deployed
-    (docs/deployments.md) is not deleted: 409 `version_in_use` names the deployments."""
-    services.delete_version(uow, registry, schema, version)
+    (docs/deployments.md) is not deleted: 409 `version_in_use` names the deployments; nor is one that
+    other versions reference: 409 `version_referenced` names them."""
+    services.delete_version(uow, registry, schema, version, may_read=caller.may_see)
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{version}/referenced-by", response_model=PageOut[ReferenceOut])
+def referenced_by(
+    registry: RegistryName,
+    schema: SchemaName,
+    version: VersionSelector,
+    caller: ReaderOfRegistry,
+    uow: Uow,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> PageOut[ReferenceOut]:
+    """The versions whose references name this one directly, with the name each uses (those in
+    registries the caller may read)."""
+    page = services.referenced_by(
+        uow, registry, schema, version, may_read=caller.may_see, limit=limit, cursor=cursor
+    )
+    items = [ReferenceOut.model_validate(item, from_attributes=True) for item in page.items]
+    return PageOut[ReferenceOut](items=items, next_cursor=page.next_cursor)
 
 
 @router.post("/{version}/validate", response_model=ValidationOut, responses=error_responses(400, 413, 415))

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from registry.domain.errors import InvalidContract, UnsupportedContractType
 from registry.domain.formats import jsonschema_draft, openapi
+from registry.domain.formats.bundle import (
+    Reference,
+    Referenced,
+    VersionKey,
+    bundle,
+    fingerprint_with_references,
+)
 from registry.domain.formats.canonical import canonical_json, fingerprint_of
 from registry.domain.formats.document import check_depth, read_document
 from registry.domain.formats.events import EventError, validate_with
@@ -17,6 +25,9 @@ from registry.domain.formats.identity import expected_identity, identity_errors
 from registry.domain.formats.openapi_spec import component_schemas
 from registry.domain.formats.refs import OFFLINE_REGISTRY
 from registry.domain.formats.resolution import offline_resolver
+
+MAX_BUNDLE_BYTES = 4 * 1024 * 1024
+"""A contract with its references inlined; a request body is bounded before it gets here."""
 
 
 class ContractType(StrEnum):
@@ -31,6 +42,9 @@ class Contract:
     canonical: str
     fingerprint: str
     event_root: str | None  # OpenAPI: the components.schemas entry describing the event; JSON Schema: None
+    # The content as written, when `content` is its bundle (it has references): what GET shows and the
+    # fingerprint covers. None: `content` is what was written.
+    written: str | None = None
     # compiled validators and the event schema; a race computes one twice, harmlessly
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
@@ -129,18 +143,42 @@ def unwrapped_contract(body: Any) -> tuple[ContractType, str] | None:
     return None
 
 
-def parse_contract(type: str, content: Any, *, event_root: str | None = None) -> Contract:
-    """Validate a contract submitted for registration. Raises an InvalidContract when it is not acceptable."""
+def parse_contract(
+    type: str,
+    content: Any,
+    *,
+    event_root: str | None = None,
+    references: Sequence[Reference] = (),
+    graph: Mapping[VersionKey, Referenced] | None = None,
+) -> Contract:
+    """Validate a contract submitted for registration. Raises an InvalidContract when it is not acceptable.
+
+    With `references` (and `graph`, every version they reach: `bundle.resolve_graph`), the contract is its
+    bundle: every check (meta-schema, references, depth, size) runs on the resolved whole."""
     contract_type = _contract_type(type)
     document = read_document(content)
     check_depth(document)  # before anything recursive (json.dumps, validators) touches the document
     canonical = _canonical(document)
     document = json.loads(canonical)  # our own copy: the caller's object may change after we return
+    written = None
+    fingerprint = fingerprint_of(canonical)
+    if references:
+        assert graph is not None, "references come with the versions they reach"
+        dialect = "" if contract_type is ContractType.OPENAPI3 else jsonschema_draft.dialect(document)
+        document = bundle(contract_type.value, document, references, graph, dialect=dialect)
+        check_depth(document)
+        written, canonical = canonical, _canonical(document)
+        if len(canonical.encode("utf-8")) > MAX_BUNDLE_BYTES:
+            raise InvalidContract(
+                f"the contract with its references inlined takes {len(canonical)} bytes, over the "
+                f"{MAX_BUNDLE_BYTES} a contract may take"
+            )
+        fingerprint = fingerprint_with_references(written, references, graph)
     try:
         root = _check(contract_type, document, event_root)
     except RecursionError as exc:  # validators recurse per level; MAX_DEPTH should keep them clear of this
         raise InvalidContract("the contract is too deeply nested to validate") from exc
-    return Contract(contract_type, document, canonical, fingerprint_of(canonical), root)
+    return Contract(contract_type, document, canonical, fingerprint, root, written)
 
 
 def load_contract(type: str, canonical: str, event_root: str | None) -> Contract:

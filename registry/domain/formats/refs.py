@@ -60,17 +60,20 @@ def check_refs(
     resolve = resolve or _in_document(document)
     return [
         _target(holder, keyword, ref, base_uri, resolve)
-        for holder, keyword, ref in _references(document, data_keywords)
+        for holder, keyword, ref in references_in(document, data_keywords)
     ]
 
 
 def _target(holder: str, keyword: str, ref: str, base_uri: str, resolve: Resolve) -> Target:
     pointer = f"{holder}/{keyword}"
     if _is_external(ref, base_uri):
+        uri = urldefrag(ref).url
         raise ExternalRefNotAllowed(
-            f"{keyword} {ref!r} points outside this document; only local references (starting with '#') "
-            "are allowed, and nothing is fetched",
+            f"{keyword} {ref!r} points outside this document, and nothing is fetched: to resolve {uri!r} "
+            "to a stored version, name it in the registration's `references` "
+            f'([{{"name": "{uri}", "registry": ..., "schema": ..., "version": ...}}])',
             pointer=pointer,
+            uri=uri,
         )
     try:
         node = resolve(holder, ref)
@@ -92,7 +95,7 @@ def _kind(value: Any) -> str:
     return "null" if value is None else kinds.get(type(value), type(value).__name__)
 
 
-def _references(document: dict[str, Any], data_keywords: frozenset[str]) -> Iterator[tuple[str, str, str]]:
+def references_in(document: Any, data_keywords: frozenset[str]) -> Iterator[tuple[str, str, str]]:
     """(holder, keyword, reference) for every reference. Inside a map of names (`properties`, ...) a key is a
     name: a property *named* "$ref" holds a schema, not a reference, and one named "default" no data."""
     stack: list[tuple[str, Any, bool]] = [("", document, False)]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from registry.domain.compat.checker import _class_of
 from registry.domain.compat.containment import Containment
 from registry.domain.compat.document import Doc, Node
 from registry.domain.compat.normalise import Budget
+from registry.domain.compat.policy import validator_class_of
 from tests.corpus.contracts import corpus
 from tests.corpus.evolutions import schema_of
 from tests.unit.compat.checking import checked, rules
@@ -20,7 +20,7 @@ DRAFT7 = "http://json-schema.org/draft-07/schema#"
 def steps(producer: Any, consumer: Any) -> int:
     """How many comparisons the checker makes for the pair."""
     budget = Budget()
-    p_doc, c_doc = Doc(producer, _class_of(producer)), Doc(consumer, _class_of(consumer))
+    p_doc, c_doc = Doc(producer, validator_class_of(producer)), Doc(consumer, validator_class_of(consumer))
     Containment(budget).contained([Node(producer, "", p_doc)], [Node(consumer, "", c_doc)])
     return budget.spent
 

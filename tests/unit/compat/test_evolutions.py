@@ -17,8 +17,8 @@ import pytest
 from jsonschema.validators import validator_for  # type: ignore[import-untyped, unused-ignore]
 
 from registry.domain.compat import witnesses
-from registry.domain.compat.checker import _class_of
 from registry.domain.compat.document import Doc
+from registry.domain.compat.policy import validator_class_of
 from registry.domain.formats.refs import OFFLINE_REGISTRY
 from tests.corpus.contracts import sample
 from tests.corpus.evolutions import Evolution, evolutions
@@ -73,7 +73,9 @@ def test_compatible_answers_survive_generated_documents(
 
 
 def own_samples(producer: Any, consumer: Any) -> list[Any]:
-    verifier = witnesses.Verifier(Doc(producer, _class_of(producer)), Doc(consumer, _class_of(consumer)))
+    verifier = witnesses.Verifier(
+        Doc(producer, validator_class_of(producer)), Doc(consumer, validator_class_of(consumer))
+    )
     return witnesses.candidates(verifier)
 
 
