@@ -52,6 +52,8 @@ conformance: $(VENV)/.test-installed
 bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/compat_bench.py
+	$(PY) benchmarks/bench_compat_evolutions.py
+	$(PY) benchmarks/bench_compat_histories.py
 	$(PY) benchmarks/bench_compat_service.py
 	$(PY) benchmarks/bench_codegen.py
 	$(PY) benchmarks/bench_deployments.py

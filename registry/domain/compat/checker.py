@@ -8,7 +8,7 @@ from registry.domain.compat.containment import Containment
 from registry.domain.compat.document import Doc, Node
 from registry.domain.compat.normalise import Budget, TooComplex
 from registry.domain.compat.policy import close, open_, validator_class_of
-from registry.domain.compat.report import Incompatibility, finding
+from registry.domain.compat.report import Finding, Incompatibility, finding
 from registry.domain.compat.samples import samples
 from registry.domain.compat.witnesses import Verifier, incompatibilities
 from registry.domain.model import CompatibilityPolicy
@@ -32,6 +32,20 @@ def check(
     try:
         findings = Containment(Budget()).contained([p_root], [c_root])
     except (TooComplex, RecursionError):
-        message = "the schemas are too complex for the checker to compare"
-        findings = [finding("too_complex", "", "", message, samples([p_root]))]
+        findings = [_too_complex(p_root)]
+    except BaseException as exc:
+        # a recursion limit met inside a native extension (rpds, under jsonschema's `referencing`) surfaces as
+        # pyo3's PanicException, a BaseException: the same bound, not a crash
+        if type(exc).__name__ != "PanicException":
+            raise
+        findings = [_too_complex(p_root)]
     return incompatibilities(findings, Verifier(p_doc, c_doc))
+
+
+def _too_complex(p_root: Node) -> Finding:
+    message = "the schemas are too complex for the checker to compare"
+    try:
+        candidates = samples([p_root])
+    except (TooComplex, RecursionError):
+        candidates = []
+    return finding("too_complex", "", "", message, candidates)

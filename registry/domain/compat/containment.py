@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.domain.compat import arrays, numbers, objects, strings
+from registry.domain.compat import arrays, digest, numbers, objects, strings
 from registry.domain.compat.disjoint import Disjointness
 from registry.domain.compat.document import Node
 from registry.domain.compat.equivalence import equivalent
@@ -39,13 +39,15 @@ GROUPS = {
 
 
 Key = tuple[tuple[tuple[str, int], ...], ...]
+MAX_FINDINGS = 24
 
 
 class Containment:
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
         self.active: set[Key] = set()
-        self.assumed = False  # whether the answer being computed relies on a pair assumed contained
+        # the pairs (still being computed) that the answer being computed assumes contained
+        self.assumed: set[Key] = set()
         # answers that rely on no assumption are final; the nodes are kept so that their ids stay unique
         self.known: dict[Key, tuple[list[Node], list[Node], list[Finding]]] = {}
         self.disjoint = Disjointness()
@@ -53,33 +55,41 @@ class Containment:
     def contained(self, ps: list[Node], cs: list[Node], at: str = "") -> list[Finding]:
         """Findings that show (or conservatively suspect) an instance of all `ps` failing some of `cs`;
         `at` is the producer's place when `ps` is empty (a property it does not declare)."""
-        self.budget.spend()
-        ps = [p for p in ps if not is_trivially_true(p)]
-        cs = [c for c in cs if not is_trivially_true(c) and not _universal(c)]
+        exhausted = not self.budget.spend()
+        # a reference alone is the schema it names: keyed so, a recursion through `$ref: "#"` is met again
+        ps = [p for p in map(_referenced, ps) if not is_trivially_true(p)]
+        cs = [c for c in map(_referenced, cs) if not is_trivially_true(c) and not _universal(c)]
         if not cs or any(p.schema is False for p in ps) or _same(ps, cs):
             return []
+        if exhausted:  # out of time or steps: this comparison is undecided, what was found elsewhere stands
+            message = "the checker ran out of time or steps before comparing these schemas"
+            return [finding("too_complex", ps[0].path if ps else at, cs[0].path, message, [])]
         # identity too: a made-up schema (a complement) shares the place of the keyword it negates
         key = (tuple((p.path, id(p.schema)) for p in ps), tuple((c.path, id(c.schema)) for c in cs))
         if key in self.known:
             return self.known[key][2]
         if key in self.active:
-            self.assumed = True
+            self.assumed.add(key)
             return []  # coinductive: reached again through an object or array, so for a smaller value
         self.active.add(key)
-        outer, self.assumed = self.assumed, False
+        outer, self.assumed = self.assumed, set()
         try:
-            found = self._contained(ps, cs, ps[0].path if ps else at)
+            # a few findings per place say enough (and one is the verdict): more only cost wrapping witnesses
+            found = self._contained(ps, cs, ps[0].path if ps else at)[:MAX_FINDINGS]
         finally:
             self.active.discard(key)
-        if not self.assumed:
+        # assuming this very pair while showing it is coinduction; a finding found under assumptions (which
+        # only ever hide findings) stands whatever they become: either answer is then final
+        self.assumed.discard(key)
+        if found or not self.assumed:
             self.known[key] = (ps, cs, found)
-        self.assumed = self.assumed or outer
+        self.assumed |= outer
         return found
 
     def _contained(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
         try:
-            pconjs = [pc for pc in expand_all(ps) if not _unsatisfiable(pc)]
-            cconjs = expand_all(cs)
+            pconjs = [_deduplicated(pc) for pc in expand_all(ps) if not _unsatisfiable(pc)]
+            cconjs = [_deduplicated(cc) for cc in expand_all(cs)]
         except TooComplex:
             return [_too_complex(ps, cs, where)]
         findings = self._values(ps, cs, pconjs, cconjs, where)
@@ -129,7 +139,7 @@ class Containment:
             if not found:
                 return []
             tried.append(found)
-            if best is None or len(found) < len(best):
+            if best is None or _closeness(found) < _closeness(best):
                 best = found
         if group == "number" and "frac" not in kinds and _integers_covered(pc, cconjs, cs):
             return []
@@ -143,6 +153,9 @@ class Containment:
         return [with_candidates(f, others) for f in best]
 
     def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
+        if not self.budget.spend():  # (alternatives against alternatives: a step each)
+            message = "the checker ran out of time or steps before comparing these schemas"
+            return [finding("too_complex", _path(pc), _path(cc), message, [])]
         if cc.undecided:
             where = cc.undecided[0]
             message = (
@@ -157,6 +170,8 @@ class Containment:
             if found:
                 return found
         for negated in cc.nots:
+            if any(_same([own], [negated]) for own in pc.nots + pc.excluded):
+                continue  # the producer excludes the very same schema
             if not self.disjoint.conj_node(pc, negated, kinds):
                 message = "the producer may emit values the consumer's `not` (or `oneOf` sibling) excludes"
                 both = [*pc.parts, negated]  # values of the producer that the negated schema also holds
@@ -212,6 +227,41 @@ class Containment:
         else:
             return objects.narrowing(self.contained, pc, part)
         return [finding(rule, _path(pc), part.path, message, values) for rule, message, values in problems]
+
+
+def _referenced(node: Node) -> Node:
+    """The schema a node that is only a reference names (following a chain); the node itself otherwise."""
+    for _ in range(32):
+        schema = node.schema
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and node.has("$ref")):
+            return node
+        if node.doc.ref_has_siblings and len(node.keywords()) > 1:
+            return node
+        found = node.doc.resolve(schema["$ref"], node.path)
+        if found is None:
+            return node
+        node = Node(found[0], found[1], node.doc)
+    return node
+
+
+def _closeness(found: list[Finding]) -> tuple[bool, int]:
+    """How near a consumer alternative comes to the producer's values: one that takes their type, then the
+    fewest findings (its findings' candidates are the likeliest witnesses)."""
+    return (any(f.rule == "type_narrowed" for f in found), len(found))
+
+
+def _deduplicated(conj: Conj) -> Conj:
+    """The conjunction with each part once (a diamond of allOf references reaches a base many times)."""
+    seen: set[tuple[str, int]] = set()
+    parts = []
+    for part in conj.parts:
+        key = (part.path, id(part.schema))
+        if key not in seen:
+            seen.add(key)
+            parts.append(part)
+    if len(parts) == len(conj.parts):
+        return conj
+    return Conj(tuple(parts), conj.nots, conj.undecided, conj.excluded)
 
 
 def _integers_covered(pc: Conj, cconjs: list[Conj], cs: list[Node]) -> bool:
@@ -278,9 +328,10 @@ def _universal(node: Node) -> bool:
 
 
 def _same(ps: list[Node], cs: list[Node]) -> bool:
-    if len(ps) != 1 or len(cs) != 1:
-        return False
-    return equivalent(ps[0], cs[0])
+    """Every consumer schema is one of the producer's (equal digests first: no expansion at all)."""
+    if all(any(digest.same(p, c) for p in ps) for c in cs):
+        return True
+    return len(ps) == 1 and len(cs) == 1 and equivalent(ps[0], cs[0])
 
 
 def _path(pc: Conj) -> str:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urljoin
 
 from registry.domain.formats.pointers import PointerNotFound, escape, resolve_fragment
 from registry.domain.formats.refs import OFFLINE_REGISTRY
@@ -34,8 +34,18 @@ class Doc:
         # checker does not follow references in such documents (jsonschema still validates them)
         id_keyword = "$id" if "exclusiveMinimum" in self.keywords else "id"
         self._refers: dict[int, tuple[Any, bool]] = {}
+        # work remembered for the length of one comparison, by the identity of the schemas it read (each key
+        # keeps its schemas with it, so their ids are not reused meanwhile)
+        self.memo: dict[Any, Any] = {}
         mentioned = f'"{id_keyword}"' in json.dumps(root)
-        self.resources = list(_nested_ids(root, id_keyword, "")) if mentioned else []
+        siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
+        # (pointer, absolute URI) of each resource, the root first: references resolve against the nearest
+        found = (
+            list(_resources(root, id_keyword, "", _own_id(root, id_keyword), siblings)) if mentioned else []
+        )
+        self.resources = [pointer for pointer, _ in found if pointer]
+        self._bases = [("", _own_id(root, id_keyword) or "")] + [r for r in found if r[0]]
+        self._uris = {uri: pointer for pointer, uri in reversed(self._bases) if uri}
 
     @functools.cached_property
     def text(self) -> str:
@@ -70,18 +80,39 @@ class Doc:
                 valid = bool(self.validator.evolve(schema=schema).is_valid(instance))
         except Exception:  # an unresolvable reference, a bad pattern, recursion, too slow: no answer
             return None
+        except BaseException as exc:  # recursion in `referencing`'s native maps: pyo3's PanicException
+            if type(exc).__name__ != "PanicException":
+                raise
+            return None
         return None if budget.failures else valid  # a pattern not evaluated (invalid, timed out): no answer
 
     def resolve(self, ref: str, at: str) -> tuple[Any, str] | None:
         """The schema a local reference (written at pointer `at`) names and its pointer, or None when it
         cannot be followed here."""
-        uri, fragment = urldefrag(ref)
-        if any(at == r or at.startswith(r + "/") for r in self.resources):
-            return None  # written inside an embedded resource: it resolves against that resource's id
-        if uri or not (fragment == "" or fragment.startswith("/")):
-            return None  # anchors and ids: left to the validator, undecided for the checker
+        # the nearest resource holding `at` gives the base URI (its own pointer when it has no URI)
+        base_pointer, base = max(
+            (r for r in self._bases if at == r[0] or at.startswith(r[0] + "/") or not r[0]),
+            key=lambda r: len(r[0]),
+        )
+        key = ("resolve", ref, base_pointer)
+        if key not in self.memo:
+            self.memo[key] = self._resolve(ref, base_pointer, base)
+        return self.memo[key]  # type: ignore[no-any-return]
+
+    def _resolve(self, ref: str, base_pointer: str, base: str) -> tuple[Any, str] | None:
+        if ref.startswith("#"):
+            uri, fragment = "", ref[1:]
+        else:
+            uri, fragment = urldefrag(urljoin(base, ref) if base else ref)
+        if uri:
+            if uri not in self._uris:
+                return None  # another document: left to the validator, undecided for the checker
+            base_pointer = self._uris[uri]
+        if not (fragment == "" or fragment.startswith("/")):
+            return None  # anchors: left to the validator, undecided for the checker
+        pointer = base_pointer + fragment
         try:
-            return resolve_fragment(self.root, fragment), fragment
+            return resolve_fragment(self.root, pointer), pointer
         except (PointerNotFound, LookupError, TypeError):
             return None
 
@@ -104,7 +135,12 @@ class Node:
         """The keywords of this schema that constrain instances in its draft."""
         if not isinstance(self.schema, dict):
             return {}
-        return {k: v for k, v in self.schema.items() if k in self.doc.keywords}
+        key = ("keywords", id(self.schema))
+        known = self.doc.memo.get(key)
+        if known is None or known[0] is not self.schema:
+            known = (self.schema, {k: v for k, v in self.schema.items() if k in self.doc.keywords})
+            self.doc.memo[key] = known
+        return known[1]  # shared: callers read it, never change it
 
     def get(self, keyword: str) -> Any:
         return self.keywords().get(keyword)
@@ -124,14 +160,29 @@ def same_json(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _nested_ids(schema: Any, keyword: str, path: str) -> Iterator[str]:
-    """Pointers of the schemas below the root that declare an id (each starts a resource of its own)."""
+def _own_id(schema: Any, keyword: str) -> str | None:
+    value = schema.get(keyword) if isinstance(schema, dict) else None
+    if not isinstance(value, str) or value.startswith("#"):
+        return None
+    return urldefrag(value)[0] or None
+
+
+DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default"})
+
+
+def _resources(
+    schema: Any, keyword: str, path: str, base: str | None, siblings: bool
+) -> Iterator[tuple[str, str]]:
+    """(pointer, absolute URI) of every schema that declares an id, the root included when it does. Before
+    2019-09 an id beside `$ref` is ignored, as `$ref` replaces its siblings."""
     if isinstance(schema, list):
         for i, item in enumerate(schema):
-            yield from _nested_ids(item, keyword, f"{path}/{i}")
+            yield from _resources(item, keyword, f"{path}/{i}", base, siblings)
     elif isinstance(schema, dict):
-        value = schema.get(keyword)
-        if path and isinstance(value, str) and not value.startswith("#"):
-            yield path
+        own = _own_id(schema, keyword) if siblings or "$ref" not in schema else None
+        if own is not None:
+            base = urljoin(base, own) if base else own
+            yield path, base
         for key, item in schema.items():
-            yield from _nested_ids(item, keyword, f"{path}/{escape(key)}")
+            if key not in DATA_KEYWORDS:
+                yield from _resources(item, keyword, f"{path}/{escape(key)}", base, siblings)

@@ -32,7 +32,15 @@ CONTAINERS = frozenset({"definitions", "$defs"})  # compared through the referen
 
 def equivalent(a: Node, b: Node) -> bool:
     # the same words mean the same only in the same draft (Draft 4 ignores `const`, for one)
-    return a.doc.keywords == b.doc.keywords and _Bisimulation().same(a, b)
+    if a.doc.keywords != b.doc.keywords:
+        return False
+    # remembered for the comparison (a large schema met again through many paths is compared once)
+    key = ("equivalent", a.path, id(a.schema), b.path, id(b.schema), id(b.doc))
+    known = a.doc.memo.get(key)
+    if known is None or known[0] is not a.schema or known[1] is not b.schema or known[2] is not b.doc:
+        known = (a.schema, b.schema, b.doc, _Bisimulation().same(a, b))
+        a.doc.memo[key] = known
+    return bool(known[3])
 
 
 class _Bisimulation:

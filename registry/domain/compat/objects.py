@@ -21,6 +21,7 @@ from registry.domain.compat.structure import (
     declared,
     matches,
     pattern_map,
+    properties_of,
     property_nodes,
     required,
 )
@@ -35,8 +36,9 @@ def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
         *(declared(p) for p in parts), declared(part), required(part), _dependency_names(part)
     )
     found: list[Finding] = []
+    producer_nodes = properties_of(parts)
     for name in sorted(names):
-        found.extend(_property(contained, parts, part, name))
+        found.extend(_property(contained, parts, part, name, producer_nodes(name)))
     found.extend(_others(contained, parts, part, names))
     found.extend(_required(parts, part))
     found.extend(_counts(parts, part))
@@ -48,8 +50,9 @@ def _where(parts: list[Node]) -> str:
     return parts[-1].path if parts else ""
 
 
-def _property(contained: Contained, parts: list[Node], part: Node, name: str) -> list[Finding]:
-    p_nodes = [n for p in parts for n in property_nodes(p, name)]
+def _property(
+    contained: Contained, parts: list[Node], part: Node, name: str, p_nodes: list[Node]
+) -> list[Finding]:
     c_nodes = property_nodes(part, name)
     if any(n.schema is False for n in p_nodes) or not c_nodes:
         return []  # the producer never has this property, or the consumer does not constrain it
@@ -181,8 +184,11 @@ def _extra_finding(
     )
     values = [v for s in subs for v in s.candidates] + list(ODD_VALUES)
     named = pattern_samples(pattern, 1) if pattern else []
-    keys = [k for k in [*named, "extra", "x-extra", "zz"] if k not in names]
-    keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
+    if named:  # a property of this pattern on both sides: its name must match it
+        keys = [k for k in named if k not in names] or named
+    else:  # beyond every pattern: a fresh name that no consumer pattern claims
+        keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
+        keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
     parts = [own] if own is not None else []
     bases = _bases(parts)
     candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []

@@ -7,6 +7,7 @@ Python's parser reads unless it holds a Unicode property or a variable-width loo
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
@@ -27,18 +28,29 @@ def _tree(pattern: str) -> Any:
 
 def pattern_samples(pattern: str, length: int) -> list[str]:
     """Strings containing a match of `pattern` (jsonschema searches, unanchored), aiming at `length`."""
+    return list(_pattern_samples(pattern, length))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern_samples(pattern: str, length: int) -> tuple[str, ...]:
     try:
         tree = _tree(pattern)
         shortest = _build(tree, 0)
     except Exception:  # an unusual construct, or not Python syntax
-        return []
+        return ()
     found = [shortest]
     for extra in (length - len(shortest), 1, 3):
         if extra > 0:
             found.append(_build(tree, extra))
+    # the other alternatives of each `|` (the first is taken above): a witness often lies in one of them
+    for choice in (1, 2, 3):
+        try:
+            found.append(_build(tree, 0, choice))
+        except Exception:
+            continue
     pad = max(length - len(shortest), 0)
     found += [shortest + "a" * pad, "a" * pad + shortest]
-    return found
+    return tuple(found)
 
 
 def same_pattern(a: str, b: str) -> bool:
@@ -47,9 +59,20 @@ def same_pattern(a: str, b: str) -> bool:
         return True
     try:
         x, y = _tree(a), _tree(b)
-        return bool(str(x) == str(y) and x.state.flags == y.state.flags)
+        return bool(_normal(x) == _normal(y) and x.state.flags == y.state.flags)
     except Exception:  # unreadable: not shown equal
         return False
+
+
+def _normal(tree: Any) -> str:
+    """The tree's text with repeated anchors side by side taken once (`^(?:^a$)$` is `^a$`: an assertion holds
+    or not at one position, however often it is asked; non-capturing groups are already inlined)."""
+    items: list[Any] = []
+    for item in tree:
+        if item[0] is _constants.AT and items and items[-1] == item:
+            continue
+        items.append(item)
+    return str(items)
 
 
 def matches_everywhere(pattern: str) -> bool:
@@ -133,11 +156,11 @@ def _options(op: Any, arg: Any, limit: int) -> list[str] | None:
     return None
 
 
-def _build(tree: Any, extra: int) -> str:
-    return "".join(_item(op, arg, extra) for op, arg in tree)
+def _build(tree: Any, extra: int, choice: int = 0) -> str:
+    return "".join(_item(op, arg, extra, choice) for op, arg in tree)
 
 
-def _item(op: Any, arg: Any, extra: int) -> str:
+def _item(op: Any, arg: Any, extra: int, choice: int = 0) -> str:
     c = _constants
     if op is c.LITERAL:
         return chr(arg)
@@ -148,15 +171,16 @@ def _item(op: Any, arg: Any, extra: int) -> str:
     if op is c.IN:
         return _in(arg)
     if op is c.BRANCH:
-        return _build(arg[1][0], extra)
+        branches = arg[1]
+        return _build(branches[min(choice, len(branches) - 1)], extra, choice)
     if op is c.SUBPATTERN:
-        return _build(arg[-1], extra)
+        return _build(arg[-1], extra, choice)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
         low, high, sub = arg
         count = int(low)
         if extra and (high is c.MAXREPEAT or high > low):
             count = min(count + extra, _MAX_REPEAT if high is c.MAXREPEAT else int(high))
-        return _build(sub, 0) * count
+        return _build(sub, 0, choice) * count
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT, c.GROUPREF):
         return ""
     raise ValueError(op)

@@ -23,7 +23,7 @@ from registry.domain.compat.structure import (
     declared,
     item_node,
     min_items,
-    property_nodes,
+    properties_of,
     required,
 )
 
@@ -35,6 +35,16 @@ ODD_VALUES: tuple[Any, ...] = (None, True, 0, 0.5, -1, "", "x", [], {}, [None], 
 def samples(nodes: list[Node], depth: int = 0, kinds: frozenset[str] | None = None) -> list[Any]:
     if depth > MAX_DEPTH:
         return []
+    if not nodes:
+        return _samples(nodes, depth, kinds)
+    memo = nodes[0].doc.memo
+    key = ("samples", tuple((n.path, id(n.schema), id(n.doc)) for n in nodes), depth, kinds)
+    if key not in memo:
+        memo[key] = (list(nodes), _samples(nodes, depth, kinds))
+    return list(memo[key][1])
+
+
+def _samples(nodes: list[Node], depth: int, kinds: frozenset[str] | None) -> list[Any]:
     try:
         conjs = expand_all(nodes)
     except TooComplex:
@@ -94,24 +104,36 @@ def _array(parts: list[Node], depth: int) -> list[Any]:
 def array_of(parts: list[Node], length: int, depth: int = 0, distinct: bool = False) -> list[Any]:
     """An array of `length` items, each a sample of the schemas for its position."""
     distinct = distinct or any(p.get("uniqueItems") is True for p in parts)
-    cache: dict[tuple[str, ...], list[Any]] = {}
+    # per position schemas: their samples, and those valid there (validated once, not once per position)
+    cache: dict[tuple[str, ...], tuple[list[Any], list[Any]]] = {}
     result: list[Any] = []
+    taken: set[str] = set()  # the items so far, when they must be distinct
     for index in range(min(length, 1000)):
         nodes = [n for p in parts if (n := item_node(p, index)) is not None]
         key = tuple(n.path for n in nodes)
         if key not in cache:
-            cache[key] = [*samples(nodes, depth + 1), index, f"item{index}", None]
-        values = cache[key]
-        taken = {canonical(v) for v in result} if distinct else set()
-        fresh = [v for v in values if canonical(v) not in taken] or values
-        result.append(pick(nodes, fresh))
+            sampled = samples(nodes, depth + 1)
+            cache[key] = (sampled, [v for v in sampled if _fits(nodes, v)])
+        sampled, fitting = cache[key]
+        chosen = [v for v in fitting if not distinct or canonical(v) not in taken][:1]
+        if not chosen:  # as `pick` over the samples and this position's own values
+            values = [*sampled, index, f"item{index}", None]
+            fresh = [v for v in values if canonical(v) not in taken] if distinct else values
+            chosen = [pick(nodes, fresh or values)]
+        result.append(chosen[0])
+        if distinct:
+            taken.add(canonical(chosen[0]))
     return result
+
+
+def _fits(nodes: list[Node], value: Any) -> bool:
+    return all(n.doc.is_valid(n.schema, value) is not False for n in nodes)
 
 
 def pick(nodes: list[Node], values: list[Any]) -> Any:
     """The first of `values` valid under every node (jsonschema decides), else the first."""
     for value in values:
-        if all(n.doc.is_valid(n.schema, value) is not False for n in nodes):
+        if _fits(nodes, value):
             return value
     return values[0] if values else None
 
@@ -124,8 +146,9 @@ def objects(parts: list[Node], depth: int, extra: int = 0) -> list[Any]:
     names += optional[: max(wanted - len(names), 0)]
     names += [f"extra{i}" for i in range(max(wanted - len(names), 0))]
     result = {}
+    nodes_of = properties_of(parts)
     for name in names:
-        nodes = [n for p in parts for n in property_nodes(p, name)]
+        nodes = nodes_of(name)
         result[name] = pick(nodes, samples(nodes, depth + 1))
     return [result]
 

@@ -7,6 +7,7 @@ it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,13 +101,29 @@ def _universal(pattern: str) -> bool:
 
 def samples(p: Text) -> list[str]:
     """Strings likely to satisfy `p`, of several lengths, for witnesses."""
+    return list(_samples(p.min_length, p.max_length, tuple(p.patterns)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _samples(min_length: int, max_length: int | None, patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """(remembered: the same string constraints recur all over a large contract)"""
+    p = Text(min_length, max_length, list(patterns))
     lengths = [p.min_length, p.min_length + 1, max(p.min_length, 8)]
     if p.max_length is not None:
         lengths = [n for n in lengths if n <= p.max_length] or [p.max_length]
     found = [_string(p, n) for n in lengths]
+    # the other alternatives of a pattern's `|`, where they satisfy the rest
+    found += [
+        text
+        for text in dict.fromkeys(t for pattern in patterns[:1] for t in pattern_samples(pattern, 0)[-3:])
+        if text not in found
+        and min_length <= len(text)
+        and (max_length is None or len(text) <= max_length)
+        and _matches_all(list(patterns), text)
+    ]
     # line breaks: `.` does not match them, a classic gap between a pattern and a length
     odd = [" ", "0", "A", "\n", "\u00e9"]
-    return found + [ch * max(lengths[0], 1) for ch in odd] + [found[0] + "\n", "\n" + found[0]]
+    return (*found, *[ch * max(lengths[0], 1) for ch in odd], found[0] + "\n", "\n" + found[0])
 
 
 def _string(p: Text, length: int) -> str:

@@ -3,6 +3,7 @@ samples)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from registry.domain.compat.document import Node
@@ -69,6 +70,28 @@ def property_nodes(part: Node, name: str) -> list[Node]:
     if not found and "additionalProperties" in keywords:
         found.append(part.child("additionalProperties"))
     return found
+
+
+def properties_of(parts: list[Node]) -> Callable[[str], list[Node]]:
+    """`property_nodes` over all of `parts`, for many names: the declared properties are indexed once, so a
+    conjunction of many parts (a large allOf hierarchy) costs its size, not its size times its names."""
+    declared_at: dict[str, list[Node]] = {}
+    open_parts: list[Node] = []
+    for part in parts:
+        keywords = part.keywords()
+        rest = keywords.get("additionalProperties", True)
+        if "patternProperties" in keywords or not (rest is True or rest == {}):
+            open_parts.append(part)  # (an additionalProperties that holds anything constrains nothing)
+            continue
+        properties = keywords.get("properties")
+        for name in properties if isinstance(properties, dict) else ():
+            declared_at.setdefault(name, []).append(part)
+
+    def nodes(name: str) -> list[Node]:
+        found = [p.child("properties", name) for p in declared_at.get(name, ())]
+        return found + [n for p in open_parts for n in property_nodes(p, name)]
+
+    return nodes
 
 
 def matches(pattern: str, name: str) -> bool:

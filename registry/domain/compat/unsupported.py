@@ -25,7 +25,7 @@ NUMBERS = (
 STRINGS_AND_ARRAYS = ("minLength", "maxLength", "pattern", "items", "additionalItems", "prefixItems")
 ARRAYS_AND_OBJECTS = ("minItems", "maxItems", "uniqueItems", "properties", "patternProperties", "required")
 OBJECTS = ("additionalProperties", "dependencies", "dependentRequired", "dependentSchemas", "minProperties")
-COMBINED = ("maxProperties", "allOf", "anyOf", "oneOf", "not", "$ref")
+COMBINED = ("maxProperties", "allOf", "anyOf", "oneOf", "not", "$ref", "if", "then", "else")
 SUPPORTED = frozenset(NUMBERS + STRINGS_AND_ARRAYS + ARRAYS_AND_OBJECTS + OBJECTS + COMBINED)
 ONLY_FOR = {
     "contains": "array",

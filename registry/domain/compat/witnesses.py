@@ -16,9 +16,16 @@ from registry.domain.compat.samples import ODD_VALUES, samples, unique
 SEARCH_SECONDS = 0.05
 
 
+VERIFY_SECONDS = 0.3
+
+
 class Verifier:
-    def __init__(self, producer: Doc, consumer: Doc) -> None:
+    """Checks candidate witnesses with jsonschema, within a time bound (a report of hundreds of items must not
+    cost hundreds of validations of a large document: past the bound, items stay unproven)."""
+
+    def __init__(self, producer: Doc, consumer: Doc, seconds: float = VERIFY_SECONDS) -> None:
         self.producer, self.consumer = producer, consumer
+        self.deadline = time.monotonic() + seconds
 
     def proves(self, value: Any) -> bool:
         return (
@@ -28,6 +35,8 @@ class Verifier:
 
     def first(self, candidates: list[Any]) -> tuple[bool, Any]:
         for value in candidates:
+            if time.monotonic() > self.deadline:
+                break
             if self.proves(value):
                 return True, value
         return False, None
@@ -48,17 +57,22 @@ def incompatibilities(findings: list[Finding], verifier: Verifier) -> list[Incom
     ]
 
 
-def search(verifier: Verifier) -> tuple[bool, Any]:
+def search(verifier: Verifier, seconds: float = SEARCH_SECONDS) -> tuple[bool, Any]:
     """A bounded search for any counterexample: producer samples, and variations of them."""
-    deadline = time.monotonic() + SEARCH_SECONDS
-    root = Node(verifier.producer.root, "", verifier.producer)
-    bases = samples([root])
-    for value in unique(bases + [v for b in bases for v in _variations(b, verifier.consumer.root)]):
+    deadline = min(time.monotonic() + seconds, max(verifier.deadline, time.monotonic() + SEARCH_SECONDS))
+    for value in candidates(verifier):
         if time.monotonic() > deadline:
             break
         if verifier.proves(value):
             return True, value
     return False, None
+
+
+def candidates(verifier: Verifier) -> list[Any]:
+    """Producer samples and variations of them (the consumer's property names, odd values)."""
+    root = Node(verifier.producer.root, "", verifier.producer)
+    bases = samples([root])
+    return unique(bases + [v for b in bases for v in _variations(b, verifier.consumer.root)])
 
 
 def _variations(value: Any, consumer: Any) -> list[Any]:

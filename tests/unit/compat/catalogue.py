@@ -163,6 +163,22 @@ CATALOGUE: dict[str, list[Pair]] = {
             "required added", obj({"a": {"type": "string"}}), obj({"a": {"type": "string"}}, required=["a"])
         ),
         breaks("required swapped", obj({}, required=["foo"]), obj({}, required=["bar"])),
+        # if/then/else is "(if and then) or (not if and else)": compared as such, with a witness
+        breaks(
+            "required under a condition (if/then)",
+            {"$schema": DRAFT7, "type": "object"},
+            {"$schema": DRAFT7, "if": {"required": ["a"]}, "then": {"required": ["b"]}},
+        ),
+        ok(
+            "the producer meets the condition's requirement",
+            {"$schema": DRAFT7, "type": "object", "required": ["a", "b"]},
+            {"$schema": DRAFT7, "if": {"required": ["a"]}, "then": {"required": ["b"]}},
+        ),
+        ok(
+            "the producer never meets the condition",
+            {"$schema": DRAFT7, "type": "object", "properties": {"a": False}},
+            {"$schema": DRAFT7, "if": {"required": ["a"]}, "then": {"required": ["b"]}, "else": {}},
+        ),
     ],
     "property_added_to_open_model": [
         ok(
@@ -299,9 +315,10 @@ CATALOGUE: dict[str, list[Pair]] = {
             {"$schema": DRAFT7, "type": "array", "contains": {"type": "integer"}},
         ),
         breaks(
-            "if/then/else",
-            {"$schema": DRAFT7, "type": "object"},
-            {"$schema": DRAFT7, "if": {"required": ["a"]}, "then": {"required": ["b"]}},
+            "unevaluatedProperties",
+            {"$schema": DRAFT2020, "type": "object"},
+            {"$schema": DRAFT2020, "type": "object", "unevaluatedProperties": False},
+            proven=False,
         ),
     ],
 }

@@ -1,0 +1,226 @@
+"""Equal subtrees, recognised before anything is expanded: a canonical digest of what a schema constrains.
+
+Two versions of a large contract mostly repeat each other. A subtree whose digest (and whose references'
+targets' digests) are the same on both sides holds the same instances, so the comparison stops there at the
+cost of hashing it once: a change confined to one subtree costs in proportion to that subtree.
+
+The digest reads a schema as its draft does and leaves out what constrains no instance: the annotations
+`title`, `description`, `examples`, `$comment`, `default` (and the like), and an `$id`/`id` where it changes
+no resolution (at the root, or above no `$ref`). Names of properties and values of `enum`/`const` are data and
+always count. References count by their text; `same` then compares, in both documents, the digests of every
+schema reachable through them, so a reference is equal only where its targets are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from registry.domain.compat.document import Doc, Node
+from registry.domain.compat.equivalence import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_VALUED
+from registry.domain.formats.pointers import PointerNotFound, resolve_fragment
+
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "examples",
+        "$comment",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "markdownDescription",
+        "enumDescriptions",
+        "markdownEnumDescriptions",
+    }
+)
+# maps of subschemas that are targets of references, not constraints where they stand
+CONTAINERS = frozenset({"definitions", "$defs"})
+SCHEMA_KEYED = SCHEMA_MAPS | CONTAINERS
+DYNAMIC = frozenset({"$dynamicRef", "$recursiveRef"})
+
+
+class Digests:
+    """The digests of one document's subschemas, and the references each one reaches (memoised by object
+    identity; each schema is kept beside its answer, so its id is not reused meanwhile)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.id_keyword = "$id" if "exclusiveMinimum" in doc.keywords else "id"
+        self._digest: dict[int, tuple[Any, str, frozenset[str] | None]] = {}
+        self._reach: dict[str, frozenset[str] | None] = {}
+        self._closures: dict[frozenset[str], frozenset[str] | None] = {}
+        # answers of `same` against other documents, by (schema, other schema, other document) identity
+        self.compared: dict[tuple[int, int, int], tuple[Any, Any, bool]] = {}
+        self.pointers: dict[tuple[str, int], bool] = {}
+        # an embedded resource (an id below the root) with references inside: they resolve against it
+        self.scoped = any(_refers_at(doc, pointer) for pointer in doc.resources)
+
+    def of(self, schema: Any, root: bool = False) -> tuple[str, frozenset[str] | None]:
+        """(digest, the `$ref` texts in the subtree) - refs None when one of them cannot be compared."""
+        key = id(schema)
+        known = self._digest.get(key)
+        if known is not None and known[0] is schema:
+            return known[1], known[2]
+        refs: set[str] = set()
+        text = self._canonical(schema, refs, root)
+        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        frozen = None if refs is None else frozenset(refs)
+        if isinstance(schema, dict | list):
+            self._digest[key] = (schema, digest, frozen)
+        return digest, frozen
+
+    def _canonical(self, schema: Any, refs: set[str], root: bool) -> str:
+        if not isinstance(schema, dict):
+            return json.dumps(schema, sort_keys=True)
+        pieces = []
+        has_ref = self.doc.refers(schema)
+        for key in sorted(schema):
+            value = schema[key]
+            if key in ANNOTATIONS:
+                continue
+            if key == self.id_keyword and isinstance(value, str) and (root or not has_ref):
+                continue  # an id that changes no resolution
+            if key == "$ref" and isinstance(value, str):
+                refs.add(value)
+            elif key in DYNAMIC or (key in self.doc.keywords and _mentions_ref(key, value)):
+                refs.add("\0")  # resolved by the path taken, or a reference this digest does not follow
+            pieces.append(json.dumps(key) + ":" + self._value(key, value, refs))
+        return "{" + ",".join(pieces) + "}"
+
+    def _value(self, key: str, value: Any, refs: set[str]) -> str:
+        if key in SCHEMA_VALUED and isinstance(value, dict | bool):
+            return self._child(value, refs)
+        if key in SCHEMA_LISTS and isinstance(value, list):
+            return "[" + ",".join(self._child(v, refs) for v in value) + "]"
+        if key in SCHEMA_KEYED and isinstance(value, dict):
+            # definitions are compared through the references that reach them: not part of the digest
+            if key in CONTAINERS:
+                return "0"
+            entries = [
+                json.dumps(k) + ":" + (self._child(v, refs) if isinstance(v, dict | bool) else json.dumps(v))
+                for k, v in sorted(value.items())
+            ]
+            return "{" + ",".join(entries) + "}"
+        return json.dumps(value, sort_keys=True)
+
+    def _child(self, value: Any, refs: set[str]) -> str:
+        digest, inner = self.of(value)
+        if refs is not None:
+            if inner is None:
+                refs.clear()
+                refs.add("\0")  # marks an incomparable reference below (see `reach`)
+            else:
+                refs |= inner
+        return digest
+
+    def target(self, ref: str) -> str | None:
+        """The pointer a local reference names when it resolves the same from anywhere in this document."""
+        if self.scoped or not ref.startswith("#"):
+            return None  # embedded resources or other documents: their resolution is left undecided
+        fragment = ref[1:]
+        if fragment and not fragment.startswith("/"):
+            return None  # an anchor
+        try:
+            resolve_fragment(self.doc.root, fragment)
+        except (PointerNotFound, LookupError, TypeError):
+            return None
+        return fragment
+
+    def reach(self, refs: frozenset[str]) -> frozenset[str] | None:
+        """Every pointer reachable through `refs` (transitively); None when one cannot be followed."""
+        if refs not in self._closures:
+            self._closures[refs] = self._walk(refs)
+        return self._closures[refs]
+
+    def _walk(self, refs: frozenset[str]) -> frozenset[str] | None:
+        seen: set[str] = set()
+        todo = list(refs)
+        while todo:
+            ref = todo.pop()
+            if ref in self._reach:
+                known = self._reach[ref]
+                if known is None:
+                    return None
+                seen |= known
+                continue
+            pointer = self.target(ref)
+            if pointer is None:
+                self._reach[ref] = None
+                return None
+            if pointer in seen:
+                continue
+            seen.add(pointer)
+            _, inner = self.of(resolve_fragment(self.doc.root, pointer), root=pointer == "")
+            if inner is None or "\0" in inner:
+                self._reach[ref] = None
+                return None
+            todo.extend(inner)
+        return frozenset(seen)
+
+    def at(self, pointer: str) -> str:
+        return self.of(resolve_fragment(self.doc.root, pointer), root=pointer == "")[0]
+
+
+def _mentions_ref(key: str, value: Any) -> bool:
+    """A `$ref` inside a keyword's value that the digest reads as raw data (not one of the schema slots)."""
+    if key in SCHEMA_VALUED | SCHEMA_LISTS | SCHEMA_KEYED or key == "$ref":
+        return False
+    return isinstance(value, dict | list) and '"$ref"' in json.dumps(value)
+
+
+def digests(doc: Doc) -> Digests:
+    found = getattr(doc, "_digests", None)
+    if found is None:
+        found = Digests(doc)
+        doc._digests = found  # type: ignore[attr-defined]
+    return found
+
+
+def same(a: Node, b: Node) -> bool:
+    """True when `a` and `b` surely hold the same instances: equal digests, in the same draft, and every
+    schema their references reach has equal digests in both documents. False means "not shown equal"."""
+    if a.doc.keywords != b.doc.keywords or a.doc.ref_has_siblings != b.doc.ref_has_siblings:
+        return False
+    da, db = digests(a.doc), digests(b.doc)
+    key = (id(a.schema), id(b.schema), id(b.doc))
+    known = da.compared.get(key)
+    if known is not None and known[0] is a.schema and known[1] is b.schema:
+        return known[2]
+    answer = _same(a, b, da, db)
+    da.compared[key] = (a.schema, b.schema, answer)
+    return answer
+
+
+def _same(a: Node, b: Node, da: Digests, db: Digests) -> bool:
+    left, refs = da.of(a.schema, root=a.path == "" and a.doc.locates(a))
+    right, _ = db.of(b.schema, root=b.path == "" and b.doc.locates(b))
+    if left != right or refs is None or "\0" in refs:
+        return False
+    if not refs:
+        return True
+    if da.scoped or db.scoped:
+        return False
+    pointers = da.reach(refs)
+    if pointers is None or db.reach(refs) != pointers:
+        return False
+    try:
+        return all(_pointer_equal(da, db, p) for p in pointers)
+    except (PointerNotFound, LookupError, TypeError):
+        return False
+
+
+def _refers_at(doc: Doc, pointer: str) -> bool:
+    try:
+        return doc.refers(resolve_fragment(doc.root, pointer))
+    except (PointerNotFound, LookupError, TypeError):
+        return True
+
+
+def _pointer_equal(da: Digests, db: Digests, pointer: str) -> bool:
+    key = (pointer, id(db))
+    if key not in da.pointers:
+        da.pointers[key] = da.at(pointer) == db.at(pointer)
+    return da.pointers[key]
