@@ -11,7 +11,7 @@ here is the verdict the dependent's next registration and deployment would get."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from registry.domain import errors
@@ -63,13 +63,13 @@ def analyse(
             raise errors.SchemaTypeMismatch(schema=schema, existing=rules.type, given=candidate.type)
         found = dependents_of(tx.dependents.versions_of(rules.id), tx.dependents.referencing)
         schema_ids = {each.schema_id for each in found}
-        deployed = tx.dependents.deployed(schema_ids) if scope is ImpactScope.DEFAULT else set()
+        deployed = tx.dependents.deployed(schema_ids)
         asked = chosen(found, scope, tx.dependents.latest(schema_ids), deployed)
         readable = [each for each in asked if may_read(each.key.registry)]
         # the number a registration would give it: how reports and errors name the candidate
         key = VersionKey(registry, schema, rules.last_version + 1)
         graph = _MovedGraph(tx, _candidate_node(key, candidate, new))
-        analysed = [_impact_of(tx, each, graph) for each in readable]
+        analysed = [_impact_of(tx, each, graph, deployed) for each in readable]
     info = CandidateInfo(
         registry, schema, candidate.type.value, candidate.fingerprint, _steps(new.references)
     )
@@ -134,7 +134,9 @@ class _MovedGraph:
         return found
 
 
-def _impact_of(tx: Transaction, dependent: Dependent, graph: _MovedGraph) -> DependentImpact | None:
+def _impact_of(
+    tx: Transaction, dependent: Dependent, graph: _MovedGraph, deployed: Collection[tuple[int, int]]
+) -> DependentImpact | None:
     node = graph.node(dependent.key)
     if node is None:
         return None
@@ -151,8 +153,10 @@ def _impact_of(tx: Transaction, dependent: Dependent, graph: _MovedGraph) -> Dep
     rules = tx.schemas.state(dependent.key.registry, dependent.key.schema)
     if rules is None:  # its schema was deleted since the graph was walked
         return None
-    versions = _own_versions(tx, rules, dependent.key.version, moved)
-    return DependentImpact(dependent, versions, _services(tx, rules, dependent.key.version, moved))
+    version = dependent.key.version
+    versions = _own_versions(tx, rules, version, moved)
+    running = (dependent.schema_id, version) in deployed  # no services to move otherwise: spare the query
+    return DependentImpact(dependent, versions, _services(tx, rules, version, moved) if running else [])
 
 
 def _own_versions(tx: Transaction, rules: SchemaState, version: int, moved: Contract) -> CompatibilityReport:
