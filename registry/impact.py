@@ -68,8 +68,8 @@ def analyse(
         readable = [each for each in asked if may_read(each.key.registry)]
         # the number a registration would give it: how reports and errors name the candidate
         key = VersionKey(registry, schema, rules.last_version + 1)
-        graph = _MovedGraph(tx, _candidate_node(key, candidate, new))
-        analysed = [_impact_of(tx, each, graph, deployed) for each in readable]
+        analysis = _Analysis(tx, _candidate_node(key, candidate, new), readable, deployed)
+        analysed = [analysis.impact_of(each) for each in readable]
     info = CandidateInfo(
         registry, schema, candidate.type.value, candidate.fingerprint, _steps(new.references)
     )
@@ -98,14 +98,35 @@ def _steps(references: tuple[Reference, ...]) -> tuple[Step, ...]:
     return tuple(Step(each.name, each.target) for each in references)
 
 
-class _MovedGraph:
-    """The stored reference graph, every reference to the candidate's schema pointing at the candidate.
-    Nodes are read once per analysis: dependents share most of theirs."""
+class _Analysis:
+    """One analysis: what judging the dependents needs, read in a few statements for all of them (the
+    dependents, the versions on their paths to the schema, their rules, the versions they succeed),
+    and the stored reference graph with every reference to the candidate's schema pointing at the
+    candidate. What was not read ahead (a version a dependent references besides) is read when needed."""
 
-    def __init__(self, tx: Transaction, candidate: Referenced) -> None:
+    def __init__(
+        self,
+        tx: Transaction,
+        candidate: Referenced,
+        dependents: list[Dependent],
+        deployed: Collection[tuple[int, int]],
+    ) -> None:
         self.tx = tx
         self.candidate = candidate
-        self.nodes: dict[VersionKey, Referenced | None] = {candidate.key: candidate}
+        self.deployed = deployed
+        on_paths = {step.version_id for each in dependents for step in each.via if step.version_id}
+        stored = tx.dependents.nodes({each.version_id for each in dependents} | on_paths)
+        self.nodes: dict[VersionKey, Referenced | None] = {
+            key: replace(node, references=self.moved(node.references)) for key, node in stored.items()
+        }
+        self.nodes[candidate.key] = candidate
+        self.rules = tx.dependents.rules({each.schema_id for each in dependents})
+        successors = {  # the version each dependent succeeds, when its mode judges it against that alone
+            (each.schema_id, each.key.version)
+            for each in dependents
+            if each.schema_id in self.rules and _against_one(self.rules[each.schema_id].mode)
+        }
+        self.succeeded = tx.dependents.contracts(successors)
 
     def moved(self, references: tuple[Reference, ...]) -> tuple[Reference, ...]:
         target = self.candidate.key
@@ -133,50 +154,51 @@ class _MovedGraph:
             )
         return found
 
-
-def _impact_of(
-    tx: Transaction, dependent: Dependent, graph: _MovedGraph, deployed: Collection[tuple[int, int]]
-) -> DependentImpact | None:
-    node = graph.node(dependent.key)
-    if node is None:
-        return None
-    try:
-        moved = parse_contract(
-            node.type,
-            node.content,
-            event_root=dependent.event_root,
-            references=node.references,
-            graph=resolve_graph(node.references, graph.load),
+    def impact_of(self, dependent: Dependent) -> DependentImpact | None:
+        node, rules = self.node(dependent.key), self.rules.get(dependent.schema_id)
+        if node is None or rules is None:  # deleted since the graph was walked
+            return None
+        try:
+            moved = parse_contract(
+                node.type,
+                node.content,
+                event_root=dependent.event_root,
+                references=node.references,
+                graph=resolve_graph(node.references, self.load),
+            )
+        except errors.InvalidInput as exc:  # no contract with the candidate: the dependent breaks outright
+            return DependentImpact(dependent, None, [], exc)
+        version = dependent.key.version
+        versions = self.own_versions(dependent, rules, moved)
+        running = (dependent.schema_id, version) in self.deployed  # else no service to move: spare a query
+        return DependentImpact(
+            dependent, versions, _services(self.tx, rules, version, moved) if running else []
         )
-    except errors.InvalidInput as exc:  # no contract with the candidate: the dependent breaks outright
-        return DependentImpact(dependent, None, [], exc)
-    rules = tx.schemas.state(dependent.key.registry, dependent.key.schema)
-    if rules is None:  # its schema was deleted since the graph was walked
-        return None
-    version = dependent.key.version
-    versions = _own_versions(tx, rules, version, moved)
-    running = (dependent.schema_id, version) in deployed  # no services to move otherwise: spare the query
-    return DependentImpact(dependent, versions, _services(tx, rules, version, moved) if running else [])
+
+    def own_versions(self, dependent: Dependent, rules: SchemaState, moved: Contract) -> CompatibilityReport:
+        """The moved version as the successor of the dependent's: against it (and, transitive modes, every
+        version before it), as a registration after it would be judged."""
+        if rules.mode is CompatibilityMode.DEPLOYED:
+            return _deployed_report(self.tx, rules, moved)
+        version = dependent.key.version
+        if _against_one(rules.mode):
+            found = self.succeeded.get((dependent.schema_id, version))
+            stored = [] if found is None else [found]
+        else:  # NONE checks nothing; the transitive modes read every earlier version
+            every = (
+                []
+                if rules.mode is CompatibilityMode.NONE
+                else self.tx.versions.contracts(rules.id, latest_only=False)
+            )
+            stored = [each for each in every if each.version <= version]
+        contracts = _contracts(rules, stored)
+        contracts[NEW] = moved
+        pairs = pairs_for(rules.mode, [each.version for each in stored])
+        return _report(rules.mode, rules.policy, pairs, contracts)
 
 
-def _own_versions(tx: Transaction, rules: SchemaState, version: int, moved: Contract) -> CompatibilityReport:
-    """The moved version as the successor of `version`: against it (and, transitive modes, every version
-    before it), as a registration after it would be judged."""
-    if rules.mode is CompatibilityMode.DEPLOYED:
-        return _deployed_report(tx, rules, moved)
-    if rules.mode is CompatibilityMode.NONE:
-        return _report(rules.mode, rules.policy, [], {})
-    stored: list[StoredContract]
-    if is_transitive(rules.mode):
-        stored = [
-            each for each in tx.versions.contracts(rules.id, latest_only=False) if each.version <= version
-        ]
-    else:
-        stored = list(tx.deployments.contracts(rules.id, {version}).values())
-    contracts = _contracts(rules, stored)
-    contracts[NEW] = moved
-    pairs = pairs_for(rules.mode, [each.version for each in stored])
-    return _report(rules.mode, rules.policy, pairs, contracts)
+def _against_one(mode: CompatibilityMode) -> bool:
+    return mode not in (CompatibilityMode.NONE, CompatibilityMode.DEPLOYED) and not is_transitive(mode)
 
 
 def _services(tx: Transaction, rules: SchemaState, version: int, moved: Contract) -> list[ServiceCheck]:

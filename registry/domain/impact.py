@@ -37,10 +37,11 @@ class Edge:
 
 @dataclass(frozen=True)
 class Step:
-    """One reference followed: `name` resolves to `key`."""
+    """One reference followed: `name` resolves to `key` (row `version_id`; None: not a stored version)."""
 
     name: str
     key: VersionKey
+    version_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Dependent:
     resolves to (one step for a direct dependent)."""
 
     key: VersionKey
+    version_id: int
     schema_id: int
     event_root: str | None
     via: tuple[Step, ...]
@@ -77,9 +79,12 @@ def dependents_of(versions: Mapping[int, VersionKey], referencing: Referencing) 
         for edge in referencing(frontier):
             if edge.version_id in via:
                 continue  # met already at this distance or nearer
-            via[edge.version_id] = (Step(edge.name, keys[edge.target_id]), *via[edge.target_id])
+            step = Step(edge.name, keys[edge.target_id], edge.target_id)
+            via[edge.version_id] = (step, *via[edge.target_id])
             keys[edge.version_id] = edge.key
-            found.append(Dependent(edge.key, edge.schema_id, edge.event_root, via[edge.version_id]))
+            found.append(
+                Dependent(edge.key, edge.version_id, edge.schema_id, edge.event_root, via[edge.version_id])
+            )
             reached.append(edge.version_id)
         frontier = reached
     return found
