@@ -57,10 +57,11 @@ def resolve(
 
 
 def record(tx: Transaction, version_id: int, references: Sequence[Reference]) -> None:
-    """Under the registration's transaction: a target deleted since it was read is not found now."""
+    """Under the registration's transaction: a target deleted since it was read is not found now, and
+    one found stays until the registration commits."""
     targets = []
     for each in references:
-        target_id = tx.references.version_id(each.target)
+        target_id = tx.references.version_id(each.target, hold=True)
         if target_id is None:
             key = each.target
             raise errors.ReferenceNotFound(
@@ -74,6 +75,7 @@ def refuse_if_referenced(
     tx: Transaction, what: str, targets: VersionIds, inside: VersionIds | None, may_read: Readable
 ) -> None:
     """Versions built from `targets` (except those among `inside`, deleted with them) keep them."""
+    tx.references.lock(targets)
     found = [info for _, info in tx.references.dependents(targets, outside=inside, limit=101)]
     if found:
         seen = [_reference_data(info) for info in found if may_read(info.registry)]

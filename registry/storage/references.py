@@ -67,9 +67,20 @@ class ReferenceRepository:
         )
         return Referenced(key, type_, json.loads(content), fingerprint, references)
 
-    def version_id(self, key: VersionKey) -> int | None:
-        found: int | None = self.session.scalar(_version_id(key))
+    def version_id(self, key: VersionKey, *, hold: bool = False) -> int | None:
+        """`hold`: keep the version from being deleted until this transaction ends (PostgreSQL's FOR KEY
+        SHARE: what a foreign key takes, but now, not at commit; SQLite has one writer at a time)."""
+        query = _version_id(key)
+        if hold:
+            query = query.with_for_update(read=True, key_share=True, of=VersionRow)
+        found: int | None = self.session.scalar(query)
         return found
+
+    def lock(self, versions: VersionIds) -> None:
+        """Lock versions about to be deleted: a registration holding one of them as its target finishes
+        first (and its reference is then seen), or finds the target gone."""
+        query = select(VersionRow.id).where(VersionRow.id.in_(versions)).with_for_update(of=VersionRow)
+        self.session.execute(query).all()
 
     def add(self, version_id: int, targets: Sequence[tuple[str, int]]) -> None:
         """Record that the version's `$ref`s to each name resolve to the version of that id."""

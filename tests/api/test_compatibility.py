@@ -219,3 +219,49 @@ async def test_openapi_contracts_are_compared_on_their_event_roots(client: httpx
     assert witness["detail"]["status"] == "ON_HOLD"
     check = await client.post(f"{openapi}/2/validate", json=witness)
     assert check.json()["valid"] is True  # the producer (version 2) accepts the witness
+
+
+def customer_registered() -> dict[str, Any]:
+    return copy.deepcopy(load_example("openapi3/custom-customer-registered.json"))
+
+
+async def test_lenient_finds_a_narrowing_inside_an_allof_composed_component(
+    client: httpx.AsyncClient,
+) -> None:
+    # Profile = allOf [PersonName, own members]: LENIENT closes each branch, but with the names of both
+    await client.put("/registries/orders", json={"compatibility_policy": "LENIENT"})
+    versions = "/registries/orders/schemas/CustomerRegistered/versions"
+    first = await client.post(versions, json={"type": "OpenApi3", "content": customer_registered()})
+    assert first.status_code == 201
+    added = customer_registered()
+    added["components"]["schemas"]["Profile"]["allOf"][1]["properties"]["nickname"] = {"type": "string"}
+    assert (await client.post(versions, json={"type": "OpenApi3", "content": added})).status_code == 201
+    narrowed = copy.deepcopy(added)
+    narrowed["components"]["schemas"]["PersonName"]["properties"]["givenName"]["maxLength"] = 2
+    refused = await client.post(versions, json={"type": "OpenApi3", "content": narrowed})
+    assert refused.status_code == 409
+    report = refused.json()["error"]["details"]
+    assert report["policy"] == "LENIENT"
+    (finding,) = report["incompatibilities"]
+    assert finding["rule"] == "max_length_lowered" and finding["proven"] is True
+    assert finding["producer_path"] == "/components/schemas/PersonName/properties/givenName"
+    profile = finding["witness"]["detail"]["profile"]
+    assert len(profile["givenName"]) > 2 and "locale" in profile  # both branches' members, in one event
+    check = await client.post(f"{versions}/2/validate", json=finding["witness"])
+    assert check.json()["valid"] is True  # the producer accepts the witness
+
+
+async def test_a_409_for_a_property_added_to_an_open_model_says_how_to_fix_it(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client, {"type": "object", "properties": {"id": {"type": "string"}}})
+    added = {"type": "object", "properties": {"id": {"type": "string"}, "note": {"type": "integer"}}}
+    refused = await register(client, added)
+    assert refused.status_code == 409
+    (finding,) = refused.json()["error"]["details"]["incompatibilities"]
+    assert finding["rule"] == "property_added_to_open_model"
+    assert finding["message"] == (
+        "the producer may already send 'note' with other values, as its object is open: to allow this "
+        "change, close the producer's object (`additionalProperties: false`) or use the LENIENT "
+        "compatibility policy"
+    )

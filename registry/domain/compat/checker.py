@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft4Validator  # type: ignore[import-untyped, unused-ignore]
-
 from registry.domain.compat.containment import Containment
 from registry.domain.compat.document import Doc, Node
 from registry.domain.compat.normalise import Budget, TooComplex
-from registry.domain.compat.policy import close, open_
+from registry.domain.compat.policy import close, open_, validator_class_of
 from registry.domain.compat.report import Incompatibility, finding
 from registry.domain.compat.samples import samples
 from registry.domain.compat.witnesses import Verifier, incompatibilities
-from registry.domain.errors import InvalidContract
-from registry.domain.formats import jsonschema_draft
-from registry.domain.formats.bounded_keywords import bounded
 from registry.domain.model import CompatibilityPolicy
 
 
@@ -30,9 +25,9 @@ def check(
     counterexample exists). `validator_class` is the jsonschema class for both (default: chosen by $schema,
     Draft 4 when absent) and is used to verify witnesses."""
     if policy is CompatibilityPolicy.LENIENT:
-        producer, consumer = close(producer), open_(consumer)
-    p_doc = Doc(producer, validator_class or _class_of(producer))
-    c_doc = Doc(consumer, validator_class or _class_of(consumer))
+        producer, consumer = close(producer, validator_class), open_(consumer)
+    p_doc = Doc(producer, validator_class or validator_class_of(producer))
+    c_doc = Doc(consumer, validator_class or validator_class_of(consumer))
     p_root, c_root = Node(producer, "", p_doc), Node(consumer, "", c_doc)
     try:
         findings = Containment(Budget()).contained([p_root], [c_root])
@@ -40,12 +35,3 @@ def check(
         message = "the schemas are too complex for the checker to compare"
         findings = [finding("too_complex", "", "", message, samples([p_root]))]
     return incompatibilities(findings, Verifier(p_doc, c_doc))
-
-
-def _class_of(schema: Any) -> Any:
-    """The draft `$schema` names; Draft 4 when it names none we know (as for contracts). Bounded, as for
-    events: witnesses are verified with the ECMA-262 patterns that validation runs."""
-    try:
-        return jsonschema_draft.event_validator_class(schema if isinstance(schema, dict) else {})
-    except InvalidContract:
-        return bounded(Draft4Validator)

@@ -26,7 +26,7 @@ from registry.domain.compat.normalise import (
     kind_of,
     kinds_of,
 )
-from registry.domain.compat.report import Finding, finding, with_candidates
+from registry.domain.compat.report import Finding, finding, kinds_in_words, with_candidates
 from registry.domain.compat.samples import ODD_VALUES, conj_samples, samples
 from registry.domain.compat.unsupported import unsupported_keywords
 
@@ -134,7 +134,7 @@ class Containment:
         if group == "number" and "frac" not in kinds and _integers_covered(pc, cconjs, cs):
             return []
         if best is None:  # the consumer allows nothing at all here
-            message = f"the consumer accepts no {group} value"
+            message = f"the consumer accepts no {kinds_in_words(kinds)} here"
             return [finding("type_narrowed", *paths, message, conj_samples(pc, 0, kinds))]
         if len(tried) == 1:
             return best
@@ -167,7 +167,7 @@ class Containment:
     def _part(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
         missing = kinds - kinds_of(part)
         if missing:
-            message = f"the consumer does not accept {', '.join(sorted(missing))} values here"
+            message = f"the consumer does not accept {kinds_in_words(missing)} here"
             return [finding("type_narrowed", _path(pc), part.path, message, conj_samples(pc, 0, missing))]
         unsupported = unsupported_keywords(pc, part, group)
         if not unsupported and not finite_values(part):

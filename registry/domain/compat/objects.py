@@ -64,7 +64,9 @@ def _property(contained: Contained, parts: list[Node], part: Node, name: str) ->
     elif not in_producer and name in declared(part):
         rule, message = (
             "property_added_to_open_model",
-            f"the producer may already send {name!r} with other values",
+            f"the producer may already send {name!r} with other values, as its object is open: to allow "
+            "this change, close the producer's object (`additionalProperties: false`) or use the LENIENT "
+            "compatibility policy",
         )
     else:
         return [s.wrapped(embed) for s in subs]

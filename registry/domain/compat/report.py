@@ -35,6 +35,28 @@ RULES: dict[str, str] = {
 }
 """Stable rule ids (public API) and what each means."""
 
+# The checker's kinds of values (normalise.KINDS) as a user says them
+_KIND_WORDS = {
+    "null": "null",
+    "boolean": "booleans",
+    "int": "integers",
+    "frac": "fractional numbers such as 0.5",
+    "string": "strings",
+    "array": "arrays",
+    "object": "objects",
+}
+
+
+def kinds_in_words(kinds: frozenset[str] | set[str]) -> str:
+    """`{"int", "frac"}` → "numbers", `{"string", "null"}` → "null or strings", for report messages."""
+    rest = set(kinds)
+    words = []
+    if {"int", "frac"} <= rest:
+        words.append("numbers")
+        rest -= {"int", "frac"}
+    words += [word for kind, word in _KIND_WORDS.items() if kind in rest]
+    return " or ".join(filter(None, [", ".join(words[:-1]), words[-1]])) if words else "values"
+
 
 @dataclass(frozen=True)
 class Incompatibility:

@@ -23,7 +23,7 @@ def checked(
     """The checker's answer, after asserting that each proven witness really separates the two schemas."""
     found = check(producer, consumer, policy=policy, validator_class=validator_class)
     if policy is CompatibilityPolicy.LENIENT:
-        producer, consumer = close(producer), open_(consumer)
+        producer, consumer = close(producer, validator_class), open_(consumer)
     cls = validator_class or validator_for(producer, default=validator_for(DRAFT4))
     for item in found:
         if item.proven:
@@ -47,6 +47,6 @@ def judged_compatible(producer: Any, consumer: Any, cls: Any) -> Iterator[tuple[
         p, c = (
             (producer, consumer)
             if policy is CompatibilityPolicy.STRICT
-            else (close(producer), open_(consumer))
+            else (close(producer, cls), open_(consumer))
         )
         yield policy, p, cls(p, registry=OFFLINE_REGISTRY), cls(c, registry=OFFLINE_REGISTRY)
