@@ -291,3 +291,26 @@ async def test_nothing_is_written_and_unknown_schemas_are_not_found(client: http
     }
     other_type = await client.post(IMPACT, json={"type": "OpenApi3", "content": openapi})
     assert (other_type.status_code, other_type.json()["error"]["code"]) == (409, "schema_type_mismatch")
+
+
+async def test_a_candidate_with_references_of_its_own_is_resolved_with_them(
+    client: httpx.AsyncClient,
+) -> None:
+    """The next Money takes its currency from a shared Currency type: the dependents see it through two
+    references now, and the narrower currency breaks them as before."""
+    currency = {"type": "string", "enum": ["EUR", "USD"]}
+    await register(client, "common", "Currency", currency, [])
+    content = {
+        **copy.deepcopy(MONEY),
+        "properties": {"amount": {"type": "number"}, "currency": {"$ref": "c.json"}},
+    }
+    reference = {"name": "c.json", "schema": "Currency", "version": 1}
+    answered = await client.post(IMPACT, json=candidate(content, [reference]))
+    assert answered.status_code == 200, answered.text
+    answer = answered.json()
+    assert answer["candidate"]["references"] == [{**reference, "registry": "common"}]
+    payment = by_name(answer)["billing/Payment/1"]
+    assert payment["compatible"] is False
+    assert payment["report"]["versions"]["incompatibilities"][0]["rule"] == "enum_narrowed"
+    missing = await client.post(IMPACT, json=candidate(content, []))
+    assert (missing.status_code, missing.json()["error"]["code"]) == (422, "external_ref_not_allowed")
