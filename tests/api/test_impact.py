@@ -314,3 +314,22 @@ async def test_a_candidate_with_references_of_its_own_is_resolved_with_them(
     assert payment["report"]["versions"]["incompatibilities"][0]["rule"] == "enum_narrowed"
     missing = await client.post(IMPACT, json=candidate(content, []))
     assert (missing.status_code, missing.json()["error"]["code"]) == (422, "external_ref_not_allowed")
+
+
+async def test_a_transitive_mode_judges_each_version_against_those_up_to_it(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.patch(
+        "/registries/orders/schemas/OrderPlaced", json={"compatibility": "BACKWARD_TRANSITIVE"}
+    )
+    await register(client, "orders", "OrderPlaced", {**ORDER, "title": "order placed"}, [MONEY_REF])
+    answer = (await client.post(IMPACT, params={"scope": "all"}, json=candidate(NARROWER))).json()
+    found = by_name(answer)
+    first, second = found["orders/OrderPlaced/1"], found["orders/OrderPlaced/2"]
+    assert first["report"]["versions"]["mode"] == "BACKWARD_TRANSITIVE"
+    assert first["report"]["versions"]["checked"] == [{"producer": 1, "consumer": "new"}]
+    assert second["report"]["versions"]["checked"] == [
+        {"producer": 2, "consumer": "new"},
+        {"producer": 1, "consumer": "new"},
+    ]
+    assert not first["compatible"] and not second["compatible"]
