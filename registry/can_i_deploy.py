@@ -42,7 +42,7 @@ def summary(answer: dict[str, Any], *, asked: str | None = None) -> str:
         found = pair["report"]["incompatibilities"]
         lines.append(f"  FAIL  {reads}: no, {len(found)} incompatibilit{'y' if len(found) == 1 else 'ies'}")
         for item in found:
-            lines.extend(_finding(item))
+            lines.extend(finding_lines(item))
     return "\n".join(lines)
 
 
@@ -55,7 +55,8 @@ def _reads(pair: dict[str, Any]) -> str:
     return f"consumer version {consumer} reads producer {other['service']} at version {producer}"
 
 
-def _finding(item: dict[str, Any]) -> list[str]:
+def finding_lines(item: dict[str, Any]) -> list[str]:
+    """One incompatibility of a report: its rule, places and witness (shortened), indented for a summary."""
     lines = [
         f"        [{item['rule']}] {item['message']}",
         f"          producer {item['producer_path'] or '/'}  consumer {item['consumer_path'] or '/'}",

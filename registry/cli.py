@@ -7,8 +7,9 @@ import ipaddress
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from registry import access, can_i_deploy, environment_command
+from registry import access, can_i_deploy, environment_command, impact_command
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError
 from registry.settings import Settings
@@ -63,6 +64,37 @@ def _parser() -> argparse.ArgumentParser:
     _remote_arguments(deploy)
     deploy.add_argument("--json", action="store_true", help="print the registry's answer as JSON")
     deploy.set_defaults(run=_can_i_deploy)
+
+    impact = commands.add_parser(
+        "impact",
+        help="ask a running registry what a candidate for a shared type breaks among the versions built "
+        "from it (exit 0 nothing, 1 something, 2 no answer)",
+        description="Ask a running registry what would become of every version that references the schema "
+        "(directly or through others) if its references pointed at the candidate instead: judged as its "
+        "next registration and, for services recorded running it, as their deployment. Nothing is stored.",
+        epilog=impact_command.EXIT_CODES,
+    )
+    impact.add_argument("--registry", required=True)
+    impact.add_argument("--schema", required=True, help="the shared schema the candidate is for")
+    impact.add_argument("--file", required=True, type=Path, help="the candidate's content (JSON)")
+    impact.add_argument(
+        "--references", type=Path, help="a JSON list of the candidate's references, as in a registration"
+    )
+    impact.add_argument(
+        "--type",
+        choices=["JSONSchemaDraft4", "OpenApi3"],
+        help="default: OpenApi3 when the file says `openapi`",
+    )
+    impact.add_argument("--event-root", help="OpenAPI: the components.schemas entry of the event")
+    impact.add_argument(
+        "--scope",
+        choices=["default", "all"],
+        default="default",
+        help="default: the latest version of each dependent and every deployed one; all: every version",
+    )
+    _remote_arguments(impact)
+    impact.add_argument("--json", action="store_true", help="print the registry's answer as JSON")
+    impact.set_defaults(run=_impact)
 
     environment = commands.add_parser(
         "environment", help="manage the environments of a running registry"
@@ -166,6 +198,21 @@ def _can_i_deploy(args: argparse.Namespace, _settings: Settings) -> int:
         query["policy"] = args.policy
     return can_i_deploy.run(
         args.url, registry=args.registry, schema=args.schema, query=query, token=args.token, as_json=args.json
+    )
+
+
+def _impact(args: argparse.Namespace, _settings: Settings) -> int:
+    return impact_command.run(
+        args.url,
+        registry=args.registry,
+        schema=args.schema,
+        content_file=args.file,
+        references_file=args.references,
+        contract_type=args.type,
+        event_root=args.event_root,
+        scope=args.scope,
+        token=args.token,
+        as_json=args.json,
     )
 
 

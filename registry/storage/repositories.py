@@ -115,6 +115,26 @@ class StoredContract:
     event_root: str | None
 
 
+def schema_states() -> Select[int, str, int, str, str, int, bool]:
+    """The columns of SchemaState, the schema's own rules overriding its registry's (`schema_state`)."""
+    return select(
+        SchemaRow.id,
+        SchemaRow.type,
+        SchemaRow.last_version,
+        func.coalesce(SchemaRow.compatibility, RegistryRow.compatibility),
+        func.coalesce(SchemaRow.compatibility_policy, RegistryRow.compatibility_policy),
+        RegistryRow.id,
+        RegistryRow.mirror.is_not(None),
+    ).join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+
+
+def schema_state(found: Sequence[Any]) -> SchemaState:
+    id_, type_, last_version, mode, policy, registry_id, mirrored = found
+    return SchemaState(
+        id_, type_, last_version, CompatibilityMode(mode), CompatibilityPolicy(policy), registry_id, mirrored
+    )
+
+
 class SchemaRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -134,34 +154,11 @@ class SchemaRepository:
         Only the locked row is read here. Under PostgreSQL's READ COMMITTED a SELECT ... FOR UPDATE that
         waited for the lock returns the locked row as it is now, but anything joined to it as it was when
         the statement started, so a check of the versions must be a statement of its own."""
-        query = (
-            select(
-                SchemaRow.id,
-                SchemaRow.type,
-                SchemaRow.last_version,
-                func.coalesce(SchemaRow.compatibility, RegistryRow.compatibility),
-                func.coalesce(SchemaRow.compatibility_policy, RegistryRow.compatibility_policy),
-                RegistryRow.id,
-                RegistryRow.mirror.is_not(None),
-            )
-            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
-            .where(RegistryRow.name == registry, SchemaRow.name == name)
-        )
+        query = schema_states().where(RegistryRow.name == registry, SchemaRow.name == name)
         if lock:
             query = query.with_for_update(of=SchemaRow)
         found = self.session.execute(query).first()
-        if found is None:
-            return None
-        id_, type_, last_version, mode, policy, registry_id, mirrored = found
-        return SchemaState(
-            id_,
-            type_,
-            last_version,
-            CompatibilityMode(mode),
-            CompatibilityPolicy(policy),
-            registry_id,
-            mirrored,
-        )
+        return None if found is None else schema_state(found)
 
     def create_if_absent(
         self, registry: RegistryRow, name: str, type_: str, package_name: str

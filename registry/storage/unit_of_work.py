@@ -13,6 +13,7 @@ from registry.storage.bindings import GeneratedCodeRepository, PackageFileReposi
 from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
 from registry.storage.environments import EnvironmentRepository
+from registry.storage.impact import DependentRepository
 from registry.storage.mirror import MirrorRepository
 from registry.storage.references import ReferenceRepository
 from registry.storage.repositories import (
@@ -60,6 +61,7 @@ class Transaction:
         self.deployments = DeploymentRepository(session)
         self.environments = EnvironmentRepository(session)
         self.references = ReferenceRepository(session)
+        self.dependents = DependentRepository(session)
 
     def __enter__(self) -> Transaction:
         self._turn.__enter__()

@@ -164,7 +164,7 @@ def test_latest_is_resolved_and_reported(registry_url: str) -> None:
 
 
 def test_help_names_every_exit_status() -> None:
-    for command in (["can-i-deploy"], ["environment", "create"]):
+    for command in (["can-i-deploy"], ["environment", "create"], ["impact"]):
         done = registry_command(*command, "--help")
         assert done.returncode == 0
         assert "exit status: 0" in done.stdout and ", 2 " in done.stdout, done.stdout

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.conftest import COMMAND_SECONDS, Served, serve, sqlite_url
+from tests.e2e.conftest import COMMAND_SECONDS, SCRIPT, Served, serve, sqlite_url
 
 README = (REPO / "README.md").read_text()
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -152,3 +152,33 @@ def test_the_shared_types_example_registers_a_referencing_contract_and_shows_its
         f"{served.url}/registries/orders/schemas/OrderPlaced/versions/1/validate", json=event
     )
     assert checked.json()["valid"] is False
+
+
+def test_the_impact_example_names_the_dependent_a_narrower_money_breaks(
+    served: Served, tmp_path: Path
+) -> None:
+    """Continues the shared types example (run first when this test runs alone)."""
+    scripts = [block_after("### Impact analysis", "sh")]
+    if httpx.get(f"{served.url}/registries/common/schemas/Money").status_code == 404:
+        scripts.insert(0, block_after("## Shared types", "sh"))
+    script = "\n".join(scripts).replace(LOCAL, served.url).replace(".venv/bin/registry", str(SCRIPT))
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env={key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")},
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_SECONDS,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # the CLI's: something breaks
+    answers, position = [], 0  # curl's answers (no newline between them), then the CLI's summary
+    while done.stdout[position:].lstrip().startswith("{"):
+        position += len(done.stdout[position:]) - len(done.stdout[position:].lstrip())
+        found, position = json.JSONDecoder().raw_decode(done.stdout, position)
+        answers.append(found)
+    answer, summary = answers[-1], done.stdout[position:]
+    assert answer["breaking"] == 1
+    assert [each["schema"] for each in answer["dependents"]] == ["OrderPlaced"]
+    assert "a new version of common/Money breaks 1 of 1 dependent (scope default)" in summary
+    assert "[enum_narrowed]" in summary

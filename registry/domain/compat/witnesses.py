@@ -6,10 +6,10 @@ property names and values both schemas mention) may still find one for the pair.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from registry.domain.compat.document import Doc, Node
+from registry.domain.compat.normalise import work_seconds
 from registry.domain.compat.report import Finding, Incompatibility
 from registry.domain.compat.samples import ODD_VALUES, samples, unique
 
@@ -25,7 +25,7 @@ class Verifier:
 
     def __init__(self, producer: Doc, consumer: Doc, seconds: float = VERIFY_SECONDS) -> None:
         self.producer, self.consumer = producer, consumer
-        self.deadline = time.monotonic() + seconds
+        self.deadline = work_seconds() + seconds
 
     def proves(self, value: Any) -> bool:
         return (
@@ -35,7 +35,7 @@ class Verifier:
 
     def first(self, candidates: list[Any]) -> tuple[bool, Any]:
         for value in candidates:
-            if time.monotonic() > self.deadline:
+            if work_seconds() > self.deadline:
                 break
             if self.proves(value):
                 return True, value
@@ -59,9 +59,9 @@ def incompatibilities(findings: list[Finding], verifier: Verifier) -> list[Incom
 
 def search(verifier: Verifier, seconds: float = SEARCH_SECONDS) -> tuple[bool, Any]:
     """A bounded search for any counterexample: producer samples, and variations of them."""
-    deadline = min(time.monotonic() + seconds, max(verifier.deadline, time.monotonic() + SEARCH_SECONDS))
+    deadline = min(work_seconds() + seconds, max(verifier.deadline, work_seconds() + SEARCH_SECONDS))
     for value in candidates(verifier):
-        if time.monotonic() > deadline:
+        if work_seconds() > deadline:
             break
         if verifier.proves(value):
             return True, value
