@@ -23,8 +23,10 @@ from typing import Any
 
 import boto3
 import httpx
+import jsonschema
 import pytest
 
+from tests.api.test_references import GOOD, MONEY, MONEY_REF, MONEY_VERSIONS, ORDER
 from tests.conftest import load_example
 from tests.e2e.conftest import SCRIPT, Served, _wait_until_healthy, free_port, script_env, serve, sqlite_url
 
@@ -281,3 +283,44 @@ def test_a_throttling_mirror_is_backed_off_from_and_then_delivered_to(tmp_path: 
         assert proxy.throttled_answers == first["attempts"]  # one request per attempt: no hidden retries
         proxy.throttled.clear()
         assert_mirrored_in_order(client, b.url, 5)
+
+
+def test_a_contract_with_references_reaches_boto3_and_the_mirror_self_contained(tmp_path: Path) -> None:
+    """EventBridge has no references: A's DescribeSchema and ExportSchema, and what A mirrors to B, are the
+    bundle, which accepts and refuses what the contract with its references does."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with (
+        serve(tmp_path / "b", sqlite_url(tmp_path / "b")) as b,
+        serve(tmp_path / "a", sqlite_url(tmp_path / "a"), settings=FAST) as a,
+        httpx.Client(base_url=a.url, timeout=30) as client,
+    ):
+        assert client.put("/registries/common", json={"compatibility": "NONE"}).status_code == 201
+        money = client.post(MONEY_VERSIONS, json={"type": "JSONSchemaDraft4", "content": MONEY})
+        assert money.status_code == 201, money.text
+        start_mirroring(client, b.url)
+        order = {"type": "JSONSchemaDraft4", "content": ORDER, "references": [MONEY_REF]}
+        created = client.post("/registries/orders/schemas/OrderPlaced/versions", json=order)
+        assert created.status_code == 201, created.text
+        bundle = client.get(
+            "/registries/orders/schemas/OrderPlaced/versions/1", params={"resolve": "bundle"}
+        ).json()["content"]
+        refs = json.dumps(bundle).split('"$ref": ')[1:]
+        assert refs and all(ref.startswith('"#') for ref in refs)  # only local references are left
+        validator = jsonschema.Draft4Validator(bundle)
+        assert validator.is_valid(GOOD)
+        assert not validator.is_valid({**GOOD, "total": {"amount": 1, "currency": "euro"}})
+
+        eventbridge = boto3.client("schemas", endpoint_url=a.url, region_name="us-east-1")
+        described = eventbridge.describe_schema(RegistryName="orders", SchemaName="OrderPlaced")
+        assert json.loads(described["Content"]) == bundle
+        exported = eventbridge.export_schema(
+            RegistryName="orders", SchemaName="OrderPlaced", Type="JSONSchemaDraft4"
+        )
+        assert '"$ref": "https://' not in exported["Content"]
+
+        wait_until_mirrored(client, 1)
+        mirrored = boto3.client("schemas", endpoint_url=b.url, region_name="us-east-1").describe_schema(
+            RegistryName=REMOTE_REGISTRY, SchemaName="OrderPlaced"
+        )
+        assert json.loads(mirrored["Content"]) == bundle
