@@ -36,6 +36,7 @@ from registry.services import (
     _report,
     _require_registry,
     _require_schema,
+    schema_rules,
 )
 from registry.storage.repositories import SchemaState
 from registry.storage.unit_of_work import Transaction, UnitOfWork
@@ -192,7 +193,7 @@ def can_i_deploy(
     service_name(service)
     environment_name(environment)
     with uow.reading() as tx:
-        rules = _rules(tx, registry, schema)
+        rules = schema_rules(tx, registry, schema)
         asked = tx.versions.get(rules.id, version)
         if asked is None:
             raise errors.VersionNotFound(registry=registry, schema=schema, version=version or "latest")
@@ -223,14 +224,6 @@ def can_i_deploy(
     )
 
 
-def _rules(tx: Transaction, registry: str, schema: str) -> SchemaState:
-    rules = tx.schemas.state(registry, schema)
-    if rules is None:
-        _require_schema(tx, registry, schema)  # says which of registry or schema is missing
-    assert rules is not None, "_require_schema raised"
-    return rules
-
-
 def _contracts(tx: Transaction, rules: SchemaState, versions: Iterable[int]) -> dict[int | str, Contract]:
     stored = tx.deployments.contracts(rules.id, set(versions))
     return {
@@ -256,7 +249,7 @@ def environment_picture(uow: UnitOfWork, registry: str, environment: str) -> Env
             by_schema.setdefault(schema_id, []).append(participant)
         pictures = []
         for participants in by_schema.values():
-            rules = _rules(tx, registry, participants[0].schema)
+            rules = schema_rules(tx, registry, participants[0].schema)
             contracts = _contracts(tx, rules, (each.version for each in participants))
             pictures.append(_schema_picture(rules, participants, contracts))
     return EnvironmentPicture(registry=registry, environment=environment, schemas=pictures)

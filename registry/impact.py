@@ -39,7 +39,7 @@ from registry.services import (
     _deployed_report,
     _parse,
     _report,
-    _require_schema,
+    schema_rules,
 )
 from registry.storage.repositories import SchemaState, StoredContract
 from registry.storage.unit_of_work import Transaction, UnitOfWork
@@ -58,7 +58,7 @@ def analyse(
     An invalid candidate raises what its registration would raise."""
     candidate = _parse(uow, new, may_read)
     with uow.reading() as tx:
-        rules = _rules(tx, registry, schema)
+        rules = schema_rules(tx, registry, schema)
         if rules.type != candidate.type:
             raise errors.SchemaTypeMismatch(schema=schema, existing=rules.type, given=candidate.type)
         found = dependents_of(tx.dependents.versions_of(rules.id), tx.dependents.referencing)
@@ -79,14 +79,6 @@ def analyse(
         dependents=[each for each in analysed if each is not None],
         hidden=len(asked) - len(readable),
     )
-
-
-def _rules(tx: Transaction, registry: str, schema: str) -> SchemaState:
-    rules = tx.schemas.state(registry, schema)
-    if rules is None:
-        _require_schema(tx, registry, schema)  # says which of registry or schema is missing
-    assert rules is not None, "_require_schema raised"
-    return rules
 
 
 def _candidate_node(key: VersionKey, candidate: Contract, new: NewVersion) -> Referenced:

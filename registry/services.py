@@ -69,6 +69,15 @@ def _require_schema(tx: Transaction, registry: str, schema: str, *, for_update: 
     return row
 
 
+def schema_rules(tx: Transaction, registry: str, schema: str) -> SchemaState:
+    """The schema's rules and latest versions; 404 naming whichever of registry or schema is missing."""
+    rules = tx.schemas.state(registry, schema)
+    if rules is None:
+        _require_schema(tx, registry, schema)
+    assert rules is not None, "_require_schema raised"
+    return rules
+
+
 def _page(items: list[Any], limit: int, key: Any) -> Page[Any]:
     """Repositories fetch limit + 1 rows; the extra one only says whether another page exists."""
     if len(items) <= limit:

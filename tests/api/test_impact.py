@@ -19,32 +19,17 @@ from jsonschema import Draft4Validator
 from sqlalchemy import Engine
 
 from registry.domain.auth import Role
+from tests.api.shared_types import MONEY, MONEY_REF, MONEY_URI, ORDER
 from tests.api.test_auth import bearer, new_token
 
-MONEY_URI = "https://schemas.acme.example/money.json"
 PAYMENT_URI = "https://schemas.acme.example/payment.json"
-MONEY: dict[str, Any] = {
-    "type": "object",
-    "properties": {"amount": {"type": "number"}, "currency": {"$ref": "#/definitions/Currency"}},
-    "required": ["amount", "currency"],
-    "definitions": {"Currency": {"type": "string", "pattern": "^[A-Z]{3}$"}},
-}
 PAYMENT = {
     "type": "object",
     "properties": {"amount": {"$ref": MONEY_URI}, "method": {"type": "string"}},
     "required": ["amount"],
 }
 INVOICE = {"type": "object", "properties": {"payment": {"$ref": "payment.json"}}, "required": ["payment"]}
-ORDER = {
-    "type": "object",
-    "properties": {
-        "total": {"$ref": MONEY_URI},
-        "currency": {"$ref": f"{MONEY_URI}#/definitions/Currency"},
-    },
-    "required": ["total"],
-}
 REFUND = {"type": "object", "properties": {"amount": {"$ref": MONEY_URI}, "payment": {"$ref": PAYMENT_URI}}}
-MONEY_REF = {"name": MONEY_URI, "registry": "common", "schema": "Money", "version": 1}
 PAYMENT_REF = {"name": PAYMENT_URI, "registry": "billing", "schema": "Payment", "version": 1}
 IMPACT = "/registries/common/schemas/Money/impact"
 

@@ -20,26 +20,11 @@ from sqlalchemy import Engine, text
 
 from registry.domain.auth import Role
 from registry.domain.formats import canonical_json
+from tests.api.shared_types import MONEY, MONEY_REF, MONEY_URI, ORDER
 from tests.api.test_auth import bearer, new_token
 
-MONEY_URI = "https://schemas.acme.example/money.json"
-MONEY = {
-    "type": "object",
-    "properties": {"amount": {"type": "number"}, "currency": {"$ref": "#/definitions/Currency"}},
-    "required": ["amount", "currency"],
-    "definitions": {"Currency": {"type": "string", "pattern": "^[A-Z]{3}$"}},
-}
-ORDER = {
-    "type": "object",
-    "properties": {
-        "total": {"$ref": MONEY_URI},
-        "currency": {"$ref": f"{MONEY_URI}#/definitions/Currency"},
-    },
-    "required": ["total"],
-}
 GOOD = {"total": {"amount": 12.5, "currency": "EUR"}, "currency": "USD"}
 BAD = {"total": {"amount": 12.5, "currency": "euro"}}
-MONEY_REF = {"name": MONEY_URI, "registry": "common", "schema": "Money", "version": 1}
 ORDERS = "/registries/orders/schemas/OrderPlaced/versions"
 MONEY_VERSIONS = "/registries/common/schemas/Money/versions"
 

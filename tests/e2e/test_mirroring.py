@@ -26,7 +26,7 @@ import httpx
 import jsonschema
 import pytest
 
-from tests.api.test_references import GOOD, MONEY, MONEY_REF, MONEY_VERSIONS, ORDER
+from tests.api.shared_types import MONEY, MONEY_REF, ORDER
 from tests.conftest import load_example
 from tests.e2e.conftest import SCRIPT, Served, _wait_until_healthy, free_port, script_env, serve, sqlite_url
 
@@ -296,7 +296,9 @@ def test_a_contract_with_references_reaches_boto3_and_the_mirror_self_contained(
         httpx.Client(base_url=a.url, timeout=30) as client,
     ):
         assert client.put("/registries/common", json={"compatibility": "NONE"}).status_code == 201
-        money = client.post(MONEY_VERSIONS, json={"type": "JSONSchemaDraft4", "content": MONEY})
+        money = client.post(
+            "/registries/common/schemas/Money/versions", json={"type": "JSONSchemaDraft4", "content": MONEY}
+        )
         assert money.status_code == 201, money.text
         start_mirroring(client, b.url)
         order = {"type": "JSONSchemaDraft4", "content": ORDER, "references": [MONEY_REF]}
@@ -308,8 +310,9 @@ def test_a_contract_with_references_reaches_boto3_and_the_mirror_self_contained(
         refs = json.dumps(bundle).split('"$ref": ')[1:]
         assert refs and all(ref.startswith('"#') for ref in refs)  # only local references are left
         validator = jsonschema.Draft4Validator(bundle)
-        assert validator.is_valid(GOOD)
-        assert not validator.is_valid({**GOOD, "total": {"amount": 1, "currency": "euro"}})
+        good = {"total": {"amount": 12.5, "currency": "EUR"}, "currency": "USD"}
+        assert validator.is_valid(good)
+        assert not validator.is_valid({**good, "total": {"amount": 1, "currency": "euro"}})
 
         eventbridge = boto3.client("schemas", endpoint_url=a.url, region_name="us-east-1")
         described = eventbridge.describe_schema(RegistryName="orders", SchemaName="OrderPlaced")
