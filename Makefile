@@ -5,8 +5,6 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 # Other projects' labelled corpora, which are not ours to put in the repository (`make conformance`).
 REGISTRY_CONFORMANCE_DIR ?= ../shared/conformance
-# The corpora are independent, CPU-bound questions: one pytest worker per core.
-CONFORMANCE_WORKERS ?= auto
 
 .PHONY: run test conformance bench lint typecheck install clean
 
@@ -47,7 +45,7 @@ conformance: $(VENV)/.test-installed
 	@test -d "$(REGISTRY_CONFORMANCE_DIR)" || { \
 		echo "make conformance: no corpora at $(REGISTRY_CONFORMANCE_DIR) (set REGISTRY_CONFORMANCE_DIR)" >&2; \
 		exit 2; }
-	REGISTRY_CONFORMANCE_DIR="$(abspath $(REGISTRY_CONFORMANCE_DIR))" $(VENV)/bin/pytest -n $(CONFORMANCE_WORKERS) tests/conformance
+	REGISTRY_CONFORMANCE_DIR="$(abspath $(REGISTRY_CONFORMANCE_DIR))" $(VENV)/bin/pytest tests/conformance
 
 bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
