@@ -134,7 +134,7 @@ def _open_part(contained: Contained, own: Node | None, part: Node, names: set[st
             continue
         subs = contained(p_nodes, c_nodes, own.path if own else "")
         if subs:
-            found.append(_extra_finding(own, part, p_nodes, subs, pattern, names))
+            found.append(_extra_finding(own, part, (p_nodes, c_nodes), subs, pattern, names))
     return found
 
 
@@ -173,7 +173,12 @@ def _listed(node: Node | None) -> list[Node]:
 
 
 def _extra_finding(
-    own: Node | None, part: Node, p_nodes: list[Node], subs: list[Finding], pattern: str, names: set[str]
+    own: Node | None,
+    part: Node,
+    sides: tuple[list[Node], list[Node]],
+    subs: list[Finding],
+    pattern: str,
+    names: set[str],
 ) -> Finding:
     closed = part.get("additionalProperties") is False
     rule = "additional_properties_narrowed"
@@ -182,7 +187,7 @@ def _extra_finding(
         + ("allows no property" if closed else "restricts properties")
         + " beyond those it declares"
     )
-    values = [v for s in subs for v in s.candidates] + list(ODD_VALUES)
+    values = _proving_first(*sides, [v for s in subs for v in s.candidates] + list(ODD_VALUES))
     named = pattern_samples(pattern, 1) if pattern else []
     if named:  # a property of this pattern on both sides: its name must match it
         keys = [k for k in named if k not in names] or named
@@ -193,6 +198,22 @@ def _extra_finding(
     bases = _bases(parts)
     candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []
     return finding(rule, own.path if own else "", subs[0].consumer_path, message, candidates)
+
+
+LOCAL_CHECKS = 24
+
+
+def _proving_first(p_nodes: list[Node], c_nodes: list[Node], values: list[Any]) -> list[Any]:
+    """`values` with the first that is already a counterexample here (valid for the producer's schemas of the
+    member, invalid for the consumer's) moved to the front: the sub-findings' candidates of several consumer
+    alternatives come in their own order, and only the first few become whole witnesses. The checks run
+    within the comparison's time bound: a few values, and none past the first that proves."""
+    for index, value in enumerate(values[:LOCAL_CHECKS]):
+        if any(n.doc.is_valid(n.schema, value) is False for n in c_nodes) and all(
+            n.doc.is_valid(n.schema, value) is True for n in p_nodes
+        ):
+            return [value, *values[:index], *values[index + 1 :]]
+    return values
 
 
 def _required(parts: list[Node], part: Node) -> list[Finding]:
