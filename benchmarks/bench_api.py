@@ -552,6 +552,29 @@ def cpu_model() -> str:
     return "unknown CPU"
 
 
+def per_database(
+    names: str, bench: Callable[[str, str], tuple[list[list[str]], list[str]]]
+) -> tuple[list[list[str]], list[str]]:
+    """`bench(database, url)` on each database named in `names` ("sqlite,postgres"): its rows and its
+    mistakes, all together."""
+    databases = {"sqlite": sqlite_database, "postgres": postgres_database}
+    rows: list[list[str]] = []
+    wrong: list[str] = []
+    for database in [name.strip() for name in names.split(",") if name.strip()]:
+        with databases[database]() as url:
+            found, mistakes = bench(database, url)
+            rows += found
+            wrong += mistakes
+    return rows, wrong
+
+
+def machine_line() -> str:
+    return (
+        f"machine: {platform.platform()}; {len(os.sched_getaffinity(0))} CPUs, {cpu_model()}; "
+        f"Python {platform.python_version()}"
+    )
+
+
 def machine() -> str:
     model = cpu_model()
     import starlette

@@ -23,16 +23,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import platform
 import sys
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
-from bench_api import HOST, cpu_model, postgres_database, registry_server, sqlite_database
+from bench_api import HOST, machine_line, per_database, registry_server
 
 REGISTRY = "deploy"
 SCHEMAS, VERSIONS, SERVICES, ENVIRONMENTS = 20, 5, 50, ("dev", "staging", "prod")
@@ -162,21 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     args = parser.parse_args(argv)
     samples = 60 if args.quick else 300
-    databases: dict[str, Callable[[], AbstractContextManager[str]]] = {
-        "sqlite": sqlite_database,
-        "postgres": postgres_database,
-    }
-    rows: list[list[str]] = []
-    wrong: list[str] = []
-    for database in [name.strip() for name in args.databases.split(",") if name.strip()]:
-        with databases[database]() as url:
-            found, mistakes = bench(database, url, samples)
-            rows += found
-            wrong += mistakes
-    print(
-        f"machine: {platform.platform()}; {len(os.sched_getaffinity(0))} CPUs, {cpu_model()}; "
-        f"Python {platform.python_version()}"
-    )
+    rows, wrong = per_database(args.databases, lambda database, url: bench(database, url, samples))
+    print(machine_line())
     print(
         f"picture: {SCHEMAS} schemas x {VERSIONS} versions, {SERVICES} services, {len(ENVIRONMENTS)} "
         f"environments, {PRODUCERS} producers and {CONSUMERS} consumers per schema and environment"

@@ -27,16 +27,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
-import platform
 import sys
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
-from bench_api import HOST, cpu_model, postgres_database, registry_server, sqlite_database
+from bench_api import HOST, machine_line, per_database, registry_server
 
 TYPES, INTERMEDIATES, DIRECT, INDIRECT = 20, 10, 94, 95  # and Invoice: 200 dependents
 IMPACT_TARGET_S = 2.0
@@ -217,21 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     args = parser.parse_args(argv)
     samples = 20 if args.quick else 100
-    databases: dict[str, Callable[[], AbstractContextManager[str]]] = {
-        "sqlite": sqlite_database,
-        "postgres": postgres_database,
-    }
-    rows: list[list[str]] = []
-    wrong: list[str] = []
-    for database in [name.strip() for name in args.databases.split(",") if name.strip()]:
-        with databases[database]() as url:
-            found, mistakes = bench(database, url, samples)
-            rows += found
-            wrong += mistakes
-    print(
-        f"machine: {platform.platform()}; {len(os.sched_getaffinity(0))} CPUs, {cpu_model()}; "
-        f"Python {platform.python_version()}"
-    )
+    rows, wrong = per_database(args.databases, lambda database, url: bench(database, url, samples))
+    print(machine_line())
     print()
     header = ["database", "scenario", "dependents", "first ms", "p50 ms", "p90 ms", "target"]
     print("| " + " | ".join(header) + " |")
