@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     )
     access_log: bool = True
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
+    metrics_enabled: bool = Field(
+        default=True, description="collect Prometheus metrics and serve them at /metrics (false: no cost, 404)"
+    )
 
     @classmethod
     def variable(cls, field: str) -> str:

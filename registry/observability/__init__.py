@@ -1,0 +1,1 @@
+"""What an operator sees of a replica: Prometheus metrics, OpenTelemetry traces, structured logs."""

@@ -1,0 +1,78 @@
+"""Every Prometheus metric the registry exports, defined once; each part of the service observes its own.
+
+Names follow Prometheus conventions (`registry_` prefix, base units, `_total` counters). Labels are bounded
+sets (route templates, never raw paths; outcomes and causes from fixed vocabularies), so the series count
+stays small whatever callers send.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram, Info
+
+# Latency buckets from 1 ms to 10 s: the read paths live in the low milliseconds, checks and generation above.
+SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Code generation runs from a fraction of a second to the worker timeout.
+GENERATION_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
+
+build_info = Info("registry_build", "Versions of the registry and of its code generator")
+
+http_requests = Counter(
+    "registry_http_requests", "HTTP requests answered", ["method", "route", "status"]
+)
+http_request_seconds = Histogram(
+    "registry_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route"],
+    buckets=SECONDS,
+)
+
+# outcome: created, identical, incompatible, invalid, too_large
+registrations = Counter("registry_registrations", "Version registrations by outcome", ["outcome"])
+
+compatibility_checks = Counter(
+    "registry_compatibility_checks", "Compatibility checks by verdict and policy", ["verdict", "policy"]
+)
+compatibility_check_seconds = Histogram(
+    "registry_compatibility_check_duration_seconds", "Time of one compatibility check", buckets=SECONDS
+)
+
+# result: valid, invalid
+event_validations = Counter("registry_event_validations", "Events validated against a version", ["result"])
+
+codegen_seconds = Histogram(
+    "registry_codegen_duration_seconds", "Time to generate one version's bindings", buckets=GENERATION_SECONDS
+)
+codegen_wait_seconds = Histogram(
+    "registry_codegen_queue_wait_seconds",
+    "Time a generation job waited for a worker",
+    buckets=GENERATION_SECONDS,
+)
+# cause: a stable error code (e.g. generation_failed, generation_timeout, worker_died)
+codegen_failures = Counter("registry_codegen_failures", "Failed generations by cause", ["cause"])
+codegen_queue_length = Gauge(
+    "registry_codegen_queue_length", "Generation jobs waiting for a worker", multiprocess_mode="livesum"
+)
+codegen_workers_alive = Gauge(
+    "registry_codegen_workers_alive", "Generator worker processes alive", multiprocess_mode="livesum"
+)
+
+# kind: zip, wheel, sdist
+package_downloads = Counter("registry_package_downloads", "Bindings downloaded", ["kind"])
+
+mirror_outbox_pending = Gauge(
+    "registry_mirror_outbox_pending", "Mirror deliveries not yet done", multiprocess_mode="max"
+)
+mirror_oldest_pending_seconds = Gauge(
+    "registry_mirror_oldest_pending_age_seconds",
+    "Age of the oldest mirror delivery not yet done",
+    multiprocess_mode="max",
+)
+# outcome: delivered, failed, retried, abandoned
+mirror_deliveries = Counter("registry_mirror_deliveries", "Mirror delivery attempts by outcome", ["outcome"])
+
+db_pool_in_use = Gauge(
+    "registry_db_pool_connections_in_use", "Database connections checked out", multiprocess_mode="livesum"
+)
+db_pool_waiting = Gauge(
+    "registry_db_pool_waiting", "Requests waiting for a database connection", multiprocess_mode="livesum"
+)
