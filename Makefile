@@ -28,7 +28,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.created
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -54,6 +54,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_compat_histories.py
 	$(PY) benchmarks/bench_compat_service.py
 	$(PY) benchmarks/bench_codegen.py
+	$(PY) benchmarks/bench_bindings_corpus.py
 	$(PY) benchmarks/bench_deployments.py
 	$(PY) benchmarks/bench_validation.py
 	$(PY) benchmarks/bench_references.py
