@@ -1,4 +1,4 @@
-"""`registry serve | migrate | token ...`: the console script."""
+"""`registry serve | migrate | config | token ...`: the console script."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from registry import access, can_i_deploy, environment_command, impact_command
+from registry import access, can_i_deploy, configuration, environment_command, impact_command
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError
-from registry.settings import Settings
+from registry.settings import InvalidSettings, Settings, load_settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
 from registry.storage.unit_of_work import UnitOfWork
@@ -20,7 +20,14 @@ from registry.storage.unit_of_work import UnitOfWork
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except InvalidSettings as exc:
+        print("\n".join(f"error: {problem}" for problem in str(exc).splitlines()), file=sys.stderr)
+        return 2
+    if args.run is not _serve:  # serve's app warns itself, in its log
+        for warning in misspelt_variables():
+            print(f"warning: {warning}", file=sys.stderr)
     try:
         result: int = args.run(args, settings)
     except RegistryError as exc:
@@ -44,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.set_defaults(run=_migrate)
+
+    config = commands.add_parser(
+        "config", help="print the configuration in effect (secrets masked), as VARIABLE=value lines"
+    )
+    config.add_argument(
+        "--markdown",
+        action="store_true",
+        help=f"print the table of every setting instead (`{configuration.REGENERATE}`)",
+    )
+    config.set_defaults(run=_config)
 
     deploy = commands.add_parser(
         "can-i-deploy",
@@ -156,6 +173,11 @@ def _uow(settings: Settings) -> UnitOfWork:
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     upgrade(make_engine(settings.database_url))
     print("database is at the latest schema")
+    return 0
+
+
+def _config(args: argparse.Namespace, settings: Settings) -> int:
+    print(configuration.markdown() if args.markdown else configuration.effective(settings), end="")
     return 0
 
 

@@ -34,7 +34,7 @@ from registry.api.routes import (
 from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.bindings import Bindings
 from registry.mirroring import MirrorWorker
-from registry.settings import Settings
+from registry.settings import Settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, head_revision
 from registry.storage.unit_of_work import UnitOfWork
@@ -57,6 +57,8 @@ def create_app(
     settings: Settings, *, engine: Engine | None = None, generator: GeneratorPool | None = None
 ) -> FastAPI:
     """`engine` and `generator` (the code generation workers) may be shared: then the caller closes them."""
+    for warning in misspelt_variables():
+        log.warning(warning)
     owns_engine, owns_generator = engine is None, generator is None
     engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
     generator = generator or GeneratorPool(
