@@ -16,7 +16,7 @@ from registry import __version__
 from registry.access import Authenticator
 from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
-from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes
+from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.routes import (
     bindings,
     compatibility,
@@ -126,6 +126,9 @@ def create_app(
         BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")
     )
     app.add_middleware(KeepEncodedSlashes)
+    if not settings.public_api_description:
+        described = {app.openapi_url or "", "/docs", app.swagger_ui_oauth2_redirect_url or "", "/redoc"}
+        app.add_middleware(PrivateApiDescription, authenticator=authenticator, paths=described)
     # Outermost, so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
     return app

@@ -9,8 +9,9 @@ from urllib.parse import quote, unquote
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from registry.access import Authenticator
 from registry.api.errors import EVENTBRIDGE_PREFIXES, eventbridge_status_for, status_for
-from registry.domain.errors import PayloadTooLarge, RegistryError, UnsupportedMediaType
+from registry.domain.errors import PayloadTooLarge, RegistryError, Unauthenticated, UnsupportedMediaType
 from registry.domain.json_input import parse_json
 
 
@@ -121,6 +122,28 @@ class JsonBodies:
                 await _refuse(scope, send, error)
                 return
             receive = _replay(body, receive)
+        await self.app(scope, receive, send)
+
+
+class PrivateApiDescription:
+    """With REGISTRY_PUBLIC_API_DESCRIPTION=false, the API description and the pages that show it need a
+    token like every other request (any role, of any registry). Added only then: public costs nothing."""
+
+    def __init__(self, app: ASGIApp, *, authenticator: Authenticator, paths: set[str]) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            header = dict(scope["headers"]).get(b"authorization")
+            try:
+                # may re-read the token table: a database read, so in a worker thread
+                await run_in_threadpool(self.authenticator.principal_for, header and header.decode("latin-1"))
+            except Unauthenticated as error:
+                body = json.dumps({"error": {"code": error.code, "message": error.message, "details": {}}})
+                await _send_json(send, status_for(error), body, [(b"www-authenticate", b"Bearer")])
+                return
         await self.app(scope, receive, send)
 
 
