@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry.domain.secret_box import SecretBox, SecretKeyError
+
 DEFAULT_DATABASE_URL = "sqlite:///./registry.db"
 
 SUPPORTED_DATABASE_URLS = (
@@ -83,7 +85,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None,
         description="encrypts the SigV4 secrets of tokens at rest: keys from `registry secrets "
-        "generate-key`, comma-separated; the first encrypts, every one decrypts (rotation: docs/secrets.md)",
+        "generate-key`, comma-separated; the first encrypts, every one decrypts (docs/eventbridge-auth.md)",
     )
     public_api_description: bool = Field(
         default=True,
@@ -95,6 +97,16 @@ class Settings(BaseSettings):
     @classmethod
     def _supported_database(cls, url: str) -> str:
         return supported_database_url(url)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _usable_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                SecretBox.from_setting(value.get_secret_value())
+            except SecretKeyError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @classmethod
     def variable(cls, field: str) -> str:

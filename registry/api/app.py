@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from codegen import GeneratorPool
 from registry import __version__
-from registry.access import Authenticator
+from registry.access import Authenticator, secret_box
 from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
@@ -97,7 +97,12 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow = uow
-    authenticator = Authenticator(uow, ttl=settings.token_cache_seconds, require_auth=settings.require_auth)
+    authenticator = Authenticator(
+        uow,
+        ttl=settings.token_cache_seconds,
+        require_auth=settings.require_auth,
+        secrets_box=secret_box(settings),
+    )
     version_cache = VersionCache(ttl=settings.version_cache_seconds)
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
