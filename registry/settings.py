@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from registry.domain.secret_box import SecretBox, SecretKeyError
 
 DEFAULT_DATABASE_URL = "sqlite:///./registry.db"
+SETTINGS_DOC = "docs/configuration.md"
 
 SUPPORTED_DATABASE_URLS = (
     "sqlite:///path/to/file.db (sqlite:// in memory) or postgresql+psycopg://user:password@host:port/db"
@@ -149,9 +150,6 @@ def misspelt_variables(environ: Mapping[str, str] | None = None) -> list[str]:
         hint = f"; did you mean REGISTRY_{close[0]}?" if close else f" (the settings: {SETTINGS_DOC})"
         warnings.append(f"{name} is not a setting and is ignored{hint}")
     return warnings
-
-
-SETTINGS_DOC = "docs/configuration.md"
 
 
 class InvalidSettings(ValueError):
