@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from codegen import GeneratorPool
 from registry.api.app import create_app
@@ -23,19 +25,36 @@ CONTRACT = {"type": "object", "properties": {"n": {"type": "number"}, "tags": {"
 JSON = {"content-type": "application/json"}
 
 
-@pytest.fixture
-async def client(tmp_path: Path, generator_pool: GeneratorPool) -> AsyncIterator[httpx.AsyncClient]:
-    """SQLite only: what is refused here is refused before any route or database is reached."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One SQLite database for the module, holding the contract: what is refused here is refused before any
+    route or database is reached, and nothing here writes."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('json') / 'r.db'}")
     upgrade(engine)
-    settings = Settings(database_url=str(engine.url), mirror_worker=False, token_cache_seconds=0)
-    app = create_app(settings, engine=engine, generator=generator_pool)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r.test") as http:
-        await http.put("/registries/orders", json={})
-        created = await http.post(SCHEMA, json={"type": "JSONSchemaDraft4", "content": CONTRACT})
-        assert created.status_code == 201
-        yield http
+
+    async def register() -> None:
+        async with serving(engine) as http:
+            await http.put("/registries/orders", json={})
+            created = await http.post(SCHEMA, json={"type": "JSONSchemaDraft4", "content": CONTRACT})
+            assert created.status_code == 201
+
+    asyncio.run(register())
+    yield engine
     engine.dispose()
+
+
+@asynccontextmanager
+async def serving(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(database_url=str(engine.url), mirror_worker=False, token_cache_seconds=0)
+    app = create_app(settings, engine=engine, generator=GeneratorPool(workers=1, timeout=30))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r.test") as http:
+        yield http
+
+
+@pytest.fixture
+async def client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(engine) as http:
+        yield http
 
 
 def error_of(response: httpx.Response) -> tuple[int, str, dict[str, Any]]:
