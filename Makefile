@@ -6,7 +6,7 @@ PORT ?= 8080
 # Other projects' labelled corpora, which are not ours to put in the repository (`make conformance`).
 REGISTRY_CONFORMANCE_DIR ?= ../shared/conformance
 
-.PHONY: run test conformance bench lint typecheck install clean
+.PHONY: run test conformance bench lint typecheck install clean constraints
 
 # One virtualenv; a stamp per set of extras, so `make run` installs the service alone and each other target
 # adds only what it needs (each stamp is renewed when pyproject.toml changes).
@@ -66,5 +66,17 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
+# constraints.txt: every package the service installs, at the version a fresh `pip install .` resolves today.
+# The Dockerfile installs under it, so an image built later gets the same versions. Refresh it deliberately
+# (and commit it) when pyproject.toml's dependencies change; tests/unit/test_packaging.py says when it must.
+CONSTRAINTS_VENV := .constraints-venv
+constraints:
+	rm -rf $(CONSTRAINTS_VENV)
+	python3 -m venv $(CONSTRAINTS_VENV)
+	$(CONSTRAINTS_VENV)/bin/pip install --quiet .
+	{ echo "# pip constraints of the Docker image: \`make constraints\` writes this file (a fresh venv's pip freeze)"; \
+	  $(CONSTRAINTS_VENV)/bin/pip freeze --exclude event-contract-registry; } > constraints.txt
+	rm -rf $(CONSTRAINTS_VENV)
+
 clean:
-	rm -rf $(VENV) registry.db registry.db-shm registry.db-wal
+	rm -rf $(VENV) $(CONSTRAINTS_VENV) registry.db registry.db-shm registry.db-wal

@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 
 from codegen import GeneratorPool
 from registry import __version__
-from registry.access import Authenticator
+from registry.access import Authenticator, secret_box
 from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
-from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes
+from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.routes import (
     bindings,
     compatibility,
@@ -34,7 +34,7 @@ from registry.api.routes import (
 from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.bindings import Bindings
 from registry.mirroring import MirrorWorker
-from registry.settings import Settings
+from registry.settings import Settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, head_revision
 from registry.storage.unit_of_work import UnitOfWork
@@ -57,6 +57,8 @@ def create_app(
     settings: Settings, *, engine: Engine | None = None, generator: GeneratorPool | None = None
 ) -> FastAPI:
     """`engine` and `generator` (the code generation workers) may be shared: then the caller closes them."""
+    for warning in misspelt_variables():
+        log.warning(warning)
     owns_engine, owns_generator = engine is None, generator is None
     engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
     generator = generator or GeneratorPool(
@@ -95,7 +97,12 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow = uow
-    authenticator = Authenticator(uow, ttl=settings.token_cache_seconds, require_auth=settings.require_auth)
+    authenticator = Authenticator(
+        uow,
+        ttl=settings.token_cache_seconds,
+        require_auth=settings.require_auth,
+        secrets_box=secret_box(settings),
+    )
     version_cache = VersionCache(ttl=settings.version_cache_seconds)
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
@@ -124,6 +131,9 @@ def create_app(
         BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")
     )
     app.add_middleware(KeepEncodedSlashes)
+    if not settings.public_api_description:
+        described = {app.openapi_url or "", "/docs", app.swagger_ui_oauth2_redirect_url or "", "/redoc"}
+        app.add_middleware(PrivateApiDescription, authenticator=authenticator, paths=described)
     # Outermost, so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
     return app

@@ -18,6 +18,7 @@
     │       ReferenceNotFound, ReferenceCycle, ReferencesTooDeep
     │     CodeGenerationFailed, InvalidMirror, InvalidArn, UnsupportedLanguage, UnsupportedExportType,
     │     TooManyTags, ValidationBudgetExceeded
+    │     DuplicateKey, NumberTooLong, NumberOutOfRange, JsonTooDeep (JSON past our limits)
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
     └── Forbidden                  → 403
@@ -556,4 +557,50 @@ class VersionReferenced(Conflict):
         super().__init__(
             f"{what} is referenced by {listing}; delete those versions first",
             details={"dependents": dependents, "hidden": hidden},
+        )
+
+
+# --- JSON that is well-formed but past what the registry reads (registry.domain.json_input) ---------------
+
+
+class DuplicateKey(InvalidInput):
+    """An object names a key twice: parsers disagree on which value wins, so no meaning can be trusted."""
+
+    code = "duplicate_key"
+
+    def __init__(self, *, where: str, pointer: str, key: str) -> None:
+        super().__init__(
+            f"{where} names the key {key!r} twice (at {pointer!r}); a key may appear once in an object",
+            details={"pointer": pointer, "key": key},
+        )
+
+
+class NumberTooLong(InvalidInput):
+    code = "number_too_long"
+
+    def __init__(self, *, where: str, length: int, limit: int) -> None:
+        super().__init__(
+            f"{where} holds a number written with {length} characters; at most {limit} are accepted",
+            details={"length": length, "limit": limit},
+        )
+
+
+class NumberOutOfRange(InvalidInput):
+    """A number past what a 64-bit float holds (`1e999`): it would be read as Infinity, which is not JSON."""
+
+    code = "number_out_of_range"
+
+    def __init__(self, *, where: str, number: str) -> None:
+        super().__init__(
+            f"{where} holds the number {number[:40]}, beyond the range of a 64-bit float",
+            details={"number": number[:40]},
+        )
+
+
+class JsonTooDeep(InvalidInput):
+    code = "json_too_deep"
+
+    def __init__(self, *, where: str, limit: int) -> None:
+        super().__init__(
+            f"{where} nests objects and arrays deeper than {limit} levels", details={"limit": limit}
         )

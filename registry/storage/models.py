@@ -138,9 +138,10 @@ class TokenRow(Base):
     registry_name: Mapped[str | None] = mapped_column(String(64))  # None: every registry
     description: Mapped[Description]
     # AWS-style credentials for SigV4 (`registry token create --aws`): verifying a signature needs the
-    # secret itself, so unlike the bearer secret it is stored as issued.
+    # secret itself, so unlike the bearer secret it is stored retrievable: `fernet:...` (encrypted under
+    # REGISTRY_SECRET_KEY, registry.domain.secret_box) or, with no key set, as issued.
     aws_access_key_id: Mapped[str | None] = mapped_column(String(32), unique=True)
-    aws_secret_access_key: Mapped[str | None] = mapped_column(String(64))
+    aws_secret_access_key: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[Timestamp]
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
