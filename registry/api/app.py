@@ -18,6 +18,7 @@ from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes
 from registry.api.routes import (
+    audit,
     bindings,
     compatibility,
     deployments,
@@ -110,6 +111,7 @@ def create_app(
         impact,
         deployments,
         environments,
+        audit,
         bindings,
         search,
         package_index,

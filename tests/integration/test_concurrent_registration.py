@@ -32,7 +32,7 @@ def hammer(replicas: list[UnitOfWork], round_: int) -> list[tuple[int, bool]]:
 
     def register(uow: UnitOfWork, key: str) -> tuple[int, bool]:
         new = services.NewVersion(type="JSONSchemaDraft4", content=contract(key))
-        info, created = services.register_version(uow, "orders", "OrderCreated", new)
+        info, created = services.register_version(uow, "orders", "OrderCreated", new, actor="test")
         return info.version, created
 
     def writer(number: int) -> list[tuple[int, bool]]:
@@ -65,7 +65,7 @@ def two_replicas(url: str) -> Iterator[list[UnitOfWork]]:
 
 
 def run_two_rounds(replicas: list[UnitOfWork]) -> None:
-    services.put_registry(replicas[0], "orders", services.RegistryChanges())
+    services.put_registry(replicas[0], "orders", services.RegistryChanges(), actor="test")
     # Round one also races to create the schema itself.
     first = hammer(replicas, 1)
     assert created_numbers(first) == list(range(1, NEW_PER_ROUND + 2))
