@@ -225,6 +225,8 @@ async def test_the_history_pages_and_filters_like_every_list(client: httpx.Async
     assert cursor.json()["error"]["code"] == "invalid_cursor"
     name = await client.get("/audit", params={"registry": "no spaces"})
     assert name.json()["error"]["code"] == "invalid_name"
+    nul = await client.get("/audit", params={"actor": "a\x00b"})  # PostgreSQL refuses NUL: never sent
+    assert (nul.status_code, nul.json()["error"]["code"]) == (422, "invalid_request")
 
 
 async def test_eventbridge_changes_are_entries_too(client: httpx.AsyncClient) -> None:

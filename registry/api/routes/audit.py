@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from registry import audit
 from registry.api.deps import DEFAULT_PAGE, Caller, Cursor, Limit, Uow
-from registry.api.models import READ_ERRORS, PageOut
+from registry.api.models import READ_ERRORS, PageOut, Text
 from registry.domain import names
 from registry.domain.audit import KINDS, MAX_ACTOR, Action, AuditRecord
 from registry.domain.auth import Role, authorize
@@ -57,7 +57,8 @@ def audit_history(
         str | None, Query(max_length=names.MAX_SCHEMA_NAME, description="only this schema")
     ] = None,
     actor: Annotated[
-        str | None, Query(max_length=MAX_ACTOR, description="only changes by this token id (or actor)")
+        Text | None,
+        Query(max_length=MAX_ACTOR, description="only changes by this token id, `anonymous` or `cli:<user>`"),
     ] = None,
     action: Annotated[
         str | None,
