@@ -9,6 +9,7 @@ not flood the history."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from registry.domain import names
 from registry.domain.audit import Action, AuditRecord, Change, actions_matching
@@ -81,6 +82,18 @@ def schema_settings(row: SchemaRow) -> dict[str, Any]:
         "compatibility": _plain(row.compatibility),
         "compatibility_policy": _plain(row.compatibility_policy),
     }
+
+
+def mirror_target(config: dict[str, str] | None) -> dict[str, str] | None:
+    """A mirror target as the history shows it: an endpoint URL's user information (which could hold a
+    password) is masked."""
+    if config is None or "endpoint_url" not in config:
+        return config
+    parts = urlsplit(config["endpoint_url"])
+    if "@" not in parts.netloc:
+        return config
+    masked = parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2])
+    return {**config, "endpoint_url": urlunsplit(masked)}
 
 
 def _plain(value: str | None) -> str | None:

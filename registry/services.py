@@ -9,7 +9,7 @@ from typing import Any
 
 from codegen.names import distribution_name
 from registry import references
-from registry.audit import record_registration, registry_settings, schema_settings
+from registry.audit import mirror_target, record_registration, registry_settings, schema_settings
 from registry.contracts import CompiledContracts
 from registry.domain import errors
 from registry.domain.audit import Action, Change, field_changes
@@ -115,15 +115,11 @@ def put_registry(
         tx.session.flush()
         after = registry_settings(row)
         if found is None:
-            tx.audit.record(
-                Change(Action.REGISTRY_CREATED, registry=name, detail=after), actor=actor, registry_id=row.id
-            )
-        elif changed := field_changes(before, after):
-            tx.audit.record(
-                Change(Action.REGISTRY_UPDATED, registry=name, detail=changed),
-                actor=actor,
-                registry_id=row.id,
-            )
+            change = Change(Action.REGISTRY_CREATED, registry=name, detail=after)
+        else:
+            change = Change(Action.REGISTRY_UPDATED, registry=name, detail=field_changes(before, after))
+        if found is None or change.detail:  # a PUT repeating the stored settings is no change
+            tx.audit.record(change, actor=actor, registry_id=row.id)
         if changes.mirror is not _UNSET:
             _retarget_mirror(tx, row, changes.mirror, actor)
         info = tx.registries.info(row)
@@ -136,7 +132,8 @@ def _retarget_mirror(tx: Transaction, row: RegistryRow, config: dict[str, Any] |
     target = None if config is None else MirrorTarget.from_config(config).as_config()
     if target == row.mirror:
         return
-    change = Change(Action.MIRROR_CHANGED, registry=row.name, detail={"from": row.mirror, "to": target})
+    detail = {"from": mirror_target(row.mirror), "to": mirror_target(target)}
+    change = Change(Action.MIRROR_CHANGED, registry=row.name, detail=detail)
     tx.audit.record(change, actor=actor, registry_id=row.id)
     row.mirror = target
     tx.session.flush()
@@ -313,9 +310,8 @@ def register_version(
         version_id, number, created_at = added
         if new.references:
             references.record(tx, version_id, new.references)
-        detail: dict[str, Any] = {"fingerprint": contract.fingerprint}
-        if new.references:
-            detail["references"] = [each.name for each in new.references]
+        # small: the version itself lists its references
+        detail = {"fingerprint": contract.fingerprint, "references": len(new.references)}
         registered = Change(Action.VERSION_REGISTERED, registry, schema, number, detail=detail)
         record_registration(tx, locked, registered, actor=actor)
         if locked.mirrored:  # in the same transaction: a stored version is never left undelivered

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry.audit import mirror_target
 from registry.domain.audit import KINDS, Action, actions_matching, field_changes
 from registry.domain.errors import InvalidAuditAction
 
@@ -23,3 +24,11 @@ def test_only_fields_whose_value_differs_are_changes() -> None:
     assert field_changes(before, after) == {"compatibility": {"from": None, "to": "FULL"}}
     assert field_changes(after, after) == {}
     assert field_changes({}, {"tier": "gold"}) == {"tier": {"from": None, "to": "gold"}}
+
+
+def test_a_mirror_endpoints_user_information_is_masked() -> None:
+    plain = {"region": "eu-west-1", "registry_name": "r", "endpoint_url": "http://host:4010/base"}
+    assert mirror_target(plain) == plain
+    secret = {**plain, "endpoint_url": "https://user:pa55@host:4010/base"}
+    assert mirror_target(secret) == {**plain, "endpoint_url": "https://***@host:4010/base"}
+    assert mirror_target(None) is None
