@@ -22,12 +22,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from registry.domain import errors, names
+from registry.domain.audit import Action, Change
 from registry.domain.auth import ANONYMOUS_ADMIN, Principal, Role, TokenInfo, hash_token, new_token_secret
 from registry.domain.errors import Unauthenticated
 from registry.domain.secret_box import SecretBox, SecretKeyError
 from registry.settings import Settings
 from registry.storage.models import TokenRow
-from registry.storage.unit_of_work import UnitOfWork
+from registry.storage.unit_of_work import Transaction, UnitOfWork
 
 log = logging.getLogger("registry")
 
@@ -170,6 +171,7 @@ def create_token(
     description: str | None = None,
     aws: Literal[False] = False,
     secrets_box: SecretBox | None = None,
+    actor: str,
 ) -> tuple[TokenInfo, str]: ...
 
 
@@ -182,6 +184,7 @@ def create_token(
     description: str | None = None,
     aws: Literal[True],
     secrets_box: SecretBox | None = None,
+    actor: str,
 ) -> tuple[TokenInfo, str, AwsCredentials]: ...
 
 
@@ -193,6 +196,7 @@ def create_token(
     description: str | None = None,
     aws: bool = False,
     secrets_box: SecretBox | None = None,
+    actor: str,
 ) -> tuple[TokenInfo, str] | tuple[TokenInfo, str, AwsCredentials]:
     """Returns the token's record and its bearer secret, which is shown once and stored only as a hash.
 
@@ -220,8 +224,18 @@ def create_token(
             row.aws_secret_access_key = (secrets_box or SecretBox()).seal(credentials.secret_access_key)
         tx.session.flush()
         info = tx.tokens.info(row)
+        # The history names the token and its reach, never a secret (nor the AWS access key id).
+        detail = {"role": role.value, "description": description, "aws": credentials is not None}
+        created = Change(Action.TOKEN_CREATED, registry=registry, subject=info.id, detail=detail)
+        tx.audit.record(created, actor=actor, registry_id=_registry_id(tx, registry))
         tx.commit()
     return (info, secret) if credentials is None else (info, secret, credentials)
+
+
+def _registry_id(tx: Transaction, registry: str | None) -> int | None:
+    """The registry a token is limited to, if it exists (a token may name one not created yet)."""
+    row = None if registry is None else tx.registries.get(registry)
+    return None if row is None else row.id
 
 
 def _unused_access_key_id(session: Session) -> str:
@@ -234,12 +248,16 @@ def _unused_access_key_id(session: Session) -> str:
             return candidate
 
 
-def revoke_token(uow: UnitOfWork, token_id: str) -> TokenInfo:
+def revoke_token(uow: UnitOfWork, token_id: str, *, actor: str) -> TokenInfo:
+    """Revoking a revoked token changes nothing (and is no entry in the history)."""
     with uow.writing() as tx:
         row = tx.tokens.get(token_id)
         if row is None:
             raise errors.TokenNotFound(token_id=token_id)
-        row.revoked_at = row.revoked_at or datetime.now(UTC)
+        if row.revoked_at is None:
+            row.revoked_at = datetime.now(UTC)
+            revoked = Change(Action.TOKEN_REVOKED, registry=row.registry_name, subject=row.public_id)
+            tx.audit.record(revoked, actor=actor, registry_id=_registry_id(tx, row.registry_name))
         tx.session.flush()
         info = tx.tokens.info(row)
         tx.commit()

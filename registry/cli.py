@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from registry import access, can_i_deploy, configuration, environment_command, impact_command
+from registry import access, audit, can_i_deploy, configuration, environment_command, impact_command
 from registry.domain import secret_box
+from registry.domain.audit import KINDS, AuditRecord, cli_actor
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError
+from registry.domain.pagination import MAX_LIMIT
 from registry.settings import InvalidSettings, Settings, load_settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
@@ -178,6 +182,20 @@ def _parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("token_id")
     revoke.set_defaults(run=_token_revoke)
+
+    audit_history = commands.add_parser(
+        "audit",
+        help="print the audit history of every change, newest first (reads the database)",
+        description="One tab-separated line per change, newest first: time, actor, action, what it is "
+        "about (registry/schema@version, environment, subject) and its detail as JSON. Never a secret.",
+    )
+    audit_history.add_argument("--registry", help="only this registry (it may be deleted)")
+    audit_history.add_argument("--schema", help="only this schema")
+    audit_history.add_argument("--actor", help="only changes by this token id, `anonymous` or `cli:<user>`")
+    audit_history.add_argument("--action", help=f"one action or a kind: {', '.join(KINDS)}")
+    audit_history.add_argument("--limit", type=int, default=100, help="how many (default 100)")
+    audit_history.add_argument("--json", action="store_true", help="one JSON object per line instead")
+    audit_history.set_defaults(run=_audit)
     return parser
 
 
@@ -340,7 +358,9 @@ def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
 def _token_create(args: argparse.Namespace, settings: Settings) -> int:
     uow, role = _uow(settings), Role(args.role)
     if not args.aws:
-        info, secret = access.create_token(uow, role, registry=args.registry, description=args.description)
+        info, secret = access.create_token(
+            uow, role, registry=args.registry, description=args.description, actor=cli_actor()
+        )
         print(f"created token {info.id} ({_scope(info)}); its secret, shown only now:", file=sys.stderr)
         print(secret)
         return 0
@@ -351,6 +371,7 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> int:
         description=args.description,
         aws=True,
         secrets_box=access.secret_box(settings),
+        actor=cli_actor(),
     )
     # Stdout is exactly a profile's body in ~/.aws/credentials, so `>>` under a `[profile]` line works.
     print(
@@ -379,7 +400,39 @@ def _token_list(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    uow, left, cursor = _uow(settings), max(args.limit, 0), None
+    while left > 0:
+        page = audit.audit_history(
+            uow,
+            registry=args.registry,
+            schema=args.schema,
+            actor=args.actor,
+            action=args.action,
+            limit=min(left, MAX_LIMIT),
+            cursor=cursor,
+        )
+        for record in page.items:
+            print(_audit_line(record, as_json=args.json))
+        left -= len(page.items)
+        if (cursor := page.next_cursor) is None:
+            break
+    return 0
+
+
+def _audit_line(record: AuditRecord, *, as_json: bool) -> str:
+    change = record.change
+    if as_json:
+        fields = {"id": record.id, "at": record.at.isoformat(), "actor": record.actor, **asdict(change)}
+        return json.dumps({**fields, "detail": dict(change.detail)}, ensure_ascii=False)
+    about = "/".join(part for part in (change.registry, change.schema) if part)
+    about += f"@{change.version}" if change.version is not None else ""
+    where = [about, change.environment or "", change.subject or ""]
+    detail = json.dumps(dict(change.detail), ensure_ascii=False, sort_keys=True)
+    return "\t".join([record.at.isoformat(), record.actor, change.action.value, *where, detail])
+
+
 def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    info = access.revoke_token(_uow(settings), args.token_id)
+    info = access.revoke_token(_uow(settings), args.token_id, actor=cli_actor())
     print(f"revoked token {info.id}")
     return 0

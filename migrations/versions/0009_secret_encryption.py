@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_secret_encryption"
-down_revision = "0007"
+down_revision = "0008_audit_history"
 branch_labels = None
 depends_on = None
 

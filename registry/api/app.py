@@ -18,6 +18,7 @@ from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.routes import (
+    audit,
     bindings,
     compatibility,
     deployments,
@@ -117,6 +118,7 @@ def create_app(
         impact,
         deployments,
         environments,
+        audit,
         bindings,
         search,
         package_index,

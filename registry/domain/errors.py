@@ -17,7 +17,7 @@
     │     InvalidReference
     │       ReferenceNotFound, ReferenceCycle, ReferencesTooDeep
     │     CodeGenerationFailed, InvalidMirror, InvalidArn, UnsupportedLanguage, UnsupportedExportType,
-    │     TooManyTags, ValidationBudgetExceeded
+    │     TooManyTags, ValidationBudgetExceeded, InvalidAuditAction
     │     DuplicateKey, NumberTooLong, NumberOutOfRange, JsonTooDeep (JSON past our limits)
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
@@ -242,6 +242,16 @@ class InvalidCursor(InvalidInput):
 
     def __init__(self) -> None:
         super().__init__("the pagination cursor is not one this service issued")
+
+
+class InvalidAuditAction(InvalidInput):
+    code = "invalid_audit_action"
+
+    def __init__(self, *, given: str, known: list[str]) -> None:
+        super().__init__(
+            f"{given[:80]!r} is neither an audit action nor a kind of action; use one of: {', '.join(known)}",
+            details={"given": given[:80], "known": known},
+        )
 
 
 class InvalidVersionSelector(InvalidInput):
