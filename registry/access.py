@@ -163,6 +163,8 @@ def create_token(
     secret is stored as issued, because verifying a signature means recomputing it with that secret."""
     if registry is not None:
         names.registry_name(registry)
+    if role is Role.METRICS and (registry is not None or aws):
+        raise errors.InvalidInput("a metrics token reads /metrics only: it takes no registry and no AWS keys")
     secret = new_token_secret()
     credentials: AwsCredentials | None = None
     with uow.writing() as tx:
