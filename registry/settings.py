@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     access_log: bool = True
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
     metrics_enabled: bool = Field(
-        default=True, description="collect Prometheus metrics and serve them at /metrics (false: no cost, 404)"
+        default=True,
+        description="collect Prometheus metrics and serve them at /metrics (false: no cost, 404)",
     )
     metrics_public: bool = Field(
         default=False,

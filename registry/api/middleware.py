@@ -8,6 +8,7 @@ from urllib.parse import quote, unquote
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.api.errors import EVENTBRIDGE_PREFIXES, status_for
+from registry.api.request_metrics import count_refused_registration
 from registry.domain.errors import PayloadTooLarge, RegistryError, UnsupportedMediaType
 
 
@@ -73,6 +74,7 @@ class BodyLimit:
                 return b"".join(chunks)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        count_refused_registration(scope)
         error = PayloadTooLarge(limit=self.limit, setting=self.setting)
         if str(scope.get("path", "")).startswith(EVENTBRIDGE_PREFIXES):  # as the EventBridge API answers it
             code = "BadRequestException"

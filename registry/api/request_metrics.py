@@ -10,6 +10,7 @@ fixed `unmatched` label. The cost per request is a dict lookup and two updates o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from time import perf_counter
 
@@ -35,6 +36,16 @@ def name_route(scope: Scope, template: str) -> None:
     slot = scope.get(ROUTE_SLOT)
     if slot is not None:
         slot.template = template
+
+
+# The registrations (native, and EventBridge's CreateSchema and UpdateSchema), for bodies refused as too
+# large before any route runs.
+_REGISTRATION = re.compile(r"/registries/[^/]+/schemas/[^/]+/versions|/v1/registries/name/[^/]+/schemas/name/[^/]+")
+
+
+def count_refused_registration(scope: Scope) -> None:
+    if scope["method"] in {"POST", "PUT"} and _REGISTRATION.fullmatch(str(scope.get("path", ""))):
+        metrics.registrations.labels("too_large").inc()
 
 
 class RequestMetrics:

@@ -36,7 +36,7 @@ class Exposition:
             self._collected = REGISTRY
         else:
             self._collected = CollectorRegistry(auto_describe=False)
-            MultiProcessCollector(self._collected, path=directory)
+            MultiProcessCollector(self._collected, path=directory)  # type: ignore[no-untyped-call]
         self._at_scrape = CollectorRegistry(auto_describe=False)
         self._at_scrape.register(ScrapeTimeMetrics(versions=build_versions(), backlog=backlog))
 

@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 
 # No `_created` series beside each counter and histogram: Prometheus's text format has no use for them,
 # and they would double what every scrape carries.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # Latency buckets from 1 ms to 10 s: the read paths live in the low milliseconds, checks and generation above.
 SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -25,9 +25,7 @@ GENERATION_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 
 # Requests that matched no route (404s), or were answered before routing (413 body too large, 415).
 UNMATCHED_ROUTE = "unmatched"
-http_requests = Counter(
-    "registry_http_requests", "HTTP requests answered", ["method", "route", "status"]
-)
+http_requests = Counter("registry_http_requests", "HTTP requests answered", ["method", "route", "status"])
 http_request_seconds = Histogram(
     "registry_http_request_duration_seconds",
     "Time to answer an HTTP request",
