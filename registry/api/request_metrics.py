@@ -40,7 +40,9 @@ def name_route(scope: Scope, template: str) -> None:
 
 # The registrations (native, and EventBridge's CreateSchema and UpdateSchema), for bodies refused as too
 # large before any route runs.
-_REGISTRATION = re.compile(r"/registries/[^/]+/schemas/[^/]+/versions|/v1/registries/name/[^/]+/schemas/name/[^/]+")
+_REGISTRATION = re.compile(
+    r"/registries/[^/]+/schemas/[^/]+/versions|/v1/registries/name/[^/]+/schemas/name/[^/]+"
+)
 
 
 def count_refused_registration(scope: Scope) -> None:
