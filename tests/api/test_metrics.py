@@ -6,11 +6,14 @@ Counters live in the test process for the whole session, so every test compares 
 from __future__ import annotations
 
 import copy
+import json
+import re
 import shutil
 import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +30,7 @@ from registry.settings import Settings
 from registry.storage.database import make_session_factory
 from registry.storage.pool_metrics import observe_pool
 from registry.storage.unit_of_work import UnitOfWork
-from tests.conftest import load_example
+from tests.conftest import REPO, load_example
 
 DRAFT4 = load_example("draft4/custom-order-created.json")
 EVENT = load_example("draft4/custom-order-created.event.json")
@@ -315,3 +318,32 @@ def test_the_cli_creates_a_metrics_token_for_no_registry(
     assert capsys.readouterr().out.startswith("ecr_")
     assert cli.main(["token", "create", "--role", "metrics", "--registry", "orders"]) == 1
     assert "metrics token" in capsys.readouterr().err
+
+
+@SQLITE_ONLY
+async def test_the_grafana_dashboard_queries_parse_and_name_only_exported_metrics(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    dashboard = json.loads((REPO / "docs" / "grafana-dashboard.json").read_text())
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    assert len(queries) >= 15
+    # Grafana's variables, as Grafana would fill them in
+    filled = [
+        query.replace("$__rate_interval", "1m").replace("$job", ".*").replace("$instance", ".*")
+        for query in queries
+    ]
+    rules = {"groups": [{"name": "dashboard", "rules": [
+        {"record": f"dashboard:query{n}", "expr": query} for n, query in enumerate(filled)
+    ]}]}  # fmt: skip
+    (tmp_path / "rules.yml").write_text(json.dumps(rules))  # JSON is YAML
+    checked = subprocess.run(
+        [PROMTOOL, "check", "rules", str(tmp_path / "rules.yml")], capture_output=True, text=True, timeout=30
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    exported = (await client.get("/metrics")).text
+    used = {
+        re.sub(r"_(bucket|count|sum)$", "", name) for name in re.findall(r"registry_\w+", " ".join(queries))
+    }
+    families = {family.name for family in text_string_to_metric_families(exported)}
+    missing = {name for name in used if name not in families and name.removesuffix("_total") not in families}
+    assert not missing
