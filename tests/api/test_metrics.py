@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine
 
@@ -228,12 +229,13 @@ def test_the_pool_gauges_count_connections_in_use_and_callers_waiting(tmp_path: 
     engine = create_engine(f"sqlite:///{tmp_path / 'pool.db'}", pool_size=1, max_overflow=0, pool_timeout=10)
     observe_pool(engine)
     observe_pool(engine)  # a second app on the same engine: still counted once
-    from registry.observability import metrics
 
-    def gauges() -> tuple[float, float]:
-        return metrics.db_pool_in_use._value.get(), metrics.db_pool_waiting._value.get()
+    def gauges() -> tuple[float | None, float | None]:
+        read = REGISTRY.get_sample_value
+        return read("registry_db_pool_connections_in_use"), read("registry_db_pool_waiting")
 
     in_use, waiting = gauges()
+    assert in_use is not None and waiting is not None
     held = engine.connect()
     assert gauges() == (in_use + 1, waiting)
     queued = threading.Thread(target=lambda: engine.connect().close())
