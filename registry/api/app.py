@@ -133,7 +133,7 @@ def create_app(
         BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")
     )
     app.add_middleware(KeepEncodedSlashes)
-    # Outermost, so that a hit costs no more than this one lookup.
+    # Outermost (but for the metrics), so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
     if settings.metrics_enabled:
         app.add_middleware(RequestMetrics)  # around the cache too: its hits are requests like any other

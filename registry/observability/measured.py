@@ -16,12 +16,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def counted_registration(register: Callable[P, tuple[Any, bool]]) -> Callable[P, tuple[Any, bool]]:
+def counted_registration(register: Callable[P, tuple[R, bool]]) -> Callable[P, tuple[R, bool]]:
     """A registration returns (version, created): created, or identical to a stored version; or it is
     refused as incompatible, as invalid (the contract or its references), or as too large."""
 
     @functools.wraps(register)
-    def counted(*args: P.args, **kwargs: P.kwargs) -> tuple[Any, bool]:
+    def counted(*args: P.args, **kwargs: P.kwargs) -> tuple[R, bool]:
         try:
             version, created = register(*args, **kwargs)
         except errors.IncompatibleVersion:
