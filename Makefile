@@ -58,6 +58,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_deployments.py
 	$(PY) benchmarks/bench_validation.py
 	$(PY) benchmarks/bench_references.py
+	$(PY) benchmarks/bench_metrics.py
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check registry codegen tests benchmarks

@@ -205,6 +205,8 @@ def create_token(
     stored sealed by `secrets_box` (encrypted when REGISTRY_SECRET_KEY is set, else as issued)."""
     if registry is not None:
         names.registry_name(registry)
+    if role is Role.METRICS and (registry is not None or aws):
+        raise errors.InvalidInput("a metrics token reads /metrics only: it takes no registry and no AWS keys")
     secret = new_token_secret()
     credentials: AwsCredentials | None = None
     with uow.writing() as tx:

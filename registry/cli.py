@@ -169,7 +169,12 @@ def _parser() -> argparse.ArgumentParser:
         required=True, metavar="ACTION"
     )
     create = token.add_parser("create", help="create a token and print its secret once")
-    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=[role.value for role in Role],
+        help="reader < writer < admin on the registries; metrics: reads /metrics and nothing else",
+    )
     create.add_argument("--registry", help="limit the token to this registry")
     create.add_argument("--description")
     create.add_argument(
@@ -385,6 +390,8 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _scope(info: TokenInfo) -> str:
+    if info.role is Role.METRICS:
+        return "metrics: reads /metrics only"
     return f"{info.role}, " + (f"registry {info.registry}" if info.registry else "all registries")
 
 

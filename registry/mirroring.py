@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import boto3
@@ -27,6 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from registry.domain.mirror import MirrorTarget, OutboxItem, retry_delay
+from registry.observability import metrics
 from registry.settings import Settings
 from registry.storage.models import utcnow
 from registry.storage.unit_of_work import UnitOfWork
@@ -80,6 +81,17 @@ def describe_failure(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def outbox_backlog(uow: UnitOfWork) -> metrics.OutboxBacklog:
+    """The deliveries not done yet, across every registry, for the metrics (read at scrape time)."""
+    with uow.reading() as tx:
+        pending, oldest = tx.mirror.backlog()
+    if oldest is None:
+        return metrics.OutboxBacklog(pending, 0.0)
+    if oldest.tzinfo is None:  # SQLite keeps no zone; every timestamp the registry writes is UTC
+        oldest = oldest.replace(tzinfo=UTC)
+    return metrics.OutboxBacklog(pending, max(0.0, (utcnow() - oldest).total_seconds()))
+
+
 class MirrorWorker:
     """Leases and delivers outbox rows. `run_once` is synchronous (boto3 is); `run` loops until stopped."""
 
@@ -109,11 +121,15 @@ class MirrorWorker:
             tx.commit()
         if item is None:
             return False
+        if item.attempts > 1:
+            metrics.mirror_retries.inc()
         try:
             remote_version = deliver(self._client(item.target), item)
         except (ClientError, BotoCoreError, OSError, KeyError, ValueError) as exc:
+            metrics.mirror_deliveries.labels("failed").inc()
             self._record_failure(item, describe_failure(exc))
         else:
+            metrics.mirror_deliveries.labels("delivered").inc()
             with self._uow.writing() as tx:
                 tx.mirror.delivered(item.id, remote_version)
                 tx.commit()

@@ -42,6 +42,7 @@ from registry.domain.modes import (
     report_data,
 )
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
+from registry.observability.measured import counted_registration, counted_validation, timed_check
 from registry.references import Readable
 from registry.storage.models import RegistryRow, SchemaRow
 from registry.storage.references import versions_of_registry, versions_of_schema, versions_of_version
@@ -268,6 +269,7 @@ def _parse(uow: UnitOfWork, new: NewVersion, may_read: Readable) -> Contract:
     )
 
 
+@counted_registration
 def register_version(
     uow: UnitOfWork,
     registry: str,
@@ -447,6 +449,7 @@ def delete_version(
         tx.commit()
 
 
+@counted_validation
 def validate_event(
     uow: UnitOfWork,
     registry: str,
@@ -509,6 +512,7 @@ def _blocking(tx: Transaction, locked: SchemaState, report: CompatibilityReport)
     return [each.as_data() for each in blocking(tx.deployments.of_schema(locked.id), report)]
 
 
+@timed_check
 def _report(
     mode: CompatibilityMode | None,
     policy: CompatibilityPolicy,

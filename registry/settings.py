@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         default=True,
         description="collect Prometheus metrics and serve them at /metrics (false: no cost, 404)",
     )
+    metrics_public: bool = Field(
+        default=False,
+        description="anyone may read /metrics; otherwise a token with the metrics role or a service-wide "
+        "admin (anyone too while the registry runs open, without tokens)",
+    )
 
     secret_key: SecretStr | None = Field(
         default=None,

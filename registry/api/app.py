@@ -17,6 +17,7 @@ from registry.access import Authenticator, secret_box
 from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
+from registry.api.request_metrics import NameRoute, RequestMetrics
 from registry.api.routes import (
     audit,
     bindings,
@@ -26,6 +27,7 @@ from registry.api.routes import (
     health,
     home,
     impact,
+    metrics,
     package_index,
     registries,
     schemas,
@@ -34,10 +36,12 @@ from registry.api.routes import (
 )
 from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.bindings import Bindings
-from registry.mirroring import MirrorWorker
+from registry.mirroring import MirrorWorker, outbox_backlog
+from registry.observability.exposition import Exposition
 from registry.settings import Settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, head_revision
+from registry.storage.pool_metrics import observe_pool
 from registry.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("registry")
@@ -128,6 +132,11 @@ def create_app(
     )
     for router in (module.router for module in routers):
         app.include_router(router)
+    if settings.metrics_enabled:
+        app.include_router(metrics.router)
+        app.state.metrics = Exposition(backlog=lambda: outbox_backlog(uow))
+        observe_pool(engine)
+        app.add_middleware(NameRoute, routes=app.routes)  # innermost: it reads the route the router matched
     app.add_middleware(JsonBodies)
     app.add_middleware(
         BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")
@@ -136,8 +145,10 @@ def create_app(
     if not settings.public_api_description:
         described = {app.openapi_url or "", "/docs", app.swagger_ui_oauth2_redirect_url or "", "/redoc"}
         app.add_middleware(PrivateApiDescription, authenticator=authenticator, paths=described)
-    # Outermost, so that a hit costs no more than this one lookup.
+    # Outermost (but for the metrics), so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
+    if settings.metrics_enabled:
+        app.add_middleware(RequestMetrics)  # around the cache too: its hits are requests like any other
     return app
 
 

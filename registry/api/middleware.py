@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.access import Authenticator
 from registry.api.errors import EVENTBRIDGE_PREFIXES, eventbridge_status_for, status_for
+from registry.api.request_metrics import count_refused_registration
 from registry.domain.errors import PayloadTooLarge, RegistryError, Unauthenticated, UnsupportedMediaType
 from registry.domain.json_input import parse_json
 
@@ -77,6 +78,7 @@ class BodyLimit:
                 return b"".join(chunks)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        count_refused_registration(scope, "too_large")
         error = PayloadTooLarge(limit=self.limit, setting=self.setting)
         if str(scope.get("path", "")).startswith(EVENTBRIDGE_PREFIXES):  # as the EventBridge API answers it
             code = "BadRequestException"
@@ -119,6 +121,7 @@ class JsonBodies:
                 else:
                     parse_json(body)
             except RegistryError as error:
+                count_refused_registration(scope, "invalid")
                 await _refuse(scope, send, error)
                 return
             receive = _replay(body, receive)
