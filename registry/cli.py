@@ -12,6 +12,8 @@ from pathlib import Path
 from registry import access, can_i_deploy, environment_command, impact_command
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError
+from registry.observability.logs import configure_logging
+from registry.observability.tracing import configure_tracing
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
@@ -173,6 +175,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from registry.api.app import create_app
 
+    configure_logging(settings.log_format, settings.log_level)
     uow = _uow(settings)
     if not is_loopback(args.host) and not args.allow_anonymous:
         if not any(not token.revoked for token in access.list_tokens(uow)):
@@ -183,7 +186,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         settings = settings.model_copy(update={"require_auth": True})
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=settings.access_log)
+    # uvicorn's logging and access log are replaced by ours (registry.observability.logs)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False, log_config=None)
     return 0
 
 
@@ -234,6 +238,8 @@ def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
 
     from registry.mirroring import MirrorWorker
 
+    configure_logging(settings.log_format, settings.log_level)
+    configure_tracing()
     worker = MirrorWorker(_uow(settings), settings)
 
     async def run() -> None:

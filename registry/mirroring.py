@@ -27,6 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from registry.domain.mirror import MirrorTarget, OutboxItem, retry_delay
+from registry.observability import tracing
 from registry.settings import Settings
 from registry.storage.models import utcnow
 from registry.storage.unit_of_work import UnitOfWork
@@ -80,6 +81,16 @@ def describe_failure(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _delivery_attributes(item: OutboxItem) -> dict[str, str | int]:
+    return {
+        "registry.schema": item.schema,
+        "registry.version": item.version,
+        "registry.mirror.target_registry": item.target.registry_name,
+        "registry.mirror.region": item.target.region,
+        "registry.mirror.attempt": item.attempts,
+    }
+
+
 class MirrorWorker:
     """Leases and delivers outbox rows. `run_once` is synchronous (boto3 is); `run` loops until stopped."""
 
@@ -104,13 +115,14 @@ class MirrorWorker:
 
     def run_once(self) -> bool:
         """Deliver one due row, if there is one. True when a row was taken (delivered or not)."""
-        with self._uow.writing() as tx:
+        with tracing.untraced(), self._uow.writing() as tx:  # polls that find nothing make no traces
             item = tx.mirror.claim(lease_seconds=self._settings.mirror_lease_seconds)
             tx.commit()
         if item is None:
             return False
         try:
-            remote_version = deliver(self._client(item.target), item)
+            with tracing.span("registry.mirror_delivery", _delivery_attributes(item)):  # failures recorded
+                remote_version = deliver(self._client(item.target), item)
         except (ClientError, BotoCoreError, OSError, KeyError, ValueError) as exc:
             self._record_failure(item, describe_failure(exc))
         else:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from codegen import GeneratorPool
 from registry import __version__
 from registry.access import Authenticator
-from registry.api import eventbridge
+from registry.api import eventbridge, request_log
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes
 from registry.api.routes import (
@@ -34,6 +34,7 @@ from registry.api.routes import (
 from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.bindings import Bindings
 from registry.mirroring import MirrorWorker
+from registry.observability import tracing
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, head_revision
@@ -58,6 +59,7 @@ def create_app(
 ) -> FastAPI:
     """`engine` and `generator` (the code generation workers) may be shared: then the caller closes them."""
     owns_engine, owns_generator = engine is None, generator is None
+    tracing.configure_tracing()  # from the OTEL_* variables; nothing at all when they ask for nothing
     engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
     generator = generator or GeneratorPool(
         workers=settings.codegen_workers,
@@ -102,6 +104,7 @@ def create_app(
     app.state.bindings = Bindings(uow, generator)
     app.state.readiness = _readiness_probe(engine)
     install_error_handlers(app)
+    request_log.install(app, access_log=settings.access_log)  # first: its route note must be innermost
     routers = (
         registries,
         schemas,
@@ -126,6 +129,7 @@ def create_app(
     app.add_middleware(KeepEncodedSlashes)
     # Outermost, so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
+    tracing.instrument_app(app, engine)
     return app
 
 

@@ -20,6 +20,7 @@ from registry.bindings import Bindings
 from registry.domain import names
 from registry.domain.auth import Principal, Role, authorize
 from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from registry.observability.logs import noted_caller
 from registry.storage.unit_of_work import UnitOfWork
 
 
@@ -75,7 +76,9 @@ async def _principal(request: Request, _scheme: Annotated[object, Depends(_beare
     header = request.headers.get("authorization")
     known = authenticator.principal_if_fresh(header)
     # A stale copy of the token table means a database read: that one goes to a worker thread.
-    return known if known is not None else await run_in_threadpool(authenticator.principal_for, header)
+    if known is None:
+        known = await run_in_threadpool(authenticator.principal_for, header)
+    return noted_caller(known)
 
 
 Uow = Annotated[UnitOfWork, Depends(_uow)]

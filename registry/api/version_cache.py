@@ -25,9 +25,11 @@ from registry.access import Authenticator
 from registry.domain import names
 from registry.domain.auth import Role, authorize
 from registry.domain.errors import RegistryError
+from registry.observability.logs import note_route, noted_caller
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 VersionKey = tuple[str, str, int]
+VERSION_ROUTE = "/registries/{registry}/schemas/{schema}/versions/{version}"  # the route answered from here
 _NUMBERED_VERSION = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/([1-9][0-9]{0,8})")
 
 
@@ -78,6 +80,7 @@ class CachedVersionReads:
         if scope["type"] == "http" and scope["method"] == "GET":
             hit = self._lookup(scope)
             if hit is not None:
+                note_route(VERSION_ROUTE)
                 await _send(hit, scope, send)
                 return
         await self.app(scope, receive, send)
@@ -103,7 +106,7 @@ class CachedVersionReads:
             principal = self.authenticator.principal_if_fresh(authorization)
             if principal is None:
                 return False  # the token table needs a database read: leave that to a worker thread
-            authorize(principal, Role.READER, registry)
+            authorize(noted_caller(principal), Role.READER, registry)
         except RegistryError:
             return False
         return True
