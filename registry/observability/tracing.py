@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ParamSpec, TypeVar
@@ -39,6 +40,7 @@ OTLP_PROTOCOL = "http/protobuf"  # the one OTLP transport installed (opentelemet
 
 _tracer: trace.Tracer | None = None  # set once tracing is on in this process
 _lock = threading.Lock()
+_traced_engines: weakref.WeakSet[Any] = weakref.WeakSet()
 _OFF: AbstractContextManager[Span] = nullcontext(INVALID_SPAN)  # reusable: nullcontext keeps no state
 
 
@@ -129,12 +131,27 @@ def instrument_app(app: Any, engine: Any) -> None:
     if _tracer is None:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, exclude_spans=["receive", "send"])
-    instrumentor = SQLAlchemyInstrumentor()
-    if not instrumentor.is_instrumented_by_opentelemetry:  # one engine per served process
-        instrumentor.instrument(engine=engine)
+    with _lock:
+        if engine not in _traced_engines:
+            _trace_engine(engine)
+            _traced_engines.add(engine)
+
+
+def _trace_engine(engine: Any) -> None:
+    """The SQLAlchemy instrumentation's listeners on this engine alone. Its instrumentor cannot be used: it
+    also patches `create_async_engine`, whose import needs greenlet (not installed), and it declares
+    SQLAlchemy < 2.1, although the engine events it listens to are the same in 2.1 (the end-to-end test
+    receives its spans)."""
+    from opentelemetry import metrics
+    from opentelemetry.instrumentation.sqlalchemy import __name__ as scope
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    connections = metrics.get_meter(scope).create_up_down_counter(  # a no-op: metrics are Prometheus'
+        "db.client.connections.usage", unit="connections"
+    )
+    EngineTracer(trace.get_tracer(scope), engine, connections)  # type: ignore[no-untyped-call]
 
 
 def tracing_on() -> bool:
