@@ -129,7 +129,7 @@ def create_app(
     app.add_middleware(KeepEncodedSlashes)
     # Outermost, so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
-    tracing.instrument_app(app, engine)
+    tracing.instrument_engine(engine)
     return app
 
 

@@ -126,13 +126,12 @@ def _load_id_generator(name: str) -> Any:
     return next(iter(found)).load()()
 
 
-def instrument_app(app: Any, engine: Any) -> None:
-    """Server spans for every request (continuing the caller's trace), and a span per SQL statement."""
+def instrument_engine(engine: Any) -> None:
+    """A span per SQL statement of this engine. (Each request's server span, continuing the caller's trace,
+    and the spans of its dependencies, endpoint and serialization are FastAPI's own: it traces natively
+    whenever a tracer provider is installed, so OpenTelemetry's FastAPI instrumentation is not used.)"""
     if _tracer is None:
         return
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
-    FastAPIInstrumentor.instrument_app(app, exclude_spans=["receive", "send"])
     with _lock:
         if engine not in _traced_engines:
             _trace_engine(engine)

@@ -291,6 +291,7 @@ def test_json_log_lines_name_the_request_its_trace_and_its_caller(
     mirrored = [line for line in lines if line["message"].startswith("mirrored com.acme@OrderCreated")]
     assert mirrored and all(line["logger"] == "registry.mirror" for line in mirrored)
     assert any(line["logger"].startswith("uvicorn") for line in lines), "uvicorn's own lines are JSON too"
+    assert [line for line in lines if line["level"] not in ("debug", "info")] == [], "no warning, no error"
 
 
 def _ancestors(spans: list[Span], span: Span) -> list[Span]:
