@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,7 +34,7 @@ def request_id(scope: Scope) -> str:
             if _WELL_FORMED.fullmatch(value):
                 return bytes(value).decode("ascii")
             break
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 class RequestLog:

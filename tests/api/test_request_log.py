@@ -145,3 +145,28 @@ async def test_the_access_log_can_be_turned_off(
         answer = await client.get("/healthz")
     assert GENERATED.fullmatch(answer.headers["x-request-id"]), "the id is there all the same"
     assert access_lines[0].getvalue() == ""
+
+
+async def test_an_unexpected_failure_is_answered_and_logged_once_with_the_request_id(tmp_path: Path) -> None:
+    """A database file that cannot be opened: whatever the answer, it names the request, and so does the
+    one line that reports the failure (none when the failure is one the API answers as such)."""
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(JsonFormatter())
+    handler.setLevel(logging.ERROR)
+    logging.getLogger("registry").addHandler(handler)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'missing' / 'r.db'}", mirror_worker=False)
+    try:
+        app = create_app(settings)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://r.test") as client:
+            answer = await client.get("/registries", headers={"X-Request-Id": "broken-1"})
+    finally:
+        logging.getLogger("registry").removeHandler(handler)
+    assert answer.status_code >= 500
+    assert answer.headers["x-request-id"] == "broken-1"
+    reports = [json.loads(line) for line in written.getvalue().splitlines()]
+    assert len(reports) <= 1
+    for report in reports:
+        assert report["request_id"] == "broken-1" and report["level"] == "error"
+        assert "OperationalError" in report["exception"] and "\n" not in json.dumps(report["message"])
