@@ -20,6 +20,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.observability.logs import ACCESS_LOGGER, RequestFacts, current_request
+from registry.observability.tracing import annotate
 
 HEADER = b"x-request-id"
 _WELL_FORMED = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
@@ -51,6 +52,7 @@ class RequestLog:
         started = time.perf_counter()
         facts = RequestFacts(request_id(scope), scope["method"], _path(scope))
         token = current_request.set(facts)
+        annotate({"registry.request_id": facts.request_id})  # from a trace to the request's log lines
         header = (HEADER, facts.request_id.encode("ascii"))
         status = 500
 

@@ -185,10 +185,10 @@ def traced(
     return decorate
 
 
-def record_span(name: str, start_ns: int, end_ns: int, attributes: Attributes | None = None) -> None:
-    """A finished child span of the current one, timed elsewhere (in a worker process)."""
+def annotate(attributes: Attributes) -> None:
+    """Attributes on the current span (the request's server span, in middleware); nothing when off."""
     if _tracer is not None:
-        _tracer.start_span(name, start_time=start_ns, attributes=attributes).end(end_time=end_ns)
+        trace.get_current_span().set_attributes(attributes)
 
 
 @contextmanager

@@ -199,6 +199,7 @@ def test_a_registration_continues_the_callers_xray_trace(
     assert check.trace_id == XRAY_TRACE_ID, "the request carried X-Amzn-Trace-Id: its trace goes on"
     assert registration.trace_id == XRAY_TRACE_ID and registration.parent_id == XRAY_PARENT
     assert registration.service == "registry-under-test"
+    assert registration.attributes["registry.request_id"] == "gateway-7f3a:42", "the caller's X-Request-Id"
     spans = receiver.trace(XRAY_TRACE_ID)
     # the check sits in the request, under a worker thread's context, with its verdict
     assert _ancestors(spans, check)[-1] == registration
