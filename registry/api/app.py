@@ -92,6 +92,9 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
+        # FastAPI traces requests with the provider observability.tracing installs; it must not add
+        # exporters of its own (FASTAPI_OTEL_AUTO_CONFIGURE), which would export every span twice
+        telemetry={"auto_configure": False},
     )
     uow = UnitOfWork(make_session_factory(engine))
     app.state.settings = settings
