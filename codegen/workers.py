@@ -17,12 +17,14 @@ import threading
 import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 from pebble import ProcessExpired, ProcessPool
 
 from codegen.errors import GenerationFailed
 from codegen.generate import GeneratedModels, generate_models
 from codegen.prepare import ContractInput
+from codegen.tracing import record_worker_run, run_timed, traced_generation
 
 _WARM_UP = ContractInput(
     "JSONSchemaDraft4",
@@ -76,11 +78,13 @@ class GeneratorPool:
                 )
             return self._pool
 
+    @traced_generation
     async def generate(self, contract: ContractInput) -> GeneratedModels:
         workdir = os.path.join(self._workdirs, uuid.uuid4().hex)
-        future = self._started().schedule(_generate_in_worker, args=(contract, workdir), timeout=self.timeout)
+        job = partial(run_timed, _generate_in_worker, contract, workdir)  # timed in the worker, for the trace
+        future = self._started().schedule(job, timeout=self.timeout)
         try:
-            return await asyncio.wrap_future(future)
+            return record_worker_run(await asyncio.wrap_future(future))
         except FutureTimeout:
             raise GenerationFailed(
                 f"generation took longer than {self.timeout:g} s and was stopped"

@@ -19,6 +19,8 @@ from registry.domain.audit import KINDS, AuditRecord, cli_actor
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError
 from registry.domain.pagination import MAX_LIMIT
+from registry.observability.logs import configure_logging
+from registry.observability.tracing import configure_tracing
 from registry.settings import InvalidSettings, Settings, load_settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
@@ -285,6 +287,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from registry.api.app import create_app
 
+    configure_logging(settings.log_format, settings.log_level)
     uow = _uow(settings)
     access.check_secrets(uow, access.secret_box(settings))  # refuse to start with keys that cannot open them
     if not is_loopback(args.host) and not args.allow_anonymous:
@@ -296,7 +299,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         settings = settings.model_copy(update={"require_auth": True})
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=settings.access_log)
+    # uvicorn's logging and access log are replaced by ours (registry.observability.logs)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False, log_config=None)
     return 0
 
 
@@ -347,6 +351,8 @@ def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
 
     from registry.mirroring import MirrorWorker
 
+    configure_logging(settings.log_format, settings.log_level)
+    configure_tracing()
     worker = MirrorWorker(_uow(settings), settings)
 
     async def run() -> None:

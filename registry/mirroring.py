@@ -27,7 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from registry.domain.mirror import MirrorTarget, OutboxItem, retry_delay
-from registry.observability import metrics
+from registry.observability import metrics, tracing
 from registry.settings import Settings
 from registry.storage.models import utcnow
 from registry.storage.unit_of_work import UnitOfWork
@@ -90,6 +90,14 @@ def outbox_backlog(uow: UnitOfWork) -> metrics.OutboxBacklog:
     if oldest.tzinfo is None:  # SQLite keeps no zone; every timestamp the registry writes is UTC
         oldest = oldest.replace(tzinfo=UTC)
     return metrics.OutboxBacklog(pending, max(0.0, (utcnow() - oldest).total_seconds()))
+def _delivery_attributes(item: OutboxItem) -> dict[str, str | int]:
+    return {
+        "registry.schema": item.schema,
+        "registry.version": item.version,
+        "registry.mirror.target_registry": item.target.registry_name,
+        "registry.mirror.region": item.target.region,
+        "registry.mirror.attempt": item.attempts,
+    }
 
 
 class MirrorWorker:
@@ -116,7 +124,7 @@ class MirrorWorker:
 
     def run_once(self) -> bool:
         """Deliver one due row, if there is one. True when a row was taken (delivered or not)."""
-        with self._uow.writing() as tx:
+        with tracing.untraced(), self._uow.writing() as tx:  # polls that find nothing make no traces
             item = tx.mirror.claim(lease_seconds=self._settings.mirror_lease_seconds)
             tx.commit()
         if item is None:
@@ -124,7 +132,8 @@ class MirrorWorker:
         if item.attempts > 1:
             metrics.mirror_retries.inc()
         try:
-            remote_version = deliver(self._client(item.target), item)
+            with tracing.span("registry.mirror_delivery", _delivery_attributes(item)):  # failures recorded
+                remote_version = deliver(self._client(item.target), item)
         except (ClientError, BotoCoreError, OSError, KeyError, ValueError) as exc:
             metrics.mirror_deliveries.labels("failed").inc()
             self._record_failure(item, describe_failure(exc))

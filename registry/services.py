@@ -43,6 +43,7 @@ from registry.domain.modes import (
 )
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
 from registry.observability.measured import counted_registration, counted_validation, timed_check
+from registry.observability.tracing import traced
 from registry.references import Readable
 from registry.storage.models import RegistryRow, SchemaRow
 from registry.storage.references import versions_of_registry, versions_of_schema, versions_of_version
@@ -449,7 +450,18 @@ def delete_version(
         tx.commit()
 
 
+def _validation_attributes(result: tuple[VersionInfo, list[EventError]]) -> dict[str, Any]:
+    info, problems = result
+    return {
+        "registry.registry": info.registry,
+        "registry.schema": info.schema,
+        "registry.version": info.version,
+        "registry.valid": not problems,
+    }
+
+
 @counted_validation
+@traced("registry.validate_event", _validation_attributes)
 def validate_event(
     uow: UnitOfWork,
     registry: str,
@@ -512,7 +524,18 @@ def _blocking(tx: Transaction, locked: SchemaState, report: CompatibilityReport)
     return [each.as_data() for each in blocking(tx.deployments.of_schema(locked.id), report)]
 
 
+def _verdict_attributes(report: CompatibilityReport) -> dict[str, Any]:
+    return {
+        "registry.compatibility.verdict": "compatible" if report.compatible else "incompatible",
+        "registry.compatibility.mode": report.mode.value if report.mode else "PAIR",
+        "registry.compatibility.policy": report.policy.value,
+        "registry.compatibility.pairs": len(report.checked),
+        "registry.compatibility.incompatibilities": len(report.incompatibilities),
+    }
+
+
 @timed_check
+@traced("registry.compatibility_check", _verdict_attributes)
 def _report(
     mode: CompatibilityMode | None,
     policy: CompatibilityPolicy,

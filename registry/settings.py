@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,7 +77,13 @@ class Settings(BaseSettings):
     mirror_lease_seconds: float = Field(
         default=60.0, gt=0, description="how long a worker owns a delivery before another may take it over"
     )
-    access_log: bool = Field(default=True, description="one log line per request")
+    access_log: bool = Field(default=True, description="log a line per request (the access log)")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text for a terminal, or json: one JSON object per line"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="the least severe level logged"
+    )
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
     metrics_enabled: bool = Field(
         default=True,

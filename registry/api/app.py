@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from codegen import GeneratorPool
 from registry import __version__
 from registry.access import Authenticator, secret_box
-from registry.api import eventbridge
+from registry.api import eventbridge, request_log
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.request_metrics import NameRoute, RequestMetrics
@@ -37,6 +37,7 @@ from registry.api.routes import (
 from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.bindings import Bindings
 from registry.mirroring import MirrorWorker, outbox_backlog
+from registry.observability import tracing
 from registry.observability.exposition import Exposition
 from registry.settings import Settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
@@ -65,6 +66,7 @@ def create_app(
     for warning in misspelt_variables():
         log.warning(warning)
     owns_engine, owns_generator = engine is None, generator is None
+    tracing.configure_tracing()  # from the OTEL_* variables; nothing at all when they ask for nothing
     engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
     generator = generator or GeneratorPool(
         workers=settings.codegen_workers,
@@ -97,6 +99,9 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
+        # FastAPI traces requests with the provider observability.tracing installs; it must not add
+        # exporters of its own (FASTAPI_OTEL_AUTO_CONFIGURE), which would export every span twice
+        telemetry={"auto_configure": False},
     )
     uow = UnitOfWork(make_session_factory(engine))
     app.state.settings = settings
@@ -114,6 +119,7 @@ def create_app(
     app.state.bindings = Bindings(uow, generator)
     app.state.readiness = _readiness_probe(engine)
     install_error_handlers(app)
+    request_log.install(app, access_log=settings.access_log)  # first: its route note must be innermost
     routers = (
         registries,
         schemas,
@@ -147,6 +153,7 @@ def create_app(
         app.add_middleware(PrivateApiDescription, authenticator=authenticator, paths=described)
     # Outermost (but for the metrics), so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
+    tracing.instrument_engine(engine)
     if settings.metrics_enabled:
         app.add_middleware(RequestMetrics)  # around the cache too: its hits are requests like any other
     return app

@@ -20,6 +20,7 @@ from registry.bindings import Bindings
 from registry.domain import names
 from registry.domain.auth import Principal, Role, authorize, refuse_metrics_only
 from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from registry.observability.logs import noted_caller
 from registry.storage.unit_of_work import UnitOfWork
 
 
@@ -76,7 +77,7 @@ async def _principal(request: Request, _scheme: Annotated[object, Depends(bearer
     known = authenticator.principal_if_fresh(header)
     # A stale copy of the token table means a database read: that one goes to a worker thread.
     found = known if known is not None else await run_in_threadpool(authenticator.principal_for, header)
-    return refuse_metrics_only(found)
+    return noted_caller(refuse_metrics_only(found))
 
 
 Uow = Annotated[UnitOfWork, Depends(_uow)]

@@ -18,6 +18,7 @@ from registry.access import Authenticator
 from registry.domain import sigv4
 from registry.domain.auth import ANONYMOUS_ADMIN, Principal, refuse_metrics_only
 from registry.domain.errors import Unauthenticated
+from registry.observability.logs import noted_caller
 from registry.settings import Settings
 
 
@@ -30,10 +31,10 @@ async def eventbridge_caller(request: Request) -> Principal:
         # Starlette keeps the body, so the route reads it again; the body limit middleware has capped it.
         signed = _signed_request(request, await request.body())
     if authenticator.is_fresh():
-        return refuse_metrics_only(_caller(authenticator, authorization, signed, settings.aws_region))
+        return noted_caller(refuse_metrics_only(_caller(authenticator, authorization, signed, settings.aws_region)))
     # A stale copy of the token table means a database read: that one goes to a worker thread.
     found = await run_in_threadpool(_caller, authenticator, authorization, signed, settings.aws_region)
-    return refuse_metrics_only(found)
+    return noted_caller(refuse_metrics_only(found))
 
 
 def _caller(

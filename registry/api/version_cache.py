@@ -26,6 +26,7 @@ from registry.api.request_metrics import name_route
 from registry.domain import names
 from registry.domain.auth import Role, authorize
 from registry.domain.errors import RegistryError
+from registry.observability.logs import note_route, noted_caller
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 VersionKey = tuple[str, str, int]
@@ -82,6 +83,7 @@ class CachedVersionReads:
             hit = self._lookup(scope)
             if hit is not None:
                 name_route(scope, VERSION_ROUTE)
+                note_route(VERSION_ROUTE)
                 await _send(hit, scope, send)
                 return
         await self.app(scope, receive, send)
@@ -107,7 +109,7 @@ class CachedVersionReads:
             principal = self.authenticator.principal_if_fresh(authorization)
             if principal is None:
                 return False  # the token table needs a database read: leave that to a worker thread
-            authorize(principal, Role.READER, registry)
+            authorize(noted_caller(principal), Role.READER, registry)
         except RegistryError:
             return False
         return True
