@@ -33,7 +33,9 @@ async def app_and_token(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient
     """An app with one admin token, a registered version, and version reads served from memory."""
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
     upgrade(engine)
-    token, secret = access.create_token(UnitOfWork(make_session_factory(engine)), Role.ADMIN, registry=None)
+    token, secret = access.create_token(
+        UnitOfWork(make_session_factory(engine)), Role.ADMIN, registry=None, actor="anonymous"
+    )
     settings = Settings(
         database_url=str(engine.url), mirror_worker=False, token_cache_seconds=60, version_cache_seconds=60
     )
