@@ -9,11 +9,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from registry import access, can_i_deploy, environment_command, impact_command
 from registry.domain.auth import Role, TokenInfo
-from registry.domain.errors import RegistryError
+from registry.domain.errors import RegistryError, Unavailable
 from registry.settings import Settings
-from registry.storage.database import make_engine, make_session_factory
+from registry.storage.availability import probe
+from registry.storage.database import make_engine, make_session_factory, serving_engine
 from registry.storage.migrations import upgrade
 from registry.storage.unit_of_work import UnitOfWork
 
@@ -147,7 +150,7 @@ def _remote_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _uow(settings: Settings) -> UnitOfWork:
-    engine = make_engine(settings.database_url)
+    engine = serving_engine(settings)
     if settings.is_sqlite:
         upgrade(engine)  # the embedded database needs no separate step
     return UnitOfWork(make_session_factory(engine))
@@ -169,13 +172,21 @@ def is_loopback(host: str) -> bool:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     from registry.api.app import create_app
+    from registry.serving import serve
 
     uow = _uow(settings)
+    problem = probe(uow.engine)
+    if problem is not None:  # serve anyway: /readyz stays red, and requests get 503, until it is fixed
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        print(f"database not ready at {where}: {problem.message}; serving anyway, /readyz answers 503 "
+              "until it is", file=sys.stderr)  # fmt: skip
     if not is_loopback(args.host) and not args.allow_anonymous:
-        if not any(not token.revoked for token in access.list_tokens(uow)):
+        try:
+            tokens = access.list_tokens(uow)
+        except Unavailable:  # whether tokens exist cannot be known: the safe side is to require one
+            tokens = None
+        if tokens is not None and not any(not token.revoked for token in tokens):
             print(
                 f"refusing to serve on {args.host} without authentication: create a token first "
                 "(`registry token create --role admin`) or pass --allow-anonymous",
@@ -183,7 +194,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         settings = settings.model_copy(update={"require_auth": True})
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=settings.access_log)
+    uow.engine.dispose()
+    app = create_app(settings)
+    serve(app, host=args.host, port=args.port, access_log=settings.access_log,
+          grace=settings.shutdown_grace_seconds)  # fmt: skip
     return 0
 
 
@@ -241,7 +255,7 @@ def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         print("mirror worker started", file=sys.stderr)
-        await worker.run(stop)
+        await worker.run(stop, grace=settings.shutdown_grace_seconds)
 
     asyncio.run(run())
     return 0

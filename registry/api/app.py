@@ -16,7 +16,9 @@ from registry import __version__
 from registry.access import Authenticator
 from registry.api import eventbridge
 from registry.api.errors import install_error_handlers
+from registry.api.lifecycle import DrainGate, Lifecycle
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes
+from registry.api.readiness import Readiness
 from registry.api.routes import (
     bindings,
     compatibility,
@@ -35,8 +37,7 @@ from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.bindings import Bindings
 from registry.mirroring import MirrorWorker
 from registry.settings import Settings
-from registry.storage.database import make_engine, make_session_factory
-from registry.storage.migrations import current_revision, head_revision
+from registry.storage.database import make_session_factory, serving_engine
 from registry.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("registry")
@@ -58,7 +59,7 @@ def create_app(
 ) -> FastAPI:
     """`engine` and `generator` (the code generation workers) may be shared: then the caller closes them."""
     owns_engine, owns_generator = engine is None, generator is None
-    engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
+    engine = engine or serving_engine(settings)
     generator = generator or GeneratorPool(
         workers=settings.codegen_workers,
         timeout=settings.codegen_timeout_seconds,
@@ -71,12 +72,14 @@ def create_app(
             generator.start()  # so that the first request for bindings finds a warm worker
         stop_mirroring = asyncio.Event()
         mirroring = (
-            asyncio.create_task(MirrorWorker(uow, settings).run(stop_mirroring))
+            asyncio.create_task(
+                MirrorWorker(uow, settings).run(stop_mirroring, grace=settings.shutdown_grace_seconds)
+            )
             if settings.mirror_worker
             else None
         )
         yield
-        stop_mirroring.set()
+        stop_mirroring.set()  # a delivery under way gets the shutdown grace to finish, else its row goes back
         if mirroring is not None:
             await mirroring
         if owns_generator:
@@ -100,7 +103,9 @@ def create_app(
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
     app.state.bindings = Bindings(uow, generator)
-    app.state.readiness = _readiness_probe(engine)
+    lifecycle = Lifecycle()
+    app.state.lifecycle = lifecycle
+    app.state.readiness = Readiness(uow, lifecycle, timeout=settings.readiness_timeout_seconds)
     install_error_handlers(app)
     routers = (
         registries,
@@ -126,20 +131,5 @@ def create_app(
     app.add_middleware(KeepEncodedSlashes)
     # Outermost, so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
+    app.add_middleware(DrainGate, lifecycle=lifecycle)  # outermost: it counts every request in flight
     return app
-
-
-def _readiness_probe(engine: Engine):  # type: ignore[no-untyped-def]
-    head = head_revision()
-
-    def problem() -> str | None:
-        try:
-            current = current_revision(engine)
-        except Exception as exc:  # any driver error means "not ready", with its text for the operator
-            log.warning("readiness: database unreachable: %s", exc)
-            return f"database unreachable: {type(exc).__name__}"
-        if current != head:
-            return f"database schema at {current or 'nothing'}, migrations at {head}: run `registry migrate`"
-        return None
-
-    return problem
