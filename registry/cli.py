@@ -179,8 +179,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     problem = probe(uow.engine)
     if problem is not None:  # serve anyway: /readyz stays red, and requests get 503, until it is fixed
         where = make_url(settings.database_url).render_as_string(hide_password=True)
-        print(f"database not ready at {where}: {problem.message}; serving anyway, /readyz answers 503 "
-              "until it is", file=sys.stderr)  # fmt: skip
+        why = problem.details.get("reason") or problem.message
+        print(f"database not ready at {where} ({problem.code}): {why}; serving anyway, /readyz answers "
+              "503 until it is", file=sys.stderr)  # fmt: skip
     if not is_loopback(args.host) and not args.allow_anonymous:
         try:
             tokens = access.list_tokens(uow)

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import Engine, make_url
 
@@ -23,7 +24,7 @@ from registry.api.app import create_app
 from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
-from tests.conftest import POSTGRES_SERVER, fresh_postgres_database, uvicorn_in_thread
+from tests.conftest import POSTGRES_SERVER, uvicorn_in_thread
 from tests.tcp_proxy import TcpProxy, tcp_proxy
 
 # Short limits keep the test quick; the bounds asserted below follow from them.
@@ -177,9 +178,10 @@ async def test_a_read_only_sqlite_file_makes_readyz_red_and_writes_503(
 
 @contextmanager
 def _empty_database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """A database nobody migrated, of each kind."""
+    """A database nobody migrated: a new SQLite file, or on PostgreSQL an empty schema searched first."""
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    with fresh_postgres_database() as url:
-        yield url
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA IF NOT EXISTS nothing_migrated")
+    yield f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/postgres?options=-csearch_path%3Dnothing_migrated"
