@@ -74,7 +74,7 @@ async def test_stopping_in_the_middle_of_a_delivery_hands_its_row_back(
         endpoint.refuse()  # the abandoned delivery fails now: let it end before the database goes
         for thread in threading.enumerate():
             if thread.name == "mirror-delivery":
-                thread.join(10)
+                thread.join(5)
 
 
 def _lease(engine: Engine) -> object:
