@@ -583,6 +583,11 @@ class DatabaseUnavailable(Unavailable):
 class DatabaseReadOnly(DatabaseUnavailable):
     code = "database_read_only"
 
+    def __init__(self, *, reason: str) -> None:
+        RegistryError.__init__(
+            self, f"the database cannot be written ({reason}); reads still work", details={"reason": reason}
+        )
+
 
 class DatabaseNotMigrated(Unavailable):
     code = "database_not_migrated"

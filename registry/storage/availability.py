@@ -55,7 +55,10 @@ class DatabaseState:
             else NOT_MIGRATED if isinstance(error, errors.DatabaseNotMigrated)
             else UNAVAILABLE
         )  # fmt: skip
-        self._change(kind, error.details.get("reason") or error.message)
+        reason = error.details.get("reason") or error.message
+        if error.__cause__ is not None:  # the driver's words, for the operator
+            reason = f"{reason} ({describe(error.__cause__)})"
+        self._change(kind, reason)
 
     def answered(self, *, wrote: bool = False, at_head: bool = False) -> None:
         """A transaction succeeded (a writing one: `wrote`), or the schema was found at head."""
@@ -83,31 +86,55 @@ class DatabaseState:
 
 
 def translate(exc: BaseException, engine: Engine) -> errors.Unavailable | None:
-    """Our error for a driver's error that is about the database rather than the request; else None."""
+    """Our error for a driver's error that is about the database rather than the request; else None.
+    Its reason is a category, for clients (no host names); the driver's own words stay in its cause."""
+    ours = _translate(exc, engine)
+    if ours is not None:
+        ours.__cause__ = exc
+    return ours
+
+
+def _translate(exc: BaseException, engine: Engine) -> errors.Unavailable | None:
     if isinstance(exc, sa_exc.TimeoutError):  # every pooled connection busy for pool_timeout
-        return errors.DatabaseUnavailable(reason=f"no free database connection: {exc}")
+        return errors.DatabaseUnavailable(reason="no free connection in the pool")
     if not isinstance(exc, sa_exc.DBAPIError):
         return None
     original = exc.orig
     if isinstance(original, psycopg.Error):
         state = original.sqlstate
         if state == "25006":  # a read-only transaction: a standby, or default_transaction_read_only
-            return errors.DatabaseReadOnly(reason="the database is read-only (a standby?)")
+            return errors.DatabaseReadOnly(reason="read-only (a standby?)")
         if exc.connection_invalidated or state is None or state.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES):
-            return errors.DatabaseUnavailable(reason=describe(original))
+            return errors.DatabaseUnavailable(reason=_postgres_reason(original))
         if state in _MISSING_RELATION_SQLSTATES:
             return not_migrated(engine)
         return None
     if isinstance(original, sqlite3.Error):
         text = str(original).lower()
         if _SQLITE_READ_ONLY in text:
-            return errors.DatabaseReadOnly(reason="the database file is read-only")
+            return errors.DatabaseReadOnly(reason="the file is read-only")
         if any(marker in text for marker in _SQLITE_UNAVAILABLE):
-            return errors.DatabaseUnavailable(reason=describe(original))
+            return errors.DatabaseUnavailable(reason=f"SQLite: {text}")
         if any(marker in text for marker in _SQLITE_MISSING):
             return not_migrated(engine)
         return None
-    return errors.DatabaseUnavailable(reason=describe(exc)) if exc.connection_invalidated else None
+    return errors.DatabaseUnavailable(reason=UNREACHABLE) if exc.connection_invalidated else None
+
+
+UNREACHABLE = "connection refused or lost"
+
+
+def _postgres_reason(error: psycopg.Error) -> str:
+    state = error.sqlstate or ""
+    if isinstance(error, psycopg.errors.ConnectionTimeout) or "did not answer within" in str(error):
+        return "no answer in time"
+    if state == "57014":
+        return "a statement ran out of time (statement_timeout)"
+    if state.startswith("53"):
+        return "out of resources (too many connections?)"
+    if state.startswith("57P"):
+        return "shutting down or starting up"
+    return UNREACHABLE
 
 
 def not_migrated(engine: Engine) -> errors.Unavailable | None:
@@ -116,7 +143,7 @@ def not_migrated(engine: Engine) -> errors.Unavailable | None:
     try:
         current = current_revision(engine)
     except Exception as exc:  # the database went away meanwhile
-        return errors.DatabaseUnavailable(reason=describe(exc))
+        return translate(exc, engine) or errors.DatabaseUnavailable(reason=UNREACHABLE)
     head = cached_head_revision()
     return None if current == head else errors.DatabaseNotMigrated(current=current, head=head)
 
@@ -144,7 +171,9 @@ def probe(engine: Engine) -> errors.Unavailable | None:
         if engine.dialect.name == "sqlite":
             return _sqlite_read_only(engine)
     except Exception as exc:  # whatever the driver says, the database cannot serve
-        return translate(exc, engine) or errors.DatabaseUnavailable(reason=describe(exc))
+        found = translate(exc, engine) or errors.DatabaseUnavailable(reason=UNREACHABLE)
+        found.__cause__ = exc
+        return found
     return None
 
 
@@ -162,7 +191,7 @@ def _sqlite_read_only(engine: Engine) -> errors.DatabaseReadOnly | None:
         except sqlite3.OperationalError as exc:
             text = str(exc).lower()
             if _SQLITE_READ_ONLY in text:
-                return errors.DatabaseReadOnly(reason="the database file is read-only")
+                return errors.DatabaseReadOnly(reason="the file is read-only")
             if "locked" not in text and "busy" not in text:
                 raise
         finally:
