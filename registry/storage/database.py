@@ -66,17 +66,22 @@ def _postgres_engine(url: str, pool_size: int, timeouts: Timeouts) -> Engine:
         "keepalives_interval": 3,
         "keepalives_count": 3,
     }
+    connect_args = {key: value for key, value in defaults.items() if key not in given}
     answer = timeouts.answer
     if timeouts.statement is not None and answer is not None:
-        defaults["tcp_user_timeout"] = int(answer * 1000)
-        defaults["options"] = f"-c statement_timeout={math.ceil(timeouts.statement * 1000)}"
+        if "tcp_user_timeout" not in given:
+            connect_args["tcp_user_timeout"] = int(answer * 1000)
+        options = str(given.get("options", ""))
+        if "statement_timeout" not in options:  # added to the URL's own options, if any
+            limit = f"-c statement_timeout={math.ceil(timeouts.statement * 1000)}"
+            connect_args["options"] = f"{options} {limit}".strip()
     engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=timeouts.pool,
-        connect_args={key: value for key, value in defaults.items() if key not in given},
+        connect_args=connect_args,
     )
     if answer is not None:
 
