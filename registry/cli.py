@@ -15,7 +15,7 @@ from registry import access, can_i_deploy, environment_command, impact_command
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError, Unavailable
 from registry.settings import Settings
-from registry.storage.availability import probe
+from registry.storage.availability import explain, probe
 from registry.storage.database import make_engine, make_session_factory, serving_engine
 from registry.storage.migrations import upgrade
 from registry.storage.unit_of_work import UnitOfWork
@@ -179,9 +179,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     problem = probe(uow.engine)
     if problem is not None:  # serve anyway: /readyz stays red, and requests get 503, until it is fixed
         where = make_url(settings.database_url).render_as_string(hide_password=True)
-        why = problem.details.get("reason") or problem.message
-        print(f"database not ready at {where} ({problem.code}): {why}; serving anyway, /readyz answers "
-              "503 until it is", file=sys.stderr)  # fmt: skip
+        why = explain(problem)
+        print(f"database not ready at {where} ({problem.code}): {why}; serving anyway, /readyz answers 503 "
+              "until it is", file=sys.stderr)  # fmt: skip
     if not is_loopback(args.host) and not args.allow_anonymous:
         try:
             tokens = access.list_tokens(uow)
@@ -197,6 +197,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.model_copy(update={"require_auth": True})
     uow.engine.dispose()
     app = create_app(settings)
+    if problem is not None:  # said above: the replica's own record of it starts there, without a repeat
+        app.state.uow.database.failed(problem, announce=False)
     serve(app, host=args.host, port=args.port, access_log=settings.access_log,
           grace=settings.shutdown_grace_seconds)  # fmt: skip
     return 0

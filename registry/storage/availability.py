@@ -49,16 +49,14 @@ class DatabaseState:
     def problem(self, kind: str) -> str | None:
         return self._problems.get(kind)
 
-    def failed(self, error: errors.Unavailable) -> None:
+    def failed(self, error: errors.Unavailable, *, announce: bool = True) -> None:
+        """`announce` False: the caller has told the operator already (`registry serve` at start)."""
         kind = (
             READ_ONLY if isinstance(error, errors.DatabaseReadOnly)
             else NOT_MIGRATED if isinstance(error, errors.DatabaseNotMigrated)
             else UNAVAILABLE
         )  # fmt: skip
-        reason = error.details.get("reason") or error.message
-        if error.__cause__ is not None:  # the driver's words, for the operator
-            reason = f"{reason} ({describe(error.__cause__)})"
-        self._change(kind, reason)
+        self._change(kind, explain(error), announce=announce)
 
     def answered(self, *, wrote: bool = False, at_head: bool = False) -> None:
         """A transaction succeeded (a writing one: `wrote`), or the schema was found at head."""
@@ -70,7 +68,7 @@ class DatabaseState:
         if at_head:
             self._change(NOT_MIGRATED, None)
 
-    def _change(self, kind: str, reason: str | None) -> None:
+    def _change(self, kind: str, reason: str | None, *, announce: bool = True) -> None:
         if (kind in self._problems) == (reason is not None):
             return
         with self._lock:
@@ -79,7 +77,8 @@ class DatabaseState:
                 return
             if reason is not None:
                 self._problems[kind] = reason
-                log.warning("database %s: %s; %s", kind, reason, _WHAT_IT_MEANS[kind])
+                if announce:
+                    log.warning("database %s: %s; %s", kind, reason, _WHAT_IT_MEANS[kind])
             else:
                 del self._problems[kind]
                 log.warning("database no longer %s (it was: %s)", kind, before)
@@ -151,6 +150,12 @@ def not_migrated(engine: Engine) -> errors.Unavailable | None:
 @cache
 def cached_head_revision() -> str | None:
     return head_revision()
+
+
+def explain(error: errors.Unavailable) -> str:
+    """For the operator: the reason, with the driver's own words when there are any."""
+    reason = str(error.details.get("reason") or error.message)
+    return f"{reason} ({describe(error.__cause__)})" if error.__cause__ is not None else reason
 
 
 def describe(exc: BaseException) -> str:

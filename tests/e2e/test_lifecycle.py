@@ -92,3 +92,5 @@ def test_serve_waits_for_its_database_then_drains_on_sigterm(tmp_path: Path) -> 
     assert (refused.status_code, refused.json()["error"]["code"]) == (503, "shutting_down")
     assert refused.headers["connection"] == "close"
     assert served.process.returncode == 0
+    log = served.output()
+    assert (log.count("database unavailable"), log.count("database no longer unavailable")) == (0, 1), log
