@@ -13,8 +13,9 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Health:
-    """The process is up."""
+async def healthz() -> Health:
+    """The process is up. On the event loop, not in the thread pool, which requests waiting for a
+    silent database may fill for a few seconds: liveness must not depend on the database."""
     return Health(status="ok")
 
 
