@@ -95,7 +95,7 @@ def translate(exc: BaseException, engine: Engine) -> errors.Unavailable | None:
 
 def _translate(exc: BaseException, engine: Engine) -> errors.Unavailable | None:
     if isinstance(exc, sa_exc.TimeoutError):  # every pooled connection busy for pool_timeout
-        return errors.DatabaseUnavailable(reason="no free connection in the pool")
+        return errors.DatabaseUnavailable(reason=POOL_EXHAUSTED)
     if not isinstance(exc, sa_exc.DBAPIError):
         return None
     original = exc.orig
@@ -121,6 +121,9 @@ def _translate(exc: BaseException, engine: Engine) -> errors.Unavailable | None:
 
 
 UNREACHABLE = "connection refused or lost"
+# This replica's overload (or a partition, which the requests holding the connections report): not a state
+# of the database to log.
+POOL_EXHAUSTED = "no free connection in the pool"
 
 
 def _postgres_reason(error: psycopg.Error) -> str:

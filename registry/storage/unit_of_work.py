@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.domain import errors
-from registry.storage.availability import DatabaseState, translate
+from registry.storage.availability import POOL_EXHAUSTED, DatabaseState, translate
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
@@ -58,7 +58,7 @@ class UnitOfWork:
     def translated(self, exc: BaseException) -> errors.Unavailable | None:
         """Our error for `exc` when it is about the database (and the state told); else None."""
         ours = translate(exc, self.engine)
-        if ours is not None:
+        if ours is not None and ours.details.get("reason") != POOL_EXHAUSTED:
             self.database.failed(ours)
         return ours
 
