@@ -14,8 +14,8 @@ from registry.domain.errors import ShuttingDown
 
 log = logging.getLogger("registry")
 
-# Answered while draining: the process is alive, and it says it is not ready.
-_ALWAYS_ANSWERED = frozenset({"/healthz", "/readyz"})
+# Answered while draining: the process is alive, it says it is not ready, and its last numbers are read.
+_ALWAYS_ANSWERED = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class Lifecycle:
