@@ -214,6 +214,8 @@ class Bindings:
                 self.find_wheel, project.name, filename, registry=project.registry
             )
             await self.file(found)
+        except errors.Unavailable:  # the database state logs an outage once; the download will retry
+            pass
         except errors.RegistryError as exc:  # deleted meanwhile, or not generable: the download will say
             log.info("background build of %s skipped: %s", filename, exc.message)
         except Exception:  # nobody awaits this task: say what went wrong rather than lose it

@@ -11,18 +11,19 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from registry import access, audit, can_i_deploy, configuration, environment_command, impact_command
 from registry.domain import secret_box
 from registry.domain.audit import KINDS, AuditRecord, cli_actor
 from registry.domain.auth import Role, TokenInfo
-from registry.domain.errors import RegistryError
+from registry.domain.errors import RegistryError, Unavailable
 from registry.domain.pagination import MAX_LIMIT
 from registry.observability.logs import configure_logging
 from registry.observability.tracing import configure_tracing
 from registry.settings import InvalidSettings, Settings, load_settings, misspelt_variables
-from registry.storage.database import make_engine, make_session_factory
+from registry.storage.availability import explain, probe
+from registry.storage.database import make_session_factory, serving_engine
 from registry.storage.migrations import upgrade
 from registry.storage.unit_of_work import UnitOfWork
 
@@ -219,7 +220,7 @@ _engines: list[Engine] = []
 
 
 def _engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.database_url)
+    engine = serving_engine(settings)
     _engines.append(engine)
     return engine
 
@@ -283,15 +284,25 @@ def is_loopback(host: str) -> bool:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     from registry.api.app import create_app
+    from registry.serving import serve
 
     configure_logging(settings.log_format, settings.log_level)
     uow = _uow(settings)
-    access.check_secrets(uow, access.secret_box(settings))  # refuse to start with keys that cannot open them
+    problem = probe(uow.engine)
+    if problem is None:  # refuse to start with keys that cannot open the stored secrets
+        access.check_secrets(uow, access.secret_box(settings))
+    if problem is not None:  # serve anyway: /readyz stays red, and requests get 503, until it is fixed
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        why = explain(problem)
+        print(f"database not ready at {where} ({problem.code}): {why}; serving anyway, /readyz answers 503 "
+              "until it is", file=sys.stderr)  # fmt: skip
     if not is_loopback(args.host) and not args.allow_anonymous:
-        if not any(not token.revoked for token in access.list_tokens(uow)):
+        try:
+            tokens = access.list_tokens(uow)
+        except Unavailable:  # whether tokens exist cannot be known: the safe side is to require one
+            tokens = None
+        if tokens is not None and not any(not token.revoked for token in tokens):
             print(
                 f"refusing to serve on {args.host} without authentication: create a token first "
                 "(`registry token create --role admin`) or pass --allow-anonymous",
@@ -299,8 +310,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         settings = settings.model_copy(update={"require_auth": True})
-    # uvicorn's logging and access log are replaced by ours (registry.observability.logs)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False, log_config=None)
+    uow.engine.dispose()
+    app = create_app(settings)
+    if problem is not None:  # said above: the replica's own record of it starts there, without a repeat
+        app.state.uow.database.failed(problem, announce=False)
+    serve(app, host=args.host, port=args.port, grace=settings.shutdown_grace_seconds)
     return 0
 
 
@@ -360,7 +374,7 @@ def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         print("mirror worker started", file=sys.stderr)
-        await worker.run(stop)
+        await worker.run(stop, grace=settings.shutdown_grace_seconds)
 
     asyncio.run(run())
     return 0

@@ -19,13 +19,15 @@ import contextlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from registry.domain import errors
 from registry.domain.mirror import MirrorTarget, OutboxItem, retry_delay
 from registry.observability import metrics, tracing
 from registry.settings import Settings
@@ -33,6 +35,7 @@ from registry.storage.models import utcnow
 from registry.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("registry.mirror")
+T = TypeVar("T")
 
 # One attempt per call: the outbox is the retry mechanism, with its backoff visible in each row's state.
 _CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
@@ -108,6 +111,7 @@ class MirrorWorker:
         self._settings = settings
         self._clients: dict[tuple[str, str | None], Any] = {}
         self._clients_lock = threading.Lock()
+        self._current: OutboxItem | None = None  # the row being delivered, to hand back when stopping
 
     def _client(self, target: MirrorTarget) -> Any:
         key = (target.region, target.endpoint_url)
@@ -129,6 +133,13 @@ class MirrorWorker:
             tx.commit()
         if item is None:
             return False
+        self._current = item
+        try:
+            return self._deliver(item)
+        finally:
+            self._current = None
+
+    def _deliver(self, item: OutboxItem) -> bool:
         if item.attempts > 1:
             metrics.mirror_retries.inc()
         try:
@@ -157,15 +168,93 @@ class MirrorWorker:
         log.warning("mirroring %s version %s failed (attempt %d, next in %.1f s): %s",
                     item.schema, item.version, item.attempts, delay, error)  # fmt: skip
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Deliver while there is work; otherwise look again every `mirror_poll_seconds`."""
-        loop = asyncio.get_running_loop()
+    async def run(self, stop: asyncio.Event, *, grace: float = 30.0) -> None:
+        """Deliver while there is work; otherwise look again every `mirror_poll_seconds`. Once `stop` is
+        set, a delivery under way gets `grace` seconds to finish, else its row is handed back.
+
+        While the database is unavailable the worker backs off (doubling up to 30 s) without a word: the
+        database state logs the outage once."""
+        idle = _Backoff(self._settings.mirror_poll_seconds)
         while not stop.is_set():
+            pause = self._settings.mirror_poll_seconds
             try:
-                busy = await loop.run_in_executor(None, self.run_once)
-            except Exception:  # a database hiccup must not end the worker
+                busy = await self._attempt(stop, grace)
+            except errors.Unavailable:
+                busy, pause = False, idle.next()
+            except Exception:  # anything else must not end the worker either
                 log.exception("the mirror worker failed; it goes on")
-                busy = False
+                busy, pause = False, idle.next()
+            else:
+                idle.reset()
             if not busy:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._settings.mirror_poll_seconds)
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
+
+    async def _attempt(self, stop: asyncio.Event, grace: float) -> bool:
+        # A daemon thread, not the default executor: a delivery stuck on the network must not hold up
+        # the process's exit once its row is handed back.
+        delivery = _in_daemon_thread(self.run_once)
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait([delivery, stopping], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not delivery.done():
+            try:
+                return await asyncio.wait_for(asyncio.shield(delivery), grace)
+            except TimeoutError:
+                await asyncio.get_running_loop().run_in_executor(None, self._release_current)
+                return False
+        return delivery.result()
+
+    def _release_current(self) -> None:
+        item = self._current
+        if item is None:
+            return
+        with self._uow.writing() as tx:
+            tx.mirror.release(item.id)
+            tx.commit()
+        log.warning("stopping: delivery of %s version %s handed back undelivered", item.schema, item.version)
+
+
+class _Backoff:
+    """Pauses that double from `first` up to 30 s, back to `first` on `reset()`."""
+
+    CAP = 30.0
+
+    def __init__(self, first: float) -> None:
+        self._first = first
+        self._next = first
+
+    def next(self) -> float:
+        pause, self._next = self._next, min(self._next * 2, self.CAP)
+        return pause
+
+    def reset(self) -> None:
+        self._next = self._first
+
+
+def _in_daemon_thread(work: Callable[[], T]) -> asyncio.Future[T]:
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, failure: BaseException | None) -> None:
+        if future.done():
+            return
+        if failure is not None:
+            future.set_exception(failure)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]  # None only with a failure
+
+    def run() -> None:
+        result: T | None = None
+        failure: BaseException | None = None
+        try:
+            result = work()
+        except BaseException as exc:  # handed to the awaiting coroutine
+            failure = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, failure)
+
+    threading.Thread(target=run, name="mirror-delivery", daemon=True).start()
+    return future

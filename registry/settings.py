@@ -85,6 +85,33 @@ class Settings(BaseSettings):
         default="info", description="the least severe level logged"
     )
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
+    database_connect_timeout_seconds: int = Field(
+        default=3,
+        ge=2,
+        description="PostgreSQL: longest wait for a new connection (seconds, 2 at least)",
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="PostgreSQL: longest statement (server side); the client waits this plus 1 s for any "
+        "answer, so that a network partition fails requests within bounds",
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=3.0, gt=0, description="longest wait for a free connection of the pool"
+    )
+    sqlite_busy_timeout_seconds: float = Field(
+        default=5.0, ge=0, description="SQLite: longest wait for another process's write lock"
+    )
+    readiness_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="/readyz answers 503 when the database takes longer to answer",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="on SIGTERM: how long requests in flight may take to finish (new ones get 503 meanwhile)",
+    )
     metrics_enabled: bool = Field(
         default=True,
         description="collect Prometheus metrics and serve them at /metrics (false: no cost, 404)",

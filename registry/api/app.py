@@ -16,8 +16,10 @@ from registry import __version__
 from registry.access import Authenticator, secret_box
 from registry.api import eventbridge, request_log
 from registry.api.errors import install_error_handlers
+from registry.api.lifecycle import DrainGate, Lifecycle
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.request_metrics import NameRoute, RequestMetrics
+from registry.api.readiness import Readiness
 from registry.api.routes import (
     audit,
     bindings,
@@ -40,8 +42,7 @@ from registry.mirroring import MirrorWorker, outbox_backlog
 from registry.observability import tracing
 from registry.observability.exposition import Exposition
 from registry.settings import Settings, misspelt_variables
-from registry.storage.database import make_engine, make_session_factory
-from registry.storage.migrations import current_revision, head_revision
+from registry.storage.database import make_session_factory, serving_engine
 from registry.storage.pool_metrics import observe_pool
 from registry.storage.unit_of_work import UnitOfWork
 
@@ -67,7 +68,7 @@ def create_app(
         log.warning(warning)
     owns_engine, owns_generator = engine is None, generator is None
     tracing.configure_tracing()  # from the OTEL_* variables; nothing at all when they ask for nothing
-    engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
+    engine = engine or serving_engine(settings)
     generator = generator or GeneratorPool(
         workers=settings.codegen_workers,
         timeout=settings.codegen_timeout_seconds,
@@ -80,12 +81,14 @@ def create_app(
             generator.start()  # so that the first request for bindings finds a warm worker
         stop_mirroring = asyncio.Event()
         mirroring = (
-            asyncio.create_task(MirrorWorker(uow, settings).run(stop_mirroring))
+            asyncio.create_task(
+                MirrorWorker(uow, settings).run(stop_mirroring, grace=settings.shutdown_grace_seconds)
+            )
             if settings.mirror_worker
             else None
         )
         yield
-        stop_mirroring.set()
+        stop_mirroring.set()  # a delivery under way gets the shutdown grace to finish, else its row goes back
         if mirroring is not None:
             await mirroring
         if owns_generator:
@@ -117,7 +120,9 @@ def create_app(
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
     app.state.bindings = Bindings(uow, generator)
-    app.state.readiness = _readiness_probe(engine)
+    lifecycle = Lifecycle()
+    app.state.lifecycle = lifecycle
+    app.state.readiness = Readiness(uow, lifecycle, timeout=settings.readiness_timeout_seconds)
     install_error_handlers(app)
     request_log.install(app, access_log=settings.access_log)  # first: its route note must be innermost
     routers = (
@@ -156,20 +161,5 @@ def create_app(
     tracing.instrument_engine(engine)
     if settings.metrics_enabled:
         app.add_middleware(RequestMetrics)  # around the cache too: its hits are requests like any other
+    app.add_middleware(DrainGate, lifecycle=lifecycle)  # outermost: it counts every request in flight
     return app
-
-
-def _readiness_probe(engine: Engine):  # type: ignore[no-untyped-def]
-    head = head_revision()
-
-    def problem() -> str | None:
-        try:
-            current = current_revision(engine)
-        except Exception as exc:  # any driver error means "not ready", with its text for the operator
-            log.warning("readiness: database unreachable: %s", exc)
-            return f"database unreachable: {type(exc).__name__}"
-        if current != head:
-            return f"database schema at {current or 'nothing'}, migrations at {head}: run `registry migrate`"
-        return None
-
-    return problem

@@ -6,6 +6,7 @@ the `x-amzn-ErrorType` header, which botocore reads first."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -33,6 +34,7 @@ STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
     (errors.PayloadTooLarge, 413),
     (errors.UnsupportedMediaType, 415),
     (errors.InvalidInput, 422),
+    (errors.Unavailable, 503),
 ]
 
 
@@ -49,6 +51,7 @@ EVENTBRIDGE_BY_FAMILY: list[tuple[type[errors.RegistryError], int, str]] = [
     (errors.Forbidden, 403, "ForbiddenException"),
     (errors.NotFound, 404, "NotFoundException"),
     (errors.Conflict, 409, "ConflictException"),
+    (errors.Unavailable, 503, "ServiceUnavailableException"),
 ]
 EVENTBRIDGE_BAD_REQUEST = (400, "BadRequestException")
 EVENTBRIDGE_BY_STATUS = {404: (404, "NotFoundException"), 405: (405, "MethodNotAllowedException")}
@@ -57,6 +60,18 @@ EVENTBRIDGE_BY_STATUS = {404: (404, "NotFoundException"), 405: (405, "MethodNotA
 def is_eventbridge(request: Request) -> bool:
     path = request.url.path
     return path.startswith(EVENTBRIDGE_PREFIXES) or path in {"/v1", "/tags"}
+
+
+def retry_after(seconds: float) -> dict[str, str]:
+    """The `Retry-After` header of a 503 or 429: whole seconds, at least one."""
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+def error_headers(error: errors.RegistryError) -> dict[str, str]:
+    """Headers an error of this family carries whatever the API's form."""
+    if isinstance(error, errors.Unavailable):
+        return retry_after(error.retry_after_seconds)
+    return {}
 
 
 def eventbridge_status_for(error: errors.RegistryError) -> tuple[int, str]:
@@ -94,14 +109,14 @@ def error_response(status: int, code: str, message: str, details: Any = None, **
 
 async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.RegistryError)
+    headers = error_headers(exc)
     if is_eventbridge(request):
-        return eventbridge_error(*eventbridge_status_for(exc), _eventbridge_message(exc))
-    headers = None
+        return eventbridge_error(*eventbridge_status_for(exc), _eventbridge_message(exc), headers)
     if isinstance(exc, errors.Unauthenticated):
         # pip answers a Basic challenge with the index URL's credentials, .netrc or keyring; a browser
         # would pop up a login dialog for it, so only the package index asks that way.
         basic = INDEX_PATH.match(request.url.path) is not None
-        headers = {"WWW-Authenticate": 'Basic realm="package index"' if basic else "Bearer"}
+        headers["WWW-Authenticate"] = 'Basic realm="package index"' if basic else "Bearer"
     return error_response(status_for(exc), exc.code, exc.message, exc.details, headers=headers)
 
 

@@ -313,6 +313,7 @@ class CreatedTokenOut(TokenOut):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+    code: str | None = Field(default=None, description="when not ready: the error code saying why")
 
 
 class PairOut(BaseModel):

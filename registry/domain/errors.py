@@ -21,7 +21,9 @@
     │     DuplicateKey, NumberTooLong, NumberOutOfRange, JsonTooDeep (JSON past our limits)
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
-    └── Forbidden                  → 403
+    ├── Forbidden                  → 403
+    └── Unavailable                → 503 with Retry-After
+          DatabaseUnavailable, DatabaseReadOnly, DatabaseNotMigrated, ShuttingDown
 
 Errors are built from facts (`SchemaNotFound(registry="r", schema="s")`) so messages stay consistent,
 and carry optional `details` (for contracts: the JSON pointer of the offending place).
@@ -614,3 +616,53 @@ class JsonTooDeep(InvalidInput):
         super().__init__(
             f"{where} nests objects and arrays deeper than {limit} levels", details={"limit": limit}
         )
+
+
+# --- unavailable: the same request may succeed later -----------------------------------------------------
+
+
+class Unavailable(RegistryError):
+    """The service cannot answer now through no fault of the request: 503 with `Retry-After`."""
+
+    code = "unavailable"
+    retry_after_seconds: ClassVar[int] = 5
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database refuses connections, does not answer in time, or cannot be written."""
+
+    code = "database_unavailable"
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(f"the database is unavailable: {reason}; retry later", details={"reason": reason})
+
+
+class DatabaseReadOnly(DatabaseUnavailable):
+    code = "database_read_only"
+
+    def __init__(self, *, reason: str) -> None:
+        RegistryError.__init__(
+            self, f"the database cannot be written ({reason}); reads still work", details={"reason": reason}
+        )
+
+
+class DatabaseNotMigrated(Unavailable):
+    code = "database_not_migrated"
+    retry_after_seconds = 30
+
+    def __init__(self, *, current: str | None, head: str | None) -> None:
+        super().__init__(
+            f"the database schema is at {current or 'nothing'} but this registry needs {head}: "
+            "an operator must run `registry migrate`",
+            details={"current_revision": current, "head_revision": head, "fix": "registry migrate"},
+        )
+
+
+class ShuttingDown(Unavailable):
+    """This replica is draining before it stops: another one (or this one restarted) will answer."""
+
+    code = "shutting_down"
+    retry_after_seconds = 1
+
+    def __init__(self) -> None:
+        super().__init__("this replica is shutting down; retry the request")

@@ -1,26 +1,120 @@
-"""Engines and sessions for SQLite (embedded default) and PostgreSQL (production)."""
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (production), with time limits.
+
+Every wait on the database is bounded, so that a database refusing connections or silently not answering
+(a network partition) fails a request within seconds rather than hanging it:
+
+    a new connection          PostgreSQL `connect_timeout` (whole seconds, 2 at least)
+    a pooled connection       SQLAlchemy `pool_timeout`
+    a statement               PostgreSQL `statement_timeout`, and on the client the same limit plus a margin
+                              for any answer at all: TCP keepalives and `tcp_user_timeout` end a partition
+                              the kernel can see, but not a peer (a proxy, a NAT) that acknowledges and
+                              forwards nothing
+    another writer's lock     SQLite `busy_timeout`
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
+
+from registry.settings import Settings
 
 # Execution option asking SQLite for `BEGIN IMMEDIATE`: a writer takes the write lock when its transaction
 # starts, so two writers never both read and then deadlock upgrading their locks.
 IMMEDIATE = "registry_sqlite_immediate"
 
+# How much longer than a statement's own limit the client waits for the server to say it gave up.
+ANSWER_MARGIN_SECONDS = 1.0
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+
+@dataclass(frozen=True)
+class Timeouts:
+    """`statement` None: no limit (migrations, which may rewrite large tables)."""
+
+    connect: int = 3
+    statement: float | None = 5.0
+    pool: float = 3.0
+    sqlite_busy: float = 5.0
+
+    @property
+    def answer(self) -> float | None:
+        """Longest wait for any answer from PostgreSQL on an open connection."""
+        return None if self.statement is None else self.statement + ANSWER_MARGIN_SECONDS
+
+
+NO_STATEMENT_LIMIT = Timeouts(statement=None, sqlite_busy=30.0)
+
+
+def make_engine(url: str, *, pool_size: int = 10, timeouts: Timeouts = NO_STATEMENT_LIMIT) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        return _sqlite_engine(url, timeouts)
+    return _postgres_engine(url, pool_size, timeouts)
 
 
-def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+def _postgres_engine(url: str, pool_size: int, timeouts: Timeouts) -> Engine:
+    given = make_url(url).query  # what the URL says wins over our defaults
+    defaults: dict[str, Any] = {
+        "connect_timeout": timeouts.connect,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 3,
+        "keepalives_count": 3,
+    }
+    connect_args = {key: value for key, value in defaults.items() if key not in given}
+    answer = timeouts.answer
+    if timeouts.statement is not None and answer is not None:
+        if "tcp_user_timeout" not in given:
+            connect_args["tcp_user_timeout"] = int(answer * 1000)
+        options = str(given.get("options", ""))
+        if "statement_timeout" not in options:  # added to the URL's own options, if any
+            limit = f"-c statement_timeout={math.ceil(timeouts.statement * 1000)}"
+            connect_args["options"] = f"{options} {limit}".strip()
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=timeouts.pool,
+        connect_args=connect_args,
+    )
+    if answer is not None:
+
+        @event.listens_for(engine, "do_connect")
+        def _bounded(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            connection = AnswerBoundConnection.connect(*cargs, **cparams)
+            connection.answer_timeout = answer
+            return connection
+
+    return engine
+
+
+class AnswerBoundConnection(psycopg.Connection[Any]):
+    """A psycopg connection that waits at most `answer_timeout` for any answer, then closes itself: a
+    half-done exchange leaves the protocol in an unknown state, and SQLAlchemy treats a closed connection
+    as a disconnect (it is dropped from the pool, the pool is refreshed)."""
+
+    answer_timeout: float | None = None
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        bound = timeout if timeout is not None else self.answer_timeout
+        try:
+            return super().wait(gen, interval, bound)
+        except psycopg.errors._WaitTimeout:  # psycopg's own signal for the bound it was given
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {bound:g} s (network partition?)"
+            ) from None
+
+
+def _sqlite_engine(url: str, timeouts: Timeouts) -> Engine:
+    busy_ms = int(timeouts.sqlite_busy * 1000)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeouts.sqlite_busy})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -28,7 +122,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         if ":memory:" not in url:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -44,3 +138,19 @@ def _sqlite_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def serving_timeouts(settings: Settings) -> Timeouts:
+    """The limits of a serving process (migrations keep `NO_STATEMENT_LIMIT`)."""
+    return Timeouts(
+        connect=settings.database_connect_timeout_seconds,
+        statement=settings.database_statement_timeout_seconds,
+        pool=settings.database_pool_timeout_seconds,
+        sqlite_busy=settings.sqlite_busy_timeout_seconds,
+    )
+
+
+def serving_engine(settings: Settings) -> Engine:
+    return make_engine(
+        settings.database_url, pool_size=settings.pool_size, timeouts=serving_timeouts(settings)
+    )

@@ -142,6 +142,14 @@ class MirrorRepository:
                     updated_at=utcnow())
         )  # fmt: skip
 
+    def release(self, item_id: int) -> None:
+        """Hand a leased row back undelivered (a worker stopping mid-delivery): another may take it now."""
+        self.session.execute(
+            update(MirrorOutboxRow)
+            .where(MirrorOutboxRow.id == item_id, MirrorOutboxRow.status != MIRRORED)
+            .values(lease_until=None, updated_at=utcnow())
+        )
+
     def states(
         self, registry_id: int, *, after: int | None, limit: int
     ) -> list[tuple[int, str, int, MirrorState]]:

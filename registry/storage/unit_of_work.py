@@ -7,9 +7,12 @@ from contextlib import nullcontext
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.storage.audit import AuditRepository
+from registry.domain import errors
+from registry.storage.availability import POOL_EXHAUSTED, DatabaseState, translate
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
@@ -26,11 +29,16 @@ from registry.storage.repositories import (
 
 
 class UnitOfWork:
-    """`with uow.writing() as tx:` for changes, `with uow.reading() as tx:` for queries."""
+    """`with uow.writing() as tx:` for changes, `with uow.reading() as tx:` for queries.
+
+    A driver error that is about the database rather than the request (unreachable, too slow, read-only,
+    not migrated) leaves the block as our `Unavailable` error, and `database` hears of every change."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         bind = session_factory.kw["bind"]
+        self.engine: Engine = bind
+        self.database = DatabaseState()
         self._dialect: str = bind.dialect.name
         # SQLite admits one writer at a time and makes the others sleep in growing steps while they wait;
         # queueing this process's writers on a lock instead keeps their latency flat.
@@ -39,19 +47,32 @@ class UnitOfWork:
     def reading(self) -> Transaction:
         # PostgreSQL reads run in autocommit: no BEGIN and ROLLBACK round trips around a lone SELECT.
         options = {"isolation_level": "AUTOCOMMIT"} if self._dialect == "postgresql" else {}
-        return Transaction(self._session_factory(), options, nullcontext())
+        return Transaction(self._session_factory(), options, nullcontext(), self)
 
     def writing(self) -> Transaction:
         if self._dialect == "sqlite":
-            return Transaction(self._session_factory(), {IMMEDIATE: True}, self._sqlite_writer)
-        return Transaction(self._session_factory(), {}, nullcontext())
+            return Transaction(
+                self._session_factory(), {IMMEDIATE: True}, self._sqlite_writer, self, writing=True
+            )
+        return Transaction(self._session_factory(), {}, nullcontext(), self, writing=True)
+
+    def translated(self, exc: BaseException) -> errors.Unavailable | None:
+        """Our error for `exc` when it is about the database (and the state told); else None."""
+        ours = translate(exc, self.engine)
+        if ours is not None and ours.details.get("reason") != POOL_EXHAUSTED:
+            self.database.failed(ours)
+        return ours
 
 
 class Transaction:
-    def __init__(self, session: Session, options: dict[str, Any], turn: Any) -> None:
+    def __init__(
+        self, session: Session, options: dict[str, Any], turn: Any, uow: UnitOfWork, *, writing: bool = False
+    ) -> None:
         self.session = session
         self._options = options
         self._turn = turn
+        self._uow = uow
+        self._writing = writing
         self.registries = RegistryRepository(session)
         self.schemas = SchemaRepository(session)
         self.versions = VersionRepository(session)
@@ -70,19 +91,35 @@ class Transaction:
         try:
             if self._options:
                 self.session.connection(execution_options=self._options)
-        except BaseException:
+        except BaseException as exc:
+            self.session.close()
             self._turn.__exit__(None, None, None)
+            ours = self._uow.translated(exc)
+            if ours is not None:
+                raise ours from exc
             raise
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        failure: Exception | None = None
         try:
             self.session.rollback()
+        except Exception as error:  # the connection broke: the block's own error, if any, says more
+            failure = error
         finally:
             self.session.close()
             self._turn.__exit__(None, None, None)
+        problem = exc or failure
+        if problem is None:
+            self._uow.database.answered(wrote=self._writing)
+            return
+        ours = self._uow.translated(problem)
+        if ours is not None:
+            raise ours from problem
+        if failure is not None and exc is None:
+            raise failure
 
     def commit(self) -> None:
         self.session.commit()
