@@ -3,26 +3,45 @@
 pebble's process pool kills a worker that overruns its task's timeout and starts a fresh one, which a
 concurrent.futures pool cannot do. A worker caps its own address space (RLIMIT_AS) when it starts, so a
 contract that makes the generator balloon ends that task with a MemoryError, or at worst that worker.
+
+A worker that dies mid-generation (killed by an operator or the OOM killer) is no finding about the
+contract: the job runs again in a fresh worker, up to `retries` times. Only a contract that takes every
+worker it is given down with it is reported as failed. Jobs reach the workers through `FairSlots`, so
+that small contracts do not queue behind large ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import resource
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
-from codegen.errors import GenerationFailed
+from codegen.errors import (
+    GENERATION_TIMEOUT,
+    WORKER_DIED,
+    GenerationFailed,
+    GeneratorUnavailable,
+)
 from codegen.generate import GeneratedModels, generate_models
 from codegen.prepare import ContractInput
+from codegen.scheduling import FairSlots
+from registry.observability import metrics
+
+log = logging.getLogger("registry.codegen")
+
+LARGE_CONTRACT_BYTES = 256 * 1024
+"""Contracts from this size on are large jobs, which never take the last free worker (see FairSlots)."""
 
 _WARM_UP = ContractInput(
     "JSONSchemaDraft4",
@@ -45,18 +64,37 @@ def _generate_in_worker(contract: ContractInput, workdir: str) -> GeneratedModel
         raise GenerationFailed("generation exceeded the worker's memory ceiling") from None
 
 
+class _WorkerDied(Exception):
+    """The worker ended while running the job: retried, not reported."""
+
+
 class GeneratorPool:
     """Started by `start()` or on first use; `close()` stops the workers."""
 
-    def __init__(self, *, workers: int = 1, timeout: float = 30.0, memory_mb: int = 1024) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int = 2,
+        timeout: float = 30.0,
+        memory_mb: int = 1024,
+        large_bytes: int = LARGE_CONTRACT_BYTES,
+        retries: int = 2,
+    ) -> None:
         self.workers = workers
         self.timeout = timeout
         self.memory_bytes = memory_mb * 1024 * 1024
+        self.retries = retries
+        self._slots = FairSlots(workers, large_bytes=large_bytes)
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
         # Each task writes in its own folder under this one, removed here whatever becomes of the task:
         # a worker stopped at the time limit cannot clean up after itself.
         self._workdirs = os.path.join(tempfile.gettempdir(), f"codegen-workers-{uuid.uuid4().hex}")
+
+    @property
+    def longest_job_seconds(self) -> float:
+        """How long one job may keep a worker, retries included (not counting its wait for a worker)."""
+        return self.timeout * (self.retries + 1)
 
     def start(self) -> None:
         """Start the workers now (they warm up in the background) rather than on the first request."""
@@ -76,22 +114,60 @@ class GeneratorPool:
                 )
             return self._pool
 
-    async def generate(self, contract: ContractInput) -> GeneratedModels:
+    def worker_pids(self) -> list[int]:
+        """The worker processes alive now (none before the pool starts)."""
+        with self._lock:
+            pool = self._pool
+        if pool is None:
+            return []
+        # pebble has no public list of its workers; its manager keeps them by pid
+        workers = dict(pool._pool_manager.worker_manager.workers)
+        return [pid for pid, process in workers.items() if process.is_alive()]
+
+    async def generate(self, contract: ContractInput, *, size: int = 0) -> GeneratedModels:
+        """The contract's models, generated in a worker. `size` (bytes of the contract's JSON) decides
+        whether the job is large (see FairSlots). Raises GenerationFailed, or GeneratorUnavailable."""
+        async with self._slots.slot(size):
+            try:
+                return await self._with_retries(contract)
+            except GenerationFailed as failed:
+                metrics.codegen_failures.labels(cause=failed.cause).inc()
+                raise
+            finally:
+                metrics.codegen_workers_alive.set(len(self.worker_pids()))
+
+    async def _with_retries(self, contract: ContractInput) -> GeneratedModels:
+        for attempt in range(1, self.retries + 2):
+            started = time.monotonic()
+            try:
+                models = await self._run_once(contract)
+            except _WorkerDied as died:
+                metrics.codegen_failures.labels(cause=WORKER_DIED).inc()
+                log.warning("code generation worker died (%s) on attempt %d; retrying", died, attempt)
+                continue
+            metrics.codegen_seconds.observe(time.monotonic() - started)
+            return models
+        raise GenerationFailed(
+            f"the generator process died on each of {self.retries + 1} attempts; memory ceiling reached?",
+            cause=WORKER_DIED,
+        )
+
+    async def _run_once(self, contract: ContractInput) -> GeneratedModels:
         workdir = os.path.join(self._workdirs, uuid.uuid4().hex)
         future = self._started().schedule(_generate_in_worker, args=(contract, workdir), timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)
         except FutureTimeout:
             raise GenerationFailed(
-                f"generation took longer than {self.timeout:g} s and was stopped"
+                f"generation took longer than {self.timeout:g} s and was stopped", cause=GENERATION_TIMEOUT
             ) from None
         except ProcessExpired as exc:
-            raise GenerationFailed(f"the generator process died ({exc}); memory ceiling reached?") from None
+            raise _WorkerDied(str(exc)) from None
         except GenerationFailed:
             raise
         except BrokenProcessPool:
             self.close()  # the next request starts a fresh pool
-            raise GenerationFailed("the generator's worker processes failed to start") from None
+            raise GeneratorUnavailable("the generator's worker processes failed to start") from None
         except Exception as exc:  # anything else the worker raised, pickled back
             raise GenerationFailed(f"generation failed: {type(exc).__name__}: {exc}") from exc
         finally:
@@ -104,3 +180,4 @@ class GeneratorPool:
                 self._pool.join()
                 self._pool = None
             shutil.rmtree(self._workdirs, ignore_errors=True)
+        metrics.codegen_workers_alive.set(0)

@@ -172,6 +172,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from registry.api.app import create_app
+    from registry.api.capacity import prepare_serving_process
 
     uow = _uow(settings)
     if not is_loopback(args.host) and not args.allow_anonymous:
@@ -183,7 +184,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         settings = settings.model_copy(update={"require_auth": True})
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=settings.access_log)
+    app = create_app(settings)
+    prepare_serving_process()
+    uvicorn.run(app, host=args.host, port=args.port, access_log=settings.access_log)
     return 0
 
 

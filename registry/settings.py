@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,12 +28,43 @@ class Settings(BaseSettings):
     version_cache_seconds: float = Field(
         default=5.0, ge=0, description="how long a replica serves a numbered version from memory (0: never)"
     )
-    codegen_workers: int = Field(default=1, gt=0, description="worker processes generating bindings")
+    codegen_workers: int = Field(
+        default=2,
+        gt=0,
+        description="worker processes generating bindings; with 2 or more, one is always kept for small "
+        "contracts while large ones run",
+    )
+    codegen_large_contract_bytes: int = Field(
+        default=256 * 1024,
+        gt=0,
+        description="contracts of this size or more are large generation jobs, which never take the last "
+        "free worker",
+    )
+    codegen_retries: int = Field(
+        default=2, ge=0, description="times a generation is run again when its worker process dies"
+    )
+    codegen_claim_lease_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="a replica generating bindings renews its claim 4 times per lease; a claim not renewed "
+        "for this long (its replica died) is taken over by a waiting replica",
+    )
     codegen_timeout_seconds: float = Field(
         default=30.0, gt=0, description="longest one generation may run before its worker is stopped"
     )
     codegen_memory_mb: int = Field(
         default=1024, ge=0, description="address-space ceiling of a generator worker (0: none)"
+    )
+    expensive_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        gt=0,
+        description="requests doing expensive work (validation, compatibility, discovery) a replica runs "
+        "at once (default: its CPU count); more wait, then get 503 `server_busy`",
+    )
+    expensive_queue_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how long an expensive request waits for a free slot before the 503 `server_busy`",
     )
     aws_account_id: str = Field(
         default="000000000000", pattern=r"^\d{12}$", description="the account in ARNs of the EventBridge API"
@@ -49,7 +82,8 @@ class Settings(BaseSettings):
     access_log: bool = True
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
     metrics_enabled: bool = Field(
-        default=True, description="collect Prometheus metrics and serve them at /metrics (false: no cost, 404)"
+        default=True,
+        description="collect Prometheus metrics and serve them at /metrics (false: no cost, 404)",
     )
 
     @classmethod

@@ -15,6 +15,7 @@ from codegen import GeneratorPool
 from registry import __version__
 from registry.access import Authenticator
 from registry.api import eventbridge
+from registry.api.capacity import ExpensiveWork
 from registry.api.errors import install_error_handlers
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes
 from registry.api.routes import (
@@ -63,6 +64,8 @@ def create_app(
         workers=settings.codegen_workers,
         timeout=settings.codegen_timeout_seconds,
         memory_mb=settings.codegen_memory_mb,
+        large_bytes=settings.codegen_large_contract_bytes,
+        retries=settings.codegen_retries,
     )
 
     @asynccontextmanager
@@ -99,7 +102,10 @@ def create_app(
     version_cache = VersionCache(ttl=settings.version_cache_seconds)
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
-    app.state.bindings = Bindings(uow, generator)
+    app.state.bindings = Bindings(uow, generator, claim_lease=settings.codegen_claim_lease_seconds)
+    app.state.expensive_work = ExpensiveWork(
+        settings.expensive_concurrency, queue_seconds=settings.expensive_queue_seconds
+    )
     app.state.readiness = _readiness_probe(engine)
     install_error_handlers(app)
     routers = (

@@ -33,6 +33,7 @@ STATUS_BY_FAMILY: list[tuple[type[errors.RegistryError], int]] = [
     (errors.PayloadTooLarge, 413),
     (errors.UnsupportedMediaType, 415),
     (errors.InvalidInput, 422),
+    (errors.Unavailable, 503),
 ]
 
 
@@ -49,6 +50,7 @@ EVENTBRIDGE_BY_FAMILY: list[tuple[type[errors.RegistryError], int, str]] = [
     (errors.Forbidden, 403, "ForbiddenException"),
     (errors.NotFound, 404, "NotFoundException"),
     (errors.Conflict, 409, "ConflictException"),
+    (errors.Unavailable, 503, "ServiceUnavailableException"),
 ]
 EVENTBRIDGE_BAD_REQUEST = (400, "BadRequestException")
 EVENTBRIDGE_BY_STATUS = {404: (404, "NotFoundException"), 405: (405, "MethodNotAllowedException")}
@@ -94,9 +96,11 @@ def error_response(status: int, code: str, message: str, details: Any = None, **
 
 async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.RegistryError)
-    if is_eventbridge(request):
-        return eventbridge_error(*eventbridge_status_for(exc), _eventbridge_message(exc))
     headers = None
+    if isinstance(exc, errors.Unavailable):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if is_eventbridge(request):
+        return eventbridge_error(*eventbridge_status_for(exc), _eventbridge_message(exc), headers)
     if isinstance(exc, errors.Unauthenticated):
         # pip answers a Basic challenge with the index URL's credentials, .netrc or keyring; a browser
         # would pop up a login dialog for it, so only the package index asks that way.

@@ -16,9 +16,7 @@ GENERATION_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 
 build_info = Info("registry_build", "Versions of the registry and of its code generator")
 
-http_requests = Counter(
-    "registry_http_requests", "HTTP requests answered", ["method", "route", "status"]
-)
+http_requests = Counter("registry_http_requests", "HTTP requests answered", ["method", "route", "status"])
 http_request_seconds = Histogram(
     "registry_http_request_duration_seconds",
     "Time to answer an HTTP request",

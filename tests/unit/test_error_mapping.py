@@ -18,10 +18,13 @@ def all_error_classes() -> list[type[errors.RegistryError]]:
     return [cls for cls in found if cls is not errors.RegistryError]
 
 
-def test_every_error_class_maps_to_a_4xx_status() -> None:
+def test_every_error_class_maps_to_a_4xx_status_or_to_503_when_temporary() -> None:
     for cls in all_error_classes():
         error = cls.__new__(cls)
-        assert 400 <= status_for(error) < 500, cls
+        if issubclass(cls, errors.Unavailable):
+            assert status_for(error) == 503, cls
+        else:
+            assert 400 <= status_for(error) < 500, cls
 
 
 def test_error_codes_are_unique_snake_case() -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from registry import eventbridge, services
+from registry.api.capacity import EXPENSIVE
 from registry.api.deps import RegistryName, RenderedVersions, SchemaName, Uow
 from registry.api.eventbridge.common import (
     READ_ERRORS,
@@ -68,6 +69,7 @@ def _out(schema: eventbridge.Schema, version: VersionInfo, arns: eventbridge.Arn
     status_code=status.HTTP_201_CREATED,
     response_model=SchemaResponse,
     responses=WRITE_ERRORS,
+    dependencies=EXPENSIVE,
 )
 def create_schema(
     body: CreateSchemaRequest,
@@ -89,7 +91,13 @@ def create_schema(
     return _out(created_schema, version, arns)
 
 
-@router.put(NAMED, operation_id="UpdateSchema", response_model=SchemaResponse, responses=WRITE_ERRORS)
+@router.put(
+    NAMED,
+    operation_id="UpdateSchema",
+    response_model=SchemaResponse,
+    responses=WRITE_ERRORS,
+    dependencies=EXPENSIVE,
+)
 def update_schema(
     registry: RegistryName,
     schema: SchemaName,
