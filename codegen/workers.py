@@ -30,6 +30,7 @@ from pebble import ProcessExpired, ProcessPool
 from codegen.errors import (
     GENERATION_TIMEOUT,
     WORKER_DIED,
+    WORKERS_UNAVAILABLE,
     GenerationFailed,
     GeneratorUnavailable,
 )
@@ -64,8 +65,16 @@ def _generate_in_worker(contract: ContractInput, workdir: str) -> GeneratedModel
         raise GenerationFailed("generation exceeded the worker's memory ceiling") from None
 
 
-class _WorkerDied(Exception):
-    """The worker ended while running the job: retried, not reported."""
+_INTERRUPTIONS = (WORKER_DIED, WORKERS_UNAVAILABLE)
+
+
+class _Interrupted(Exception):
+    """The job did not run to its end through no doing of its own (as far as one attempt can tell): the
+    worker running it died (`WORKER_DIED`), or the pool broke (`WORKERS_UNAVAILABLE`). Tried again."""
+
+    def __init__(self, cause: str, reason: str) -> None:
+        super().__init__(reason)
+        self.cause = cause
 
 
 class GeneratorPool:
@@ -104,13 +113,17 @@ class GeneratorPool:
         with self._lock:
             os.makedirs(self._workdirs, exist_ok=True)
             if self._pool is None:
+                context = multiprocessing.get_context("forkserver")
+                # workers fork from a server that imported the generator once: a replacement (after a
+                # death, the time limit or max_tasks) is ready in a fraction of the time
+                context.set_forkserver_preload(["codegen.generate"])
                 self._pool = ProcessPool(
                     max_workers=self.workers,
                     max_tasks=200,  # a fresh worker now and then: nothing the generator caches grows forever
                     initializer=_start_worker,
                     initargs=(self.memory_bytes,),
                     # forkserver: workers never inherit the server's threads and sockets
-                    context=multiprocessing.get_context("forkserver"),
+                    context=context,
                 )
             return self._pool
 
@@ -131,30 +144,42 @@ class GeneratorPool:
             try:
                 return await self._with_retries(contract)
             except GenerationFailed as failed:
-                metrics.codegen_failures.labels(cause=failed.cause).inc()
+                if failed.cause not in _INTERRUPTIONS:  # those were counted attempt by attempt
+                    metrics.codegen_failures.labels(cause=failed.cause).inc()
                 raise
             finally:
                 metrics.codegen_workers_alive.set(len(self.worker_pids()))
 
     async def _with_retries(self, contract: ContractInput) -> GeneratedModels:
+        interruption: _Interrupted | None = None
         for attempt in range(1, self.retries + 2):
             started = time.monotonic()
             try:
                 models = await self._run_once(contract)
-            except _WorkerDied as died:
-                metrics.codegen_failures.labels(cause=WORKER_DIED).inc()
-                log.warning("code generation worker died (%s) on attempt %d; retrying", died, attempt)
+            except _Interrupted as interrupted:
+                interruption = interrupted
+                metrics.codegen_failures.labels(cause=interrupted.cause).inc()
+                log.warning("code generation interrupted (%s) on attempt %d", interrupted, attempt)
                 continue
             metrics.codegen_seconds.observe(time.monotonic() - started)
             return models
-        raise GenerationFailed(
-            f"the generator process died on each of {self.retries + 1} attempts; memory ceiling reached?",
-            cause=WORKER_DIED,
-        )
+        assert interruption is not None
+        if interruption.cause == WORKER_DIED:  # again and again while running this contract: its doing
+            raise GenerationFailed(
+                f"the generator process died on each attempt ({self.retries + 1} in a row); "
+                "memory ceiling reached?",
+                cause=WORKER_DIED,
+            )
+        raise GeneratorUnavailable(f"the generator's worker processes are failing: {interruption}")
 
     async def _run_once(self, contract: ContractInput) -> GeneratedModels:
         workdir = os.path.join(self._workdirs, uuid.uuid4().hex)
-        future = self._started().schedule(_generate_in_worker, args=(contract, workdir), timeout=self.timeout)
+        pool = self._started()
+        try:
+            future = pool.schedule(_generate_in_worker, args=(contract, workdir), timeout=self.timeout)
+        except RuntimeError as exc:  # pebble found its pool broken since the last job
+            await self._discard(pool)
+            raise _Interrupted(WORKERS_UNAVAILABLE, str(exc)) from None
         try:
             return await asyncio.wrap_future(future)
         except FutureTimeout:
@@ -162,22 +187,36 @@ class GeneratorPool:
                 f"generation took longer than {self.timeout:g} s and was stopped", cause=GENERATION_TIMEOUT
             ) from None
         except ProcessExpired as exc:
-            raise _WorkerDied(str(exc)) from None
+            raise _Interrupted(WORKER_DIED, str(exc)) from None
         except GenerationFailed:
             raise
-        except BrokenProcessPool:
-            self.close()  # the next request starts a fresh pool
-            raise GeneratorUnavailable("the generator's worker processes failed to start") from None
+        except BrokenProcessPool as exc:
+            # pebble gives up its pool when a worker dies while no job runs (even one merely killed):
+            # a fresh pool replaces it
+            await self._discard(pool)
+            raise _Interrupted(WORKERS_UNAVAILABLE, str(exc) or "the worker processes failed") from None
         except Exception as exc:  # anything else the worker raised, pickled back
             raise GenerationFailed(f"generation failed: {type(exc).__name__}: {exc}") from exc
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    async def _discard(self, pool: ProcessPool) -> None:
+        """Stop a broken pool (unless another job did already); the next job starts a fresh one."""
+        with self._lock:
+            if self._pool is not pool:
+                return
+            self._pool = None
+        await asyncio.to_thread(_stop, pool)
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
-                self._pool.stop()  # type: ignore[no-untyped-call]
-                self._pool.join()
+                _stop(self._pool)
                 self._pool = None
             shutil.rmtree(self._workdirs, ignore_errors=True)
         metrics.codegen_workers_alive.set(0)
+
+
+def _stop(pool: ProcessPool) -> None:
+    pool.stop()  # type: ignore[no-untyped-call]
+    pool.join()
