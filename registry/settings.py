@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -56,13 +54,14 @@ class Settings(BaseSettings):
         default=1024, ge=0, description="address-space ceiling of a generator worker (0: none)"
     )
     expensive_concurrency: int = Field(
-        default_factory=lambda: os.cpu_count() or 1,
+        default=1,
         gt=0,
-        description="requests doing expensive work (validation, compatibility, discovery) a replica runs "
-        "at once (default: its CPU count); more wait, then get 503 `server_busy`",
+        description="requests doing expensive work (validation, compatibility, impact, discovery) one "
+        "serving process runs at once; more wait, then get 503 `server_busy`. That work holds Python's GIL, "
+        "so more slots add no throughput, only latency for every other request: use more processes",
     )
     expensive_queue_seconds: float = Field(
-        default=1.0,
+        default=2.0,
         ge=0,
         description="how long an expensive request waits for a free slot before the 503 `server_busy`",
     )
