@@ -29,18 +29,20 @@ SMALL = {"type": "object", "properties": {"id": {"type": "string"}}}
 SLOW_OBJECTS = 16  # ~2.4 s of generation on an idle 2-core machine: several leases
 
 
+def replica(
+    settings: Settings, engine: Engine, pool: GeneratorPool, lease: float, name: str
+) -> httpx.AsyncClient:
+    leased = settings.model_copy(update={"codegen_claim_lease_seconds": lease})
+    app = create_app(leased, engine=engine, generator=pool)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=f"http://{name}.test", timeout=30
+    )
+
+
 def replicas(
     settings: Settings, engine: Engine, pool: GeneratorPool, lease: float
 ) -> list[httpx.AsyncClient]:
-    leased = settings.model_copy(update={"codegen_claim_lease_seconds": lease})
-    return [
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(leased, engine=engine, generator=pool)),
-            base_url=f"http://replica{number}.test",
-            timeout=30,
-        )
-        for number in (1, 2)
-    ]
+    return [replica(settings, engine, pool, lease, name) for name in ("replica1", "replica2")]
 
 
 @pytest.fixture
@@ -106,3 +108,27 @@ async def test_a_replica_generating_keeps_its_claim_and_the_other_waits_for_its_
 def _code_or_none(uow: UnitOfWork, fingerprint: str) -> GeneratedCode | None:
     with uow.reading() as tx:
         return tx.generated_code.get(fingerprint, None, GENERATOR_VERSION)
+
+
+async def test_generation_that_cannot_run_is_a_503_and_is_not_held_against_the_contract(
+    settings: Settings, engine: Engine, generator_pool: GeneratorPool, uow: UnitOfWork
+) -> None:
+    """Workers that cannot even start (a 30 MB ceiling) fail every attempt: 503 with Retry-After, the claim
+    released and nothing recorded, so a replica whose workers run generates at once."""
+    starved = GeneratorPool(workers=1, memory_mb=30, retries=1)
+    try:
+        broken = replica(settings, engine, starved, 5.0, "broken")
+        working = replica(settings, engine, generator_pool, 5.0, "working")
+        async with broken, working:
+            fingerprint = await register(broken, SMALL)
+            refused = await broken.get(ZIP)
+            left = await asyncio.to_thread(_code_or_none, uow, fingerprint)
+            served = await working.get(ZIP)
+    finally:
+        starved.close()
+
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["retry-after"] == "5"
+    assert refused.json()["error"]["code"] == "code_generation_unavailable"
+    assert left is None
+    assert served.status_code == 200, served.text
