@@ -1,5 +1,7 @@
-"""Expensive requests (event validation, compatibility checks, impact analysis, schema discovery) run a
-bounded number at a time on each replica; the others wait briefly, then get 503 `server_busy`.
+"""Expensive requests (event validation, compatibility checks, impact analysis, can-i-deploy, schema
+discovery) run a bounded number at a time on each replica; the others wait briefly, then get 503
+`server_busy`. Registrations are not among them: only writers make them, CI pipelines that should not meet a
+503 because readers are busy, and their checks have budgets of their own.
 
 Their work is CPU-bound Python in the thread pool. Every such thread competes with the event loop for the
 GIL, and the loop is what answers everything else: eight validations at once made `/healthz` take 339 ms

@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from registry import eventbridge, services
-from registry.api.capacity import EXPENSIVE
 from registry.api.deps import RegistryName, RenderedVersions, SchemaName, Uow
 from registry.api.eventbridge.common import (
     READ_ERRORS,
@@ -69,7 +68,6 @@ def _out(schema: eventbridge.Schema, version: VersionInfo, arns: eventbridge.Arn
     status_code=status.HTTP_201_CREATED,
     response_model=SchemaResponse,
     responses=WRITE_ERRORS,
-    dependencies=EXPENSIVE,
 )
 def create_schema(
     body: CreateSchemaRequest,
@@ -91,13 +89,7 @@ def create_schema(
     return _out(created_schema, version, arns)
 
 
-@router.put(
-    NAMED,
-    operation_id="UpdateSchema",
-    response_model=SchemaResponse,
-    responses=WRITE_ERRORS,
-    dependencies=EXPENSIVE,
-)
+@router.put(NAMED, operation_id="UpdateSchema", response_model=SchemaResponse, responses=WRITE_ERRORS)
 def update_schema(
     registry: RegistryName,
     schema: SchemaName,

@@ -111,7 +111,6 @@ def version_response(
     "",
     response_model=VersionOut,
     status_code=status.HTTP_201_CREATED,
-    dependencies=EXPENSIVE,
     responses={
         **WRITE_ERRORS,
         200: {"model": VersionOut, "description": "identical content: the existing version"},
