@@ -5,6 +5,10 @@
 # SQLite in /var/lib/registry (mount a volume there). Off loopback `registry serve` refuses to start until an
 # API token exists: create one with `docker run ... registry token create --role admin`, or pass
 # --allow-anonymous for a trusted network. docker-compose.yml wires it to PostgreSQL 16.
+#
+# Reproducible: every dependency is installed at the version pinned in constraints.txt (`make constraints`
+# refreshes it), not at whatever the version ranges of pyproject.toml resolve to on the day of the build.
+# The health check asks /readyz (database reachable, schema migrated), not /healthz (the process is up).
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -18,7 +22,8 @@ RUN pip wheel --no-deps --wheel-dir /wheels .
 FROM python:3.11-slim
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 COPY --from=build /wheels /wheels
-RUN pip install /wheels/*.whl && rm -rf /wheels \
+COPY constraints.txt /tmp/constraints.txt
+RUN pip install --constraint /tmp/constraints.txt /wheels/*.whl && rm -rf /wheels /tmp/constraints.txt \
     && useradd --system --create-home --uid 10001 --shell /usr/sbin/nologin registry \
     && mkdir -p /var/lib/registry && chown registry:registry /var/lib/registry
 USER registry
@@ -26,5 +31,5 @@ WORKDIR /var/lib/registry
 ENV REGISTRY_DATABASE_URL=sqlite:////var/lib/registry/registry.db
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8080/healthz', timeout=2)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8080/readyz', timeout=2)"]
 CMD ["registry", "serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -6,7 +6,7 @@ PORT ?= 8080
 # Other projects' labelled corpora, which are not ours to put in the repository (`make conformance`).
 REGISTRY_CONFORMANCE_DIR ?= ../shared/conformance
 
-.PHONY: run test conformance bench lint typecheck install clean
+.PHONY: run test conformance bench lint typecheck install clean constraints
 
 # One virtualenv; a stamp per set of extras, so `make run` installs the service alone and each other target
 # adds only what it needs (each stamp is renewed when pyproject.toml changes).
@@ -28,7 +28,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.created
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -49,14 +49,17 @@ conformance: $(VENV)/.test-installed
 
 bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
+	$(PY) benchmarks/bench_observability.py
 	$(PY) benchmarks/compat_bench.py
 	$(PY) benchmarks/bench_compat_evolutions.py
 	$(PY) benchmarks/bench_compat_histories.py
 	$(PY) benchmarks/bench_compat_service.py
 	$(PY) benchmarks/bench_codegen.py
+	$(PY) benchmarks/bench_bindings_corpus.py
 	$(PY) benchmarks/bench_deployments.py
 	$(PY) benchmarks/bench_validation.py
 	$(PY) benchmarks/bench_references.py
+	$(PY) benchmarks/bench_metrics.py
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check registry codegen tests benchmarks
@@ -65,5 +68,17 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
+# constraints.txt: every package the service installs, at the version a fresh `pip install .` resolves today.
+# The Dockerfile installs under it, so an image built later gets the same versions. Refresh it deliberately
+# (and commit it) when pyproject.toml's dependencies change; tests/unit/test_packaging.py says when it must.
+CONSTRAINTS_VENV := .constraints-venv
+constraints:
+	rm -rf $(CONSTRAINTS_VENV)
+	python3 -m venv $(CONSTRAINTS_VENV)
+	$(CONSTRAINTS_VENV)/bin/pip install --quiet .
+	{ echo "# pip constraints of the Docker image: \`make constraints\` writes this file (a fresh venv's pip freeze)"; \
+	  $(CONSTRAINTS_VENV)/bin/pip freeze --exclude event-contract-registry; } > constraints.txt
+	rm -rf $(CONSTRAINTS_VENV)
+
 clean:
-	rm -rf $(VENV) registry.db registry.db-shm registry.db-wal
+	rm -rf $(VENV) $(CONSTRAINTS_VENV) registry.db registry.db-shm registry.db-wal

@@ -51,10 +51,14 @@ def seeded(uow: UnitOfWork, schema: str) -> dict[str, Any]:
     base = contract(7)
     for index in range(EARLIER):
         services.register_version(
-            uow, "bench", schema, services.NewVersion("JSONSchemaDraft4", version(base, index))
+            uow, "bench", schema, services.NewVersion("JSONSchemaDraft4", version(base, index)), actor="test"
         )
     services.update_schema(
-        uow, "bench", schema, services.SchemaChanges(compatibility=CompatibilityMode.BACKWARD_TRANSITIVE)
+        uow,
+        "bench",
+        schema,
+        services.SchemaChanges(compatibility=CompatibilityMode.BACKWARD_TRANSITIVE),
+        actor="test",
     )
     return version(base, EARLIER)
 
@@ -75,7 +79,7 @@ def measure(uow: UnitOfWork) -> dict[str, float]:
 
 def one_run(uow: UnitOfWork, schema: str) -> dict[str, float]:
     new = services.NewVersion("JSONSchemaDraft4", seeded(uow, schema))
-    registration = timed(lambda: services.register_version(uow, "bench", schema, new))
+    registration = timed(lambda: services.register_version(uow, "bench", schema, new, actor="test"))
     first = timed(lambda: services.compatibility_matrix(uow, "bench", schema, policy=None))
     repeat = timed(lambda: services.compatibility_matrix(uow, "bench", schema, policy=None))
     return {"registration": registration, "matrix, first": first, "matrix, repeat": repeat}
@@ -105,7 +109,7 @@ def main() -> None:
             upgrade(engine)
             uow = UnitOfWork(make_session_factory(engine))
             services.put_registry(
-                uow, "bench", services.RegistryChanges(compatibility=CompatibilityMode.NONE)
+                uow, "bench", services.RegistryChanges(compatibility=CompatibilityMode.NONE), actor="test"
             )
             rows.append((kind, measure(uow)))
             engine.dispose()

@@ -24,6 +24,7 @@ import time
 import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -37,6 +38,7 @@ from codegen.errors import (
 from codegen.generate import GeneratedModels, generate_models
 from codegen.prepare import ContractInput
 from codegen.scheduling import FairSlots
+from codegen.tracing import record_worker_run, run_timed, traced_generation
 from registry.observability import metrics
 
 log = logging.getLogger("registry.codegen")
@@ -137,6 +139,7 @@ class GeneratorPool:
         workers = dict(pool._pool_manager.worker_manager.workers)
         return [pid for pid, process in workers.items() if process.is_alive()]
 
+    @traced_generation
     async def generate(self, contract: ContractInput, *, size: int = 0) -> GeneratedModels:
         """The contract's models, generated in a worker. `size` (bytes of the contract's JSON) decides
         whether the job is large (see FairSlots). Raises GenerationFailed, or GeneratorUnavailable."""
@@ -176,12 +179,15 @@ class GeneratorPool:
         workdir = os.path.join(self._workdirs, uuid.uuid4().hex)
         pool = self._started()
         try:
-            future = pool.schedule(_generate_in_worker, args=(contract, workdir), timeout=self.timeout)
+            job = partial(
+                run_timed, _generate_in_worker, contract, workdir
+            )  # timed in the worker, for the trace
+            future = pool.schedule(job, timeout=self.timeout)
         except RuntimeError as exc:  # pebble found its pool broken since the last job
             await self._discard(pool)
             raise _Interrupted(WORKERS_UNAVAILABLE, str(exc)) from None
         try:
-            return await asyncio.wrap_future(future)
+            return record_worker_run(await asyncio.wrap_future(future))
         except FutureTimeout:
             raise GenerationFailed(
                 f"generation took longer than {self.timeout:g} s and was stopped", cause=GENERATION_TIMEOUT

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import secrets
 import string
 import threading
@@ -17,13 +18,19 @@ from datetime import UTC, datetime
 from typing import Literal, overload
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from registry.domain import errors, names
+from registry.domain.audit import Action, Change
 from registry.domain.auth import ANONYMOUS_ADMIN, Principal, Role, TokenInfo, hash_token, new_token_secret
 from registry.domain.errors import Unauthenticated
+from registry.domain.secret_box import SecretBox, SecretKeyError
+from registry.settings import Settings
 from registry.storage.models import TokenRow
-from registry.storage.unit_of_work import UnitOfWork
+from registry.storage.unit_of_work import Transaction, UnitOfWork
+
+log = logging.getLogger("registry")
 
 AWS_ACCESS_KEY_PREFIX = "AKIA"
 _AWS_KEY_ALPHABET = string.ascii_uppercase + string.digits
@@ -57,10 +64,14 @@ _NOTHING_LOADED = TokenTable(open=False, by_hash={}, by_access_key_id={})
 
 
 class Authenticator:
-    def __init__(self, uow: UnitOfWork, *, ttl: float, require_auth: bool) -> None:
+    def __init__(
+        self, uow: UnitOfWork, *, ttl: float, require_auth: bool, secrets_box: SecretBox | None = None
+    ) -> None:
         self._uow = uow
         self._ttl = ttl
         self._require_auth = require_auth
+        self._secrets = secrets_box or SecretBox()
+        self._unreadable: set[str] = set()  # access key ids whose secret could not be opened, logged once
         self._lock = threading.Lock()
         self._table = _NOTHING_LOADED
         self._loaded_at = -float("inf")
@@ -107,10 +118,24 @@ class Authenticator:
                 principal = Principal(role=Role(row.role), registry=row.registry_name, token_id=row.public_id)
                 by_hash[row.token_hash] = principal
                 if row.aws_access_key_id and row.aws_secret_access_key:
-                    by_access_key_id[row.aws_access_key_id] = (principal, row.aws_secret_access_key)
+                    secret = self._open(row.aws_access_key_id, row.aws_secret_access_key)
+                    if secret is not None:
+                        by_access_key_id[row.aws_access_key_id] = (principal, secret)
         # Revoking the last token must lock the service, not reopen it: "open" means no token was ever made.
         is_open = not rows and not self._require_auth
         return TokenTable(open=is_open, by_hash=by_hash, by_access_key_id=by_access_key_id)
+
+    def _open(self, access_key_id: str, stored: str) -> str | None:
+        """The secret, or None when this replica's keys cannot open it (`registry serve` refuses to start
+        so; a replica still on old keys while another already seals with a new one gets here): that key
+        then signs nothing here, and the operator hears of it once."""
+        try:
+            return self._secrets.open(stored)
+        except SecretKeyError as exc:
+            if access_key_id not in self._unreadable:
+                self._unreadable.add(access_key_id)
+                log.error("the SigV4 secret of access key %s cannot be used: %s", access_key_id, exc)
+            return None
 
     def forget(self) -> None:
         """Drop the cached table, so this replica sees a change it made itself at once."""
@@ -145,24 +170,43 @@ def create_token(
     registry: str | None,
     description: str | None = None,
     aws: Literal[False] = False,
+    secrets_box: SecretBox | None = None,
+    actor: str,
 ) -> tuple[TokenInfo, str]: ...
 
 
 @overload
 def create_token(
-    uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None, aws: Literal[True]
+    uow: UnitOfWork,
+    role: Role,
+    *,
+    registry: str | None,
+    description: str | None = None,
+    aws: Literal[True],
+    secrets_box: SecretBox | None = None,
+    actor: str,
 ) -> tuple[TokenInfo, str, AwsCredentials]: ...
 
 
 def create_token(
-    uow: UnitOfWork, role: Role, *, registry: str | None, description: str | None = None, aws: bool = False
+    uow: UnitOfWork,
+    role: Role,
+    *,
+    registry: str | None,
+    description: str | None = None,
+    aws: bool = False,
+    secrets_box: SecretBox | None = None,
+    actor: str,
 ) -> tuple[TokenInfo, str] | tuple[TokenInfo, str, AwsCredentials]:
     """Returns the token's record and its bearer secret, which is shown once and stored only as a hash.
 
     With `aws`, the token also gets AWS credentials for SigV4 (the EventBridge API), returned third. Their
-    secret is stored as issued, because verifying a signature means recomputing it with that secret."""
+    secret must be read back, because verifying a signature means recomputing it with that secret: it is
+    stored sealed by `secrets_box` (encrypted when REGISTRY_SECRET_KEY is set, else as issued)."""
     if registry is not None:
         names.registry_name(registry)
+    if role is Role.METRICS and (registry is not None or aws):
+        raise errors.InvalidInput("a metrics token reads /metrics only: it takes no registry and no AWS keys")
     secret = new_token_secret()
     credentials: AwsCredentials | None = None
     with uow.writing() as tx:
@@ -179,11 +223,21 @@ def create_token(
                 secret_access_key="".join(secrets.choice(_AWS_SECRET_ALPHABET) for _ in range(40)),
             )
             row.aws_access_key_id = credentials.access_key_id
-            row.aws_secret_access_key = credentials.secret_access_key
+            row.aws_secret_access_key = (secrets_box or SecretBox()).seal(credentials.secret_access_key)
         tx.session.flush()
         info = tx.tokens.info(row)
+        # The history names the token and its reach, never a secret (nor the AWS access key id).
+        detail = {"role": role.value, "description": description, "aws": credentials is not None}
+        created = Change(Action.TOKEN_CREATED, registry=registry, subject=info.id, detail=detail)
+        tx.audit.record(created, actor=actor, registry_id=_registry_id(tx, registry))
         tx.commit()
     return (info, secret) if credentials is None else (info, secret, credentials)
+
+
+def _registry_id(tx: Transaction, registry: str | None) -> int | None:
+    """The registry a token is limited to, if it exists (a token may name one not created yet)."""
+    row = None if registry is None else tx.registries.get(registry)
+    return None if row is None else row.id
 
 
 def _unused_access_key_id(session: Session) -> str:
@@ -196,12 +250,16 @@ def _unused_access_key_id(session: Session) -> str:
             return candidate
 
 
-def revoke_token(uow: UnitOfWork, token_id: str) -> TokenInfo:
+def revoke_token(uow: UnitOfWork, token_id: str, *, actor: str) -> TokenInfo:
+    """Revoking a revoked token changes nothing (and is no entry in the history)."""
     with uow.writing() as tx:
         row = tx.tokens.get(token_id)
         if row is None:
             raise errors.TokenNotFound(token_id=token_id)
-        row.revoked_at = row.revoked_at or datetime.now(UTC)
+        if row.revoked_at is None:
+            row.revoked_at = datetime.now(UTC)
+            revoked = Change(Action.TOKEN_REVOKED, registry=row.registry_name, subject=row.public_id)
+            tx.audit.record(revoked, actor=actor, registry_id=_registry_id(tx, row.registry_name))
         tx.session.flush()
         info = tx.tokens.info(row)
         tx.commit()
@@ -217,3 +275,52 @@ def aws_access_key_ids(uow: UnitOfWork) -> dict[str, str]:
     """Token id -> AWS access key id, for the tokens that have AWS credentials (never their secrets)."""
     with uow.reading() as tx:
         return {row.public_id: row.aws_access_key_id for row in tx.tokens.all_rows() if row.aws_access_key_id}
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The keys of REGISTRY_SECRET_KEY (none: secrets are stored as issued)."""
+    key = settings.secret_key
+    return SecretBox.from_setting(key.get_secret_value() if key else None)
+
+
+def check_secrets(uow: UnitOfWork, box: SecretBox) -> None:
+    """SecretKeyError, saying what to set, when stored SigV4 secrets cannot be opened with `box`'s keys.
+    A database that cannot be read says nothing here: readiness reports it."""
+    try:
+        with uow.reading() as tx:
+            stored = [row.aws_secret_access_key for row in tx.tokens.all_rows() if row.aws_secret_access_key]
+    except SQLAlchemyError:
+        return
+    unreadable = 0
+    for value in stored:
+        try:
+            box.open(value)
+        except SecretKeyError:
+            unreadable += 1
+    if not unreadable:
+        return
+    if not box.seals:
+        raise SecretKeyError(
+            f"{unreadable} SigV4 secret(s) of tokens are stored encrypted, but REGISTRY_SECRET_KEY is not "
+            "set: set it to the key they were encrypted with"
+        )
+    raise SecretKeyError(
+        f"{unreadable} SigV4 secret(s) of tokens were encrypted with a key that is not in "
+        "REGISTRY_SECRET_KEY: add that key (comma-separated after the current one)"
+    )
+
+
+def reencrypt_secrets(uow: UnitOfWork, box: SecretBox, *, to_plaintext: bool = False) -> int:
+    """Store every SigV4 secret as `box` stores new ones: sealed under its first key (plaintext ones and
+    those sealed under an older key); with `to_plaintext`, as issued (before a downgrade to a release that
+    cannot read them). One transaction; returns how many changed; SecretKeyError if one cannot be opened."""
+    target = SecretBox() if to_plaintext else box
+    changed = 0
+    with uow.writing() as tx:
+        for row in tx.tokens.all_rows():
+            stored = row.aws_secret_access_key
+            if stored and not target.is_current(stored):
+                row.aws_secret_access_key = target.seal(box.open(stored))
+                changed += 1
+        tx.commit()
+    return changed

@@ -1,18 +1,27 @@
-"""`registry serve | migrate | token ...`: the console script."""
+"""`registry serve | migrate | config | token ...`: the console script."""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
-from registry import access, can_i_deploy, environment_command, impact_command
+from sqlalchemy import Engine
+
+from registry import access, audit, can_i_deploy, configuration, environment_command, impact_command
+from registry.domain import secret_box
+from registry.domain.audit import KINDS, AuditRecord, cli_actor
 from registry.domain.auth import Role, TokenInfo
 from registry.domain.errors import RegistryError
-from registry.settings import Settings
+from registry.domain.pagination import MAX_LIMIT
+from registry.observability.logs import configure_logging
+from registry.observability.tracing import configure_tracing
+from registry.settings import InvalidSettings, Settings, load_settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
 from registry.storage.unit_of_work import UnitOfWork
@@ -20,15 +29,27 @@ from registry.storage.unit_of_work import UnitOfWork
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except InvalidSettings as exc:
+        print("\n".join(f"error: {problem}" for problem in str(exc).splitlines()), file=sys.stderr)
+        return 2
+    if args.run is not _serve:  # serve's app warns itself, in its log
+        for warning in misspelt_variables():
+            print(f"warning: {warning}", file=sys.stderr)
     try:
         result: int = args.run(args, settings)
     except RegistryError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
+    except secret_box.SecretKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # a database that cannot be reached or opened: say so without a traceback
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        _close_engines()
     return result
 
 
@@ -44,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.set_defaults(run=_migrate)
+
+    config = commands.add_parser(
+        "config", help="print the configuration in effect (secrets masked), as VARIABLE=value lines"
+    )
+    config.add_argument(
+        "--markdown",
+        action="store_true",
+        help=f"print the table of every setting instead (`{configuration.REGENERATE}`)",
+    )
+    config.set_defaults(run=_config)
 
     deploy = commands.add_parser(
         "can-i-deploy",
@@ -118,11 +149,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     mirror.set_defaults(run=_mirror_worker)
 
+    keys = commands.add_parser(
+        "secrets",
+        help="the encryption of stored SigV4 secrets (REGISTRY_SECRET_KEY)",
+        description="SigV4 secrets of tokens are stored encrypted under the first key of REGISTRY_SECRET_KEY "
+        "(comma-separated keys; every one decrypts). Rotate: put a new key first, run `reencrypt`, then "
+        "drop the old key.",
+    ).add_subparsers(required=True, metavar="ACTION")
+    keys.add_parser("generate-key", help="print a new key for REGISTRY_SECRET_KEY").set_defaults(
+        run=_secrets_generate_key
+    )
+    keys.add_parser(
+        "reencrypt",
+        help="encrypt every stored SigV4 secret under the first key (plaintext ones, those under older keys)",
+    ).set_defaults(run=_secrets_reencrypt)
+    keys.add_parser(
+        "decrypt", help="store every SigV4 secret in plaintext again (before downgrading the registry)"
+    ).set_defaults(run=_secrets_decrypt)
+
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(
         required=True, metavar="ACTION"
     )
     create = token.add_parser("create", help="create a token and print its secret once")
-    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=[role.value for role in Role],
+        help="reader < writer < admin on the registries; metrics: reads /metrics and nothing else",
+    )
     create.add_argument("--registry", help="limit the token to this registry")
     create.add_argument("--description")
     create.add_argument(
@@ -135,6 +189,20 @@ def _parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("token_id")
     revoke.set_defaults(run=_token_revoke)
+
+    audit_history = commands.add_parser(
+        "audit",
+        help="print the audit history of every change, newest first (reads the database)",
+        description="One tab-separated line per change, newest first: time, actor, action, what it is "
+        "about (registry/schema@version, environment, subject) and its detail as JSON. Never a secret.",
+    )
+    audit_history.add_argument("--registry", help="only this registry (it may be deleted)")
+    audit_history.add_argument("--schema", help="only this schema")
+    audit_history.add_argument("--actor", help="only changes by this token id, `anonymous` or `cli:<user>`")
+    audit_history.add_argument("--action", help=f"one action or a kind: {', '.join(KINDS)}")
+    audit_history.add_argument("--limit", type=int, default=100, help="how many (default 100)")
+    audit_history.add_argument("--json", action="store_true", help="one JSON object per line instead")
+    audit_history.set_defaults(run=_audit)
     return parser
 
 
@@ -146,16 +214,62 @@ def _remote_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default=os.environ.get("REGISTRY_TOKEN"), help="env REGISTRY_TOKEN")
 
 
-def _uow(settings: Settings) -> UnitOfWork:
+# The engines a command opened, closed when it returns: `main` may run in a longer-lived process (tests).
+_engines: list[Engine] = []
+
+
+def _engine(settings: Settings) -> Engine:
     engine = make_engine(settings.database_url)
+    _engines.append(engine)
+    return engine
+
+
+def _close_engines() -> None:
+    while _engines:
+        _engines.pop().dispose()
+
+
+def _uow(settings: Settings) -> UnitOfWork:
+    engine = _engine(settings)
     if settings.is_sqlite:
         upgrade(engine)  # the embedded database needs no separate step
     return UnitOfWork(make_session_factory(engine))
 
 
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
-    upgrade(make_engine(settings.database_url))
+    engine = _engine(settings)
+    upgrade(engine)
     print("database is at the latest schema")
+    box = access.secret_box(settings)
+    if box.seals:  # secrets stored before the key was set, or under an older key, are encrypted now
+        changed = access.reencrypt_secrets(UnitOfWork(make_session_factory(engine)), box)
+        print(f"encrypted {changed} SigV4 secret(s) under the first key of REGISTRY_SECRET_KEY")
+    return 0
+
+
+def _secrets_generate_key(_args: argparse.Namespace, _settings: Settings) -> int:
+    print(secret_box.new_key())
+    return 0
+
+
+def _secrets_reencrypt(_args: argparse.Namespace, settings: Settings) -> int:
+    box = access.secret_box(settings)
+    if not box.seals:
+        print("error: REGISTRY_SECRET_KEY is not set: there is no key to encrypt with", file=sys.stderr)
+        return 2
+    changed = access.reencrypt_secrets(_uow(settings), box)
+    print(f"encrypted {changed} SigV4 secret(s) under the first key of REGISTRY_SECRET_KEY")
+    return 0
+
+
+def _secrets_decrypt(_args: argparse.Namespace, settings: Settings) -> int:
+    changed = access.reencrypt_secrets(_uow(settings), access.secret_box(settings), to_plaintext=True)
+    print(f"decrypted {changed} SigV4 secret(s); they are stored in plaintext now")
+    return 0
+
+
+def _config(args: argparse.Namespace, settings: Settings) -> int:
+    print(configuration.markdown() if args.markdown else configuration.effective(settings), end="")
     return 0
 
 
@@ -174,7 +288,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from registry.api.app import create_app
     from registry.api.capacity import prepare_serving_process
 
+    configure_logging(settings.log_format, settings.log_level)
     uow = _uow(settings)
+    access.check_secrets(uow, access.secret_box(settings))  # refuse to start with keys that cannot open them
     if not is_loopback(args.host) and not args.allow_anonymous:
         if not any(not token.revoked for token in access.list_tokens(uow)):
             print(
@@ -186,7 +302,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.model_copy(update={"require_auth": True})
     app = create_app(settings)
     prepare_serving_process()
-    uvicorn.run(app, host=args.host, port=args.port, access_log=settings.access_log)
+    # uvicorn's logging and access log are replaced by ours (registry.observability.logs)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
     return 0
 
 
@@ -237,6 +354,8 @@ def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
 
     from registry.mirroring import MirrorWorker
 
+    configure_logging(settings.log_format, settings.log_level)
+    configure_tracing()
     worker = MirrorWorker(_uow(settings), settings)
 
     async def run() -> None:
@@ -253,12 +372,20 @@ def _mirror_worker(_args: argparse.Namespace, settings: Settings) -> int:
 def _token_create(args: argparse.Namespace, settings: Settings) -> int:
     uow, role = _uow(settings), Role(args.role)
     if not args.aws:
-        info, secret = access.create_token(uow, role, registry=args.registry, description=args.description)
+        info, secret = access.create_token(
+            uow, role, registry=args.registry, description=args.description, actor=cli_actor()
+        )
         print(f"created token {info.id} ({_scope(info)}); its secret, shown only now:", file=sys.stderr)
         print(secret)
         return 0
     info, _bearer, credentials = access.create_token(
-        uow, role, registry=args.registry, description=args.description, aws=True
+        uow,
+        role,
+        registry=args.registry,
+        description=args.description,
+        aws=True,
+        secrets_box=access.secret_box(settings),
+        actor=cli_actor(),
     )
     # Stdout is exactly a profile's body in ~/.aws/credentials, so `>>` under a `[profile]` line works.
     print(
@@ -272,6 +399,8 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _scope(info: TokenInfo) -> str:
+    if info.role is Role.METRICS:
+        return "metrics: reads /metrics only"
     return f"{info.role}, " + (f"registry {info.registry}" if info.registry else "all registries")
 
 
@@ -287,7 +416,39 @@ def _token_list(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    uow, left, cursor = _uow(settings), max(args.limit, 0), None
+    while left > 0:
+        page = audit.audit_history(
+            uow,
+            registry=args.registry,
+            schema=args.schema,
+            actor=args.actor,
+            action=args.action,
+            limit=min(left, MAX_LIMIT),
+            cursor=cursor,
+        )
+        for record in page.items:
+            print(_audit_line(record, as_json=args.json))
+        left -= len(page.items)
+        if (cursor := page.next_cursor) is None:
+            break
+    return 0
+
+
+def _audit_line(record: AuditRecord, *, as_json: bool) -> str:
+    change = record.change
+    if as_json:
+        fields = {"id": record.id, "at": record.at.isoformat(), "actor": record.actor, **asdict(change)}
+        return json.dumps({**fields, "detail": dict(change.detail)}, ensure_ascii=False)
+    about = "/".join(part for part in (change.registry, change.schema) if part)
+    about += f"@{change.version}" if change.version is not None else ""
+    where = [about, change.environment or "", change.subject or ""]
+    detail = json.dumps(dict(change.detail), ensure_ascii=False, sort_keys=True)
+    return "\t".join([record.at.isoformat(), record.actor, change.action.value, *where, detail])
+
+
 def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    info = access.revoke_token(_uow(settings), args.token_id)
+    info = access.revoke_token(_uow(settings), args.token_id, actor=cli_actor())
     print(f"revoked token {info.id}")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from registry.domain import errors, names
+from registry.domain.audit import Action, AuditRecord, Change, actor_of
 from registry.domain.auth import Principal
 from registry.domain.deployments import (
     AuditAction,
@@ -20,7 +21,6 @@ from registry.domain.deployments import (
     Participant,
     ParticipantRole,
     SchemaPicture,
-    actor_of,
     deploy_pair,
     environment_name,
     service_name,
@@ -73,7 +73,10 @@ def record_participant(
             if found is None:
                 # The first record in an unknown environment creates it; the lock keeps a concurrent
                 # deletion of the environment from missing this record.
-                tx.environments.lock_or_create(row.registry_id, environment, actor=actor, at=now)
+                _, created = tx.environments.lock_or_create(row.registry_id, environment, actor=actor, at=now)
+                if created:
+                    change = Change(Action.ENVIRONMENT_CREATED, registry=registry, environment=environment)
+                    tx.audit.record(change, actor=actor, registry_id=row.registry_id, at=now)
                 tx.deployments.add(
                     registry_id=row.registry_id,
                     schema_id=row.id,
@@ -86,18 +89,11 @@ def record_participant(
                 )
             else:
                 found.version, found.updated_at, found.updated_by = version, now, actor
-            tx.deployments.audit(
-                registry_id=row.registry_id,
-                schema=schema,
-                service=service,
-                role=role,
-                environment=environment,
-                action=AuditAction.RECORDED if found is None else AuditAction.CHANGED,
-                version=version,
-                previous_version=previous,
-                actor=actor,
-                at=now,
+            action = Action.PARTICIPANT_RECORDED if found is None else Action.PARTICIPANT_CHANGED
+            change = _participant_change(
+                action, registry, schema, service, role, environment, version, previous
             )
+            tx.audit.record(change, actor=actor, registry_id=row.registry_id, at=now)
             tx.session.flush()
         (recorded,) = tx.deployments.of_schema(row.id, environment=environment, role=role, service=service)
         tx.commit()
@@ -125,19 +121,34 @@ def remove_participant(
                 registry=registry, schema=schema, service=service, role=role.value, environment=environment
             )
         tx.deployments.remove(found)
-        tx.deployments.audit(
-            registry_id=row.registry_id,
-            schema=schema,
-            service=service,
-            role=role,
-            environment=environment,
-            action=AuditAction.REMOVED,
-            version=None,
-            previous_version=found.version,
-            actor=actor_of(caller),
-            at=_now(),
+        change = _participant_change(
+            Action.PARTICIPANT_REMOVED, registry, schema, service, role, environment, None, found.version
         )
+        tx.audit.record(change, actor=actor_of(caller), registry_id=row.registry_id)
         tx.commit()
+
+
+def _participant_change(
+    action: Action,
+    registry: str,
+    schema: str,
+    service: str,
+    role: ParticipantRole,
+    environment: str,
+    version: int | None,
+    previous: int | None,
+) -> Change:
+    """A recorded deployment's entry in the history: `version` after the change, `previous_version` (in
+    `detail`, with the role) before it."""
+    return Change(
+        action,
+        registry=registry,
+        schema=schema,
+        version=version,
+        environment=environment,
+        subject=service,
+        detail={"role": role.value, "previous_version": previous},
+    )
 
 
 def list_participants(
@@ -295,13 +306,36 @@ def audit_log(
     before = decode_int_cursor(cursor)
     with uow.reading() as tx:
         row = _require_registry(tx, registry)
-        found = tx.deployments.audit_page(
-            registry,
-            row.id,
+        found = tx.audit.page(
+            registry_id=row.id,
             schema=schema,
-            service=service,
+            subject=service,
             environment=environment,
+            actions=_PARTICIPANT_ACTIONS,
             before=before,
             limit=limit + 1,
         )
-    return _page(found, limit, lambda each: each.id)
+    return _page([_deployment_entry(each) for each in found], limit, lambda each: each.id)
+
+
+_PARTICIPANT_ACTIONS = frozenset(action for action in Action if action.kind == "participant")
+
+
+def _deployment_entry(record: AuditRecord) -> AuditEntry:
+    """An entry of the one history, as the deployment audit has always shown it."""
+    change = record.change
+    assert change.registry is not None and change.schema is not None, "participant entries name both"
+    assert change.subject is not None and change.environment is not None, "and the service and where"
+    return AuditEntry(
+        id=record.id,
+        registry=change.registry,
+        schema=change.schema,
+        service=change.subject,
+        role=ParticipantRole(change.detail["role"]),
+        environment=change.environment,
+        action=AuditAction(change.action.value.partition(".")[2]),
+        version=change.version,
+        previous_version=change.detail.get("previous_version"),
+        actor=record.actor,
+        at=record.at,
+    )

@@ -2,14 +2,15 @@
 
 An environment is created explicitly (so that a first deployment there can be checked before anything is
 recorded) or by the first deployment recorded in it, and deleted only when nothing is recorded there: its
-records are what can-i-deploy and the DEPLOYED mode judge by. Creating and deleting one changes nobody's
-deployments, so neither is an audit entry; the environment keeps who created it and when."""
+records are what can-i-deploy and the DEPLOYED mode judge by. Creating, describing and deleting one are
+entries of the audit history (not of a registry's deployment audit: they change nobody's deployments)."""
 
 from __future__ import annotations
 
 from registry.domain import errors
+from registry.domain.audit import Action, Change, actor_of, field_changes
 from registry.domain.auth import Principal
-from registry.domain.deployments import EnvironmentSummary, actor_of, environment_name
+from registry.domain.deployments import EnvironmentSummary, environment_name
 from registry.domain.model import Page
 from registry.domain.pagination import decode_text_cursor
 from registry.services import _UNSET, _now, _page, _require_registry
@@ -29,20 +30,26 @@ def put_environment(
     """Create the environment, or change its description when one is given. Returns (environment,
     created); putting an existing environment without a description changes nothing, so CI may repeat it."""
     environment_name(environment)
+    actor = actor_of(caller)
     with uow.writing() as tx:
         registry_row = _require_registry(tx, registry)
-        row, created = tx.environments.lock_or_create(
-            registry_row.id, environment, actor=actor_of(caller), at=_now()
-        )
+        row, created = tx.environments.lock_or_create(registry_row.id, environment, actor=actor, at=_now())
+        before = {"description": row.description}
         if description is not _UNSET:
             row.description = description
         tx.session.flush()
+        changed = field_changes(before, {"description": row.description})
+        if created or changed:
+            action = Action.ENVIRONMENT_CREATED if created else Action.ENVIRONMENT_UPDATED
+            detail = {"description": row.description} if created else changed
+            change = Change(action, registry=registry, environment=environment, detail=detail)
+            tx.audit.record(change, actor=actor, registry_id=registry_row.id)
         summary = _summary(tx, registry_row.id, environment)
         tx.commit()
     return summary, created
 
 
-def delete_environment(uow: UnitOfWork, registry: str, environment: str) -> None:
+def delete_environment(uow: UnitOfWork, registry: str, environment: str, *, caller: Principal) -> None:
     """Delete an environment where nothing is recorded; otherwise `environment_in_use` lists the records."""
     environment_name(environment)
     with uow.writing() as tx:
@@ -64,6 +71,8 @@ def delete_environment(uow: UnitOfWork, registry: str, environment: str) -> None
                 ],
             )
         tx.environments.delete(row)
+        change = Change(Action.ENVIRONMENT_DELETED, registry=registry, environment=environment)
+        tx.audit.record(change, actor=actor_of(caller), registry_id=registry_row.id)
         tx.commit()
 
 

@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from registry.audit import registry_settings
 from registry.domain import errors, names
+from registry.domain.audit import Action, Change, field_changes
 from registry.domain.model import Page, RegistryInfo, SchemaInfo, VersionInfo, VersionSummary
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
 from registry.storage.models import RegistryRow, SchemaRow, VersionRow, utcnow
@@ -162,7 +164,9 @@ def _require_schema(tx: Transaction, registry: str, schema: str) -> SchemaRow:
 # --- registries ------------------------------------------------------------------------------------------
 
 
-def create_registry(uow: UnitOfWork, name: str, *, description: str | None, tags: dict[str, str]) -> Registry:
+def create_registry(
+    uow: UnitOfWork, name: str, *, description: str | None, tags: dict[str, str], actor: str
+) -> Registry:
     """CreateRegistry creates or fails: unlike the native PUT, an existing registry is a conflict."""
     with uow.writing() as tx:
         if tx.registries.get(name) is not None:
@@ -175,16 +179,23 @@ def create_registry(uow: UnitOfWork, name: str, *, description: str | None, tags
             tx.session.flush()
         except IntegrityError:  # a concurrent CreateRegistry (PostgreSQL) inserted it first
             raise errors.RegistryAlreadyExists(registry=name) from None
+        detail = {**registry_settings(row), **({"tags": _tags(row.tags)} if row.tags else {})}
+        tx.audit.record(
+            Change(Action.REGISTRY_CREATED, registry=name, detail=detail), actor=actor, registry_id=row.id
+        )
         created = Registry(tx.registries.info(row), _tags(row.tags))
         tx.commit()
     return created
 
 
-def update_registry(uow: UnitOfWork, name: str, *, description: str | None) -> Registry:
+def update_registry(uow: UnitOfWork, name: str, *, description: str | None, actor: str) -> Registry:
     """UpdateRegistry changes the description when one is given; it never creates the registry."""
     with uow.writing() as tx:
         row = _require_registry(tx, name)
-        if description is not None:
+        if description is not None and description != row.description:
+            changed = field_changes({"description": row.description}, {"description": description})
+            change = Change(Action.REGISTRY_UPDATED, registry=name, detail=changed)
+            tx.audit.record(change, actor=actor, registry_id=row.id)
             row.description = description
             row.updated_at = utcnow()
             tx.session.flush()
@@ -227,17 +238,27 @@ def require_new_schema(uow: UnitOfWork, registry: str, schema: str) -> None:
 
 
 def annotate_schema(
-    uow: UnitOfWork, registry: str, schema: str, *, description: str | None, tags: dict[str, str]
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    *,
+    description: str | None,
+    tags: dict[str, str],
+    actor: str,
 ) -> Schema:
     """After a version was written: set the schema's description (when given) and add `tags`."""
     with uow.writing() as tx:
         row = _require_schema(tx, registry, schema)
+        before = {"description": row.description, "tags": _tags(row.tags)}
         if description is not None:
             row.description = description
             row.updated_at = utcnow()
         if tags:
             row.tags = _merged_tags(row.tags, tags)
         tx.session.flush()
+        if changed := field_changes(before, {"description": row.description, "tags": _tags(row.tags)}):
+            change = Change(Action.SCHEMA_UPDATED, registry=registry, schema=schema, detail=changed)
+            tx.audit.record(change, actor=actor, registry_id=row.registry_id)
         annotated = Schema(tx.schemas.info(row), _tags(row.tags))
         tx.commit()
     return annotated
@@ -327,19 +348,36 @@ def tags_of(uow: UnitOfWork, arn: str, readings: list[Resource]) -> tuple[Resour
         return resource, _tags(row.tags)
 
 
-def tag(uow: UnitOfWork, arn: str, readings: list[Resource], tags: dict[str, str]) -> Resource:
+def tag(uow: UnitOfWork, arn: str, readings: list[Resource], tags: dict[str, str], *, actor: str) -> Resource:
     """Add or overwrite tags; returns what the ARN named."""
     with uow.writing() as tx:
         resource, row = _resolve(tx, arn, readings)
+        before = _tags(row.tags)
         row.tags = _merged_tags(row.tags, tags)  # a new dict: the JSON column tracks assignment only
+        _audit_tags(tx, resource, row, before, actor)
         tx.commit()
     return resource
 
 
-def untag(uow: UnitOfWork, arn: str, readings: list[Resource], keys: list[str]) -> Resource:
+def untag(uow: UnitOfWork, arn: str, readings: list[Resource], keys: list[str], *, actor: str) -> Resource:
     """Remove tags by key; keys the resource does not hold are ignored, as on AWS."""
     with uow.writing() as tx:
         resource, row = _resolve(tx, arn, readings)
-        row.tags = {key: value for key, value in _tags(row.tags).items() if key not in set(keys)}
+        before = _tags(row.tags)
+        row.tags = {key: value for key, value in before.items() if key not in set(keys)}
+        _audit_tags(tx, resource, row, before, actor)
         tx.commit()
     return resource
+
+
+def _audit_tags(
+    tx: Transaction, resource: Resource, row: RegistryRow | SchemaRow, before: dict[str, str], actor: str
+) -> None:
+    """Tags are part of what a registry or schema is: `{"tags": {key: {"from", "to"}}}` (null: absent)."""
+    changed = field_changes(before, {key: row.tags.get(key) for key in {*before, *row.tags}})
+    if not changed:
+        return
+    action = Action.REGISTRY_UPDATED if resource.schema is None else Action.SCHEMA_UPDATED
+    change = Change(action, registry=resource.registry, schema=resource.schema, detail={"tags": changed})
+    registry_id = row.id if isinstance(row, RegistryRow) else row.registry_id
+    tx.audit.record(change, actor=actor, registry_id=registry_id)

@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import boto3
@@ -27,6 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from registry.domain.mirror import MirrorTarget, OutboxItem, retry_delay
+from registry.observability import metrics, tracing
 from registry.settings import Settings
 from registry.storage.models import utcnow
 from registry.storage.unit_of_work import UnitOfWork
@@ -80,6 +81,27 @@ def describe_failure(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def outbox_backlog(uow: UnitOfWork) -> metrics.OutboxBacklog:
+    """The deliveries not done yet, across every registry, for the metrics (read at scrape time)."""
+    with uow.reading() as tx:
+        pending, oldest = tx.mirror.backlog()
+    if oldest is None:
+        return metrics.OutboxBacklog(pending, 0.0)
+    if oldest.tzinfo is None:  # SQLite keeps no zone; every timestamp the registry writes is UTC
+        oldest = oldest.replace(tzinfo=UTC)
+    return metrics.OutboxBacklog(pending, max(0.0, (utcnow() - oldest).total_seconds()))
+
+
+def _delivery_attributes(item: OutboxItem) -> dict[str, str | int]:
+    return {
+        "registry.schema": item.schema,
+        "registry.version": item.version,
+        "registry.mirror.target_registry": item.target.registry_name,
+        "registry.mirror.region": item.target.region,
+        "registry.mirror.attempt": item.attempts,
+    }
+
+
 class MirrorWorker:
     """Leases and delivers outbox rows. `run_once` is synchronous (boto3 is); `run` loops until stopped."""
 
@@ -104,16 +126,21 @@ class MirrorWorker:
 
     def run_once(self) -> bool:
         """Deliver one due row, if there is one. True when a row was taken (delivered or not)."""
-        with self._uow.writing() as tx:
+        with tracing.untraced(), self._uow.writing() as tx:  # polls that find nothing make no traces
             item = tx.mirror.claim(lease_seconds=self._settings.mirror_lease_seconds)
             tx.commit()
         if item is None:
             return False
+        if item.attempts > 1:
+            metrics.mirror_retries.inc()
         try:
-            remote_version = deliver(self._client(item.target), item)
+            with tracing.span("registry.mirror_delivery", _delivery_attributes(item)):  # failures recorded
+                remote_version = deliver(self._client(item.target), item)
         except (ClientError, BotoCoreError, OSError, KeyError, ValueError) as exc:
+            metrics.mirror_deliveries.labels("failed").inc()
             self._record_failure(item, describe_failure(exc))
         else:
+            metrics.mirror_deliveries.labels("delivered").inc()
             with self._uow.writing() as tx:
                 tx.mirror.delivered(item.id, remote_version)
                 tx.commit()

@@ -9,8 +9,10 @@ from typing import Any
 
 from codegen.names import distribution_name
 from registry import references
+from registry.audit import mirror_target, record_registration, registry_settings, schema_settings
 from registry.contracts import CompiledContracts
 from registry.domain import errors
+from registry.domain.audit import Action, Change, field_changes
 from registry.domain.compat import Incompatibility
 from registry.domain.compat import check as check_pair
 from registry.domain.deployments import blocking, deployed_pairs
@@ -40,6 +42,8 @@ from registry.domain.modes import (
     report_data,
 )
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
+from registry.observability.measured import counted_registration, counted_validation, timed_check
+from registry.observability.tracing import traced
 from registry.references import Readable
 from registry.storage.models import RegistryRow, SchemaRow
 from registry.storage.references import versions_of_registry, versions_of_schema, versions_of_version
@@ -97,29 +101,42 @@ class RegistryChanges:
     mirror: dict[str, Any] | None = _UNSET  # None: stop mirroring
 
 
-def put_registry(uow: UnitOfWork, name: str, changes: RegistryChanges) -> tuple[RegistryInfo, bool]:
+def put_registry(
+    uow: UnitOfWork, name: str, changes: RegistryChanges, *, actor: str
+) -> tuple[RegistryInfo, bool]:
     """Create the registry, or update the fields given. Returns (registry, created)."""
     with uow.writing() as tx:
         found = tx.registries.get(name)
         row = found or tx.registries.create(name)
+        before = registry_settings(row) if found is not None else {}
         for field in ("description", "compatibility", "compatibility_policy"):
             value = getattr(changes, field)
             if value is not _UNSET:
                 setattr(row, field, value)
         row.updated_at = _now()
         tx.session.flush()
+        after = registry_settings(row)
+        if found is None:
+            change = Change(Action.REGISTRY_CREATED, registry=name, detail=after)
+        else:
+            change = Change(Action.REGISTRY_UPDATED, registry=name, detail=field_changes(before, after))
+        if found is None or change.detail:  # a PUT repeating the stored settings is no change
+            tx.audit.record(change, actor=actor, registry_id=row.id)
         if changes.mirror is not _UNSET:
-            _retarget_mirror(tx, row, changes.mirror)
+            _retarget_mirror(tx, row, changes.mirror, actor)
         info = tx.registries.info(row)
         tx.commit()
     return info, found is None
 
 
-def _retarget_mirror(tx: Transaction, row: RegistryRow, config: dict[str, Any] | None) -> None:
+def _retarget_mirror(tx: Transaction, row: RegistryRow, config: dict[str, Any] | None, actor: str) -> None:
     """A new target gets every version, in order; no target drops what was not delivered."""
     target = None if config is None else MirrorTarget.from_config(config).as_config()
     if target == row.mirror:
         return
+    detail = {"from": mirror_target(row.mirror), "to": mirror_target(target)}
+    change = Change(Action.MIRROR_CHANGED, registry=row.name, detail=detail)
+    tx.audit.record(change, actor=actor, registry_id=row.id)
     row.mirror = target
     tx.session.flush()
     if target is None:
@@ -159,12 +176,14 @@ def list_registries(
         return _page([tx.registries.info(row) for row in rows], limit, lambda r: r.name)
 
 
-def delete_registry(uow: UnitOfWork, name: str, *, may_read: Readable = _every_registry) -> None:
+def delete_registry(uow: UnitOfWork, name: str, *, actor: str, may_read: Readable = _every_registry) -> None:
+    """The registry's history stays (under its name), with this deletion as its last entry."""
     with uow.writing() as tx:
         row = _require_registry(tx, name)
         inside = versions_of_registry(row.id)
         references.refuse_if_referenced(tx, f"registry {name!r}", inside, inside, may_read)
         tx.registries.delete(row)
+        tx.audit.record(Change(Action.REGISTRY_DELETED, registry=name), actor=actor)
         tx.commit()
 
 
@@ -192,22 +211,28 @@ def get_schema(uow: UnitOfWork, registry: str, schema: str) -> SchemaInfo:
         return tx.schemas.info(_require_schema(tx, registry, schema))
 
 
-def update_schema(uow: UnitOfWork, registry: str, schema: str, changes: SchemaChanges) -> SchemaInfo:
+def update_schema(
+    uow: UnitOfWork, registry: str, schema: str, changes: SchemaChanges, *, actor: str
+) -> SchemaInfo:
     with uow.writing() as tx:
         row = _require_schema(tx, registry, schema, for_update=True)
+        before = schema_settings(row)
         for field in ("description", "compatibility", "compatibility_policy"):
             value = getattr(changes, field)
             if value is not _UNSET:
                 setattr(row, field, value)
         row.updated_at = _now()
         tx.session.flush()
+        if changed := field_changes(before, schema_settings(row)):
+            change = Change(Action.SCHEMA_UPDATED, registry=registry, schema=schema, detail=changed)
+            tx.audit.record(change, actor=actor, registry_id=row.registry_id)
         info = tx.schemas.info(row)
         tx.commit()
     return info
 
 
 def delete_schema(
-    uow: UnitOfWork, registry: str, schema: str, *, may_read: Readable = _every_registry
+    uow: UnitOfWork, registry: str, schema: str, *, actor: str, may_read: Readable = _every_registry
 ) -> None:
     with uow.writing() as tx:
         row = _require_schema(tx, registry, schema, for_update=True)
@@ -216,6 +241,8 @@ def delete_schema(
             tx, f"schema {schema!r} of registry {registry!r}", inside, inside, may_read
         )
         tx.schemas.delete(row)
+        change = Change(Action.SCHEMA_DELETED, registry=registry, schema=schema, detail={"type": row.type})
+        tx.audit.record(change, actor=actor, registry_id=row.registry_id)
         tx.commit()
 
 
@@ -243,8 +270,15 @@ def _parse(uow: UnitOfWork, new: NewVersion, may_read: Readable) -> Contract:
     )
 
 
+@counted_registration
 def register_version(
-    uow: UnitOfWork, registry: str, schema: str, new: NewVersion, *, may_read: Readable = _every_registry
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    new: NewVersion,
+    *,
+    actor: str,
+    may_read: Readable = _every_registry,
 ) -> tuple[VersionInfo, bool]:
     """Store a new version, numbered after the highest ever allocated. Identical content returns the
     existing version instead (created = False). Validation happens before the transaction opens."""
@@ -270,6 +304,7 @@ def register_version(
             event_root=contract.event_root,
             description=new.description,
             bundle=bundle,
+            created_by=actor,
         )
         if added is None:
             existing = tx.versions.find_content(registry, schema, contract.fingerprint)
@@ -278,6 +313,10 @@ def register_version(
         version_id, number, created_at = added
         if new.references:
             references.record(tx, version_id, new.references)
+        # small: the version itself lists its references
+        detail = {"fingerprint": contract.fingerprint, "references": len(new.references)}
+        registered = Change(Action.VERSION_REGISTERED, registry, schema, number, detail=detail)
+        record_registration(tx, locked, registered, actor=actor)
         if locked.mirrored:  # in the same transaction: a stored version is never left undelivered
             tx.mirror.enqueue(
                 locked.registry_id,
@@ -299,6 +338,7 @@ def register_version(
         event_root=contract.event_root,
         description=new.description,
         created_at=created_at,
+        created_by=actor,
         mirror=MirrorState(PENDING, None, 0, None, created_at, created_at) if locked.mirrored else None,
         bundle=bundle,
         references=tuple(
@@ -378,7 +418,13 @@ def list_versions(
 
 
 def delete_version(
-    uow: UnitOfWork, registry: str, schema: str, version: int | None, *, may_read: Readable = _every_registry
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    version: int | None,
+    *,
+    actor: str,
+    may_read: Readable = _every_registry,
 ) -> None:
     with uow.writing() as tx:
         row = _require_schema(tx, registry, schema, for_update=True)
@@ -398,9 +444,24 @@ def delete_version(
                 deployments=[each.as_data() for each in running],
             )
         tx.versions.delete(found)
+        detail = {"fingerprint": found.fingerprint}
+        change = Change(Action.VERSION_DELETED, registry, schema, found.version, detail=detail)
+        tx.audit.record(change, actor=actor, registry_id=row.registry_id)
         tx.commit()
 
 
+def _validation_attributes(result: tuple[VersionInfo, list[EventError]]) -> dict[str, Any]:
+    info, problems = result
+    return {
+        "registry.registry": info.registry,
+        "registry.schema": info.schema,
+        "registry.version": info.version,
+        "registry.valid": not problems,
+    }
+
+
+@counted_validation
+@traced("registry.validate_event", _validation_attributes)
 def validate_event(
     uow: UnitOfWork,
     registry: str,
@@ -463,6 +524,18 @@ def _blocking(tx: Transaction, locked: SchemaState, report: CompatibilityReport)
     return [each.as_data() for each in blocking(tx.deployments.of_schema(locked.id), report)]
 
 
+def _verdict_attributes(report: CompatibilityReport) -> dict[str, Any]:
+    return {
+        "registry.compatibility.verdict": "compatible" if report.compatible else "incompatible",
+        "registry.compatibility.mode": report.mode.value if report.mode else "PAIR",
+        "registry.compatibility.policy": report.policy.value,
+        "registry.compatibility.pairs": len(report.checked),
+        "registry.compatibility.incompatibilities": len(report.incompatibilities),
+    }
+
+
+@timed_check
+@traced("registry.compatibility_check", _verdict_attributes)
 def _report(
     mode: CompatibilityMode | None,
     policy: CompatibilityPolicy,

@@ -1,11 +1,40 @@
-"""Configuration: the only reader of the environment (variables prefixed `REGISTRY_`)."""
+"""Configuration: the only reader of the environment (variables prefixed `REGISTRY_`).
+
+Every setting carries a `description=`: docs/configuration.md is generated from them
+(`registry config --markdown > docs/configuration.md`)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import difflib
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry.domain.secret_box import SecretBox, SecretKeyError
+
 DEFAULT_DATABASE_URL = "sqlite:///./registry.db"
+SETTINGS_DOC = "docs/configuration.md"
+
+SUPPORTED_DATABASE_URLS = (
+    "sqlite:///path/to/file.db (sqlite:// in memory) or postgresql+psycopg://user:password@host:port/db"
+)
+# The driver installed with the registry; `postgresql://` and `postgres://` (as hosting services hand them
+# out) mean it too, rather than SQLAlchemy's default psycopg2, which is not installed.
+_POSTGRES_SCHEMES = {"postgresql+psycopg", "postgresql", "postgres"}
+_SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
+
+OTHER_VARIABLES = {
+    "REGISTRY_URL": "the running registry that `can-i-deploy`, `impact` and `environment` call",
+    "REGISTRY_TOKEN": "the token those commands send",
+    "REGISTRY_CONFORMANCE_DIR": "other projects' corpora for `make conformance` (tests)",
+    "REGISTRY_EXAMPLES_DIR": "another folder of example contracts for the tests",
+    "REGISTRY_TEST_POSTGRES": "the PostgreSQL server the tests create their databases on",
+}
+"""REGISTRY_* variables that are not settings of a replica but are read elsewhere, by the client commands and
+the tests: known, so never reported as misspelt."""
 
 
 class Settings(BaseSettings):
@@ -13,7 +42,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
-        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql+psycopg://user@host/db",
+        description="SQLAlchemy URL: sqlite:///path.db (default) or "
+        "postgresql+psycopg://user:password@host/db (postgresql:// and postgres:// mean the same); any other "
+        "is refused at start",
     )
     max_content_bytes: int = Field(default=1024 * 1024, gt=0, description="largest request body accepted")
     require_auth: bool = Field(
@@ -78,12 +109,49 @@ class Settings(BaseSettings):
     mirror_lease_seconds: float = Field(
         default=60.0, gt=0, description="how long a worker owns a delivery before another may take it over"
     )
-    access_log: bool = True
+    access_log: bool = Field(default=True, description="log a line per request (the access log)")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text for a terminal, or json: one JSON object per line"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="the least severe level logged"
+    )
     pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
     metrics_enabled: bool = Field(
         default=True,
         description="collect Prometheus metrics and serve them at /metrics (false: no cost, 404)",
     )
+    metrics_public: bool = Field(
+        default=False,
+        description="anyone may read /metrics; otherwise a token with the metrics role or a service-wide "
+        "admin (anyone too while the registry runs open, without tokens)",
+    )
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="encrypts the SigV4 secrets of tokens at rest: keys from `registry secrets "
+        "generate-key`, comma-separated; the first encrypts, every one decrypts (docs/eventbridge-auth.md)",
+    )
+    public_api_description: bool = Field(
+        default=True,
+        description="serve /docs and /openapi.json to anyone, also once tokens exist (false: they need a "
+        "token like every other request)",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, url: str) -> str:
+        return supported_database_url(url)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _usable_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                SecretBox.from_setting(value.get_secret_value())
+            except SecretKeyError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @classmethod
     def variable(cls, field: str) -> str:
@@ -94,3 +162,53 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def supported_database_url(url: str) -> str:
+    """`url` with PostgreSQL's scheme made explicit (psycopg 3); ValueError naming the supported forms for
+    any database or driver the registry cannot use, so that it stops at start with that, not later with a
+    driver's ModuleNotFoundError."""
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower()
+    if separator and scheme in _SQLITE_SCHEMES:
+        return url
+    if separator and scheme in _POSTGRES_SCHEMES:
+        return f"postgresql+psycopg://{rest}"
+    shown = f"{scheme}://..." if separator else "a URL without a scheme"
+    raise ValueError(f"unsupported database URL ({shown}); use {SUPPORTED_DATABASE_URLS}")
+
+
+def misspelt_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A warning for each REGISTRY_* variable in the environment that no setting reads, naming the closest
+    known one: a misspelt variable would otherwise be silently ignored."""
+    environ = os.environ if environ is None else environ
+    settings = [Settings.variable(field) for field in Settings.model_fields]
+    known = {*settings, *OTHER_VARIABLES}
+    suffixes = [variable.removeprefix("REGISTRY_") for variable in settings]
+    warnings = []
+    for name in sorted(environ):
+        if not name.upper().startswith("REGISTRY_") or name.upper() in known:
+            continue
+        # compared without the prefix, which every candidate shares and which would make anything look close
+        close = difflib.get_close_matches(name.upper().removeprefix("REGISTRY_"), suffixes, n=1, cutoff=0.6)
+        hint = f"; did you mean REGISTRY_{close[0]}?" if close else f" (the settings: {SETTINGS_DOC})"
+        warnings.append(f"{name} is not a setting and is ignored{hint}")
+    return warnings
+
+
+class InvalidSettings(ValueError):
+    """The environment holds settings the registry cannot run with: one line per problem, each naming its
+    variable and never its value (which may be a secret or a URL with a password)."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (and `overrides`), or InvalidSettings saying what to fix."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            variable = Settings.variable(field) if field in Settings.model_fields else field
+            problems.append(f"{variable}: {error['msg'].removeprefix('Value error, ')}")
+        raise InvalidSettings("\n".join(problems)) from None

@@ -37,7 +37,7 @@ CONTRACTS = REPO / "tests" / "data" / "contracts"
 CONFORMANCE_TESTS = REPO / "tests" / "conformance"
 POSTGRES_SERVER = os.environ.get("REGISTRY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 TABLES = (
-    "environments, participant_audit, participants, package_files, generated_code, api_tokens, "
+    "environments, audit_history, participants, package_files, generated_code, api_tokens, "
     "schema_version_references, schema_versions, schemas, registries"
 )
 

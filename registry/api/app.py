@@ -13,12 +13,14 @@ from sqlalchemy import Engine
 
 from codegen import GeneratorPool
 from registry import __version__
-from registry.access import Authenticator
-from registry.api import eventbridge
+from registry.access import Authenticator, secret_box
+from registry.api import eventbridge, request_log
 from registry.api.capacity import ExpensiveWork
 from registry.api.errors import install_error_handlers
-from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes
+from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
+from registry.api.request_metrics import NameRoute, RequestMetrics
 from registry.api.routes import (
+    audit,
     bindings,
     compatibility,
     deployments,
@@ -26,6 +28,7 @@ from registry.api.routes import (
     health,
     home,
     impact,
+    metrics,
     package_index,
     registries,
     schemas,
@@ -34,10 +37,13 @@ from registry.api.routes import (
 )
 from registry.api.version_cache import CachedVersionReads, VersionCache
 from registry.bindings import Bindings
-from registry.mirroring import MirrorWorker
-from registry.settings import Settings
+from registry.mirroring import MirrorWorker, outbox_backlog
+from registry.observability import tracing
+from registry.observability.exposition import Exposition
+from registry.settings import Settings, misspelt_variables
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import current_revision, head_revision
+from registry.storage.pool_metrics import observe_pool
 from registry.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("registry")
@@ -58,7 +64,10 @@ def create_app(
     settings: Settings, *, engine: Engine | None = None, generator: GeneratorPool | None = None
 ) -> FastAPI:
     """`engine` and `generator` (the code generation workers) may be shared: then the caller closes them."""
+    for warning in misspelt_variables():
+        log.warning(warning)
     owns_engine, owns_generator = engine is None, generator is None
+    tracing.configure_tracing()  # from the OTEL_* variables; nothing at all when they ask for nothing
     engine = engine or make_engine(settings.database_url, pool_size=settings.pool_size)
     generator = generator or GeneratorPool(
         workers=settings.codegen_workers,
@@ -93,12 +102,20 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
+        # FastAPI traces requests with the provider observability.tracing installs; it must not add
+        # exporters of its own (FASTAPI_OTEL_AUTO_CONFIGURE), which would export every span twice
+        telemetry={"auto_configure": False},
     )
     uow = UnitOfWork(make_session_factory(engine))
     app.state.settings = settings
     app.state.engine = engine
     app.state.uow = uow
-    authenticator = Authenticator(uow, ttl=settings.token_cache_seconds, require_auth=settings.require_auth)
+    authenticator = Authenticator(
+        uow,
+        ttl=settings.token_cache_seconds,
+        require_auth=settings.require_auth,
+        secrets_box=secret_box(settings),
+    )
     version_cache = VersionCache(ttl=settings.version_cache_seconds)
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
@@ -108,6 +125,7 @@ def create_app(
     )
     app.state.readiness = _readiness_probe(engine)
     install_error_handlers(app)
+    request_log.install(app, access_log=settings.access_log)  # first: its route note must be innermost
     routers = (
         registries,
         schemas,
@@ -116,6 +134,7 @@ def create_app(
         impact,
         deployments,
         environments,
+        audit,
         bindings,
         search,
         package_index,
@@ -125,13 +144,24 @@ def create_app(
     )
     for router in (module.router for module in routers):
         app.include_router(router)
+    if settings.metrics_enabled:
+        app.include_router(metrics.router)
+        app.state.metrics = Exposition(backlog=lambda: outbox_backlog(uow))
+        observe_pool(engine)
+        app.add_middleware(NameRoute, routes=app.routes)  # innermost: it reads the route the router matched
     app.add_middleware(JsonBodies)
     app.add_middleware(
         BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")
     )
     app.add_middleware(KeepEncodedSlashes)
-    # Outermost, so that a hit costs no more than this one lookup.
+    if not settings.public_api_description:
+        described = {app.openapi_url or "", "/docs", app.swagger_ui_oauth2_redirect_url or "", "/redoc"}
+        app.add_middleware(PrivateApiDescription, authenticator=authenticator, paths=described)
+    # Outermost (but for the metrics), so that a hit costs no more than this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
+    tracing.instrument_engine(engine)
+    if settings.metrics_enabled:
+        app.add_middleware(RequestMetrics)  # around the cache too: its hits are requests like any other
     return app
 
 

@@ -18,8 +18,9 @@ from registry.access import Authenticator
 from registry.api.version_cache import VersionCache
 from registry.bindings import Bindings
 from registry.domain import names
-from registry.domain.auth import Principal, Role, authorize
+from registry.domain.auth import Principal, Role, authorize, refuse_metrics_only
 from registry.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from registry.observability.logs import noted_caller
 from registry.storage.unit_of_work import UnitOfWork
 
 
@@ -67,15 +68,16 @@ async def _version_cache(request: Request) -> VersionCache:
 
 # Declares the scheme in /openapi.json (Swagger UI's "Authorize" button); the header is read below, so
 # that a missing token in the open quickstart is not an error.
-_bearer = HTTPBearer(auto_error=False, description="a token from `registry token create`")
+bearer_scheme = HTTPBearer(auto_error=False, description="a token from `registry token create`")
 
 
-async def _principal(request: Request, _scheme: Annotated[object, Depends(_bearer)]) -> Principal:
+async def _principal(request: Request, _scheme: Annotated[object, Depends(bearer_scheme)]) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
     header = request.headers.get("authorization")
     known = authenticator.principal_if_fresh(header)
     # A stale copy of the token table means a database read: that one goes to a worker thread.
-    return known if known is not None else await run_in_threadpool(authenticator.principal_for, header)
+    found = known if known is not None else await run_in_threadpool(authenticator.principal_for, header)
+    return noted_caller(refuse_metrics_only(found))
 
 
 Uow = Annotated[UnitOfWork, Depends(_uow)]

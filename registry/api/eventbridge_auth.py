@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.access import Authenticator
 from registry.domain import sigv4
-from registry.domain.auth import ANONYMOUS_ADMIN, Principal
+from registry.domain.auth import ANONYMOUS_ADMIN, Principal, refuse_metrics_only
 from registry.domain.errors import Unauthenticated
+from registry.observability.logs import noted_caller
 from registry.settings import Settings
 
 
@@ -30,9 +31,12 @@ async def eventbridge_caller(request: Request) -> Principal:
         # Starlette keeps the body, so the route reads it again; the body limit middleware has capped it.
         signed = _signed_request(request, await request.body())
     if authenticator.is_fresh():
-        return _caller(authenticator, authorization, signed, settings.aws_region)
+        return noted_caller(
+            refuse_metrics_only(_caller(authenticator, authorization, signed, settings.aws_region))
+        )
     # A stale copy of the token table means a database read: that one goes to a worker thread.
-    return await run_in_threadpool(_caller, authenticator, authorization, signed, settings.aws_region)
+    found = await run_in_threadpool(_caller, authenticator, authorization, signed, settings.aws_region)
+    return noted_caller(refuse_metrics_only(found))
 
 
 def _caller(

@@ -1,14 +1,19 @@
-"""ASGI middleware: body size limit, JSON bodies only, and path decoding that keeps `%2F` inside names."""
+"""ASGI middleware: body size limit, JSON bodies only (read by one strict parser), and path decoding that
+keeps `%2F` inside names."""
 
 from __future__ import annotations
 
 import json
 from urllib.parse import quote, unquote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from registry.api.errors import EVENTBRIDGE_PREFIXES, status_for
-from registry.domain.errors import PayloadTooLarge, RegistryError, UnsupportedMediaType
+from registry.access import Authenticator
+from registry.api.errors import EVENTBRIDGE_PREFIXES, eventbridge_status_for, status_for
+from registry.api.request_metrics import count_refused_registration
+from registry.domain.errors import PayloadTooLarge, RegistryError, Unauthenticated, UnsupportedMediaType
+from registry.domain.json_input import parse_json
 
 
 class KeepEncodedSlashes:
@@ -73,6 +78,7 @@ class BodyLimit:
                 return b"".join(chunks)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        count_refused_registration(scope, "too_large")
         error = PayloadTooLarge(limit=self.limit, setting=self.setting)
         if str(scope.get("path", "")).startswith(EVENTBRIDGE_PREFIXES):  # as the EventBridge API answers it
             code = "BadRequestException"
@@ -86,32 +92,87 @@ class JsonBodies:
     """The native API reads JSON: a body sent as anything else (a form, by `curl -d` without a header)
     gets 415 with the fix, rather than a validation error about a body it never read. A body without a
     Content-Type claims no other format, so it is read as JSON (the header is added for the routes). The
-    EventBridge API and the package index keep their own rules."""
+    EventBridge API and the package index keep their own rules about media types.
+
+    Every JSON body, on every API, is first read by `json_input.parse_json`, which refuses what
+    `json.loads` (behind the routes) would let through or fail on: NaN and Infinity, repeated keys, numbers
+    and nesting past the limits. What it accepts, `json.loads` reads to the same value."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if _sends_api_body(scope):
-            headers = dict(scope["headers"])
-            given = headers.get(b"content-type", b"").decode("latin-1")
-            if _has_body(headers) and given and not is_json_media_type(given):
+        if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH"}:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"content-type", b"").decode("latin-1")
+        if _has_body(headers) and str(scope.get("path", "")).startswith(NATIVE_API_PREFIX):
+            if given and not is_json_media_type(given):
                 await _send_error(send, UnsupportedMediaType(given=given))
                 return
-            if _has_body(headers) and not given:
+            if not given:
                 scope = {**scope, "headers": [*scope["headers"], (b"content-type", b"application/json")]}
+        if _has_body(headers) and (not given or is_json_media_type(given)):
+            body = await _read_all(receive)
+            try:
+                if len(body) > OFF_LOOP_BYTES:
+                    await run_in_threadpool(parse_json, body)
+                else:
+                    parse_json(body)
+            except RegistryError as error:
+                count_refused_registration(scope, "invalid")
+                await _refuse(scope, send, error)
+                return
+            receive = _replay(body, receive)
         await self.app(scope, receive, send)
 
 
-def _sends_api_body(scope: Scope) -> bool:
-    return (
-        scope["type"] == "http"
-        and scope["method"] in {"POST", "PUT", "PATCH"}
-        and str(scope.get("path", "")).startswith(NATIVE_API_PREFIX)
-    )
+class PrivateApiDescription:
+    """With REGISTRY_PUBLIC_API_DESCRIPTION=false, the API description and the pages that show it need a
+    token like every other request (any role, of any registry). Added only then: public costs nothing."""
+
+    def __init__(self, app: ASGIApp, *, authenticator: Authenticator, paths: set[str]) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            header = dict(scope["headers"]).get(b"authorization")
+            try:
+                # may re-read the token table: a database read, so in a worker thread
+                await run_in_threadpool(self.authenticator.principal_for, header and header.decode("latin-1"))
+            except Unauthenticated as error:
+                body = json.dumps({"error": {"code": error.code, "message": error.message, "details": {}}})
+                await _send_json(send, status_for(error), body, [(b"www-authenticate", b"Bearer")])
+                return
+        await self.app(scope, receive, send)
+
+
+async def _read_all(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _refuse(scope: Scope, send: Send, error: RegistryError) -> None:
+    """The error in the form of the API the request was for."""
+    if str(scope.get("path", "")).startswith(EVENTBRIDGE_PREFIXES):
+        status, code = eventbridge_status_for(error)
+        body = json.dumps({"Code": code, "Message": error.message})
+        await _send_json(send, status, body, [(b"x-amzn-errortype", code.encode())])
+        return
+    await _send_error(send, error)
 
 
 NATIVE_API_PREFIX = "/registries/"
+# Bodies larger than this are parsed in a worker thread: a megabyte takes tens of milliseconds, which other
+# requests should not wait for.
+OFF_LOOP_BYTES = 64 * 1024
 
 
 def is_json_media_type(content_type: str) -> bool:

@@ -241,6 +241,11 @@ class VersionOut(BaseModel):
     event_root: str | None
     description: str | None
     created_at: datetime
+    created_by: str | None = Field(
+        default=None,
+        description="who registered it: the public id of the token, or `anonymous` when the service runs "
+        "open; null for versions registered before the registry kept it",
+    )
     mirror: MirrorStateOut | None = Field(
         default=None, description="its delivery to the registry's mirror (absent when the registry has none)"
     )
@@ -255,6 +260,11 @@ class VersionSummaryOut(BaseModel):
     fingerprint: str
     description: str | None
     created_at: datetime
+    created_by: str | None = Field(
+        default=None,
+        description="who registered it: the public id of the token, or `anonymous` when the service runs "
+        "open; null for versions registered before the registry kept it",
+    )
 
 
 class EventErrorOut(BaseModel):

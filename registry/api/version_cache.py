@@ -22,13 +22,17 @@ from urllib.parse import unquote
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.access import Authenticator
+from registry.api.request_metrics import name_route
 from registry.domain import names
 from registry.domain.auth import Role, authorize
 from registry.domain.errors import RegistryError
+from registry.observability.logs import note_route, noted_caller
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 VersionKey = tuple[str, str, int]
 _NUMBERED_VERSION = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/([1-9][0-9]{0,8})")
+# The template of the route that answers the same request on a miss, so that hits and misses are one series.
+VERSION_ROUTE = "/registries/{registry}/schemas/{schema}/versions/{version}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class CachedVersionReads:
         if scope["type"] == "http" and scope["method"] == "GET":
             hit = self._lookup(scope)
             if hit is not None:
+                name_route(scope, VERSION_ROUTE)
+                note_route(VERSION_ROUTE)
                 await _send(hit, scope, send)
                 return
         await self.app(scope, receive, send)
@@ -103,7 +109,7 @@ class CachedVersionReads:
             principal = self.authenticator.principal_if_fresh(authorization)
             if principal is None:
                 return False  # the token table needs a database read: leave that to a worker thread
-            authorize(principal, Role.READER, registry)
+            authorize(noted_caller(principal), Role.READER, registry)
         except RegistryError:
             return False
         return True

@@ -1,4 +1,5 @@
-"""Who may do what: roles ordered reader < writer < admin, optionally scoped to one registry."""
+"""Who may do what: roles ordered reader < writer < admin, optionally scoped to one registry; beside them the
+`metrics` role, which reads /metrics and nothing else (a monitoring system's credentials see no contract)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ class Role(StrEnum):
     READER = "reader"
     WRITER = "writer"
     ADMIN = "admin"
+    METRICS = "metrics"
 
     @property
     def rank(self) -> int:
         return _RANK[self]
 
 
-_RANK = {Role.READER: 0, Role.WRITER: 1, Role.ADMIN: 2}
+# Below reader: a metrics token holds no role on any registry.
+_RANK = {Role.METRICS: -1, Role.READER: 0, Role.WRITER: 1, Role.ADMIN: 2}
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,12 @@ class Principal:
     token_id: str | None  # None: anonymous (no token configured, open quickstart)
 
     def may_see(self, registry: str) -> bool:
-        return self.registry is None or self.registry == registry
+        return self.role is not Role.METRICS and (self.registry is None or self.registry == registry)
+
+    @property
+    def may_read_metrics(self) -> bool:
+        """A metrics token, or an admin of every registry (the anonymous admin of the open quickstart)."""
+        return self.role is Role.METRICS or (self.role is Role.ADMIN and self.registry is None)
 
 
 ANONYMOUS_ADMIN = Principal(role=Role.ADMIN, registry=None, token_id=None)
@@ -45,6 +53,14 @@ def authorize(principal: Principal, needed: Role, registry: str | None) -> None:
     if principal.registry is not None and registry != principal.registry:
         target = f"registry {registry!r}" if registry else "service-wide actions"
         raise Forbidden(f"the token is limited to registry {principal.registry!r} and cannot touch {target}")
+
+
+def refuse_metrics_only(principal: Principal) -> Principal:
+    """The API's callers: a metrics token is refused everywhere but /metrics, including the listings
+    that filter by `registry` (None there would mean every registry)."""
+    if principal.role is Role.METRICS:
+        raise Forbidden("a token with the metrics role may only read /metrics")
+    return principal
 
 
 def new_token_secret() -> str:

@@ -15,7 +15,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from registry.domain.auth import Principal
 from registry.domain.errors import InvalidName
 from registry.domain.model import CompatibilityPolicy
 from registry.domain.modes import NEW, CompatibilityReport, Pair, VersionLabel
@@ -23,7 +22,6 @@ from registry.domain.modes import NEW, CompatibilityReport, Pair, VersionLabel
 PARTICIPANT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _PARTICIPANT_NAME = re.compile(PARTICIPANT_NAME_PATTERN)
 MAX_PARTICIPANT_NAME = 64
-ANONYMOUS_ACTOR = "anonymous"  # who changed the picture when the service runs open, without tokens
 
 
 class ParticipantRole(StrEnum):
@@ -60,11 +58,6 @@ def service_name(name: str) -> str:
 
 def environment_name(name: str) -> str:
     return _participant_name("environment", name)
-
-
-def actor_of(principal: Principal) -> str:
-    """The audit names tokens by their public id; never their secret."""
-    return principal.token_id if principal.token_id is not None else ANONYMOUS_ACTOR
 
 
 @dataclass(frozen=True)

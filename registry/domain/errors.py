@@ -17,7 +17,8 @@
     │     InvalidReference
     │       ReferenceNotFound, ReferenceCycle, ReferencesTooDeep
     │     CodeGenerationFailed, InvalidMirror, InvalidArn, UnsupportedLanguage, UnsupportedExportType,
-    │     TooManyTags, ValidationBudgetExceeded
+    │     TooManyTags, ValidationBudgetExceeded, InvalidAuditAction
+    │     DuplicateKey, NumberTooLong, NumberOutOfRange, JsonTooDeep (JSON past our limits)
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
     ├── Forbidden                  → 403
@@ -243,6 +244,16 @@ class InvalidCursor(InvalidInput):
 
     def __init__(self) -> None:
         super().__init__("the pagination cursor is not one this service issued")
+
+
+class InvalidAuditAction(InvalidInput):
+    code = "invalid_audit_action"
+
+    def __init__(self, *, given: str, known: list[str]) -> None:
+        super().__init__(
+            f"{given[:80]!r} is neither an audit action nor a kind of action; use one of: {', '.join(known)}",
+            details={"given": given[:80], "known": known},
+        )
 
 
 class InvalidVersionSelector(InvalidInput):
@@ -595,4 +606,50 @@ class VersionReferenced(Conflict):
         super().__init__(
             f"{what} is referenced by {listing}; delete those versions first",
             details={"dependents": dependents, "hidden": hidden},
+        )
+
+
+# --- JSON that is well-formed but past what the registry reads (registry.domain.json_input) ---------------
+
+
+class DuplicateKey(InvalidInput):
+    """An object names a key twice: parsers disagree on which value wins, so no meaning can be trusted."""
+
+    code = "duplicate_key"
+
+    def __init__(self, *, where: str, pointer: str, key: str) -> None:
+        super().__init__(
+            f"{where} names the key {key!r} twice (at {pointer!r}); a key may appear once in an object",
+            details={"pointer": pointer, "key": key},
+        )
+
+
+class NumberTooLong(InvalidInput):
+    code = "number_too_long"
+
+    def __init__(self, *, where: str, length: int, limit: int) -> None:
+        super().__init__(
+            f"{where} holds a number written with {length} characters; at most {limit} are accepted",
+            details={"length": length, "limit": limit},
+        )
+
+
+class NumberOutOfRange(InvalidInput):
+    """A number past what a 64-bit float holds (`1e999`): it would be read as Infinity, which is not JSON."""
+
+    code = "number_out_of_range"
+
+    def __init__(self, *, where: str, number: str) -> None:
+        super().__init__(
+            f"{where} holds the number {number[:40]}, beyond the range of a 64-bit float",
+            details={"number": number[:40]},
+        )
+
+
+class JsonTooDeep(InvalidInput):
+    code = "json_too_deep"
+
+    def __init__(self, *, where: str, limit: int) -> None:
+        super().__init__(
+            f"{where} nests objects and arrays deeper than {limit} levels", details={"limit": limit}
         )

@@ -62,6 +62,7 @@ class VersionSummary:
     fingerprint: str
     description: str | None
     created_at: datetime
+    created_by: str | None = None  # a token's public id or `anonymous`; None: registered before it was kept
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class VersionInfo:
     event_root: str | None
     description: str | None
     created_at: datetime
+    created_by: str | None = None  # a token's public id or `anonymous`; None: registered before it was kept
     mirror: MirrorState | None = None  # where its delivery to the registry's mirror stands, if it has one
     bundle: str | None = None  # the contract with its references inlined; None: it has none
     references: tuple[ReferenceInfo, ...] = ()

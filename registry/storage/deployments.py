@@ -1,16 +1,15 @@
-"""Recorded deployments and their audit: queries over `participants` and `participant_audit`."""
+"""Recorded deployments: queries over `participants` (their audit is in the one history: storage/audit.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, tuple_
+from sqlalchemy import Select, delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from registry.domain.deployments import AuditAction, AuditEntry, Participant, ParticipantRole
-from registry.storage.models import ParticipantAuditRow, ParticipantRow, RegistryRow, SchemaRow, VersionRow
+from registry.domain.deployments import Participant, ParticipantRole
+from registry.storage.models import ParticipantRow, RegistryRow, SchemaRow, VersionRow
 from registry.storage.repositories import RESOLVED_CONTENT, StoredContract, aware
 
 ParticipantKey = tuple[str, str, str]  # (environment, service, role): the order of a schema's participants
@@ -134,78 +133,3 @@ class DeploymentRepository:
             VersionRow.version, VersionRow.fingerprint, RESOLVED_CONTENT, VersionRow.event_root
         ).where(VersionRow.schema_id == schema_id, VersionRow.version.in_(sorted(set(versions))))
         return {found[0]: StoredContract(*found) for found in self.session.execute(query)}
-
-    # --- the audit ---------------------------------------------------------------------------------------
-
-    def audit(
-        self,
-        *,
-        registry_id: int,
-        schema: str,
-        service: str,
-        role: ParticipantRole,
-        environment: str,
-        action: AuditAction,
-        version: int | None,
-        previous_version: int | None,
-        actor: str,
-        at: datetime,
-    ) -> None:
-        self.session.execute(
-            insert(ParticipantAuditRow).values(
-                registry_id=registry_id,
-                schema_name=schema,
-                service=service,
-                role=role.value,
-                environment=environment,
-                action=action.value,
-                version=version,
-                previous_version=previous_version,
-                actor=actor,
-                at=at,
-            )
-        )
-
-    def audit_page(
-        self,
-        registry: str,
-        registry_id: int,
-        *,
-        schema: str | None,
-        service: str | None,
-        environment: str | None,
-        before: int | None,
-        limit: int,
-    ) -> list[AuditEntry]:
-        """Newest first: keyed by the row id, which grows with every entry."""
-        query = (
-            select(ParticipantAuditRow)
-            .where(ParticipantAuditRow.registry_id == registry_id)
-            .order_by(ParticipantAuditRow.id.desc())
-            .limit(limit)
-        )
-        filters: list[Any] = []
-        if schema is not None:
-            filters.append(ParticipantAuditRow.schema_name == schema)
-        if service is not None:
-            filters.append(ParticipantAuditRow.service == service)
-        if environment is not None:
-            filters.append(ParticipantAuditRow.environment == environment)
-        if before is not None:
-            filters.append(ParticipantAuditRow.id < before)
-        return [
-            AuditEntry(
-                id=row.id,
-                registry=registry,
-                schema=row.schema_name,
-                service=row.service,
-                role=ParticipantRole(row.role),
-                environment=row.environment,
-                action=AuditAction(row.action),
-                version=row.version,
-                previous_version=row.previous_version,
-                actor=row.actor,
-                at=aware(row.at),
-            )
-            for row in self.session.scalars(query.where(*filters))
-        ]

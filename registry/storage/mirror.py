@@ -167,3 +167,11 @@ class MirrorRepository:
         counted = {PENDING: 0, MIRRORED: 0, FAILED: 0}
         counted.update({status: count for status, count in self.session.execute(query)})
         return counted
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows are not delivered yet, and when the oldest of them was written (None: no row)."""
+        query = select(func.count(), func.min(MirrorOutboxRow.created_at)).where(
+            MirrorOutboxRow.status.in_((PENDING, FAILED))  # the status index, not every delivered row
+        )
+        count, oldest = self.session.execute(query).one()
+        return int(count), oldest

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
@@ -102,6 +102,8 @@ class VersionRow(Base):
     event_root: Mapped[str | None] = mapped_column(String(256))
     description: Mapped[Description]
     created_at: Mapped[Timestamp]
+    # who registered it: a token's public id, or "anonymous"; None for versions registered before 0008
+    created_by: Mapped[str | None] = mapped_column(String(64))
     # The contract with its references inlined (canonical JSON), what every check reads; None: the version
     # has no references and `content` is its contract. Immutable: referenced versions cannot be deleted.
     bundle: Mapped[str | None] = mapped_column(Text)
@@ -138,9 +140,10 @@ class TokenRow(Base):
     registry_name: Mapped[str | None] = mapped_column(String(64))  # None: every registry
     description: Mapped[Description]
     # AWS-style credentials for SigV4 (`registry token create --aws`): verifying a signature needs the
-    # secret itself, so unlike the bearer secret it is stored as issued.
+    # secret itself, so unlike the bearer secret it is stored retrievable: `fernet:...` (encrypted under
+    # REGISTRY_SECRET_KEY, registry.domain.secret_box) or, with no key set, as issued.
     aws_access_key_id: Mapped[str | None] = mapped_column(String(32), unique=True)
-    aws_secret_access_key: Mapped[str | None] = mapped_column(String(64))
+    aws_secret_access_key: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[Timestamp]
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -266,21 +269,27 @@ class ParticipantRow(Base):
     updated_by: Mapped[str] = mapped_column(String(64))  # a token's public id, or "anonymous"
 
 
-class ParticipantAuditRow(Base):
-    """One change to the recorded deployments. Names rather than references, so that an entry outlives the
-    record and the schema it is about; it goes with the registry."""
+class AuditRow(Base):
+    """One change in the audit history (registry.domain.audit). Names rather than references, so that an
+    entry outlives what it is about; `registry_id` ties an entry to the registry it was made in while that
+    registry exists (its deployment audit lists by it), and is cleared when the registry is deleted, so
+    that a registry created again under the same name starts with a history of its own there."""
 
-    __tablename__ = "participant_audit"
-    __table_args__ = (Index("ix_participant_audit_registry_id", "registry_id", "id"),)
+    __tablename__ = "audit_history"
+    __table_args__ = (
+        Index("ix_audit_history_registry_id", "registry_id", "id"),
+        Index("ix_audit_history_registry_name", "registry_name", "schema_name", "id"),
+        Index("ix_audit_history_actor", "actor", "id"),
+    )
 
     id: Mapped[Id]
-    registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
-    schema_name: Mapped[str] = mapped_column(String(385))
-    service: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))
-    environment: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))  # recorded | changed | removed
-    version: Mapped[int | None] = mapped_column(Integer)  # after the change; None once removed
-    previous_version: Mapped[int | None] = mapped_column(Integer)  # before it; None when recorded
-    actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[Timestamp]
+    actor: Mapped[str] = mapped_column(String(64))  # a token's public id, "anonymous", or "cli:<user>"
+    action: Mapped[str] = mapped_column(String(32))  # e.g. version.registered
+    registry_id: Mapped[int | None] = mapped_column(ForeignKey("registries.id", ondelete="SET NULL"))
+    registry_name: Mapped[str | None] = mapped_column(String(64))
+    schema_name: Mapped[str | None] = mapped_column(String(385))
+    version: Mapped[int | None] = mapped_column(Integer)
+    environment: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64))  # a deployment's service, a token's public id
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -323,6 +323,7 @@ class VersionRepository:
         event_root: str | None,
         description: str | None,
         bundle: str | None = None,
+        created_by: str | None = None,
     ) -> tuple[int, int, datetime] | None:
         """Store a version numbered after the highest ever allocated (the caller holds the schema's lock),
         and return its row id, number and creation time; None when a version of the schema already holds
@@ -340,6 +341,7 @@ class VersionRepository:
                 event_root=event_root,
                 description=description,
                 created_at=now,
+                created_by=created_by,
                 bundle=bundle,
             )
             .on_conflict_do_nothing(index_elements=["schema_id", "fingerprint"])
@@ -380,7 +382,13 @@ class VersionRepository:
 
     def page(self, schema_id: int, *, after: int | None, limit: int) -> list[VersionSummary]:
         query = (
-            select(VersionRow.version, VersionRow.fingerprint, VersionRow.description, VersionRow.created_at)
+            select(
+                VersionRow.version,
+                VersionRow.fingerprint,
+                VersionRow.description,
+                VersionRow.created_at,
+                VersionRow.created_by,
+            )
             .where(VersionRow.schema_id == schema_id)
             .order_by(VersionRow.version)
             .limit(limit)
@@ -388,8 +396,8 @@ class VersionRepository:
         if after is not None:
             query = query.where(VersionRow.version > after)
         return [
-            VersionSummary(version=v, fingerprint=f, description=d, created_at=aware(c))
-            for v, f, d, c in self.session.execute(query)
+            VersionSummary(version=v, fingerprint=f, description=d, created_at=aware(c), created_by=b)
+            for v, f, d, c, b in self.session.execute(query)
         ]
 
     def find(self, registry: str, schema: str, version: int | None) -> VersionInfo | None:
@@ -409,7 +417,7 @@ class VersionRepository:
 
 
 VersionColumns = Select[
-    int, str, str, str, str | None, str | None, datetime, MirrorOutboxRow | None, str | None
+    int, str, str, str, str | None, str | None, datetime, MirrorOutboxRow | None, str | None, str | None
 ]
 RESOLVED_CONTENT = func.coalesce(VersionRow.bundle, VersionRow.content)
 """What checks read: the bundle of a version with references, else its content."""
@@ -428,6 +436,7 @@ def _version_query(registry: str, schema: str, version: int | None) -> VersionCo
             VersionRow.created_at,
             MirrorOutboxRow,
             VersionRow.bundle,
+            VersionRow.created_by,
         )
         .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
         .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
@@ -440,7 +449,9 @@ def _version_query(registry: str, schema: str, version: int | None) -> VersionCo
 
 
 def _version_info(registry: str, schema: str, found: Sequence[Any]) -> VersionInfo:
-    number, type_, content, fingerprint, event_root, description, created_at, delivery, bundle = found[:9]
+    number, type_, content, fingerprint, event_root, description, created_at, delivery, bundle, by = found[
+        :10
+    ]
     return VersionInfo(
         registry=registry,
         schema=schema,
@@ -451,6 +462,7 @@ def _version_info(registry: str, schema: str, found: Sequence[Any]) -> VersionIn
         event_root=event_root,
         description=description,
         created_at=aware(created_at),
+        created_by=by,
         mirror=None if delivery is None else mirror_state(delivery),
         bundle=bundle,
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry.storage.audit import AuditRepository
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
@@ -62,6 +63,7 @@ class Transaction:
         self.environments = EnvironmentRepository(session)
         self.references = ReferenceRepository(session)
         self.dependents = DependentRepository(session)
+        self.audit = AuditRepository(session)
 
     def __enter__(self) -> Transaction:
         self._turn.__enter__()

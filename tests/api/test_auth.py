@@ -19,7 +19,9 @@ DRAFT4 = load_example("draft4/custom-order-created.json")
 
 
 def new_token(engine: Engine, role: Role, registry: str | None = None) -> tuple[str, str]:
-    info, secret = access.create_token(UnitOfWork(make_session_factory(engine)), role, registry=registry)
+    info, secret = access.create_token(
+        UnitOfWork(make_session_factory(engine)), role, registry=registry, actor="test"
+    )
     return info.id, secret
 
 
@@ -99,7 +101,7 @@ async def test_search_with_a_scoped_token_sees_only_its_registry(
 async def test_a_revoked_token_is_refused(engine: Engine, client: httpx.AsyncClient, admin: str) -> None:
     token_id, reader = new_token(engine, Role.READER)
     assert (await client.get("/registries/a", headers=bearer(reader))).status_code == 200
-    access.revoke_token(UnitOfWork(make_session_factory(engine)), token_id)
+    access.revoke_token(UnitOfWork(make_session_factory(engine)), token_id, actor="test")
     assert (await client.get("/registries/a", headers=bearer(reader))).status_code == 401
 
 
@@ -121,7 +123,7 @@ async def test_revoking_every_token_keeps_the_service_closed(
     engine: Engine, client: httpx.AsyncClient
 ) -> None:
     token_id, _ = new_token(engine, Role.ADMIN)
-    access.revoke_token(UnitOfWork(make_session_factory(engine)), token_id)
+    access.revoke_token(UnitOfWork(make_session_factory(engine)), token_id, actor="test")
     assert (await client.get("/registries")).status_code == 401
 
 

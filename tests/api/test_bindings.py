@@ -255,8 +255,8 @@ def basic(secret: str) -> dict[str, str]:
 
 async def test_the_index_takes_tokens_as_pip_sends_them(client: httpx.AsyncClient, engine: Engine) -> None:
     uow = UnitOfWork(make_session_factory(engine))
-    _, reader = access.create_token(uow, Role.READER, registry=None)
-    _, elsewhere = access.create_token(uow, Role.READER, registry="other")
+    _, reader = access.create_token(uow, Role.READER, registry=None, actor="test")
+    _, elsewhere = access.create_token(uow, Role.READER, registry="other", actor="test")
     for index in ("/simple/", "/registries/orders/simple/", f"/registries/orders/simple/{PROJECT}/"):
         anonymous = await client.get(index)
         assert anonymous.status_code == 401

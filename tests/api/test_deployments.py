@@ -451,7 +451,9 @@ async def test_a_deployed_version_cannot_be_deleted_until_its_records_go(client:
 async def test_every_change_is_audited_with_its_actor_newest_first(
     engine: Engine, client: httpx.AsyncClient
 ) -> None:
-    token, secret = access.create_token(UnitOfWork(make_session_factory(engine)), Role.WRITER, registry=None)
+    token, secret = access.create_token(
+        UnitOfWork(make_session_factory(engine)), Role.WRITER, registry=None, actor="test"
+    )
     headers = {"Authorization": f"Bearer {secret}"}
     # once a token exists the service is closed: anonymous writes are refused and leave no entry
     assert (await record(client, "billing", "consumer", 4)).status_code == 401

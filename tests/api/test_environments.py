@@ -105,7 +105,9 @@ async def test_an_unknown_environment_stays_a_404(client: httpx.AsyncClient) -> 
 async def test_recording_in_an_unknown_environment_creates_it(
     engine: Engine, client: httpx.AsyncClient
 ) -> None:
-    token, secret = access.create_token(UnitOfWork(make_session_factory(engine)), Role.WRITER, registry=None)
+    token, secret = access.create_token(
+        UnitOfWork(make_session_factory(engine)), Role.WRITER, registry=None, actor="test"
+    )
     headers = {"Authorization": f"Bearer {secret}"}
     assert (await record(client, "billing", "consumer", "qa", headers=headers)).status_code == 201
     (listed,) = (await client.get(ENVIRONMENTS, headers=headers)).json()["items"]
@@ -194,7 +196,9 @@ async def test_readers_see_environments_and_writers_of_the_registry_change_them(
 ) -> None:
     uow = UnitOfWork(make_session_factory(engine))
     tokens = {
-        name: {"Authorization": f"Bearer {access.create_token(uow, role, registry=registry)[1]}"}
+        name: {
+            "Authorization": f"Bearer {access.create_token(uow, role, registry=registry, actor='test')[1]}"
+        }
         for name, role, registry in (
             ("reader", Role.READER, None),
             ("writer", Role.WRITER, "orders"),

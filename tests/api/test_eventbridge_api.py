@@ -483,7 +483,7 @@ def test_a_token_limited_to_one_registry_sees_and_changes_that_one_only(
     """Signed with the token's AWS credentials (SigV4): roles and scopes hold as on the native API."""
     with_schema.create_registry(RegistryName="elsewhere")
     uow = UnitOfWork(make_session_factory(engine))
-    _info, _bearer, reader = access.create_token(uow, Role.READER, registry=REGISTRY, aws=True)
+    _info, _bearer, reader = access.create_token(uow, Role.READER, registry=REGISTRY, aws=True, actor="test")
     client = boto3.client(
         "schemas",
         endpoint_url=service.url,

@@ -43,7 +43,9 @@ class Server:
 
     def token(self, role: Role, registry: str | None = None) -> tuple[str, str, AwsCredentials]:
         """A token with AWS credentials: (id, bearer secret, credentials)."""
-        info, bearer, credentials = access.create_token(self.uow, role, registry=registry, aws=True)
+        info, bearer, credentials = access.create_token(
+            self.uow, role, registry=registry, aws=True, actor="test"
+        )
         return info.id, bearer, credentials
 
     def client(self, credentials: AwsCredentials | None, *, secret: str | None = None) -> Any:
@@ -148,7 +150,7 @@ def test_a_revoked_token_gets_401(server: Server) -> None:
     token_id, _, credentials = server.token(Role.ADMIN)
     client = server.client(credentials)
     assert registry_names(client) == []
-    access.revoke_token(server.uow, token_id)
+    access.revoke_token(server.uow, token_id, actor="test")
     # The settings fixture caches the token table for 0 seconds: the revocation shows at once.
     status, _, _ = status_of(client.list_registries)
     assert status == 401

@@ -51,12 +51,12 @@ def fuzzed_app(postgres_engine: Engine, generator_pool: GeneratorPool) -> Iterat
     with postgres_engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     uow = UnitOfWork(make_session_factory(postgres_engine))
-    services.put_registry(uow, SEEDED["registry"], services.RegistryChanges())
+    services.put_registry(uow, SEEDED["registry"], services.RegistryChanges(), actor="test")
     contract = services.NewVersion(
         type="OpenApi3", content=load_example("openapi3/custom-order-created.json")
     )
-    services.register_version(uow, SEEDED["registry"], SEEDED["schema"], contract)
-    _, secret = access.create_token(uow, Role.ADMIN, registry=None)
+    services.register_version(uow, SEEDED["registry"], SEEDED["schema"], contract, actor="test")
+    _, secret = access.create_token(uow, Role.ADMIN, registry=None, actor="test")
     url = postgres_engine.url.render_as_string(hide_password=False)
     app = create_app(Settings(database_url=url), engine=postgres_engine, generator=generator_pool)
     app.state.fuzz_headers = {"Authorization": f"Bearer {secret}"}

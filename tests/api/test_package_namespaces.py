@@ -38,7 +38,9 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 def token(engine: Engine, role: Role, registry: str | None) -> str:
-    _, secret = access.create_token(UnitOfWork(make_session_factory(engine)), role, registry=registry)
+    _, secret = access.create_token(
+        UnitOfWork(make_session_factory(engine)), role, registry=registry, actor="test"
+    )
     return secret
 
 

@@ -71,8 +71,8 @@ async def test_a_delete_through_this_replica_shows_at_once(cached: httpx.AsyncCl
 async def test_cached_reads_still_need_the_right_token(cached: httpx.AsyncClient, engine: Engine) -> None:
     assert (await cached.get(VERSION_1)).status_code == 200  # open: no token yet, and now cached
     uow = UnitOfWork(make_session_factory(engine))
-    _, other = access.create_token(uow, Role.READER, registry="other")
-    _, reader = access.create_token(uow, Role.READER, registry="orders")
+    _, other = access.create_token(uow, Role.READER, registry="other", actor="test")
+    _, reader = access.create_token(uow, Role.READER, registry="orders", actor="test")
     cached.app.state.authenticator.forget()  # type: ignore[attr-defined]
     assert (await cached.get(VERSION_1)).status_code == 401
     assert (await cached.get(VERSION_1, headers={"Authorization": "Bearer nope"})).status_code == 401

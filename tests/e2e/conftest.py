@@ -112,11 +112,13 @@ def serve(
     *args: str,
     settings: Mapping[str, str] | None = None,
     port: int | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[Served]:
-    """Start `registry serve --port <free> *args`, wait for /healthz on 127.0.0.1, stop it afterwards."""
+    """Start `registry serve --port <free> *args`, wait for /healthz on 127.0.0.1, stop it afterwards.
+    `settings` are REGISTRY_* settings without the prefix; `environment` other variables (OTEL_*)."""
     port = port or free_port()
     stdout, stderr = workdir / f"serve-{port}.out", workdir / f"serve-{port}.err"
-    env = script_env(database_url, **(settings or {}))
+    env = {**script_env(database_url, **(settings or {})), **(environment or {})}
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(
             [str(SCRIPT), "serve", "--port", str(port), *args], env=env, stdout=out, stderr=err

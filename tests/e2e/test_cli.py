@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import getpass
+import json
 import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
+from registry import cli
 from tests.conftest import fresh_postgres_database, load_example
 from tests.e2e.conftest import Served, bearer, create_token, free_port, run_registry, serve, sqlite_url
 
@@ -153,3 +157,25 @@ def test_revoking_an_unknown_token_fails_with_a_message(guarded: Guarded) -> Non
     done = run_registry(guarded.database, "token", "revoke", "no-such-token")
     assert done.returncode != 0
     assert done.stderr.startswith("error:")
+
+
+def test_audit_prints_every_change_with_who_made_it(
+    guarded: Guarded, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tokens made by the console script name the operating system user; changes over HTTP the token.
+    (In this process: the tokens were made by real `registry` processes, and starting one costs seconds.)"""
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", guarded.database)
+    assert cli.main(["audit", "--action", "token", "--json"]) == 0
+    printed = capsys.readouterr().out
+    entries = [json.loads(line) for line in printed.splitlines()]
+    created = {each["subject"]: each for each in entries if each["action"] == "token.created"}
+    assert set(guarded.ids.values()) <= set(created)
+    assert {created[token_id]["actor"] for token_id in guarded.ids.values()} == {f"cli:{getpass.getuser()}"}
+    assert created[guarded.ids["writer"]]["registry"] == "a"
+    assert "ecr_" not in printed
+
+    assert cli.main(["audit", "--registry", "a", "--action", "registry", "--limit", "1000"]) == 0
+    oldest = capsys.readouterr().out.splitlines()[-1]
+    at, actor, action, about, *_ = oldest.split("\t")
+    assert (actor, action, about) == (guarded.ids["admin"], "registry.created", "a")
+    assert datetime.fromisoformat(at).tzinfo is not None

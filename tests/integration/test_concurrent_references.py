@@ -23,7 +23,7 @@ def register_dependent(uow: UnitOfWork, version: int, start: threading.Barrier) 
     new = services.NewVersion("JSONSchemaDraft4", {"$ref": "money.json"}, references=(reference,))
     start.wait()
     try:
-        services.register_version(uow, "orders", "Order", new)
+        services.register_version(uow, "orders", "Order", new, actor="test")
     except errors.ReferenceNotFound:
         return "not found"
     return "registered"
@@ -32,7 +32,7 @@ def register_dependent(uow: UnitOfWork, version: int, start: threading.Barrier) 
 def delete_target(uow: UnitOfWork, version: int, start: threading.Barrier) -> str:
     start.wait()
     try:
-        services.delete_version(uow, "common", "Money", version)
+        services.delete_version(uow, "common", "Money", version, actor="test")
     except errors.VersionReferenced:
         return "refused"
     return "deleted"
@@ -41,11 +41,11 @@ def delete_target(uow: UnitOfWork, version: int, start: threading.Barrier) -> st
 def test_a_referenced_version_is_never_deleted_under_a_registration_naming_it(engine: Engine) -> None:
     uow = UnitOfWork(make_session_factory(engine))
     for registry in ("common", "orders"):
-        services.put_registry(uow, registry, services.RegistryChanges(compatibility="NONE"))
+        services.put_registry(uow, registry, services.RegistryChanges(compatibility="NONE"), actor="test")
     for round_ in range(1, ROUNDS + 1):
         money = {"type": "object", "properties": {"amount": {"type": "number", "maximum": round_}}}
         new = services.NewVersion("JSONSchemaDraft4", money)
-        version = services.register_version(uow, "common", "Money", new)[0].version
+        version = services.register_version(uow, "common", "Money", new, actor="test")[0].version
         start = threading.Barrier(2)
         with ThreadPoolExecutor(2) as pool:
             registered = pool.submit(register_dependent, uow, version, start)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from registry import services
+from registry import audit, services
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
 from registry.storage.unit_of_work import UnitOfWork
@@ -32,7 +32,7 @@ def hammer(replicas: list[UnitOfWork], round_: int) -> list[tuple[int, bool]]:
 
     def register(uow: UnitOfWork, key: str) -> tuple[int, bool]:
         new = services.NewVersion(type="JSONSchemaDraft4", content=contract(key))
-        info, created = services.register_version(uow, "orders", "OrderCreated", new)
+        info, created = services.register_version(uow, "orders", "OrderCreated", new, actor="test")
         return info.version, created
 
     def writer(number: int) -> list[tuple[int, bool]]:
@@ -65,7 +65,7 @@ def two_replicas(url: str) -> Iterator[list[UnitOfWork]]:
 
 
 def run_two_rounds(replicas: list[UnitOfWork]) -> None:
-    services.put_registry(replicas[0], "orders", services.RegistryChanges())
+    services.put_registry(replicas[0], "orders", services.RegistryChanges(), actor="test")
     # Round one also races to create the schema itself.
     first = hammer(replicas, 1)
     assert created_numbers(first) == list(range(1, NEW_PER_ROUND + 2))
@@ -75,6 +75,15 @@ def run_two_rounds(replicas: list[UnitOfWork]) -> None:
     assert shared_versions(second) == shared_versions(first)
     listed = services.list_versions(replicas[0], "orders", "OrderCreated", limit=500, cursor=None)
     assert [item.version for item in listed.items] == list(range(1, 2 * NEW_PER_ROUND + 2))
+    # One entry per version created, none for content that was already there, one for the schema.
+    history = audit.audit_history(
+        replicas[1], registry="orders", schema=None, actor=None, action=None, limit=500, cursor=None
+    ).items
+    registered = sorted(
+        each.change.version or 0 for each in history if each.change.action == "version.registered"
+    )
+    assert registered == list(range(1, 2 * NEW_PER_ROUND + 2))
+    assert [each.change.action for each in history].count("schema.created") == 1
 
 
 @pytest.mark.postgres

@@ -32,8 +32,10 @@ def uow(postgres_engine: Engine) -> Iterator[UnitOfWork]:
     with postgres_engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     work = UnitOfWork(make_session_factory(postgres_engine))
-    services.put_registry(work, "orders", services.RegistryChanges())
-    services.register_version(work, "orders", "S", services.NewVersion("JSONSchemaDraft4", CONTRACT))
+    services.put_registry(work, "orders", services.RegistryChanges(), actor="test")
+    services.register_version(
+        work, "orders", "S", services.NewVersion("JSONSchemaDraft4", CONTRACT), actor="test"
+    )
     environments.put_environment(work, "orders", "prod", caller=ANONYMOUS_ADMIN)
     yield work
 
@@ -80,7 +82,9 @@ def test_a_deletion_waits_for_a_recording_and_then_refuses(postgres_engine: Engi
                 "updated_at, updated_by) VALUES (1, 1, 'billing', 'consumer', 'prod', 1, now(), 'anonymous')"
             )
         )
-        thread, outcome = in_thread(lambda: environments.delete_environment(uow, "orders", "prod"))
+        thread, outcome = in_thread(
+            lambda: environments.delete_environment(uow, "orders", "prod", caller=ANONYMOUS_ADMIN)
+        )
         wait_until_blocked(postgres_engine, thread)
         recorder.commit()
     thread.join(WAIT_SECONDS)

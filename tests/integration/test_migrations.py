@@ -143,7 +143,7 @@ def test_downgrading_below_references_drops_the_versions_that_have_them(empty_en
     needs its references would be a contract the previous release cannot read; the versions it names stay."""
     upgrade(empty_engine)
     uow = UnitOfWork(make_session_factory(empty_engine))
-    services.put_registry(uow, "common", services.RegistryChanges())
+    services.put_registry(uow, "common", services.RegistryChanges(), actor="test")
     money = {"type": "object", "properties": {"amount": {"type": "number"}}}
     reference = Reference("money.json", VersionKey("common", "Money", 1))
     for schema, content, references in (
@@ -152,7 +152,7 @@ def test_downgrading_below_references_drops_the_versions_that_have_them(empty_en
         ("Order", {"$ref": "price.json"}, (Reference("price.json", VersionKey("common", "Price", 1)),)),
     ):
         new = services.NewVersion(type="JSONSchemaDraft4", content=content, references=references)
-        services.register_version(uow, "common", schema, new)
+        services.register_version(uow, "common", schema, new, actor="test")
 
     downgrade(empty_engine, "0006")
     query = "SELECT s.name FROM schema_versions v JOIN schemas s ON s.id = v.schema_id ORDER BY s.name"

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from registry.domain.audit import actor_of, cli_actor
 from registry.domain.auth import ANONYMOUS_ADMIN, Principal, Role
 from registry.domain.compat import Incompatibility
 from registry.domain.deployments import (
     Participant,
     ParticipantRole,
-    actor_of,
     blocking,
     deploy_pair,
     deployed_pairs,
@@ -86,3 +86,9 @@ def test_invalid_participant_names(name: str) -> None:
 def test_the_actor_is_the_token_id_or_anonymous() -> None:
     assert actor_of(Principal(role=Role.WRITER, registry=None, token_id="abc123")) == "abc123"
     assert actor_of(ANONYMOUS_ADMIN) == "anonymous"
+
+
+def test_the_console_script_is_named_by_the_operating_system_user() -> None:
+    assert cli_actor("alice") == "cli:alice"
+    assert len(cli_actor("x" * 100)) == 64  # the column holds 64 characters
+    assert cli_actor().startswith("cli:")

@@ -24,6 +24,7 @@ from registry.api.eventbridge.common import (
 from registry.api.eventbridge.models import CodeBindingResponse, CodeGenerationStatus
 from registry.bindings import Bindings, Found
 from registry.domain import errors
+from registry.observability import metrics
 from registry.storage.bindings import READY
 
 router = APIRouter(
@@ -133,4 +134,5 @@ async def get_code_binding_source(
         raise _not_requested(found)
     file = await bindings.file(found)
     headers = {"Content-Disposition": f'attachment; filename="{file.filename}"'}
+    metrics.package_downloads.labels("zip").inc()
     return Response(file.data, media_type="application/zip", headers=headers)

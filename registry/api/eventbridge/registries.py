@@ -29,6 +29,7 @@ from registry.api.eventbridge.models import (
 )
 from registry.api.eventbridge_auth import EventBridgeCaller
 from registry.api.models import Text
+from registry.domain.audit import actor_of
 from registry.domain.model import Page
 
 router = APIRouter(prefix="/v1/registries", tags=TAGS)
@@ -53,7 +54,7 @@ def _out(registry: eventbridge.Registry, arns: eventbridge.Arns) -> RegistryResp
 )
 def create_registry(
     registry: RegistryName,
-    _caller: AdminOfRegistry,
+    caller: AdminOfRegistry,
     uow: Uow,
     arns: ServiceArns,
     body: CreateRegistryRequest | None = None,
@@ -61,7 +62,9 @@ def create_registry(
     """A new registry (409 ConflictException if it exists). Its schemas get the registry's default
     compatibility mode, BACKWARD: UpdateSchema refuses a version that breaks it."""
     body = body or CreateRegistryRequest()
-    created = eventbridge.create_registry(uow, registry, description=body.Description, tags=body.tags or {})
+    created = eventbridge.create_registry(
+        uow, registry, description=body.Description, tags=body.tags or {}, actor=actor_of(caller)
+    )
     return _out(created, arns)
 
 
@@ -75,24 +78,26 @@ def describe_registry(
 @router.put(NAMED, operation_id="UpdateRegistry", response_model=RegistryResponse, responses=READ_ERRORS)
 def update_registry(
     registry: RegistryName,
-    _caller: AdminOfRegistry,
+    caller: AdminOfRegistry,
     uow: Uow,
     arns: ServiceArns,
     body: UpdateRegistryRequest | None = None,
 ) -> RegistryResponse:
     """Change the description (the registry must exist)."""
     description = body.Description if body is not None else None
-    return _out(eventbridge.update_registry(uow, registry, description=description), arns)
+    return _out(
+        eventbridge.update_registry(uow, registry, description=description, actor=actor_of(caller)), arns
+    )
 
 
 @router.delete(
     NAMED, operation_id="DeleteRegistry", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ERRORS
 )
 def delete_registry(
-    registry: RegistryName, _caller: AdminOfRegistry, uow: Uow, rendered: RenderedVersions
+    registry: RegistryName, caller: AdminOfRegistry, uow: Uow, rendered: RenderedVersions
 ) -> Response:
     """Delete the registry with all its schemas and versions."""
-    services.delete_registry(uow, registry)
+    services.delete_registry(uow, registry, actor=actor_of(caller))
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

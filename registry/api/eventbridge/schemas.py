@@ -41,6 +41,7 @@ from registry.api.eventbridge.models import (
 )
 from registry.api.models import Text
 from registry.domain import errors
+from registry.domain.audit import actor_of
 from registry.domain.formats import load_contract
 from registry.domain.model import VersionInfo
 
@@ -73,18 +74,18 @@ def create_schema(
     body: CreateSchemaRequest,
     registry: RegistryName,
     schema: SchemaName,
-    _caller: WriterOfRegistry,
+    caller: WriterOfRegistry,
     uow: Uow,
     arns: ServiceArns,
 ) -> SchemaResponse:
     """The schema with its version 1 (409 ConflictException if the schema exists)."""
     eventbridge.require_new_schema(uow, registry, schema)
     new = services.NewVersion(type=body.Type, content=body.Content, description=body.Description)
-    version, created = services.register_version(uow, registry, schema, new)
+    version, created = services.register_version(uow, registry, schema, new, actor=actor_of(caller))
     if not created or version.version != 1:  # another CreateSchema won the race since the check above
         raise errors.SchemaAlreadyExists(registry=registry, schema=schema)
     created_schema = eventbridge.annotate_schema(
-        uow, registry, schema, description=body.Description, tags=body.tags or {}
+        uow, registry, schema, description=body.Description, tags=body.tags or {}, actor=actor_of(caller)
     )
     return _out(created_schema, version, arns)
 
@@ -93,7 +94,7 @@ def create_schema(
 def update_schema(
     registry: RegistryName,
     schema: SchemaName,
-    _caller: WriterOfRegistry,
+    caller: WriterOfRegistry,
     uow: Uow,
     arns: ServiceArns,
     body: UpdateSchemaRequest | None = None,
@@ -107,10 +108,12 @@ def update_schema(
         new = services.NewVersion(
             type=body.Type or current.type, content=body.Content, description=body.Description
         )
-        version, _created = services.register_version(uow, registry, schema, new)
+        version, _created = services.register_version(uow, registry, schema, new, actor=actor_of(caller))
     else:
         version = services.get_version(uow, registry, schema, None)
-    updated = eventbridge.annotate_schema(uow, registry, schema, description=body.Description, tags={})
+    updated = eventbridge.annotate_schema(
+        uow, registry, schema, description=body.Description, tags={}, actor=actor_of(caller)
+    )
     return _out(updated, version, arns)
 
 
@@ -139,12 +142,12 @@ def describe_schema(
 def delete_schema(
     registry: RegistryName,
     schema: SchemaName,
-    _caller: WriterOfRegistry,
+    caller: WriterOfRegistry,
     uow: Uow,
     rendered: RenderedVersions,
 ) -> Response:
     """Delete the schema with all its versions."""
-    services.delete_schema(uow, registry, schema)
+    services.delete_schema(uow, registry, schema, actor=actor_of(caller))
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -159,12 +162,12 @@ def delete_schema_version(
     registry: RegistryName,
     schema: SchemaName,
     version: PathVersion,
-    _caller: WriterOfRegistry,
+    caller: WriterOfRegistry,
     uow: Uow,
     rendered: RenderedVersions,
 ) -> Response:
     """Delete one version; its number is never given to another."""
-    services.delete_version(uow, registry, schema, int(version))
+    services.delete_version(uow, registry, schema, int(version), actor=actor_of(caller))
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

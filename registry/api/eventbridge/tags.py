@@ -17,6 +17,7 @@ from registry.api.eventbridge.common import TAGS, ServiceArns, errors
 from registry.api.eventbridge.models import ListTagsForResourceResponse, TagResourceRequest
 from registry.api.eventbridge_auth import EventBridgeCaller
 from registry.api.models import Text
+from registry.domain.audit import actor_of
 from registry.domain.auth import Principal, Role, authorize
 
 router = APIRouter(prefix="/tags", tags=TAGS, responses=errors(400, 401, 403, 404))
@@ -57,7 +58,7 @@ def tag_resource(
     body: TagResourceRequest, arn: Arn, caller: EventBridgeCaller, uow: Uow, arns: ServiceArns
 ) -> Response:
     """Add tags, overwriting the values of keys the resource holds already (at most 50 per resource)."""
-    eventbridge.tag(uow, arn, _readings(arn, arns, caller, change=True), body.tags)
+    eventbridge.tag(uow, arn, _readings(arn, arns, caller, change=True), body.tags, actor=actor_of(caller))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -72,5 +73,5 @@ def untag_resource(
     arns: ServiceArns,
 ) -> Response:
     """Remove tags by key; keys the resource does not hold are ignored."""
-    eventbridge.untag(uow, arn, _readings(arn, arns, caller, change=True), tag_keys)
+    eventbridge.untag(uow, arn, _readings(arn, arns, caller, change=True), tag_keys, actor=actor_of(caller))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

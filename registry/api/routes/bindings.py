@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.api.deps import PythonBindings, ReaderOfRegistry, RegistryName, SchemaName, VersionSelector
 from registry.api.models import READ_ERRORS
+from registry.observability import metrics
 
 router = APIRouter(
     prefix="/registries/{registry}/schemas/{schema}/versions/{version}/bindings",
@@ -37,4 +38,5 @@ async def python_bindings(
         "Content-Disposition": f'attachment; filename="{file.filename}"',
         "ETag": f'"{file.sha256[:32]}"',
     }
+    metrics.package_downloads.labels("zip").inc()
     return Response(file.data, media_type="application/zip", headers=headers)

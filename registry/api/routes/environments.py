@@ -92,10 +92,10 @@ def put_environment(
     },
 )
 def delete_environment(
-    registry: RegistryName, environment: Environment, _caller: WriterOfRegistry, uow: Uow
+    registry: RegistryName, environment: Environment, caller: WriterOfRegistry, uow: Uow
 ) -> Response:
     """Delete an environment where nothing is recorded. The audit keeps what was recorded there."""
-    environments.delete_environment(uow, registry, environment)
+    environments.delete_environment(uow, registry, environment, caller=caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

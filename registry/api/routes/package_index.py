@@ -29,6 +29,7 @@ from registry.api.models import error_responses
 from registry.bindings import Bindings, ListedFile
 from registry.domain import errors
 from registry.domain.auth import Principal, Role, authorize
+from registry.observability import metrics
 
 router = APIRouter(tags=["package index"], responses=error_responses(401, 403, 404, 406, 409, 422))
 REGISTRY_INDEX = "/registries/{registry}/simple"
@@ -224,4 +225,5 @@ async def _wheel(
     headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
+    metrics.package_downloads.labels("wheel").inc()
     return Response(file.data, media_type="application/octet-stream", headers=headers)

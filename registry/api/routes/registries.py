@@ -28,6 +28,7 @@ from registry.api.models import (
     RegistryIn,
     RegistryOut,
 )
+from registry.domain.audit import actor_of
 from registry.domain.model import RegistryInfo
 
 router = APIRouter(prefix="/registries", tags=["registries"], responses=READ_ERRORS)
@@ -41,7 +42,7 @@ def _out(info: RegistryInfo) -> RegistryOut:
     "/{registry}", response_model=RegistryOut, responses={201: {"model": RegistryOut}, **WRITE_ERRORS}
 )
 def put_registry(
-    body: RegistryIn, registry: RegistryName, _caller: AdminOfRegistry, uow: Uow, response: Response
+    body: RegistryIn, registry: RegistryName, caller: AdminOfRegistry, uow: Uow, response: Response
 ) -> RegistryOut:
     """Create the registry, or update the fields given (200 updated, 201 created). `mirror` turns mirroring
     to an EventBridge Schema Registry on (every existing version is queued, in order), changes its target
@@ -49,7 +50,7 @@ def put_registry(
     given = body.model_dump(exclude_unset=True)
     fields = {name: value for name, value in given.items() if value is not None or name == "mirror"}
     changes = services.RegistryChanges(**fields)
-    info, created = services.put_registry(uow, registry, changes)
+    info, created = services.put_registry(uow, registry, changes, actor=actor_of(caller))
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return _out(info)
 
@@ -96,6 +97,6 @@ def delete_registry(
 ) -> Response:
     """Delete the registry with all its schemas and versions, unless versions of other registries
     reference them (409 `version_referenced`)."""
-    services.delete_registry(uow, registry, may_read=caller.may_see)
+    services.delete_registry(uow, registry, actor=actor_of(caller), may_read=caller.may_see)
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

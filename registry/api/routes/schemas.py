@@ -22,6 +22,7 @@ from registry.api.deps import (
     WriterOfRegistry,
 )
 from registry.api.models import READ_ERRORS, WRITE_ERRORS, PageOut, PythonPackageOut, SchemaOut, SchemaPatch
+from registry.domain.audit import actor_of
 from registry.domain.model import SchemaInfo
 
 router = APIRouter(prefix="/registries/{registry}/schemas", tags=["schemas"], responses=READ_ERRORS)
@@ -59,11 +60,11 @@ def get_schema(registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegi
 
 @router.patch("/{schema}", response_model=SchemaOut, responses=WRITE_ERRORS)
 def patch_schema(
-    body: SchemaPatch, registry: RegistryName, schema: SchemaName, _caller: WriterOfRegistry, uow: Uow
+    body: SchemaPatch, registry: RegistryName, schema: SchemaName, caller: WriterOfRegistry, uow: Uow
 ) -> SchemaOut:
     """Change the description or the compatibility override (null clears an override)."""
     changes = services.SchemaChanges(**body.model_dump(exclude_unset=True))
-    return _out(services.update_schema(uow, registry, schema, changes))
+    return _out(services.update_schema(uow, registry, schema, changes, actor=actor_of(caller)))
 
 
 @router.delete("/{schema}", status_code=status.HTTP_204_NO_CONTENT)
@@ -76,6 +77,6 @@ def delete_schema(
 ) -> Response:
     """Delete the schema with its versions, unless versions of other schemas reference them (409
     `version_referenced`)."""
-    services.delete_schema(uow, registry, schema, may_read=caller.may_see)
+    services.delete_schema(uow, registry, schema, actor=actor_of(caller), may_read=caller.may_see)
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -37,6 +37,7 @@ from registry.api.models import (
     error_responses,
 )
 from registry.api.version_cache import IMMUTABLE
+from registry.domain.audit import actor_of
 from registry.domain.formats.bundle import Reference, VersionKey
 from registry.domain.mirror import MIRRORED
 from registry.domain.model import VersionInfo
@@ -75,6 +76,7 @@ def version_body(info: VersionInfo, *, bundled: bool = False) -> bytes:
         "event_root": info.event_root,
         "description": info.description,
         "created_at": info.created_at.isoformat(),
+        "created_by": info.created_by,
     }
     if info.mirror is not None:
         fields["mirror"] = MirrorStateOut.model_validate(info.mirror, from_attributes=True).model_dump(
@@ -124,7 +126,9 @@ def register_version(
     """Register a version; the schema is created with its first version. Its non-local `$ref`s resolve
     through `references` to stored versions the caller may read (422 `reference_not_found` otherwise)."""
     new = new_version(body, registry)
-    info, created = services.register_version(uow, registry, schema, new, may_read=caller.may_see)
+    info, created = services.register_version(
+        uow, registry, schema, new, actor=actor_of(caller), may_read=caller.may_see
+    )
     return version_response(info, status_code=201 if created else 200)
 
 
@@ -193,7 +197,7 @@ def delete_version(
     """Delete one version. Its number is never given to another version. A version recorded as deployed
     (docs/deployments.md) is not deleted: 409 `version_in_use` names the deployments; nor is one that
     other versions reference: 409 `version_referenced` names them."""
-    services.delete_version(uow, registry, schema, version, may_read=caller.may_see)
+    services.delete_version(uow, registry, schema, version, actor=actor_of(caller), may_read=caller.may_see)
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

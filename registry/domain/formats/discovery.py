@@ -33,18 +33,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 from genson import SchemaBuilder  # type: ignore[import-untyped, unused-ignore]
 from genson.schema.strategies import Number  # type: ignore[import-untyped, unused-ignore]
 from jsonschema import Draft4Validator  # type: ignore[import-untyped, unused-ignore]
 
-from registry.domain.errors import InvalidInput, MalformedJson, UnsupportedContractType
+from registry.domain.errors import InvalidInput, JsonTooDeep, MalformedJson, UnsupportedContractType
 from registry.domain.formats.contract import ContractType
 from registry.domain.formats.document import first_too_deep
 from registry.domain.formats.events import EVENT_MAX_DEPTH
 from registry.domain.formats.export import openapi_to_draft4
 from registry.domain.formats.openapi import AWS_ENVELOPE, DETAIL_TYPE_MARKER, SOURCE_MARKER
+from registry.domain.json_input import parse_json
 
 MAX_EVENTS = 10
 MAX_EVENT_CHARS = 100_000
@@ -112,10 +113,10 @@ def _read_event(index: int, text: Any) -> dict[str, Any]:
             details={**details, "limit": MAX_EVENT_CHARS},
         )
     try:
-        event = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as exc:  # json.JSONDecodeError, NaN or Infinity, an integer of over 4300 digits
-        raise MalformedJson(f"event {index} is not JSON: {exc}", details=details) from exc
-    except RecursionError as exc:
+        event = parse_json(text, where=f"event {index}")
+    except MalformedJson as exc:  # not JSON, or NaN or Infinity
+        raise MalformedJson(f"event {index} is not JSON: {exc.message}", details=details) from exc
+    except JsonTooDeep as exc:
         raise InvalidInput(_too_deep(index), details=details) from exc
     if not isinstance(event, dict):
         raise InvalidInput(f"event {index} must be a JSON object, not {_kind(event)}", details=details)
@@ -126,10 +127,6 @@ def _read_event(index: int, text: Any) -> dict[str, Any]:
     if first_too_deep(event, EVENT_MAX_DEPTH) is not None:
         raise InvalidInput(_too_deep(index), details=details)
     return event
-
-
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _too_deep(index: int) -> str:

@@ -6,12 +6,18 @@ would end in RecursionError instead of a clear error.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Any
 
-from registry.domain.errors import ContentNotJson, DocumentTooDeep, InvalidContract
+from registry.domain.errors import (
+    ContentNotJson,
+    DocumentTooDeep,
+    InvalidContract,
+    JsonTooDeep,
+    MalformedJson,
+)
 from registry.domain.formats.pointers import escape
+from registry.domain.json_input import parse_json
 
 MAX_DEPTH = 64
 """Nesting levels (objects and arrays) a contract may have; real contracts stay far below this."""
@@ -29,17 +35,14 @@ def read_document(content: Any) -> dict[str, Any]:
 
 
 def _loads(text: str) -> Any:
+    """The one JSON parser of the registry (duplicate keys, NaN and oversized numbers refused as in
+    bodies), with a contract's own codes for text that is no JSON and for nesting."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise ContentNotJson(f"the contract content is a string but not JSON: {exc}") from exc
-    except RecursionError as exc:
-        # json's C scanner recurses per nesting level; past Python's limit it raises RecursionError
+        return parse_json(text, where="the contract content")
+    except MalformedJson as exc:
+        raise ContentNotJson(f"the contract content is a string but not JSON: {exc.message}") from exc
+    except JsonTooDeep as exc:
         raise DocumentTooDeep(f"the contract content nests deeper than {MAX_DEPTH} levels") from exc
-
-
-def _refuse_constant(name: str) -> NoReturn:
-    raise ContentNotJson(f"the contract content holds {name}, which is not JSON")
 
 
 def _json_kind(value: Any) -> str:

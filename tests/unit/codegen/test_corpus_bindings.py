@@ -1,7 +1,7 @@
 """The bindings of a fixed sample of 50 corpus contracts (tests/corpus) agree with their contracts: each
 generates, its models accept every valid document hypothesis draws (and every mutation the contract still
 accepts), and refuse every invalid mutation that pydantic can express. The whole corpus runs in
-tests/conformance/test_bindings_corpus.py (`make conformance`)."""
+benchmarks/bench_bindings_corpus.py (`make bench`)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,68 @@
+"""Generation in a trace, across the worker process boundary.
+
+The parent process holds the trace: a `codegen.generate` span around each job (its wait for a worker and
+its runs, a retried one included) and, when the job succeeds, a `codegen.worker` child span timed inside the
+worker process and recorded by the parent from the times the worker sends back with its result. Workers
+export nothing: a worker stopped at the time limit could not flush its spans, and it would need the SDK set
+up in every worker. The spans go to whatever tracer provider the service installed (none: OpenTelemetry's no-op API).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
+
+from opentelemetry import trace
+
+from codegen.prepare import ContractInput
+from codegen.version import GENERATOR_VERSION
+
+T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
+
+_tracer = trace.get_tracer("codegen", GENERATOR_VERSION)
+
+
+@dataclass(frozen=True)
+class Timed(Generic[T]):
+    """A worker's result with when (wall clock, ns since the epoch) and where it was computed."""
+
+    value: T
+    pid: int
+    started_ns: int
+    ended_ns: int
+
+
+def run_timed(function: Callable[..., T], *args: Any) -> Timed[T]:
+    """Runs in the worker: `function(*args)`, timed."""
+    started = time.time_ns()
+    value = function(*args)
+    return Timed(value, os.getpid(), started, time.time_ns())
+
+
+def record_worker_run(timed: Timed[T]) -> T:
+    """In the parent: the worker's run as a child of the current span; returns the worker's result."""
+    span = _tracer.start_span(
+        "codegen.worker", start_time=timed.started_ns, attributes={"process.pid": timed.pid}
+    )
+    span.end(end_time=timed.ended_ns)
+    return timed.value
+
+
+def traced_generation(
+    generate: Callable[Concatenate[S, ContractInput, P], Awaitable[T]],
+) -> Callable[Concatenate[S, ContractInput, P], Awaitable[T]]:
+    """A `codegen.generate` span around each job (failures recorded on it)."""
+
+    @functools.wraps(generate)
+    async def call(pool: S, contract: ContractInput, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        attributes = {"codegen.contract_type": contract.type, "codegen.generator_version": GENERATOR_VERSION}
+        with _tracer.start_as_current_span("codegen.generate", attributes=attributes):
+            return await generate(pool, contract, *args, **kwargs)
+
+    return call

@@ -1,0 +1,121 @@
+"""Request ids and the access log.
+
+Every response carries `X-Request-Id`: the caller's own when it is well formed (1 to 128 characters among
+letters, digits and `.`, `_`, `:`, `-`), so that a gateway's id follows the request, else a new one. The id
+is in every log line written while the request is answered, and the access line is written when it ends.
+
+The middleware sits outside the whole stack, the server error handler included, so that a 500 and an answer
+from the version cache carry the id as well; it costs a dictionary lookup and a header when the access log is
+off.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.observability.logs import ACCESS_LOGGER, RequestFacts, current_request
+from registry.observability.tracing import annotate
+
+HEADER = b"x-request-id"
+_WELL_FORMED = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+log = logging.getLogger(ACCESS_LOGGER)
+errors = logging.getLogger("registry")
+
+
+def request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == HEADER:
+            if _WELL_FORMED.fullmatch(value):
+                return bytes(value).decode("ascii")
+            break
+    return secrets.token_hex(16)
+
+
+class RequestLog:
+    """The outermost middleware: the request's id, its facts for log lines, the access line."""
+
+    def __init__(self, app: ASGIApp, *, access_log: bool) -> None:
+        self.app = app
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        facts = RequestFacts(request_id(scope), scope["method"], _path(scope))
+        token = current_request.set(facts)
+        annotate({"registry.request_id": facts.request_id})  # from a trace to the request's log lines
+        header = (HEADER, facts.request_id.encode("ascii"))
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Starlette's error handler has answered 500 and raises on for the server to log: log it here,
+            # once, with the request's id, rather than as a bare traceback.
+            errors.exception("unhandled error answering %s %s", facts.method, facts.path)
+        finally:
+            if self.access_log and log.isEnabledFor(logging.INFO):
+                _access_line(scope, facts, status, time.perf_counter() - started)
+            current_request.reset(token)
+
+
+class NoteRoute:
+    """The innermost middleware: hands the scope the router writes its match into to the request's facts."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        facts = current_request.get()
+        if facts is not None:
+            facts.routed = scope
+        await self.app(scope, receive, send)
+
+
+def install(app: Any, *, access_log: bool) -> None:
+    """RequestLog around the whole middleware stack (Starlette builds it on the first request), NoteRoute
+    as the innermost middleware: call before adding any other."""
+    app.add_middleware(NoteRoute)
+    build = app.build_middleware_stack
+
+    def build_with_request_log() -> ASGIApp:
+        return RequestLog(build(), access_log=access_log)
+
+    app.build_middleware_stack = build_with_request_log
+
+
+def _path(scope: Scope) -> str:
+    raw = scope.get("raw_path")
+    path = bytes(raw).decode("latin-1") if raw else str(scope["path"])
+    query = scope.get("query_string")
+    return f"{path}?{bytes(query).decode('latin-1')}" if query and "?" not in path else path
+
+
+def _access_line(scope: Scope, facts: RequestFacts, status: int, seconds: float) -> None:
+    client = scope.get("client")
+    where = f"{client[0]}:{client[1]}" if client else "-"
+    version = scope.get("http_version", "1.1")
+    duration_ms = round(seconds * 1000, 2)
+    caller = f" token {facts.token_id}" if facts.token_id else ""
+    log.info(
+        '%s - "%s %s HTTP/%s" %d %.1f ms, request %s%s',
+        where, facts.method, facts.path, version, status, duration_ms, facts.request_id, caller,
+        extra={"access": {"method": facts.method, "path": facts.path, "status": status,
+                          "duration_ms": duration_ms, "client": where}},
+    )  # fmt: skip
