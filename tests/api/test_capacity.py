@@ -63,12 +63,12 @@ async def test_an_expensive_request_finding_every_slot_taken_gets_503_with_retry
     slow = asyncio.create_task(one_slot.post(f"{VERSIONS}/1/validate", json=deep_event()))
     await asyncio.sleep(0.1)  # it holds the only slot
 
-    health = await one_slot.get("/healthz")
-    refused = await one_slot.post(
-        "/registries/busy/schemas/s/compatibility", json={"type": "JSONSchemaDraft4", "content": {}}
-    )
-    discovery = await one_slot.post(
-        "/v1/discover", json={"Events": [json.dumps({"id": 1})], "Type": "JSONSchemaDraft4"}
+    health, refused, discovery = await asyncio.gather(  # all three while the slot is taken
+        one_slot.get("/healthz"),
+        one_slot.post(
+            "/registries/busy/schemas/s/compatibility", json={"type": "JSONSchemaDraft4", "content": {}}
+        ),
+        one_slot.post("/v1/discover", json={"Events": [json.dumps({"id": 1})], "Type": "JSONSchemaDraft4"}),
     )
     answered = await slow
     elapsed = time.monotonic() - started
