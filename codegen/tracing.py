@@ -4,7 +4,8 @@ The parent process holds the trace: a `codegen.generate` span around each job (i
 its runs, a retried one included) and, when the job succeeds, a `codegen.worker` child span timed inside the
 worker process and recorded by the parent from the times the worker sends back with its result. Workers
 export nothing: a worker stopped at the time limit could not flush its spans, and it would need the SDK set
-up in every worker. The spans go to whatever tracer provider the service installed (none: OpenTelemetry's no-op API).
+up in every worker. The spans go to whatever tracer provider the service installed (none: OpenTelemetry's
+no-op API).
 """
 
 from __future__ import annotations
