@@ -8,10 +8,11 @@ generate.py  datamodel-code-generator, offline, in an empty directory; the resul
 safety.py    proof that a generated module only declares models
 package.py   the package around the models: parse_event, Marshaller, constants; wheel and zip
 names.py     distribution, import and EventBridge package names
-workers.py   worker processes with a time limit and a memory ceiling
+workers.py   worker processes with a time limit and a memory ceiling; retries when a worker dies
+scheduling.py which job gets the next worker: small contracts never wait behind large ones
 """
 
-from codegen.errors import GenerationFailed
+from codegen.errors import GenerationFailed, GeneratorUnavailable
 from codegen.generate import GeneratedModels, generate_models
 from codegen.package import Artifact, PackageSource, build_wheel, build_zip, wheel_filename, wheel_version
 from codegen.prepare import ContractInput
@@ -25,6 +26,7 @@ __all__ = [
     "GeneratedModels",
     "GenerationFailed",
     "GeneratorPool",
+    "GeneratorUnavailable",
     "PackageSource",
     "build_wheel",
     "build_zip",

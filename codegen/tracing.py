@@ -1,10 +1,11 @@
 """Generation in a trace, across the worker process boundary.
 
 The parent process holds the trace: a `codegen.generate` span around each job (its wait for a worker and
-its run) and, when the job succeeds, a `codegen.worker` child span timed inside the worker process and
-recorded by the parent from the times the worker sends back with its result. Workers export nothing: a
-worker stopped at the time limit could not flush its spans, and it would need the SDK set up in every
-worker. The spans go to whatever tracer provider the service installed (none: OpenTelemetry's no-op API).
+its runs, a retried one included) and, when the job succeeds, a `codegen.worker` child span timed inside the
+worker process and recorded by the parent from the times the worker sends back with its result. Workers
+export nothing: a worker stopped at the time limit could not flush its spans, and it would need the SDK set
+up in every worker. The spans go to whatever tracer provider the service installed (none: OpenTelemetry's
+no-op API).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from opentelemetry import trace
 
@@ -23,6 +24,7 @@ from codegen.version import GENERATOR_VERSION
 
 T = TypeVar("T")
 S = TypeVar("S")
+P = ParamSpec("P")
 
 _tracer = trace.get_tracer("codegen", GENERATOR_VERSION)
 
@@ -54,14 +56,14 @@ def record_worker_run(timed: Timed[T]) -> T:
 
 
 def traced_generation(
-    generate: Callable[[S, ContractInput], Awaitable[T]],
-) -> Callable[[S, ContractInput], Awaitable[T]]:
+    generate: Callable[Concatenate[S, ContractInput, P], Awaitable[T]],
+) -> Callable[Concatenate[S, ContractInput, P], Awaitable[T]]:
     """A `codegen.generate` span around each job (failures recorded on it)."""
 
     @functools.wraps(generate)
-    async def call(pool: S, contract: ContractInput) -> T:
+    async def call(pool: S, contract: ContractInput, /, *args: P.args, **kwargs: P.kwargs) -> T:
         attributes = {"codegen.contract_type": contract.type, "codegen.generator_version": GENERATOR_VERSION}
         with _tracer.start_as_current_span("codegen.generate", attributes=attributes):
-            return await generate(pool, contract)
+            return await generate(pool, contract, *args, **kwargs)
 
     return call

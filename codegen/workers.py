@@ -3,17 +3,24 @@
 pebble's process pool kills a worker that overruns its task's timeout and starts a fresh one, which a
 concurrent.futures pool cannot do. A worker caps its own address space (RLIMIT_AS) when it starts, so a
 contract that makes the generator balloon ends that task with a MemoryError, or at worst that worker.
+
+A worker that dies mid-generation (killed by an operator or the OOM killer) is no finding about the
+contract: the job runs again in a fresh worker, up to `retries` times. Only a contract that takes every
+worker it is given down with it is reported as failed. Jobs reach the workers through `FairSlots`, so
+that small contracts do not queue behind large ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import resource
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -21,10 +28,23 @@ from functools import partial
 
 from pebble import ProcessExpired, ProcessPool
 
-from codegen.errors import GenerationFailed
+from codegen.errors import (
+    GENERATION_TIMEOUT,
+    WORKER_DIED,
+    WORKERS_UNAVAILABLE,
+    GenerationFailed,
+    GeneratorUnavailable,
+)
 from codegen.generate import GeneratedModels, generate_models
 from codegen.prepare import ContractInput
+from codegen.scheduling import FairSlots
 from codegen.tracing import record_worker_run, run_timed, traced_generation
+from registry.observability import metrics
+
+log = logging.getLogger("registry.codegen")
+
+LARGE_CONTRACT_BYTES = 256 * 1024
+"""Contracts from this size on are large jobs, which never take the last free worker (see FairSlots)."""
 
 _WARM_UP = ContractInput(
     "JSONSchemaDraft4",
@@ -47,18 +67,45 @@ def _generate_in_worker(contract: ContractInput, workdir: str) -> GeneratedModel
         raise GenerationFailed("generation exceeded the worker's memory ceiling") from None
 
 
+_INTERRUPTIONS = (WORKER_DIED, WORKERS_UNAVAILABLE)
+
+
+class _Interrupted(Exception):
+    """The job did not run to its end through no doing of its own (as far as one attempt can tell): the
+    worker running it died (`WORKER_DIED`), or the pool broke (`WORKERS_UNAVAILABLE`). Tried again."""
+
+    def __init__(self, cause: str, reason: str) -> None:
+        super().__init__(reason)
+        self.cause = cause
+
+
 class GeneratorPool:
     """Started by `start()` or on first use; `close()` stops the workers."""
 
-    def __init__(self, *, workers: int = 1, timeout: float = 30.0, memory_mb: int = 1024) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int = 2,
+        timeout: float = 30.0,
+        memory_mb: int = 1024,
+        large_bytes: int = LARGE_CONTRACT_BYTES,
+        retries: int = 2,
+    ) -> None:
         self.workers = workers
         self.timeout = timeout
         self.memory_bytes = memory_mb * 1024 * 1024
+        self.retries = retries
+        self._slots = FairSlots(workers, large_bytes=large_bytes)
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
         # Each task writes in its own folder under this one, removed here whatever becomes of the task:
         # a worker stopped at the time limit cannot clean up after itself.
         self._workdirs = os.path.join(tempfile.gettempdir(), f"codegen-workers-{uuid.uuid4().hex}")
+
+    @property
+    def longest_job_seconds(self) -> float:
+        """How long one job may keep a worker, retries included (not counting its wait for a worker)."""
+        return self.timeout * (self.retries + 1)
 
     def start(self) -> None:
         """Start the workers now (they warm up in the background) rather than on the first request."""
@@ -68,43 +115,114 @@ class GeneratorPool:
         with self._lock:
             os.makedirs(self._workdirs, exist_ok=True)
             if self._pool is None:
+                context = multiprocessing.get_context("forkserver")
+                # workers fork from a server that imported the generator once: a replacement (after a
+                # death, the time limit or max_tasks) is ready in a fraction of the time
+                context.set_forkserver_preload(["codegen.generate"])
                 self._pool = ProcessPool(
                     max_workers=self.workers,
                     max_tasks=200,  # a fresh worker now and then: nothing the generator caches grows forever
                     initializer=_start_worker,
                     initargs=(self.memory_bytes,),
                     # forkserver: workers never inherit the server's threads and sockets
-                    context=multiprocessing.get_context("forkserver"),
+                    context=context,
                 )
             return self._pool
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes alive now (none before the pool starts)."""
+        with self._lock:
+            pool = self._pool
+        if pool is None:
+            return []
+        # pebble has no public list of its workers; its manager keeps them by pid
+        workers = dict(pool._pool_manager.worker_manager.workers)
+        return [pid for pid, process in workers.items() if process.is_alive()]
+
     @traced_generation
-    async def generate(self, contract: ContractInput) -> GeneratedModels:
+    async def generate(self, contract: ContractInput, *, size: int = 0) -> GeneratedModels:
+        """The contract's models, generated in a worker. `size` (bytes of the contract's JSON) decides
+        whether the job is large (see FairSlots). Raises GenerationFailed, or GeneratorUnavailable."""
+        async with self._slots.slot(size):
+            try:
+                return await self._with_retries(contract)
+            except GenerationFailed as failed:
+                if failed.cause not in _INTERRUPTIONS:  # those were counted attempt by attempt
+                    metrics.codegen_failures.labels(cause=failed.cause).inc()
+                raise
+            finally:
+                metrics.codegen_workers_alive.set(len(self.worker_pids()))
+
+    async def _with_retries(self, contract: ContractInput) -> GeneratedModels:
+        interruption: _Interrupted | None = None
+        for attempt in range(1, self.retries + 2):
+            started = time.monotonic()
+            try:
+                models = await self._run_once(contract)
+            except _Interrupted as interrupted:
+                interruption = interrupted
+                metrics.codegen_failures.labels(cause=interrupted.cause).inc()
+                log.warning("code generation interrupted (%s) on attempt %d", interrupted, attempt)
+                continue
+            metrics.codegen_seconds.observe(time.monotonic() - started)
+            return models
+        assert interruption is not None
+        if interruption.cause == WORKER_DIED:  # again and again while running this contract: its doing
+            raise GenerationFailed(
+                f"the generator process died on each attempt ({self.retries + 1} in a row); "
+                "memory ceiling reached?",
+                cause=WORKER_DIED,
+            )
+        raise GeneratorUnavailable(f"the generator's worker processes are failing: {interruption}")
+
+    async def _run_once(self, contract: ContractInput) -> GeneratedModels:
         workdir = os.path.join(self._workdirs, uuid.uuid4().hex)
-        job = partial(run_timed, _generate_in_worker, contract, workdir)  # timed in the worker, for the trace
-        future = self._started().schedule(job, timeout=self.timeout)
+        pool = self._started()
+        try:
+            job = partial(
+                run_timed, _generate_in_worker, contract, workdir
+            )  # timed in the worker, for the trace
+            future = pool.schedule(job, timeout=self.timeout)
+        except RuntimeError as exc:  # pebble found its pool broken since the last job
+            await self._discard(pool)
+            raise _Interrupted(WORKERS_UNAVAILABLE, str(exc)) from None
         try:
             return record_worker_run(await asyncio.wrap_future(future))
         except FutureTimeout:
             raise GenerationFailed(
-                f"generation took longer than {self.timeout:g} s and was stopped"
+                f"generation took longer than {self.timeout:g} s and was stopped", cause=GENERATION_TIMEOUT
             ) from None
         except ProcessExpired as exc:
-            raise GenerationFailed(f"the generator process died ({exc}); memory ceiling reached?") from None
+            raise _Interrupted(WORKER_DIED, str(exc)) from None
         except GenerationFailed:
             raise
-        except BrokenProcessPool:
-            self.close()  # the next request starts a fresh pool
-            raise GenerationFailed("the generator's worker processes failed to start") from None
+        except BrokenProcessPool as exc:
+            # pebble gives up its pool when a worker dies while no job runs (even one merely killed):
+            # a fresh pool replaces it
+            await self._discard(pool)
+            raise _Interrupted(WORKERS_UNAVAILABLE, str(exc) or "the worker processes failed") from None
         except Exception as exc:  # anything else the worker raised, pickled back
             raise GenerationFailed(f"generation failed: {type(exc).__name__}: {exc}") from exc
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    async def _discard(self, pool: ProcessPool) -> None:
+        """Stop a broken pool (unless another job did already); the next job starts a fresh one."""
+        with self._lock:
+            if self._pool is not pool:
+                return
+            self._pool = None
+        await asyncio.to_thread(_stop, pool)
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
-                self._pool.stop()  # type: ignore[no-untyped-call]
-                self._pool.join()
+                _stop(self._pool)
                 self._pool = None
             shutil.rmtree(self._workdirs, ignore_errors=True)
+        metrics.codegen_workers_alive.set(0)
+
+
+def _stop(pool: ProcessPool) -> None:
+    pool.stop()  # type: ignore[no-untyped-call]
+    pool.join()

@@ -4,6 +4,12 @@ and zip built once per version, and every file served from the database.
 Generation is claimed in the database (`generated_code`, one row per contract and generator version):
 the replica that inserts the claim generates, in a worker process; the others poll the row until it is
 ready. Within one replica, concurrent requests for the same contract share one task.
+
+A claim is a lease: its holder renews it every quarter of `claim_lease` seconds while it generates, and a
+waiter that sees no renewal for `claim_lease` seconds (timed by its own clock, as replicas' clocks may
+differ) takes the job over. So a replica that dies while generating delays the others by a few seconds,
+well within pip's 15 s read timeout. Only the contract's own failures are recorded (and answered for
+`retry_failed_after` seconds); generation that could not run is released, for the next request to retry.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from codegen import (
     GeneratedModels,
     GenerationFailed,
     GeneratorPool,
+    GeneratorUnavailable,
     PackageSource,
     build_wheel,
     build_zip,
@@ -39,6 +46,7 @@ from registry.storage.unit_of_work import Transaction, UnitOfWork
 log = logging.getLogger("registry.bindings")
 
 WHEEL, ZIP = "wheel", "zip"
+STALE_CLAIM_SECONDS = 30.0  # more than replicas' clocks may differ by
 BUILDERS: dict[str, Callable[[GeneratedModels, PackageSource], Artifact]] = {
     WHEEL: build_wheel,
     ZIP: build_zip,
@@ -90,12 +98,16 @@ class Bindings:
         retry_failed_after: float = 600.0,
         poll_interval: float = 0.05,
         background_limit: int = 32,
+        claim_lease: float = 5.0,
     ) -> None:
         self._uow = uow
         self._pool = pool
         self._retry_failed_after = retry_failed_after
-        # a claim older than the worker's time limit (plus a margin) belonged to a replica that died
-        self._claim_lifetime = pool.timeout + 30.0
+        self._claim_lease = claim_lease
+        # several renewals per lease, so that one slow write does not lose it
+        self._heartbeat = claim_lease / 4
+        # a waiter stops waiting for a live claim once its holder has had every attempt it may take
+        self._longest_wait = pool.longest_job_seconds + 30.0
         self._poll_interval = poll_interval
         self._background_limit = background_limit
         self._inflight: dict[tuple[str, str], asyncio.Task[GeneratedModels]] = {}
@@ -140,6 +152,8 @@ class Bindings:
         info = source.info
         try:
             models = await self._models(source, found.code)
+        except GeneratorUnavailable as exc:
+            raise errors.CodeGenerationUnavailable(exc.message) from None
         except GenerationFailed as exc:
             raise errors.CodeGenerationFailed(
                 exc.message, registry=info.registry, schema=info.schema, version=info.version
@@ -230,40 +244,74 @@ class Bindings:
             contract = ContractInput(
                 source.info.type, json.loads(source.info.resolved_content), key[1] or None
             )
-            task = asyncio.create_task(self._generate_once(contract, key, code))
+            size = len(source.info.resolved_content)
+            task = asyncio.create_task(self._generate_once(contract, key, code, size))
             self._inflight[key] = task
             task.add_done_callback(lambda _: self._inflight.pop(key, None))
         # shielded: a client that goes away does not cancel the work others wait for
         return await asyncio.shield(task)
 
     async def _generate_once(
-        self, contract: ContractInput, key: tuple[str, str], code: GeneratedCode | None
+        self, contract: ContractInput, key: tuple[str, str], code: GeneratedCode | None, size: int
     ) -> GeneratedModels:
         """Claim the generation in the database and run it, or wait for whoever holds the claim."""
+        claim = await self._claim_or_result(key, code)
+        if isinstance(claim, GeneratedModels):
+            return claim
+        return await self._generate_claimed(contract, key, claim, size)
+
+    async def _claim_or_result(
+        self, key: tuple[str, str], code: GeneratedCode | None
+    ) -> GeneratedModels | int:
+        """The models once another replica made them, or the attempt number of the claim taken here."""
         fingerprint, event_root = key
-        deadline = time.monotonic() + self._claim_lifetime + 5.0
+        lease = _LeaseWatch(self._claim_lease)
+        deadline = time.monotonic() + self._longest_wait
         while True:
-            age = (datetime.now(UTC) - code.updated_at).total_seconds() if code else 0.0
             if code is not None and code.status == READY:
                 return _models_of(code)
-            if code is not None and code.status == FAILED and age < self._retry_failed_after:
+            if code is not None and code.status == FAILED and _age(code) < self._retry_failed_after:
                 raise GenerationFailed(code.error or "generation failed")
-            if code is not None and code.status == PENDING and age < self._claim_lifetime:
+            if code is not None and code.status == PENDING and lease.is_alive(code):
                 if time.monotonic() > deadline:
-                    raise GenerationFailed("another replica is still generating these bindings; retry later")
+                    raise GeneratorUnavailable("another replica is still generating these bindings")
                 await asyncio.sleep(self._poll_interval)
-            elif await run_in_threadpool(
-                self._claim, fingerprint, event_root, code.attempt if code else None
-            ):
-                break
+            else:
+                replacing = code.attempt if code else None
+                if await run_in_threadpool(self._claim, fingerprint, event_root, replacing):
+                    return (replacing or 0) + 1
             code = await run_in_threadpool(self._read_code, fingerprint, event_root)
+
+    async def _generate_claimed(
+        self, contract: ContractInput, key: tuple[str, str], attempt: int, size: int
+    ) -> GeneratedModels:
+        fingerprint, event_root = key
+        heartbeat = asyncio.create_task(self._keep_claim(fingerprint, event_root, attempt))
         try:
-            models = await self._pool.generate(contract)
+            models = await self._pool.generate(contract, size=size)
+        except GeneratorUnavailable:
+            await run_in_threadpool(self._release, fingerprint, event_root, attempt)
+            raise
         except GenerationFailed as exc:
             await run_in_threadpool(self._finish, fingerprint, event_root, None, exc.message)
             raise
+        finally:
+            heartbeat.cancel()
         await run_in_threadpool(self._finish, fingerprint, event_root, models, None)
         return models
+
+    async def _keep_claim(self, fingerprint: str, event_root: str, attempt: int) -> None:
+        """Renew the claim until cancelled, so that other replicas go on waiting for this one."""
+        while True:
+            await asyncio.sleep(self._heartbeat)
+            try:
+                kept = await run_in_threadpool(self._renew, fingerprint, event_root, attempt)
+            except Exception as exc:  # the database did not answer this once: the next beat may get through
+                log.warning("could not renew the claim on generating %s: %s", fingerprint, exc)
+                continue
+            if not kept:  # taken over after missed renewals: the other replica's result is as good
+                log.warning("the claim on generating %s was taken over by another replica", fingerprint)
+                return
 
     # --- storage (worker threads) -----------------------------------------------------------------------
 
@@ -296,6 +344,17 @@ class Bindings:
             tx.commit()
         return claimed
 
+    def _renew(self, fingerprint: str, event_root: str, attempt: int) -> bool:
+        with self._uow.writing() as tx:
+            kept = tx.generated_code.renew(fingerprint, event_root, GENERATOR_VERSION, attempt=attempt)
+            tx.commit()
+        return kept
+
+    def _release(self, fingerprint: str, event_root: str, attempt: int) -> None:
+        with self._uow.writing() as tx:
+            tx.generated_code.release(fingerprint, event_root, GENERATOR_VERSION, attempt=attempt)
+            tx.commit()
+
     def _finish(
         self, fingerprint: str, event_root: str, models: GeneratedModels | None, error: str | None
     ) -> None:
@@ -311,6 +370,29 @@ class Bindings:
                 error=error,
             )
             tx.commit()
+
+
+class _LeaseWatch:
+    """Whether another replica's claim is alive, judged by this replica's clock alone: alive while its
+    holder keeps renewing it, dead once it has not changed for `lease` seconds. A claim already older than
+    any clock skew (`STALE_CLAIM_SECONDS` past its lease) is dead at first sight."""
+
+    def __init__(self, lease: float) -> None:
+        self.lease = lease
+        self._seen: tuple[int, datetime] | None = None
+        self._since = 0.0
+
+    def is_alive(self, code: GeneratedCode) -> bool:
+        if _age(code) > self.lease + STALE_CLAIM_SECONDS:
+            return False
+        now = time.monotonic()
+        if (code.attempt, code.updated_at) != self._seen:
+            self._seen, self._since = (code.attempt, code.updated_at), now
+        return now - self._since < self.lease
+
+
+def _age(code: GeneratedCode) -> float:
+    return (datetime.now(UTC) - code.updated_at).total_seconds()
 
 
 def _holder(

@@ -285,6 +285,7 @@ def is_loopback(host: str) -> bool:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from registry.api.app import create_app
+    from registry.api.capacity import prepare_serving_process
     from registry.serving import serve
 
     configure_logging(settings.log_format, settings.log_level)
@@ -314,6 +315,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings)
     if problem is not None:  # said above: the replica's own record of it starts there, without a repeat
         app.state.uow.database.failed(problem, announce=False)
+    prepare_serving_process()
     serve(app, host=args.host, port=args.port, grace=settings.shutdown_grace_seconds)
     return 0
 

@@ -93,6 +93,8 @@ def outbox_backlog(uow: UnitOfWork) -> metrics.OutboxBacklog:
     if oldest.tzinfo is None:  # SQLite keeps no zone; every timestamp the registry writes is UTC
         oldest = oldest.replace(tzinfo=UTC)
     return metrics.OutboxBacklog(pending, max(0.0, (utcnow() - oldest).total_seconds()))
+
+
 def _delivery_attributes(item: OutboxItem) -> dict[str, str | int]:
     return {
         "registry.schema": item.schema,

@@ -57,12 +57,44 @@ class Settings(BaseSettings):
     version_cache_seconds: float = Field(
         default=5.0, ge=0, description="how long a replica serves a numbered version from memory (0: never)"
     )
-    codegen_workers: int = Field(default=1, gt=0, description="worker processes generating bindings")
+    codegen_workers: int = Field(
+        default=2,
+        gt=0,
+        description="worker processes generating bindings; with 2 or more, one is always kept for small "
+        "contracts while large ones run",
+    )
+    codegen_large_contract_bytes: int = Field(
+        default=256 * 1024,
+        gt=0,
+        description="contracts of this size or more are large generation jobs, which never take the last "
+        "free worker",
+    )
+    codegen_retries: int = Field(
+        default=2, ge=0, description="times a generation is run again when its worker process dies"
+    )
+    codegen_claim_lease_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="a replica generating bindings renews its claim 4 times per lease; a claim not renewed "
+        "for this long (its replica died) is taken over by a waiting replica",
+    )
     codegen_timeout_seconds: float = Field(
         default=30.0, gt=0, description="longest one generation may run before its worker is stopped"
     )
     codegen_memory_mb: int = Field(
         default=1024, ge=0, description="address-space ceiling of a generator worker (0: none)"
+    )
+    expensive_concurrency: int = Field(
+        default=1,
+        gt=0,
+        description="requests doing expensive work (validation, compatibility, impact, discovery) one "
+        "serving process runs at once; more wait, then get 503 `server_busy`. That work holds Python's GIL, "
+        "so more slots add no throughput, only latency for every other request: use more processes",
+    )
+    expensive_queue_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="how long an expensive request waits for a free slot before the 503 `server_busy`",
     )
     aws_account_id: str = Field(
         default="000000000000", pattern=r"^\d{12}$", description="the account in ARNs of the EventBridge API"

@@ -15,6 +15,7 @@ from codegen import GeneratorPool
 from registry import __version__
 from registry.access import Authenticator, secret_box
 from registry.api import eventbridge, request_log
+from registry.api.capacity import ExpensiveWork
 from registry.api.errors import install_error_handlers
 from registry.api.lifecycle import DrainGate, Lifecycle
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
@@ -73,6 +74,8 @@ def create_app(
         workers=settings.codegen_workers,
         timeout=settings.codegen_timeout_seconds,
         memory_mb=settings.codegen_memory_mb,
+        large_bytes=settings.codegen_large_contract_bytes,
+        retries=settings.codegen_retries,
     )
 
     @asynccontextmanager
@@ -119,7 +122,10 @@ def create_app(
     version_cache = VersionCache(ttl=settings.version_cache_seconds)
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
-    app.state.bindings = Bindings(uow, generator)
+    app.state.bindings = Bindings(uow, generator, claim_lease=settings.codegen_claim_lease_seconds)
+    app.state.expensive_work = ExpensiveWork(
+        settings.expensive_concurrency, queue_seconds=settings.expensive_queue_seconds
+    )
     lifecycle = Lifecycle()
     app.state.lifecycle = lifecycle
     app.state.readiness = Readiness(uow, lifecycle, timeout=settings.readiness_timeout_seconds)

@@ -31,7 +31,9 @@ async def eventbridge_caller(request: Request) -> Principal:
         # Starlette keeps the body, so the route reads it again; the body limit middleware has capped it.
         signed = _signed_request(request, await request.body())
     if authenticator.is_fresh():
-        return noted_caller(refuse_metrics_only(_caller(authenticator, authorization, signed, settings.aws_region)))
+        return noted_caller(
+            refuse_metrics_only(_caller(authenticator, authorization, signed, settings.aws_region))
+        )
     # A stale copy of the token table means a database read: that one goes to a worker thread.
     found = await run_in_threadpool(_caller, authenticator, authorization, signed, settings.aws_region)
     return noted_caller(refuse_metrics_only(found))

@@ -22,8 +22,9 @@
     ├── PayloadTooLarge            → 413
     ├── Unauthenticated            → 401
     ├── Forbidden                  → 403
-    └── Unavailable                → 503 with Retry-After
-          DatabaseUnavailable, DatabaseReadOnly, DatabaseNotMigrated, ShuttingDown
+    └── Unavailable                → 503 with Retry-After: nothing wrong with the request, ask again soon
+          DatabaseUnavailable, DatabaseReadOnly, DatabaseNotMigrated, ShuttingDown, ServerBusy,
+          CodeGenerationUnavailable
 
 Errors are built from facts (`SchemaNotFound(registry="r", schema="s")`) so messages stay consistent,
 and carry optional `details` (for contracts: the JSON pointer of the offending place).
@@ -294,6 +295,43 @@ class CodeGenerationFailed(InvalidInput):
             f"bindings for version {version} of {schema!r} could not be generated: {message}",
             details={"registry": registry, "schema": schema, "version": version, "cause": message},
         )
+
+
+# --- temporarily unavailable -------------------------------------------------------------------------------
+
+
+class Unavailable(RegistryError):
+    """The service cannot answer this request now, through no fault of the request: retry after
+    `retry_after_seconds` (sent as Retry-After)."""
+
+    code = "unavailable"
+    retry_after_seconds: ClassVar[int] = 1
+
+
+class ServerBusy(Unavailable):
+    """Every slot for expensive work (validation, compatibility, discovery) stayed taken while the request
+    waited. 503 rather than 429: the limit is the replica's capacity, shared by every caller, not a quota
+    this caller overran; another replica (or this one a moment later) can answer the same request."""
+
+    code = "server_busy"
+
+    def __init__(self, *, concurrency: int, waited_seconds: float) -> None:
+        super().__init__(
+            f"the server is busy with other expensive requests ({concurrency} at a time); "
+            f"none finished within {waited_seconds:g} s: retry shortly",
+            details={"concurrency": concurrency},
+        )
+
+
+class CodeGenerationUnavailable(Unavailable):
+    """Bindings could not be generated now (no worker could run the job, or another replica is still at it):
+    nothing is recorded against the contract."""
+
+    code = "code_generation_unavailable"
+    retry_after_seconds = 5
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"bindings cannot be generated right now: {message}; retry shortly")
 
 
 # --- size, authentication, authorisation -----------------------------------------------------------------
@@ -621,17 +659,11 @@ class JsonTooDeep(InvalidInput):
 # --- unavailable: the same request may succeed later -----------------------------------------------------
 
 
-class Unavailable(RegistryError):
-    """The service cannot answer now through no fault of the request: 503 with `Retry-After`."""
-
-    code = "unavailable"
-    retry_after_seconds: ClassVar[int] = 5
-
-
 class DatabaseUnavailable(Unavailable):
     """The database refuses connections, does not answer in time, or cannot be written."""
 
     code = "database_unavailable"
+    retry_after_seconds = 5
 
     def __init__(self, *, reason: str) -> None:
         super().__init__(f"the database is unavailable: {reason}; retry later", details={"reason": reason})

@@ -54,7 +54,8 @@ codegen_wait_seconds = Histogram(
     "Time a generation job waited for a worker",
     buckets=GENERATION_SECONDS,
 )
-# cause: a stable error code (e.g. generation_failed, generation_timeout, worker_died)
+# cause: generation_failed, generation_timeout (the contract's), worker_died, workers_unavailable (counted
+# per attempt, also when a retry then succeeds)
 codegen_failures = Counter("registry_codegen_failures", "Failed generations by cause", ["cause"])
 codegen_queue_length = Gauge(
     "registry_codegen_queue_length", "Generation jobs waiting for a worker", multiprocess_mode="livesum"

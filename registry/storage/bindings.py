@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, and_, select, update
+from sqlalchemy import CursorResult, Executable, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,8 @@ def _changed(session: Session, statement: Executable) -> bool:
 
 class GeneratedCodeRepository:
     """Rows keyed by (fingerprint, event root, generator version). Claims are compare-and-set on
-    `attempt`, so of several replicas asking at once exactly one generates."""
+    `attempt`, so of several replicas asking at once exactly one generates. A pending row is a lease: its
+    holder renews `updated_at` while it generates, and a row that stops changing is taken over."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -86,6 +87,29 @@ class GeneratedCodeRepository:
             update(GeneratedCodeRow)
             .where(self._key(fingerprint, event_root, generator), GeneratedCodeRow.attempt == replacing)
             .values(status=PENDING, attempt=replacing + 1, updated_at=now),
+        )
+
+    def renew(self, fingerprint: str, event_root: str | None, generator: str, *, attempt: int) -> bool:
+        """The claim holder's heartbeat: its claim is alive. False when another replica took it over."""
+        return _changed(
+            self.session,
+            update(GeneratedCodeRow)
+            .where(
+                self._key(fingerprint, event_root, generator),
+                GeneratedCodeRow.attempt == attempt,
+                GeneratedCodeRow.status == PENDING,
+            )
+            .values(updated_at=utcnow()),
+        )
+
+    def release(self, fingerprint: str, event_root: str | None, generator: str, *, attempt: int) -> None:
+        """Give up a claim without a result (generation could not run): the next request claims afresh."""
+        self.session.execute(
+            delete(GeneratedCodeRow).where(
+                self._key(fingerprint, event_root, generator),
+                GeneratedCodeRow.attempt == attempt,
+                GeneratedCodeRow.status == PENDING,
+            )
         )
 
     def finish(

@@ -27,7 +27,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
     """A registry where a reader token of one registry exists: (client, that token's secret)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
     upgrade(engine)
-    _, secret = access.create_token(UnitOfWork(make_session_factory(engine)), Role.READER, registry="orders", actor="anonymous")
+    _, secret = access.create_token(
+        UnitOfWork(make_session_factory(engine)), Role.READER, registry="orders", actor="anonymous"
+    )
 
     @asynccontextmanager
     async def serve(public: bool) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:

@@ -65,7 +65,9 @@ async def scrape(client: httpx.AsyncClient, **headers: str) -> Samples:
 
 
 def token(engine: Engine, role: Role, registry: str | None = None) -> dict[str, str]:
-    _, secret = access.create_token(UnitOfWork(make_session_factory(engine)), role, registry=registry, actor="anonymous")
+    _, secret = access.create_token(
+        UnitOfWork(make_session_factory(engine)), role, registry=registry, actor="anonymous"
+    )
     return {"Authorization": f"Bearer {secret}"}
 
 

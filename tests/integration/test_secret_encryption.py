@@ -37,7 +37,9 @@ def stored_secrets(engine: Engine) -> list[str]:
 
 def aws_token(engine: Engine, box: SecretBox | None = None) -> AwsCredentials:
     uow = UnitOfWork(make_session_factory(engine))
-    *_, credentials = access.create_token(uow, Role.ADMIN, registry=None, aws=True, secrets_box=box, actor="anonymous")
+    *_, credentials = access.create_token(
+        uow, Role.ADMIN, registry=None, aws=True, secrets_box=box, actor="anonymous"
+    )
     return credentials
 
 

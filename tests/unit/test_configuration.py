@@ -45,7 +45,7 @@ def test_config_prints_the_effective_values_with_secrets_masked(
     assert "REGISTRY_DATABASE_URL='postgresql+psycopg://registry:********@db:5432/registry'" in lines
     assert "REGISTRY_SECRET_KEY='********'" in lines
     assert "REGISTRY_POOL_SIZE=4" in lines
-    assert "REGISTRY_CODEGEN_WORKERS=1  # default" in lines
+    assert "REGISTRY_CODEGEN_WORKERS=2  # default" in lines
     assert len(lines) == len(Settings.model_fields)
 
 

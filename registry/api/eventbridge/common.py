@@ -25,6 +25,7 @@ _MEANING = {
     403: "ForbiddenException: the credentials lack the role, or are limited to another registry",
     404: "NotFoundException: no such registry, schema, version, code binding or resource",
     409: "ConflictException: exists already, or the new version breaks the schema's compatibility mode",
+    503: "ServiceUnavailableException: too busy right now; retry after the Retry-After header's seconds",
 }
 
 

@@ -6,6 +6,7 @@ import json
 
 from fastapi import APIRouter
 
+from registry.api.capacity import EXPENSIVE
 from registry.api.eventbridge.common import TAGS, errors
 from registry.api.eventbridge.models import GetDiscoveredSchemaRequest, GetDiscoveredSchemaResponse
 from registry.api.eventbridge_auth import EventBridgeCaller
@@ -17,7 +18,8 @@ router = APIRouter(prefix="/v1", tags=TAGS)
     "/discover",
     operation_id="GetDiscoveredSchema",
     response_model=GetDiscoveredSchemaResponse,
-    responses=errors(400, 401, 403),
+    responses=errors(400, 401, 403, 503),
+    dependencies=EXPENSIVE,
 )
 def get_discovered_schema(
     body: GetDiscoveredSchemaRequest, _caller: EventBridgeCaller

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from registry import services
+from registry.api.capacity import EXPENSIVE
 from registry.api.deps import ReaderOfRegistry, RegistryName, SchemaName, Uow
 from registry.api.models import (
     READ_ERRORS,
@@ -26,6 +27,7 @@ router = APIRouter(
     prefix="/registries/{registry}/schemas/{schema}/compatibility",
     tags=["compatibility"],
     responses=READ_ERRORS,
+    dependencies=EXPENSIVE,
 )
 Policy = Annotated[
     CompatibilityPolicy | None, Query(description="STRICT or LENIENT; default: the schema's policy")

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from registry import deployments
+from registry.api.capacity import EXPENSIVE
 from registry.api.deps import (
     DEFAULT_PAGE,
     Cursor,
@@ -135,7 +136,7 @@ def list_participants(
     )
 
 
-@router.get(SCHEMA + "/can-i-deploy", response_model=CanIDeployOut)
+@router.get(SCHEMA + "/can-i-deploy", response_model=CanIDeployOut, dependencies=EXPENSIVE)
 def can_i_deploy(
     registry: RegistryName,
     schema: SchemaName,

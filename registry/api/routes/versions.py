@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from registry import services
+from registry.api.capacity import EXPENSIVE
 from registry.api.deps import (
     DEFAULT_PAGE,
     Cursor,
@@ -220,7 +221,12 @@ def referenced_by(
     return PageOut[ReferenceOut](items=items, next_cursor=page.next_cursor)
 
 
-@router.post("/{version}/validate", response_model=ValidationOut, responses=error_responses(400, 413, 415))
+@router.post(
+    "/{version}/validate",
+    response_model=ValidationOut,
+    dependencies=EXPENSIVE,
+    responses=error_responses(400, 413, 415),
+)
 def validate_event(
     event: Annotated[Any, Body(description="the event, any JSON value")],
     registry: RegistryName,

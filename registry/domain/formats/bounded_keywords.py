@@ -7,7 +7,8 @@ jsonschema evaluates a schema's regular expressions with `re.search` in four key
 jsonschema's extension API. A pattern that cannot be evaluated gives a ValidationError whose `cause` is the
 UnsafePattern; as a `not`, an `if` or a failed `anyOf` branch may swallow that error, the failure is also
 recorded in the current `regex_budget`, and callers refuse the whole value when one was recorded. The same
-budget's deadline stops schemas whose work grows exponentially (`anyOf`s of recursive `$ref`s).
+budget's deadline stops schemas whose work grows exponentially (`anyOf`s of recursive `$ref`s), and
+`anyOf` / `oneOf` drop the errors of failed branches as they go, so that such work leaves no heap of garbage.
 
 Patterns are ECMA-262, as JSON Schema specifies (see `regexes`), and so is `format: regex` when formats are
 checked: jsonschema judges that format by Python's `re`.
@@ -203,6 +204,29 @@ def _reporting_unsafe_keys(keyword: Any) -> Keyword:
     return bounded_keyword
 
 
+def _keeping_only_unsafe_context(stock: Keyword) -> Keyword:
+    """`anyOf` / `oneOf` whose errors keep in their `context` only the branch errors that hold a pattern
+    which could not be evaluated (the one thing callers look for there, see `events`).
+
+    A failed branch's errors are otherwise kept, with a reference back to their parent: an `anyOf` over
+    recursive `$ref`s builds an exponential tree of them within the validation's time budget (millions of
+    objects in cycles), and collecting that garbage paused the whole process, event loop included, for
+    400 ms at a time. Pruned as each keyword answers, the tree stays small and is freed as it goes."""
+
+    def pruned(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        for error in stock(validator, value, instance, schema):
+            error.context = [each for each in error.context if _holds_unsafe_pattern(each)]
+            # the exception's `args` still hold the list of every branch error it was built with
+            error.args = (error.message,)
+            yield error
+
+    return pruned
+
+
+def _holds_unsafe_pattern(error: Any) -> bool:
+    return unsafe_pattern_of(error) is not None or any(_holds_unsafe_pattern(each) for each in error.context)
+
+
 _REPLACED: dict[str, Keyword] = {
     "pattern": pattern,
     "patternProperties": patternProperties,
@@ -236,6 +260,8 @@ def _extended(cls: type[Any]) -> type[Any]:
             keywords[name] = _UNEVALUATED_PROPERTIES[stock]
         elif name in _REPLACED:  # replaced whatever the stock function (openapi-schema-validator has its own)
             keywords[name] = _REPLACED[name]
+        elif name in ("anyOf", "oneOf"):
+            keywords[name] = _keeping_only_unsafe_context(stock)
     new = extend(cls, keywords, format_checker=ecma_format_checker(cls.FORMAT_CHECKER))
     new.__name__ = new.__qualname__ = f"Bounded{cls.__name__}"
     new.evolve = _bounded_evolve
