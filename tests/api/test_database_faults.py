@@ -17,14 +17,14 @@ from urllib.parse import urlsplit
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine, make_url, text
 
 from codegen import GeneratorPool
 from registry.api.app import create_app
 from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
-from tests.conftest import POSTGRES_SERVER, uvicorn_in_thread
+from tests.conftest import POSTGRES_SERVER, TABLES, uvicorn_in_thread
 from tests.tcp_proxy import TcpProxy, tcp_proxy
 
 # Short limits keep the test quick; the bounds asserted below follow from them.
@@ -57,6 +57,8 @@ def database_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 @pytest.fixture
 def served(proxy: TcpProxy, postgres_engine: Engine, generator_pool: GeneratorPool) -> Iterator[httpx.Client]:
     """A replica on real HTTP whose database is reached through the proxy; one keep-alive client."""
+    with postgres_engine.begin() as connection:  # the session's database: other tests leave tokens in it
+        connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     through_proxy = make_url(postgres_engine.url).set(host="127.0.0.1", port=proxy.port)
     settings = Settings(database_url=through_proxy.render_as_string(hide_password=False), **FAST)
     app = create_app(settings, generator=generator_pool)

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.access import Authenticator
 from registry.api.deps import bearer_scheme
+from registry.api.models import error_responses
 from registry.domain.errors import Forbidden
 from registry.observability.exposition import CONTENT_TYPE, Exposition
 from registry.settings import Settings
@@ -36,7 +37,10 @@ async def _metrics_reader(request: Request, _scheme: Annotated[object, Depends(b
     "/metrics",
     dependencies=[Depends(_metrics_reader)],
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE: {}}, "description": "the Prometheus text format"}},
+    responses={
+        200: {"content": {CONTENT_TYPE: {}}, "description": "the Prometheus text format"},
+        **error_responses(401, 403),
+    },
 )
 def prometheus_metrics(request: Request) -> Response:
     """Requests, registrations, checks, validations, code generation, downloads, mirroring, database pool
