@@ -19,8 +19,8 @@ from registry.api.capacity import ExpensiveWork
 from registry.api.errors import install_error_handlers
 from registry.api.lifecycle import DrainGate, Lifecycle
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
-from registry.api.request_metrics import NameRoute, RequestMetrics
 from registry.api.readiness import Readiness
+from registry.api.request_metrics import NameRoute, RequestMetrics
 from registry.api.routes import (
     audit,
     bindings,

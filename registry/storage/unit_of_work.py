@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.storage.audit import AuditRepository
 from registry.domain import errors
+from registry.storage.audit import AuditRepository
 from registry.storage.availability import POOL_EXHAUSTED, DatabaseState, translate
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
