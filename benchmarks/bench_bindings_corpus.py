@@ -2,7 +2,8 @@
 contracts: every contract registers; bindings generate for at least 99% of those that register; the models
 accept every valid document and refuse every invalid one whose broken rule pydantic can express; the share of
 the others refused is printed by kind. `make test` runs a sample of 50
-(tests/unit/codegen/test_corpus_bindings.py) with the same assertions; this script runs all of them (~3.5 minutes on 2 cores), in `make bench`.
+(tests/unit/codegen/test_corpus_bindings.py) with the same assertions; this script runs all of them (~3.5
+minutes on 2 cores), in `make bench`.
 
     .venv/bin/python benchmarks/bench_bindings_corpus.py
 
