@@ -587,6 +587,23 @@ def machine() -> str:
     )
 
 
+def markdown_table(lines: list[list[str]]) -> str:
+    """A Markdown table of a header and rows: the first two columns are names (left), the rest figures."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    out = []
+    for index, line in enumerate(lines):
+        cells = [
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+        if index == 0:
+            out.append(
+                "|" + "|".join("-" * (w + 1) + (":" if i >= 2 else "-") for i, w in enumerate(widths)) + "|"
+            )
+    return "\n".join(out)
+
+
 def table(rows: list[Row]) -> str:
     header = [
         "scenario",
@@ -613,19 +630,7 @@ def table(rows: list[Row]) -> str:
                 f"{r.client_cpu / r.elapsed:.0%}",
             ]
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = []
-    for index, line in enumerate(lines):
-        cells = [
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-        ]
-        out.append("| " + " | ".join(cells) + " |")
-        if index == 0:
-            out.append(
-                "|" + "|".join("-" * (w + 1) + (":" if i >= 2 else "-") for i, w in enumerate(widths)) + "|"
-            )
-    return "\n".join(out)
+    return markdown_table(lines)
 
 
 def verdicts(rows: list[Row]) -> list[str]:

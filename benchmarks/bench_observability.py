@@ -52,6 +52,7 @@ from bench_api import (
     free_port,
     http,
     machine,
+    markdown_table,
     register_body,
     registry_server,
     request_bytes,
@@ -259,19 +260,7 @@ def render(table: dict[tuple[str, str], Measured]) -> str:
                 f"{measured.cpu_us_per_request / bare_cpu:.3f}" if bare_cpu else "-",
             ]
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = []
-    for index, line in enumerate(lines):
-        cells = [
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-        ]
-        out.append("| " + " | ".join(cells) + " |")
-        if index == 0:
-            out.append(
-                "|" + "|".join("-" * (w + 1) + (":" if i >= 2 else "-") for i, w in enumerate(widths)) + "|"
-            )
-    return "\n".join(out)
+    return markdown_table(lines)
 
 
 def verdicts(table: dict[tuple[str, str], Measured]) -> list[str]:
