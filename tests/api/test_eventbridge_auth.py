@@ -125,7 +125,11 @@ def test_names_with_encoded_slashes_and_at_signs_verify(server: Server) -> None:
 
 def test_a_wrong_secret_gets_401(server: Server) -> None:
     _, _, credentials = server.token(Role.ADMIN)
-    wrong = server.client(credentials, secret=credentials.secret_access_key[:-1] + "x")
+    last = credentials.secret_access_key[-1]
+    # a different last character: the alphabet holds "x", so putting "x" there may change nothing
+    wrong = server.client(
+        credentials, secret=credentials.secret_access_key[:-1] + ("y" if last == "x" else "x")
+    )
     status, _, message = status_of(wrong.list_registries)
     assert status == 401
     assert "signature does not match" in message
