@@ -20,7 +20,7 @@ from registry.api.errors import install_error_handlers
 from registry.api.lifecycle import DrainGate, Lifecycle
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.readiness import Readiness
-from registry.api.request_metrics import NameRoute, RequestMetrics
+from registry.api.request_metrics import HttpMetrics
 from registry.api.routes import (
     audit,
     bindings,
@@ -130,7 +130,11 @@ def create_app(
     app.state.lifecycle = lifecycle
     app.state.readiness = Readiness(uow, lifecycle, timeout=settings.readiness_timeout_seconds)
     install_error_handlers(app)
-    request_log.install(app, access_log=settings.access_log)  # first: its route note must be innermost
+    # First: its route note must be innermost. It observes the request metrics too, around everything (the
+    # version cache's hits are requests like any other).
+    request_log.install(
+        app, access_log=settings.access_log, metrics=HttpMetrics() if settings.metrics_enabled else None
+    )
     routers = (
         registries,
         schemas,
@@ -153,7 +157,6 @@ def create_app(
         app.include_router(metrics.router)
         app.state.metrics = Exposition(backlog=lambda: outbox_backlog(uow))
         observe_pool(engine)
-        app.add_middleware(NameRoute, routes=app.routes)  # innermost: it reads the route the router matched
     app.add_middleware(JsonBodies)
     app.add_middleware(
         BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")
@@ -162,10 +165,9 @@ def create_app(
     if not settings.public_api_description:
         described = {app.openapi_url or "", "/docs", app.swagger_ui_oauth2_redirect_url or "", "/redoc"}
         app.add_middleware(PrivateApiDescription, authenticator=authenticator, paths=described)
-    # Outermost (but for the metrics), so that a hit costs no more than this one lookup.
+    # Outermost but for the drain gate (and the request log around all), so that a hit costs no more than
+    # this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
     tracing.instrument_engine(engine)
-    if settings.metrics_enabled:
-        app.add_middleware(RequestMetrics)  # around the cache too: its hits are requests like any other
     app.add_middleware(DrainGate, lifecycle=lifecycle)  # outermost: it counts every request in flight
     return app

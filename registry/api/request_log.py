@@ -6,7 +6,8 @@ is in every log line written while the request is answered, and the access line 
 
 The middleware sits outside the whole stack, the server error handler included, so that a 500 and an answer
 from the version cache carry the id as well; it costs a dictionary lookup and a header when the access log is
-off.
+off. It also observes the HTTP request metrics, when they are on (request_metrics.py): the request is timed,
+its status noted and its route learnt once, for the log and the metrics alike.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from registry.api.request_metrics import HttpMetrics
 from registry.observability.logs import ACCESS_LOGGER, RequestFacts, current_request
 from registry.observability.tracing import annotate
 
@@ -39,11 +43,12 @@ def request_id(scope: Scope) -> str:
 
 
 class RequestLog:
-    """The outermost middleware: the request's id, its facts for log lines, the access line."""
+    """The outermost middleware: the request's id, its facts for log lines, the access line, the metrics."""
 
-    def __init__(self, app: ASGIApp, *, access_log: bool) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool, metrics: HttpMetrics | None) -> None:
         self.app = app
         self.access_log = access_log
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,32 +75,38 @@ class RequestLog:
             # once, with the request's id, rather than as a bare traceback.
             errors.exception("unhandled error answering %s %s", facts.method, facts.path)
         finally:
+            seconds = time.perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.observe(facts.method, facts.route, status, seconds)
             if self.access_log and log.isEnabledFor(logging.INFO):
-                _access_line(scope, facts, status, time.perf_counter() - started)
+                _access_line(scope, facts, status, seconds)
             current_request.reset(token)
 
 
 class NoteRoute:
-    """The innermost middleware: hands the scope the router writes its match into to the request's facts."""
+    """The innermost middleware: hands the scope the router writes its match into to the request's facts,
+    with the application's routes (for a mounted application's template)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, routes: Sequence[BaseRoute]) -> None:
         self.app = app
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         facts = current_request.get()
         if facts is not None:
             facts.routed = scope
+            facts.routes = self.routes
         await self.app(scope, receive, send)
 
 
-def install(app: Any, *, access_log: bool) -> None:
+def install(app: Any, *, access_log: bool, metrics: HttpMetrics | None) -> None:
     """RequestLog around the whole middleware stack (Starlette builds it on the first request), NoteRoute
-    as the innermost middleware: call before adding any other."""
-    app.add_middleware(NoteRoute)
+    as the innermost middleware: call before adding any other. `metrics`: when they are on."""
+    app.add_middleware(NoteRoute, routes=app.routes)  # the list routers are added to later
     build = app.build_middleware_stack
 
     def build_with_request_log() -> ASGIApp:
-        return RequestLog(build(), access_log=access_log)
+        return RequestLog(build(), access_log=access_log, metrics=metrics)
 
     app.build_middleware_stack = build_with_request_log
 

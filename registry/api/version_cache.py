@@ -22,7 +22,6 @@ from urllib.parse import unquote
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.access import Authenticator
-from registry.api.request_metrics import name_route
 from registry.domain import names
 from registry.domain.auth import Role, authorize
 from registry.domain.errors import RegistryError
@@ -82,7 +81,6 @@ class CachedVersionReads:
         if scope["type"] == "http" and scope["method"] == "GET":
             hit = self._lookup(scope)
             if hit is not None:
-                name_route(scope, VERSION_ROUTE)
                 note_route(VERSION_ROUTE)
                 await _send(hit, scope, send)
                 return

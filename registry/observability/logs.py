@@ -12,10 +12,12 @@ import json
 import logging
 import sys
 import time
-from collections.abc import MutableMapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from starlette.routing import Mount
 
 from registry.domain.auth import Principal
 from registry.observability.tracing import current_trace_id
@@ -26,30 +28,43 @@ ACCESS_LOGGER = "registry.access"
 
 @dataclass(eq=False)
 class RequestFacts:
-    """What is known of the request being answered; filled in as it is learnt (route, caller, status)."""
+    """The one record of the request being answered, filled in as it is learnt (route, caller): what its log
+    lines say, and what its metrics are labelled with."""
 
     request_id: str
     method: str
     path: str
     # The scope the router sees: it records the matched route there (middleware copies the scope on the
     # way in, so the outermost one cannot see it in its own).
-    routed: MutableMapping[str, Any] = field(default_factory=dict)
+    routed: Mapping[str, Any] = field(default_factory=dict)
+    # The application's routes, for a mounted application (the docs' static files), which the router
+    # records only as the scope's `endpoint`.
+    routes: Sequence[Any] = ()
     route_template: str | None = None
     token_id: str | None = None
 
     @property
     def route(self) -> str | None:
+        """The template of the route that answered (never the raw path); None when none did."""
         if self.route_template is not None:
             return self.route_template
         route = self.routed.get("route")
-        return getattr(route, "path", None)
+        if route is not None:
+            return getattr(route, "path", None)
+        endpoint = self.routed.get("endpoint")
+        if endpoint is not None:
+            for mount in self.routes:
+                if isinstance(mount, Mount) and mount.app is endpoint:
+                    return mount.path + "/{path}"
+        return None
 
 
 current_request: ContextVar[RequestFacts | None] = ContextVar("current_request", default=None)
 
 
 def note_route(template: str) -> None:
-    """For answers given before the router (a version served from memory): the route they stand for."""
+    """For answers given before the router (a version served from memory): the route they stand for, in
+    their log lines and metrics."""
     facts = current_request.get()
     if facts is not None:
         facts.route_template = template
