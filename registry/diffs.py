@@ -1,0 +1,94 @@
+"""The semantic diff of two versions of a schema: what changed, and what each change breaks (use case).
+
+The contracts are compared as `registry.domain.compat.diff` says (JSON Schema contracts whole; OpenAPI
+contracts from their event roots, following `$ref`s through `components.schemas`, plus the OpenAPI version,
+which decides how their schemas read); the compatibility checker is asked both ways, exactly as
+`GET .../compatibility` asks it, and its findings are attributed to the changes as
+`registry.domain.compat.attribution` says. Every witness is validated again against both contracts before it
+is shown as proof of a breaking effect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from registry import services
+from registry.domain.compat.attribution import NEW_READS_OLD, SemanticDiff, attribute
+from registry.domain.compat.diff import Change, structural_diff
+from registry.domain.errors import ValidationBudgetExceeded
+from registry.domain.formats import Contract, ContractType
+from registry.domain.formats.openapi_spec import SCHEMAS_POINTER
+from registry.domain.formats.pointers import escape
+from registry.domain.model import CompatibilityPolicy
+from registry.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    old: int
+    new: int
+    policy: CompatibilityPolicy
+    diff: SemanticDiff
+
+
+def diff_versions(
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    *,
+    old: int | None,
+    new: int | None,
+    policy: CompatibilityPolicy | None,
+) -> VersionDiff:
+    """The changes from version `old` to version `new` (None: the latest), each with its effect on readers
+    under `policy` (None: the schema's)."""
+    old_version = services.get_version(uow, registry, schema, old)
+    new_version = services.get_version(uow, registry, schema, new)
+    backward = services.compare_read_versions(uow, old_version, new_version, policy=policy)
+    forward = services.compare_read_versions(uow, new_version, old_version, policy=backward.policy)
+    before, after = services.contract_of(old_version), services.contract_of(new_version)
+    changes = [] if before.fingerprint == after.fingerprint else contract_changes(before, after)
+
+    def confirms(direction: str, witness: Any) -> bool:
+        producer, consumer = (before, after) if direction == NEW_READS_OLD else (after, before)
+        return _valid(producer, witness) is True and _valid(consumer, witness) is False
+
+    diff = attribute(
+        changes,
+        [finding.incompatibility for finding in backward.incompatibilities],
+        [finding.incompatibility for finding in forward.incompatibilities],
+        confirms,
+    )
+    return VersionDiff(old_version.version, new_version.version, backward.policy, diff)
+
+
+def contract_changes(before: Contract, after: Contract) -> list[Change]:
+    """The structural changes between two contracts of one type, with pointers into them as stored."""
+    if before.type is ContractType.JSON_SCHEMA_DRAFT4:
+        return structural_diff(before.content, after.content)
+    assert before.event_root is not None and after.event_root is not None  # OpenAPI contracts have one
+    changes = structural_diff(
+        before.content,
+        after.content,
+        old_root=f"{SCHEMAS_POINTER}/{escape(before.event_root)}",
+        new_root=f"{SCHEMAS_POINTER}/{escape(after.event_root)}",
+        definitions_by_name=False,
+    )
+    return _openapi_version(before, after) + changes
+
+
+def _openapi_version(before: Contract, after: Contract) -> list[Change]:
+    was, now = before.content.get("openapi"), after.content.get("openapi")
+    if was == now:
+        return []
+    summary = f"the OpenAPI version changed from {was} to {now}"
+    return [Change("changed", summary, "openapi", "/openapi", "/openapi", "", "", was, now)]
+
+
+def _valid(contract: Contract, event: Any) -> bool | None:
+    """Whether the event is valid under the contract's schema (identity aside, as the checker judges);
+    None when its validation could not finish."""
+    try:
+        return not contract.validate_event(event, check_identity=False)
+    except ValidationBudgetExceeded:
+        return None
