@@ -125,6 +125,7 @@ class _Walk:
     # definitions met on the way
     _reached: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
     _definitions: tuple[dict[str, Any], dict[str, Any]] = field(default_factory=lambda: ({}, {}))
+    _refers_memo: dict[int, tuple[Any, bool]] = field(default_factory=dict)
 
     def pair(self, old: Place, new: Place, label: Label = ()) -> None:
         self._todo.append((old, new, label))
@@ -169,6 +170,8 @@ class _Walk:
         self._seen.add((old.pointer, new.pointer))
         self._reached[0].add(old.pointer)
         self._reached[1].add(new.pointer)
+        if same_json(old.value, new.value) and not self._refers(old.value):
+            return
         if not (isinstance(old.value, dict) and isinstance(new.value, dict)):
             if not same_json(old.value, new.value):
                 summary = words.whole_schema(label)
@@ -180,6 +183,17 @@ class _Walk:
             keywords.remove("$ref")
         for keyword in keywords:
             self._keyword(keyword, old, new, label)
+
+    def _refers(self, value: Any) -> bool:
+        """Whether a `$ref` is anywhere in `value` (remembered by identity; the value is kept with it)."""
+        if not isinstance(value, dict | list):
+            return False
+        known = self._refers_memo.get(id(value))
+        if known is None:
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            known = (value, any(key == "$ref" or self._refers(item) for key, item in items))
+            self._refers_memo[id(value)] = known
+        return known[1]
 
     def _through_refs(self, place: Place, side: int) -> Place:
         """A schema that is only a `$ref` stands for what it names (followed while it resolves)."""
@@ -228,8 +242,8 @@ class _Walk:
                 self._set(keyword, old, new, label)
         elif here != (True, True):
             self._one_sided(keyword, old, new, label, before, after)
-        elif same_json(before, after):
-            return
+        elif same_json(before, after) and not self._refers(before):
+            return  # nothing below can differ: no `$ref` leads elsewhere
         elif keyword in SCHEMA_MAPS and isinstance(before, dict) and isinstance(after, dict):
             self._schema_map(keyword, old, new, label)
         elif keyword == "dependencies" and isinstance(before, dict) and isinstance(after, dict):
