@@ -178,11 +178,14 @@ class _Walk:
                 self._changed("", old, new, label, summary, old.value, new.value)
             return
         keywords = sorted(old.value.keys() | new.value.keys())
+        mark = len(self._todo)
         if "$ref" in keywords and self._both_refer(old, new):
             self._todo.append((self._target(old, 0), self._target(new, 1), label))
             keywords.remove("$ref")
         for keyword in keywords:
             self._keyword(keyword, old, new, label)
+        # depth first in document order: a schema shared by several places is named after the first
+        self._todo[mark:] = reversed(self._todo[mark:])
 
     def _refers(self, value: Any) -> bool:
         """Whether a `$ref` is anywhere in `value` (remembered by identity; the value is kept with it)."""
