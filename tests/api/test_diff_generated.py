@@ -26,7 +26,7 @@ from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
 
-EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 NAMES = ["a", "b", "c", "d"]
 
 descriptions = st.sampled_from(["an amount", "the amount"])
