@@ -4,18 +4,16 @@ The contracts are compared as `registry.domain.compat.diff` says (JSON Schema co
 contracts from their event roots, following `$ref`s through `components.schemas`, plus the OpenAPI version,
 which decides how their schemas read); the compatibility checker is asked both ways, exactly as
 `GET .../compatibility` asks it, and its findings are attributed to the changes as
-`registry.domain.compat.attribution` says. Every witness is validated again against both contracts before it
-is shown as proof of a breaking effect."""
+`registry.domain.compat.attribution` says. A breaking effect's witness is the checker's, which it validated
+with jsonschema against both versions (as every witness of a compatibility report)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from registry import services
-from registry.domain.compat.attribution import NEW_READS_OLD, SemanticDiff, attribute
+from registry.domain.compat.attribution import SemanticDiff, attribute
 from registry.domain.compat.diff import Change, structural_diff
-from registry.domain.errors import ValidationBudgetExceeded
 from registry.domain.formats import Contract, ContractType
 from registry.domain.formats.openapi_spec import SCHEMAS_POINTER
 from registry.domain.formats.pointers import escape
@@ -48,16 +46,10 @@ def diff_versions(
     forward = services.compare_read_versions(uow, new_version, old_version, policy=backward.policy)
     before, after = services.contract_of(old_version), services.contract_of(new_version)
     changes = [] if before.fingerprint == after.fingerprint else contract_changes(before, after)
-
-    def confirms(direction: str, witness: Any) -> bool:
-        producer, consumer = (before, after) if direction == NEW_READS_OLD else (after, before)
-        return _valid(producer, witness) is True and _valid(consumer, witness) is False
-
     diff = attribute(
         changes,
         [finding.incompatibility for finding in backward.incompatibilities],
         [finding.incompatibility for finding in forward.incompatibilities],
-        confirms,
     )
     return VersionDiff(old_version.version, new_version.version, backward.policy, diff)
 
@@ -83,12 +75,3 @@ def _openapi_version(before: Contract, after: Contract) -> list[Change]:
         return []
     summary = f"the OpenAPI version changed from {was} to {now}"
     return [Change("changed", summary, "openapi", "/openapi", "/openapi", "", "", was, now)]
-
-
-def _valid(contract: Contract, event: Any) -> bool | None:
-    """Whether the event is valid under the contract's schema (identity aside, as the checker judges);
-    None when its validation could not finish."""
-    try:
-        return not contract.validate_event(event, check_identity=False)
-    except ValidationBudgetExceeded:
-        return None

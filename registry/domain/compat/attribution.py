@@ -18,17 +18,19 @@ and a witness event. A finding is attributed to a change when
    prefix), so that every incompatibility the checker proved is shown on some change.
 
 Annotations (`description`, `title`, `format` ...) and reorderings never take a finding: their effect is
-compatible both ways. A direction is `breaking` when one of its findings has a witness that jsonschema
-confirmed (valid under the producer, invalid under the consumer), `unknown` when the checker could not decide
-(no witness: it never answers compatible without proof), and `compatible` when no finding was attributed.
+compatible both ways. A direction is `breaking` when one of its findings is proven: the checker validated its
+witness with jsonschema, valid under the producer and invalid under the consumer; `unknown` when the checker
+could not decide (no witness: it never answers compatible without proof), or when it stopped listing
+findings (it keeps `MAX_FINDINGS` per place) and the change could break that way; `compatible` otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from registry.domain.compat.containment import MAX_FINDINGS
 from registry.domain.compat.diff import Change
 from registry.domain.compat.report import Incompatibility
 
@@ -85,10 +87,6 @@ ALSO_AT = {"property_removed_from_closed_model": frozenset({"additionalPropertie
 # a change that can only break one way: the direction it cannot break
 CANNOT_BREAK = {"tightened": OLD_READS_NEW, "loosened": NEW_READS_OLD}
 
-Confirms = Callable[[str, Any], bool]
-"""(direction, witness) → whether jsonschema finds the witness valid for that direction's producer and
-invalid for its consumer."""
-
 
 @dataclass(frozen=True)
 class DiffEntry:
@@ -112,27 +110,37 @@ def attribute(
     changes: Sequence[Change],
     new_reads_old: Sequence[Incompatibility],
     old_reads_new: Sequence[Incompatibility],
-    confirms: Confirms,
 ) -> SemanticDiff:
     """Each change with the findings of both checks attributed to it (see the module's docstring)."""
+    # the checker keeps a few findings per place: past them, a change without one may still break
+    cut = {
+        NEW_READS_OLD: len(new_reads_old) >= MAX_FINDINGS,
+        OLD_READS_NEW: len(old_reads_new) >= MAX_FINDINGS,
+    }
     reasons: list[dict[str, list[Incompatibility]]] = [{d: [] for d in DIRECTIONS} for _ in changes]
     for direction, findings in ((NEW_READS_OLD, new_reads_old), (OLD_READS_NEW, old_reads_new)):
         for item in findings:
             for index in _claimants(changes, direction, item):
                 reasons[index][direction].append(item)
-    entries = [_entry(change, found, confirms) for change, found in zip(changes, reasons, strict=True)]
+    entries = [_entry(change, found, cut) for change, found in zip(changes, reasons, strict=True)]
     return SemanticDiff(entries, backward=not new_reads_old, forward=not old_reads_new)
 
 
-def _entry(change: Change, found: dict[str, list[Incompatibility]], confirms: Confirms) -> DiffEntry:
+def _entry(change: Change, found: dict[str, list[Incompatibility]], cut: dict[str, bool]) -> DiffEntry:
     effect, witness = {}, {}
     for direction in DIRECTIONS:
-        proven = [item for item in found[direction] if item.proven and confirms(direction, item.witness)]
-        if proven:
-            effect[direction], witness[direction] = BREAKING, proven[0].witness
+        proven = next((item for item in found[direction] if item.proven), None)
+        if proven is not None:
+            effect[direction], witness[direction] = BREAKING, proven.witness
+        elif found[direction] or (cut[direction] and _may_break(change, direction)):
+            effect[direction] = UNKNOWN
         else:
-            effect[direction] = UNKNOWN if found[direction] else COMPATIBLE
+            effect[direction] = COMPATIBLE
     return DiffEntry(change, effect, witness, found)
+
+
+def _may_break(change: Change, direction: str) -> bool:
+    return not change.inert and CANNOT_BREAK.get(change.narrowing or "") != direction
 
 
 def sides(direction: str, item: Incompatibility) -> tuple[str, str]:

@@ -10,6 +10,7 @@ import pytest
 
 from registry.domain.compat import check
 from registry.domain.compat.attribution import NEW_READS_OLD, attribute
+from registry.domain.compat.containment import MAX_FINDINGS
 from registry.domain.compat.diff import structural_diff
 from registry.domain.compat.report import Incompatibility
 from registry.domain.model import CompatibilityPolicy
@@ -98,24 +99,17 @@ def test_common_changes_are_said_in_plain_english(
     assert [change.summary for change in structural_diff(old, new)] == [summary]
 
 
-def verified(old: dict[str, Any], new: dict[str, Any]) -> Any:
-    """The diff of two JSON Schema contracts, witnesses confirmed with jsonschema, under STRICT."""
-
-    def confirms(direction: str, witness: Any) -> bool:
-        producer, consumer = (old, new) if direction == NEW_READS_OLD else (new, old)
-        return bool(
-            jsonschema.Draft4Validator(producer).is_valid(witness)
-            and not jsonschema.Draft4Validator(consumer).is_valid(witness)
-        )
-
+def diffed(old: dict[str, Any], new: dict[str, Any]) -> Any:
+    """The diff of two JSON Schema contracts under STRICT, the checker asked both ways."""
     strict = CompatibilityPolicy.STRICT
     return attribute(
-        structural_diff(old, new), check(old, new, policy=strict), check(new, old, policy=strict), confirms
+        structural_diff(old, new), check(old, new, policy=strict), check(new, old, policy=strict)
     )
 
 
 def test_a_swapped_enum_value_breaks_each_reader_at_its_own_value() -> None:
-    found = verified(with_property({"enum": ["A", "B"]}), with_property({"enum": ["B", "C"]}))
+    old, new = with_property({"enum": ["A", "B"]}), with_property({"enum": ["B", "C"]})
+    found = diffed(old, new)
     assert [(e.change.op, e.change.path, e.effect) for e in found.entries] == [
         ("removed", "/properties/p/enum/0", {"new_reads_old": "breaking", "old_reads_new": "compatible"}),
         ("added", "/properties/p/enum/1", {"new_reads_old": "compatible", "old_reads_new": "breaking"}),
@@ -124,10 +118,25 @@ def test_a_swapped_enum_value_breaks_each_reader_at_its_own_value() -> None:
         {"new_reads_old": {"p": "A"}},
         {"old_reads_new": {"p": "C"}},
     ]
+    for entry, (producer, consumer) in zip(found.entries, [(old, new), (new, old)], strict=True):
+        (witness,) = entry.witness.values()
+        assert jsonschema.Draft4Validator(producer).is_valid(witness)
+        assert not jsonschema.Draft4Validator(consumer).is_valid(witness)
+
+
+def test_past_the_checkers_last_finding_a_tightening_is_unknown_for_new_readers() -> None:
+    names = [f"p{i:02}" for i in range(MAX_FINDINGS + 6)]
+    old = {"type": "object", "properties": {name: {"maxLength": 8} for name in names}}
+    new = {"type": "object", "properties": {name: {"maxLength": 4} for name in names}}
+    found = diffed(old, new)
+    assert len(found.entries) == len(names) and not found.backward and found.forward
+    effects = [tuple(entry.effect.values()) for entry in found.entries]
+    assert effects.count(("breaking", "compatible")) == MAX_FINDINGS
+    assert effects.count(("unknown", "compatible")) == 6  # no finding left for them: not proven compatible
 
 
 def test_a_bound_and_a_type_changed_at_one_place_each_take_their_own_finding() -> None:
-    found = verified(
+    found = diffed(
         with_property({"type": "string", "maxLength": 5}), with_property({"type": "integer", "maxLength": 9})
     )
     by_keyword = {entry.change.keyword: entry for entry in found.entries}
@@ -141,7 +150,7 @@ def test_a_finding_no_change_claims_goes_to_the_nearest_change() -> None:
         {"properties": {"a": {"maxLength": 4}, "b": {"type": "string"}}, "description": "y"},
     )
     stray = Incompatibility("negation_overlap", "/properties/a/not", "/properties/a/not", "...", None, False)
-    found = attribute(changes, [stray], [], lambda direction, witness: True)
+    found = attribute(changes, [stray], [])
     assert [(e.change.path, e.effect[NEW_READS_OLD]) for e in found.entries] == [
         ("/description", "compatible"),  # an annotation takes no finding, however near
         ("/properties/a/maxLength", "unknown"),  # not proven: neither compatible nor breaking
