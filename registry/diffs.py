@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from registry import services
 from registry.domain.compat.attribution import SemanticDiff, attribute
-from registry.domain.compat.diff import Change, structural_diff
+from registry.domain.compat.changes import Change
+from registry.domain.compat.diff import structural_diff
 from registry.domain.formats import Contract, ContractType
 from registry.domain.formats.openapi_spec import SCHEMAS_POINTER
 from registry.domain.formats.pointers import escape

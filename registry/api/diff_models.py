@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from registry.diffs import VersionDiff
 from registry.domain.compat.attribution import DIRECTIONS, DiffEntry
-from registry.domain.compat.diff import ABSENT
+from registry.domain.compat.changes import ABSENT
 from registry.domain.model import CompatibilityPolicy
 
 Effect = Literal["compatible", "breaking", "unknown"]

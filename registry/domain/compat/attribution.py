@@ -30,8 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from registry.domain.compat.changes import Change
 from registry.domain.compat.containment import MAX_FINDINGS
-from registry.domain.compat.diff import Change
 from registry.domain.compat.report import Incompatibility
 
 NEW_READS_OLD = "new_reads_old"

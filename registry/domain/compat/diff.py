@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from registry.domain.compat import diff_words as words
+from registry.domain.compat.changes import ABSENT, Change
 from registry.domain.compat.diff_words import Label
 from registry.domain.compat.document import DATA_KEYWORDS, same_json
 from registry.domain.errors import ContractTooComplex
@@ -29,9 +30,6 @@ from registry.domain.formats.pointers import PointerNotFound, escape, resolve_fr
 MAX_PAIRS = 20_000
 """Pairs of schemas compared at most (each pair once, however many `$ref`s lead to it)."""
 MAX_REF_HOPS = 32
-
-ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
-"""`before` of an added value, `after` of a removed one (None is a JSON value)."""
 
 DEFINITIONS = ("definitions", "$defs")
 SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas")
@@ -48,32 +46,6 @@ ONE_SCHEMA = (
 )
 SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 SETS = ("required", "enum", "type")
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference. `old_path`/`new_path`: where it is in each contract (None on the side that lacks it);
-    `old_node`/`new_node`: the schema holding it, and `keyword` the keyword of that schema it is in ("" when
-    the whole schema changed). `inert` changes (annotations, reorderings) never change what is valid."""
-
-    op: str
-    summary: str
-    keyword: str
-    old_path: str | None
-    new_path: str | None
-    old_node: str | None
-    new_node: str | None
-    before: Any = ABSENT
-    after: Any = ABSENT
-    inert: bool = False
-    narrowing: str | None = None  # "tightened": the new version accepts less here; "loosened": more
-
-    @property
-    def path(self) -> str:
-        """Where the change is in the new contract; for a removal, where it was in the old one."""
-        found = self.new_path if self.new_path is not None else self.old_path
-        assert found is not None, "a change is on one side at least"
-        return found
 
 
 @dataclass(frozen=True)
