@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry import services
+from registry.domain.compat import diff_words as words
 from registry.domain.compat.attribution import SemanticDiff, attribute
 from registry.domain.compat.changes import Change
 from registry.domain.compat.diff import structural_diff
@@ -74,5 +75,5 @@ def _openapi_version(before: Contract, after: Contract) -> list[Change]:
     was, now = before.content.get("openapi"), after.content.get("openapi")
     if was == now:
         return []
-    summary = f"the OpenAPI version changed from {was} to {now}"
+    summary = words.keyword_changed("openapi", (), was, now)
     return [Change("changed", summary, "openapi", "/openapi", "/openapi", "", "", was, now)]
