@@ -69,11 +69,13 @@ def structural_diff(
     old_root: str = "",
     new_root: str = "",
     definitions_by_name: bool = True,
+    max_pairs: int = MAX_PAIRS,
 ) -> list[Change]:
     """The changes from `old` to `new`, walked from the schemas at `old_root` and `new_root` (JSON pointers),
     sorted by place. `definitions_by_name`: compare the definitions no walk reached too (a JSON Schema
-    contract is all schema; an OpenAPI document's other components describe other things)."""
-    walk = _Walk(old, new)
+    contract is all schema; an OpenAPI document's other components describe other things). Raises
+    ContractTooComplex past `max_pairs` pairs of schemas walked."""
+    walk = _Walk(old, new, max_pairs)
     walk.pair(
         Place(resolve_fragment(old, old_root), old_root), Place(resolve_fragment(new, new_root), new_root)
     )
@@ -90,6 +92,7 @@ def _sort_key(pointer: str) -> list[tuple[int, int | str]]:
 class _Walk:
     old: dict[str, Any]
     new: dict[str, Any]
+    max_pairs: int
     changes: list[Change] = field(default_factory=list)
     _seen: set[tuple[str, str]] = field(default_factory=set)
     _todo: list[tuple[Place, Place, Label]] = field(default_factory=list)
@@ -137,8 +140,8 @@ class _Walk:
         old, new = self._through_refs(old, 0), self._through_refs(new, 1)
         if (old.pointer, new.pointer) in self._seen:
             return
-        if len(self._seen) >= MAX_PAIRS:
-            raise ContractTooComplex(f"the contracts hold more than {MAX_PAIRS} schemas to compare")
+        if len(self._seen) >= self.max_pairs:
+            raise ContractTooComplex(f"the contracts hold more than {self.max_pairs} schemas to compare")
         self._seen.add((old.pointer, new.pointer))
         self._reached[0].add(old.pointer)
         self._reached[1].add(new.pointer)

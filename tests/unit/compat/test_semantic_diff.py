@@ -13,6 +13,7 @@ from registry.domain.compat.attribution import NEW_READS_OLD, attribute
 from registry.domain.compat.containment import MAX_FINDINGS
 from registry.domain.compat.diff import structural_diff
 from registry.domain.compat.report import Incompatibility
+from registry.domain.errors import ContractTooComplex
 from registry.domain.model import CompatibilityPolicy
 
 
@@ -182,3 +183,11 @@ def test_definitions_nothing_refers_to_are_compared_by_name_then_by_content() ->
         "definition 'Old' removed (no part of the contract refers to it)",
         "definition 'Spare' removed (no part of the contract refers to it)",
     ]
+
+
+def test_a_walk_past_its_bound_is_refused_as_too_complex() -> None:
+    old = {"properties": {name: {"maxLength": 1} for name in "abcd"}}
+    new = {"properties": {name: {"maxLength": 2} for name in "abcd"}}
+    assert len(structural_diff(old, new, max_pairs=5)) == 4  # the root and its four properties
+    with pytest.raises(ContractTooComplex):
+        structural_diff(old, new, max_pairs=4)
