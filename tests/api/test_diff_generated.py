@@ -3,8 +3,8 @@ contents are equal, every breaking effect carries a witness that jsonschema conf
 checker shows on some change (a version that cannot read the other has a change that says so).
 
 The pairs are JSON Schema contracts of objects with a handful of properties, each pair either equal, two
-unrelated contracts, or one contract and an edit of it. No definitions are generated: renaming one is no
-change (tests/api/test_diff.py), while its content differs."""
+unrelated contracts, or one contract and an edit of it. Their one definition keeps its name: renaming it
+would be no change (tests/api/test_diff.py), while the content differs."""
 
 from __future__ import annotations
 
@@ -52,11 +52,14 @@ numbers = st.fixed_dictionaries(
 arrays = st.fixed_dictionaries(
     {"type": st.just("array"), "items": strings}, optional={"maxItems": st.integers(1, 3)}
 )
-properties = st.one_of(strings, numbers, arrays, st.just({"type": "boolean"}))
+leaves = st.one_of(strings, numbers, arrays, st.just({"type": "boolean"}))
+properties = st.one_of(leaves, st.just({"$ref": "#/definitions/Money"}))
 contracts = st.fixed_dictionaries(
     {
         "type": st.just("object"),
         "properties": st.dictionaries(st.sampled_from(NAMES), properties, max_size=4),
+        # one definition, always under the same name (a rename would be no change), used or not
+        "definitions": st.fixed_dictionaries({"Money": leaves}),
     },
     optional={
         "required": st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True),
@@ -72,7 +75,7 @@ def edited(draw: st.DrawFn, content: dict[str, Any]) -> dict[str, Any]:
     edited = copy.deepcopy(content)
     for _ in range(draw(st.integers(1, 3))):
         present = sorted(edited["properties"])
-        edit = draw(st.sampled_from(["replace", "drop", "required", "closed", "describe"]))
+        edit = draw(st.sampled_from(["replace", "drop", "required", "closed", "describe", "money"]))
         name = draw(st.sampled_from(present if present and edit in ("drop", "describe") else NAMES))
         if edit == "replace":
             edited["properties"][name] = draw(properties)
@@ -82,7 +85,9 @@ def edited(draw: st.DrawFn, content: dict[str, Any]) -> dict[str, Any]:
             edited["required"] = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True))
         elif edit == "closed":
             edited["additionalProperties"] = draw(st.booleans())
-        elif name in edited["properties"]:
+        elif edit == "money":
+            edited["definitions"]["Money"] = draw(leaves)
+        elif name in edited["properties"] and "$ref" not in edited["properties"][name]:
             edited["properties"][name]["description"] = draw(descriptions)
     return edited
 
@@ -126,18 +131,22 @@ def test_the_diff_is_empty_exactly_for_equal_contents_and_proves_what_it_breaks(
         assert response.status_code in (200, 201), response.text
         return int(response.json()["version"])
 
-    async def diff_of(old: dict[str, Any], new: dict[str, Any]) -> Any:
+    async def diff_of(old: dict[str, Any], new: dict[str, Any], policy: str) -> Any:
         schema = f"/registries/generated/schemas/s{next(numbers_of_schemas)}"
         before, after = await register(schema, old), await register(schema, new)
-        response = await client.get(f"{schema}/diff", params={"from": before, "to": after})
+        query = {"from": before, "to": after, "policy": policy}
+        response = await client.get(f"{schema}/diff", params=query)
         assert response.status_code == 200, response.text
         return response.json()
 
+    # a LENIENT witness is valid under the closed producer and invalid under the open consumer, so under
+    # the contracts as written too
     @EXAMPLES
-    @given(pair=pairs())
-    def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    @given(pair=pairs(), policy=st.sampled_from(["STRICT", "LENIENT"]))
+    def check(pair: tuple[dict[str, Any], dict[str, Any]], policy: str) -> None:
         old, new = pair
-        body = loop.run_until_complete(diff_of(old, new))
+        body = loop.run_until_complete(diff_of(old, new, policy))
+        assert body["policy"] == policy
         assert (body["changes"] == []) == (canonical(old) == canonical(new)), body
         for direction, reading in (("new_reads_old", "backward"), ("old_reads_new", "forward")):
             effects = {change["effect"][direction] for change in body["changes"]}
