@@ -143,7 +143,7 @@ def _may_break(change: Change, direction: str) -> bool:
     return not change.inert and CANNOT_BREAK.get(change.narrowing or "") != direction
 
 
-def sides(direction: str, item: Incompatibility) -> tuple[str, str]:
+def _sides(direction: str, item: Incompatibility) -> tuple[str, str]:
     """(place in the old contract, place in the new one) of a finding of this direction."""
     if direction == NEW_READS_OLD:
         return item.producer_path, item.consumer_path
@@ -151,7 +151,7 @@ def sides(direction: str, item: Incompatibility) -> tuple[str, str]:
 
 
 def _claimants(changes: Sequence[Change], direction: str, item: Incompatibility) -> list[int]:
-    old_place, new_place = sides(direction, item)
+    old_place, new_place = _sides(direction, item)
     live = [i for i, change in enumerate(changes) if not change.inert]
     inside = [i for i in live if _holds(changes[i], old_place, new_place)]
     if inside:
