@@ -54,6 +54,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_compat_evolutions.py
 	$(PY) benchmarks/bench_compat_histories.py
 	$(PY) benchmarks/bench_compat_service.py
+	$(PY) benchmarks/bench_diff.py
 	$(PY) benchmarks/bench_codegen.py
 	$(PY) benchmarks/bench_bindings_corpus.py
 	$(PY) benchmarks/bench_deployments.py

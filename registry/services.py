@@ -473,7 +473,7 @@ def validate_event(
     check_identity: bool = True,
 ) -> tuple[VersionInfo, list[EventError]]:
     info = get_version(uow, registry, schema, version)
-    contract = _contract_of(info)
+    contract = contract_of(info)
     return info, contract.validate_event(event, check_formats=check_formats, check_identity=check_identity)
 
 
@@ -636,12 +636,22 @@ def compare_versions(
     """Can version `consumer` read every event of version `producer` (None: latest)? Whatever the mode."""
     producer_version = get_version(uow, registry, schema, producer)
     consumer_version = get_version(uow, registry, schema, consumer)
-    with uow.reading() as tx:
-        rules = tx.schemas.state(registry, schema)
-    assert rules is not None, "both versions were just read"
-    pair = Pair(producer=producer_version.version, consumer=consumer_version.version)
-    contracts = {pair.producer: _contract_of(producer_version), pair.consumer: _contract_of(consumer_version)}
-    return _report(None, policy or rules.policy, [pair], contracts)
+    return compare_read_versions(uow, producer_version, consumer_version, policy=policy)
+
+
+def compare_read_versions(
+    uow: UnitOfWork, producer: VersionInfo, consumer: VersionInfo, *, policy: CompatibilityPolicy | None
+) -> CompatibilityReport:
+    """`compare_versions` for two versions of one schema already read (None: the schema's policy)."""
+    if policy is None:
+        with uow.reading() as tx:
+            rules = tx.schemas.state(producer.registry, producer.schema)
+        if rules is None:  # deleted since it was read
+            raise errors.SchemaNotFound(registry=producer.registry, schema=producer.schema)
+        policy = rules.policy
+    pair = Pair(producer=producer.version, consumer=consumer.version)
+    contracts = {pair.producer: contract_of(producer), pair.consumer: contract_of(consumer)}
+    return _report(None, policy, [pair], contracts)
 
 
 @dataclass(frozen=True)
@@ -671,7 +681,8 @@ def compatibility_matrix(
     return Matrix(policy=chosen, versions=[each.version for each in stored], compatible=grid)
 
 
-def _contract_of(version: VersionInfo) -> Contract:
+def contract_of(version: VersionInfo) -> Contract:
+    """The version's contract (its bundle when it has references), compiled once per content."""
     return _compiled_contract(version.type, version.fingerprint, version.event_root, version.resolved_content)
 
 

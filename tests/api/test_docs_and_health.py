@@ -29,6 +29,8 @@ async def test_openapi_document_describes_the_api(client: httpx.AsyncClient) -> 
     spec = (await client.get("/openapi.json")).json()
     assert "/registries/{registry}/schemas/{schema}/versions/{version}" in spec["paths"]
     assert "/search" in spec["paths"]
+    diff = spec["paths"]["/registries/{registry}/schemas/{schema}/diff"]["get"]
+    assert {parameter["name"] for parameter in diff["parameters"]} >= {"from", "to", "policy"}
 
 
 async def test_the_front_door_leads_to_the_api_pages(client: httpx.AsyncClient) -> None:

@@ -336,6 +336,7 @@ def test_contracts_with_members_named_like_keywords_never_get_a_server_error(fuz
         if (await answered(http.post(f"{schema}/versions", json=candidate))).status_code == 201:
             await answered(http.get(f"{schema}/compatibility?producer=1&consumer=2"))
             await answered(http.get(f"{schema}/compatibility/matrix"))
+            await answered(http.get(f"{schema}/diff?from=1&to=2"))
 
     @CONTRACTS
     @given(first=contracts, second=contracts, event=events)
