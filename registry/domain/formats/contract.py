@@ -50,6 +50,9 @@ class Contract:
 
     def event_schema(self) -> dict[str, Any]:
         """A self-contained JSON Schema for the event (a copy: callers may change it)."""
+        if self.type is ContractType.JSON_SCHEMA_DRAFT4:
+            copied: dict[str, Any] = json.loads(self.canonical)  # `content`, parsed anew: a faster copy
+            return copied
         return copy.deepcopy(self._event_schema())
 
     def stored_pointer(self, pointer: str) -> str:
