@@ -543,7 +543,9 @@ def next_versions(port: int, server_pid: int, schemas: int, load: dict[str, Any]
     incompatible["content"]["properties"]["field_00"]["maxLength"] = 8  # reads fewer events than version 1
     path = f"/registries/{REGISTRY}/schemas/events.Independent0/versions"
     status, _, body = http("POST", port, path, json.dumps(incompatible).encode())
-    assert status == 409, f"a narrowing version answered {status}, not 409: is BACKWARD checked? {body[:300]!r}"
+    assert status == 409, (
+        f"a narrowing version answered {status}, not 409: is BACKWARD checked? {body[:300]!r}"
+    )
 
     def next_version(n: int) -> bytes:
         seed = n % schemas
