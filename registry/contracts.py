@@ -73,9 +73,10 @@ PairKey = tuple[ContentKey, ContentKey, CompatibilityPolicy]
 
 
 class Verdicts:
-    """Contents never change under their fingerprints, so neither does a verdict on two of them. Kept by
-    content, not by contract object: a candidate being registered is a new object each time, and keeping
-    contracts alive here would hold their documents and validators past CompiledContracts' bound."""
+    """A verdict on two contents never changes. Kept by the digests of what the check reads (not by the
+    fingerprints: see `Contract.checked_digest`), and not by contract object: a candidate being registered
+    is a new object each time, and keeping contracts alive here would hold their documents and validators
+    past CompiledContracts' bound."""
 
     def __init__(self, *, max_entries: int = MAX_VERDICTS) -> None:
         self._max_entries = max_entries
@@ -103,4 +104,4 @@ class Verdicts:
 
 
 def _key(contract: Contract) -> ContentKey:
-    return (contract.type.value, contract.fingerprint, contract.event_root)
+    return (contract.type.value, contract.checked_digest(), contract.event_root)
