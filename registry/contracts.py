@@ -1,4 +1,4 @@
-"""Stored contracts kept compiled in memory, by content.
+"""Stored contracts kept compiled in memory, by content; and verdicts on pairs of contents.
 
 Content never changes under its fingerprint, so a replica may keep a loaded contract (and the validators it
 compiles on first use) for as long as it likes: the next validation against it spends its time budget on
@@ -12,7 +12,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from registry.domain.compat import Incompatibility, check
 from registry.domain.formats import Contract, load_contract
+from registry.domain.model import CompatibilityPolicy
 
 MAX_CACHED_BYTES = 16 * 1024 * 1024
 """Canonical text of the contracts kept: about 130 MB in memory once loaded."""
@@ -62,3 +64,44 @@ class CompiledContracts:
     def size(self) -> int:
         """Bytes of canonical text held."""
         return self._bytes
+
+
+MAX_VERDICTS = 16384
+"""Pairs whose verdict is kept: most verdicts are "compatible" (an empty tuple), the others a few findings."""
+
+PairKey = tuple[ContentKey, ContentKey, CompatibilityPolicy]
+
+
+class Verdicts:
+    """A verdict on two contents never changes. Kept by the digests of what the check reads (not by the
+    fingerprints: see `Contract.checked_digest`), and not by contract object: a candidate being registered
+    is a new object each time, and keeping contracts alive here would hold their documents and validators
+    past CompiledContracts' bound."""
+
+    def __init__(self, *, max_entries: int = MAX_VERDICTS) -> None:
+        self._max_entries = max_entries
+        self._entries: OrderedDict[PairKey, tuple[Incompatibility, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, producer: Contract, consumer: Contract, policy: CompatibilityPolicy
+    ) -> tuple[Incompatibility, ...]:
+        key = (_key(producer), _key(consumer), policy)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        verdict = tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy))
+        with self._lock:
+            self._entries[key] = verdict
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+        return verdict
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _key(contract: Contract) -> ContentKey:
+    return (contract.type.value, contract.checked_digest(), contract.event_root)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from codegen.names import distribution_name
 from registry import references
 from registry.audit import mirror_target, record_registration, registry_settings, schema_settings
-from registry.contracts import CompiledContracts
+from registry.contracts import CompiledContracts, Verdicts
 from registry.domain import errors
 from registry.domain.audit import Action, Change, field_changes
 from registry.domain.compat import Incompatibility
-from registry.domain.compat import check as check_pair
 from registry.domain.deployments import blocking, deployed_pairs
 from registry.domain.formats import Contract, EventError, parse_contract
 from registry.domain.formats.bundle import Reference
@@ -47,7 +45,7 @@ from registry.observability.tracing import traced
 from registry.references import Readable
 from registry.storage.models import RegistryRow, SchemaRow
 from registry.storage.references import versions_of_registry, versions_of_schema, versions_of_version
-from registry.storage.repositories import SchemaState
+from registry.storage.repositories import SchemaState, StoredContract
 from registry.storage.unit_of_work import Transaction, UnitOfWork
 
 _UNSET: Any = object()
@@ -287,10 +285,12 @@ def register_version(
         locked = _lock_or_create_schema(tx, registry, schema, contract)
         if locked.last_version and locked.mode is not CompatibilityMode.NONE:
             # Same content is the same version, whatever the mode: answer that before judging it.
-            existing = tx.versions.find_content(registry, schema, contract.fingerprint)
-            if existing is not None:
-                return references.with_references(tx, existing), False
-            report = _candidate_report(tx, locked, contract)
+            same, stored = tx.versions.before(
+                locked.id, contract.fingerprint, every=is_transitive(locked.mode)
+            )
+            if same is not None:
+                return _existing(tx, registry, schema, same), False
+            report = _candidate_report(tx, locked, contract, stored)
             if not report.compatible:
                 raise errors.IncompatibleVersion(
                     schema=schema, report=report_data(report), deployments=_blocking(tx, locked, report)
@@ -307,9 +307,9 @@ def register_version(
             created_by=actor,
         )
         if added is None:
-            existing = tx.versions.find_content(registry, schema, contract.fingerprint)
-            assert existing is not None, "the unique index found this content under the same lock"
-            return references.with_references(tx, existing), False
+            same, _ = tx.versions.before(locked.id, contract.fingerprint, every=False)
+            assert same is not None, "the unique index found this content under the same lock"
+            return _existing(tx, registry, schema, same), False
         version_id, number, created_at = added
         if new.references:
             references.record(tx, version_id, new.references)
@@ -347,6 +347,12 @@ def register_version(
         ),
     )
     return info, True
+
+
+def _existing(tx: Transaction, registry: str, schema: str, number: int) -> VersionInfo:
+    found = tx.versions.find(registry, schema, number)
+    assert found is not None, "read under the schema's lock"
+    return references.with_references(tx, found)
 
 
 def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract: Contract) -> SchemaState:
@@ -488,12 +494,15 @@ def _compiled_contract(type_: str, fingerprint: str, event_root: str | None, can
 # --- compatibility ---------------------------------------------------------------------------------------
 
 
-def _candidate_report(tx: Transaction, locked: SchemaState, candidate: Contract) -> CompatibilityReport:
+def _candidate_report(
+    tx: Transaction, locked: SchemaState, candidate: Contract, stored: list[StoredContract] | None = None
+) -> CompatibilityReport:
     """Check a candidate against the schema's stored versions, as its mode asks (DEPLOYED: against the
-    versions recorded as deployed, wherever and by whomever)."""
+    versions recorded as deployed, wherever and by whomever). `stored`: those versions, when already read."""
     if locked.mode is CompatibilityMode.DEPLOYED:
         return _deployed_report(tx, locked, candidate)
-    stored = tx.versions.contracts(locked.id, latest_only=not is_transitive(locked.mode))
+    if stored is None:
+        stored = tx.versions.contracts(locked.id, latest_only=not is_transitive(locked.mode))
     contracts: dict[VersionLabel, Contract] = {NEW: candidate}
     for version in stored:
         contracts[version.version] = _compiled_contract(
@@ -581,16 +590,10 @@ def _incompatibilities(
 ) -> list[Incompatibility]:
     if producer.fingerprint == consumer.fingerprint:
         return []
-    return list(_checked(producer, consumer, policy))
+    return list(_VERDICTS.get(producer, consumer, policy))
 
 
-@lru_cache(maxsize=16384)
-def _checked(
-    producer: Contract, consumer: Contract, policy: CompatibilityPolicy
-) -> tuple[Incompatibility, ...]:
-    """Contents never change under their fingerprints, so neither does a verdict on two of them; contracts
-    hash by identity, and `_compiled_contract` hands out one object per content."""
-    return tuple(check_pair(producer.event_schema(), consumer.event_schema(), policy=policy))
+_VERDICTS = Verdicts()
 
 
 def check_candidate(

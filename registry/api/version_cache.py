@@ -41,10 +41,18 @@ class Rendered:
     expires: float
 
 
+MAX_CACHED_BODY_BYTES = 64 * 1024 * 1024
+"""Bodies kept, all together: 4,096 typical versions take a few MB, but a contract may take megabytes."""
+
+
 class VersionCache:
-    def __init__(self, *, ttl: float, max_entries: int = 4096) -> None:
+    def __init__(
+        self, *, ttl: float, max_entries: int = 4096, max_bytes: int = MAX_CACHED_BODY_BYTES
+    ) -> None:
         self._ttl = ttl
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[VersionKey, Rendered] = OrderedDict()
         self._lock = threading.Lock()  # routes run in worker threads, the fast path on the event loop
 
@@ -58,15 +66,23 @@ class VersionCache:
         if self._ttl <= 0:
             return
         with self._lock:
+            replaced = self._entries.pop(key, None)
+            self._bytes += len(body) - (len(replaced.body) if replaced else 0)
             self._entries[key] = Rendered(body, etag, time.monotonic() + self._ttl)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.body)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the bodies kept."""
+        return self._bytes
 
     def clear(self) -> None:
         """After a delete through this replica: whatever it removed must not be served from here again."""
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
 
 class CachedVersionReads:

@@ -11,8 +11,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from registry.domain.audit import Action, AuditRecord, Change
-from registry.storage.models import AuditRow, utcnow
+from registry.storage.models import AuditRow, Base, utcnow
 from registry.storage.repositories import aware
+
+# Built once (every change writes one): building a statement costs more than running it.
+_NEW_ENTRY = insert(Base.metadata.tables["audit_history"])
 
 
 class AuditRepository:
@@ -23,20 +26,19 @@ class AuditRepository:
         self, change: Change, *, actor: str, registry_id: int | None = None, at: datetime | None = None
     ) -> None:
         """Add an entry to the history; it is kept only if the transaction commits, with the change."""
-        self.session.execute(
-            insert(AuditRow).values(
-                at=at or utcnow(),
-                actor=actor,
-                action=change.action.value,
-                registry_id=registry_id,
-                registry_name=change.registry,
-                schema_name=change.schema,
-                version=change.version,
-                environment=change.environment,
-                subject=change.subject,
-                detail=dict(change.detail),
-            )
+        entry = dict(
+            at=at or utcnow(),
+            actor=actor,
+            action=change.action.value,
+            registry_id=registry_id,
+            registry_name=change.registry,
+            schema_name=change.schema,
+            version=change.version,
+            environment=change.environment,
+            subject=change.subject,
+            detail=dict(change.detail),
         )
+        self.session.execute(_NEW_ENTRY, entry)
 
     def page(
         self,

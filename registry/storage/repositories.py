@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    Column,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,7 +36,15 @@ from registry.domain.model import (
     VersionInfo,
     VersionSummary,
 )
-from registry.storage.models import MirrorOutboxRow, RegistryRow, SchemaRow, TokenRow, VersionRow, utcnow
+from registry.storage.models import (
+    Base,
+    MirrorOutboxRow,
+    RegistryRow,
+    SchemaRow,
+    TokenRow,
+    VersionRow,
+    utcnow,
+)
 
 
 def aware(moment: datetime) -> datetime:
@@ -52,7 +73,7 @@ class RegistryRepository:
         self.session = session
 
     def get(self, name: str) -> RegistryRow | None:
-        return self.session.scalar(select(RegistryRow).where(RegistryRow.name == name))
+        return self.session.scalar(_REGISTRY_BY_NAME, {"name": name})
 
     def create(self, name: str) -> RegistryRow:
         row = RegistryRow(
@@ -128,6 +149,15 @@ def schema_states() -> Select[int, str, int, str, str, int, bool]:
     ).join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
 
 
+# Registration's statements, built once: building a statement (and its cache key) costs more than running
+# it, and registration is a hot path. Values come in as parameters.
+_STATE_BY_NAMES = schema_states().where(
+    RegistryRow.name == bindparam("registry"), SchemaRow.name == bindparam("schema")
+)
+_LOCKED_STATE_BY_NAMES = _STATE_BY_NAMES.with_for_update(of=SchemaRow)
+_REGISTRY_BY_NAME = select(RegistryRow).where(RegistryRow.name == bindparam("name"))
+
+
 def schema_state(found: Sequence[Any]) -> SchemaState:
     id_, type_, last_version, mode, policy, registry_id, mirrored = found
     return SchemaState(
@@ -154,10 +184,8 @@ class SchemaRepository:
         Only the locked row is read here. Under PostgreSQL's READ COMMITTED a SELECT ... FOR UPDATE that
         waited for the lock returns the locked row as it is now, but anything joined to it as it was when
         the statement started, so a check of the versions must be a statement of its own."""
-        query = schema_states().where(RegistryRow.name == registry, SchemaRow.name == name)
-        if lock:
-            query = query.with_for_update(of=SchemaRow)
-        found = self.session.execute(query).first()
+        query = _LOCKED_STATE_BY_NAMES if lock else _STATE_BY_NAMES
+        found = self.session.execute(query, {"registry": registry, "schema": name}).first()
         return None if found is None else schema_state(found)
 
     def create_if_absent(
@@ -175,14 +203,7 @@ class SchemaRepository:
             created_at=now,
             updated_at=now,
         )
-        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        statement = (
-            insert(SchemaRow)
-            .values(**values)
-            .on_conflict_do_nothing()
-            .returning(SchemaRow.id, SchemaRow.type, SchemaRow.last_version)
-        )
-        found = self.session.execute(statement).first()
+        found = self.session.execute(_NEW_SCHEMA[_dialect(self.session)], values).first()
         if found is None:
             return None
         mode, policy = (
@@ -330,29 +351,40 @@ class VersionRepository:
         this content. The unique index decides that, so no earlier read can be out of date."""
         now = utcnow()
         number = schema.last_version + 1
-        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        added = self.session.execute(
-            insert(VersionRow)
-            .values(
-                schema_id=schema.id,
-                version=number,
-                content=canonical,
-                fingerprint=fingerprint,
-                event_root=event_root,
-                description=description,
-                created_at=now,
-                created_by=created_by,
-                bundle=bundle,
-            )
-            .on_conflict_do_nothing(index_elements=["schema_id", "fingerprint"])
-            .returning(VersionRow.id)
-        ).first()
+        values = dict(
+            schema_id=schema.id,
+            version=number,
+            content=canonical,
+            fingerprint=fingerprint,
+            event_root=event_root,
+            description=description,
+            created_at=now,
+            created_by=created_by,
+            bundle=bundle,
+        )
+        added = self.session.execute(_NEW_VERSION[_dialect(self.session)], values).first()
         if added is None:
             return None
-        self.session.execute(
-            update(SchemaRow).where(SchemaRow.id == schema.id).values(last_version=number, updated_at=now)
-        )
+        self.session.execute(_NUMBER_ALLOCATED, {"id_": schema.id, "number": number, "now": now})
         return added[0], number, now
+
+    def before(
+        self, schema_id: int, fingerprint: str, *, every: bool
+    ) -> tuple[int | None, list[StoredContract]]:
+        """What registering content of `fingerprint` needs to know, in one statement: the number of the
+        version that already holds it (None: none does), and the versions to check it against, oldest
+        first (the latest only, unless `every`)."""
+        if every:
+            rows = self.session.execute(_EVERY_VERSION, {"schema_id": schema_id})
+        else:
+            rows = self.session.execute(
+                _LATEST_OR_SAME_VERSION, {"schema_id": schema_id, "fingerprint": fingerprint}
+            )
+        found = [StoredContract(*row) for row in rows]
+        same = next((each.version for each in found if each.fingerprint == fingerprint), None)
+        if not every:
+            found = found[-1:]  # the latest (ordered by number): the other row, if any, is the same content
+        return same, found
 
     def contracts(self, schema_id: int, *, latest_only: bool) -> list[StoredContract]:
         """What a compatibility check needs of the schema's versions, oldest first."""
@@ -364,18 +396,6 @@ class VersionRepository:
         if latest_only:
             query = query.limit(1)
         return [StoredContract(*found) for found in self.session.execute(query)]
-
-    def find_content(self, registry: str, schema: str, fingerprint: str) -> VersionInfo | None:
-        query = (
-            select(VersionRow.version)
-            .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
-            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
-            .where(
-                RegistryRow.name == registry, SchemaRow.name == schema, VersionRow.fingerprint == fingerprint
-            )
-        )
-        number = self.session.scalar(query)
-        return None if number is None else self.find(registry, schema, number)
 
     def delete(self, row: VersionRow) -> None:
         self.session.execute(delete(VersionRow).where(VersionRow.id == row.id))
@@ -416,11 +436,51 @@ class VersionRepository:
         )
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+_SCHEMAS, _VERSIONS = Base.metadata.tables["schemas"], Base.metadata.tables["schema_versions"]
+
+
+def _ignoring_conflicts(
+    table: Table, *returned: Column[Any], index: list[str] | None = None
+) -> dict[str, Any]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING, by dialect: no row back when the row exists."""
+    return {
+        dialect: insert(table).on_conflict_do_nothing(index_elements=index).returning(*returned)
+        for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+    }
+
+
+_NEW_SCHEMA = _ignoring_conflicts(_SCHEMAS, _SCHEMAS.c.id, _SCHEMAS.c.type, _SCHEMAS.c.last_version)
+_NEW_VERSION = _ignoring_conflicts(_VERSIONS, _VERSIONS.c.id, index=["schema_id", "fingerprint"])
+_NUMBER_ALLOCATED = (
+    update(_SCHEMAS)
+    .where(_SCHEMAS.c.id == bindparam("id_"))
+    .values(last_version=bindparam("number"), updated_at=bindparam("now"))
+)
+
 VersionColumns = Select[
     int, str, str, str, str | None, str | None, datetime, MirrorOutboxRow | None, str | None, str | None
 ]
 RESOLVED_CONTENT = func.coalesce(VersionRow.bundle, VersionRow.content)
 """What checks read: the bundle of a version with references, else its content."""
+
+_CHECKED_COLUMNS = select(VersionRow.version, VersionRow.fingerprint, RESOLVED_CONTENT, VersionRow.event_root)
+_EVERY_VERSION = _CHECKED_COLUMNS.where(VersionRow.schema_id == bindparam("schema_id")).order_by(
+    VersionRow.version
+)
+_LATEST_OR_SAME_VERSION = _CHECKED_COLUMNS.where(
+    VersionRow.schema_id == bindparam("schema_id"),
+    or_(
+        VersionRow.fingerprint == bindparam("fingerprint"),
+        VersionRow.version
+        == select(func.max(VersionRow.version))
+        .where(VersionRow.schema_id == bindparam("schema_id"))
+        .scalar_subquery(),
+    ),
+).order_by(VersionRow.version)
 
 
 def _version_query(registry: str, schema: str, version: int | None) -> VersionColumns:

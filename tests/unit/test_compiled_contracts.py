@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from registry.contracts import CompiledContracts
-from registry.domain.formats import canonical_json, fingerprint_of
+import gc
+import weakref
+
+from registry.contracts import CompiledContracts, Verdicts
+from registry.domain.formats import Contract, canonical_json, fingerprint_of, parse_contract
+from registry.domain.model import CompatibilityPolicy
 
 TYPE = "JSONSchemaDraft4"
 
@@ -56,3 +60,36 @@ def test_a_contract_larger_than_the_bound_is_still_kept_alone() -> None:
 
     assert cache.get(TYPE, fingerprint, None, text) is first
     assert len(cache) == 1
+
+
+# --- verdicts on pairs of contents ------------------------------------------------------------------------
+
+
+def parsed(maximum: int) -> Contract:
+    field = {"type": "string", "maxLength": maximum}
+    return parse_contract(TYPE, {"type": "object", "properties": {"a": field}})
+
+
+def test_a_verdict_is_kept_by_content_not_by_contract_object() -> None:
+    verdicts = Verdicts()
+    narrow, wide = parsed(5), parsed(9)
+
+    assert verdicts.get(narrow, wide, CompatibilityPolicy.STRICT) == ()
+    found = verdicts.get(wide, narrow, CompatibilityPolicy.STRICT)
+    assert found  # the wider producer may emit what the narrower consumer refuses
+    # other objects of the same contents (a candidate is parsed anew on every request): no new check
+    assert verdicts.get(parsed(9), parsed(5), CompatibilityPolicy.STRICT) is found
+    assert len(verdicts) == 2
+
+
+def test_verdicts_hold_no_contract_and_the_oldest_goes_first() -> None:
+    verdicts = Verdicts(max_entries=2)
+    kept = parsed(1)
+    held = weakref.ref(kept)
+    for maximum in (2, 3, 4):
+        verdicts.get(kept, parsed(maximum), CompatibilityPolicy.STRICT)
+
+    assert len(verdicts) == 2
+    del kept
+    gc.collect()
+    assert held() is None  # its documents and validators are not kept alive by the verdicts

@@ -40,6 +40,10 @@ ANNOTATIONS = frozenset(
 CONTAINERS = frozenset({"definitions", "$defs"})
 SCHEMA_KEYED = SCHEMA_MAPS | CONTAINERS
 DYNAMIC = frozenset({"$dynamicRef", "$recursiveRef"})
+# json.dumps(value, sort_keys=True) and json.dumps(key), without building an encoder per call: a digest
+# encodes every key and value of a document, so that cost was most of a comparison of two similar versions
+_encoded = json.JSONEncoder(sort_keys=True).encode
+_quoted = json.encoder.encode_basestring_ascii
 
 
 class Digests:
@@ -74,7 +78,7 @@ class Digests:
 
     def _canonical(self, schema: Any, refs: set[str], root: bool) -> str:
         if not isinstance(schema, dict):
-            return json.dumps(schema, sort_keys=True)
+            return _encoded(schema)
         pieces = []
         has_ref = self.doc.refers(schema)
         for key in sorted(schema):
@@ -87,7 +91,7 @@ class Digests:
                 refs.add(value)
             elif key in DYNAMIC or (key in self.doc.keywords and _mentions_ref(key, value)):
                 refs.add("\0")  # resolved by the path taken, or a reference this digest does not follow
-            pieces.append(json.dumps(key) + ":" + self._value(key, value, refs))
+            pieces.append(_quoted(key) + ":" + self._value(key, value, refs))
         return "{" + ",".join(pieces) + "}"
 
     def _value(self, key: str, value: Any, refs: set[str]) -> str:
@@ -100,11 +104,11 @@ class Digests:
             if key in CONTAINERS:
                 return "0"
             entries = [
-                json.dumps(k) + ":" + (self._child(v, refs) if isinstance(v, dict | bool) else json.dumps(v))
+                _quoted(k) + ":" + (self._child(v, refs) if isinstance(v, dict | bool) else _encoded(v))
                 for k, v in sorted(value.items())
             ]
             return "{" + ",".join(entries) + "}"
-        return json.dumps(value, sort_keys=True)
+        return _encoded(value)
 
     def _child(self, value: Any, refs: set[str]) -> str:
         digest, inner = self.of(value)

@@ -50,7 +50,20 @@ class Contract:
 
     def event_schema(self) -> dict[str, Any]:
         """A self-contained JSON Schema for the event (a copy: callers may change it)."""
+        if self.type is ContractType.JSON_SCHEMA_DRAFT4:
+            copied: dict[str, Any] = json.loads(self.canonical)  # `content`, parsed anew: a faster copy
+            return copied
         return copy.deepcopy(self._event_schema())
+
+    def checked_digest(self) -> str:
+        """The sha256 of `canonical`, what checks read (for a contract with references, its bundle). Not
+        always `fingerprint`, which covers the content as written and names the versions its references
+        resolve to: re-resolved through another graph (an impact analysis), the same fingerprint may stand
+        for another bundle."""
+        if "digest" not in self._cache:
+            self._cache["digest"] = fingerprint_of(self.canonical)
+        digest: str = self._cache["digest"]
+        return digest
 
     def stored_pointer(self, pointer: str) -> str:
         """Where a JSON pointer into `event_schema()` points in the content as stored."""

@@ -64,13 +64,27 @@ def walk(document: Any) -> Iterator[tuple[str, Any, int]]:
 
 def first_too_deep(document: Any, limit: int) -> str | None:
     """The pointer of the first object or array nested deeper than `limit`, or None."""
-    if not isinstance(document, dict | list):
+    if not isinstance(document, dict | list) or _within(document, limit):
         return None
     for pointer, _, depth in walk(document):
         # the walk is lazy, so a 10,000-deep document is abandoned once the limit is crossed
         if depth > limit:
             return pointer
     return None
+
+
+def _within(document: dict[str, Any] | list[Any], limit: int) -> bool:
+    """Whether nothing nests deeper than `limit`: the walk of every contract and event, without the
+    pointers that only a refusal needs (and abandoned as soon as the limit is crossed)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return True
 
 
 def check_depth(document: Any, limit: int = MAX_DEPTH) -> None:

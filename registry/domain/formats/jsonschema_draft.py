@@ -189,9 +189,11 @@ def _resolve_in_scope(document: dict[str, Any], base: str) -> Resolve:
     A subschema may declare its own `id`/`$id`, and then "#/definitions/x" inside it means its own
     definitions, not the document's.
     """
-    resolver = offline_resolver(document, dialect(document))
+    resolvers: list[Any] = []  # built at the first reference: most contracts have none
 
     def resolve(holder: str, ref: str) -> object:
-        return resolver.lookup("#" + quote_pointer(holder)).resolver.lookup(ref).contents
+        if not resolvers:
+            resolvers.append(offline_resolver(document, dialect(document)))
+        return resolvers[0].lookup("#" + quote_pointer(holder)).resolver.lookup(ref).contents
 
     return resolve

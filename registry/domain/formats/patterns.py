@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from registry.domain.errors import InvalidContract, RegexTooComplex
-from registry.domain.formats.pointers import escape
+from registry.domain.formats.pointers import Path, escape, pointer_of
 from registry.domain.formats.regexes import (
     InvalidPattern,
     PatternTooLarge,
@@ -27,28 +27,33 @@ MAX_CONTRACT_SIZE = 100_000
 
 def contract_patterns(document: Any) -> Iterator[tuple[str, str]]:
     """Every `pattern` and `patternProperties` key in the document's schemas, as (JSON pointer, pattern)."""
-    stack: list[tuple[str, Any, bool]] = [("", document, False)]
+    stack: list[tuple[Path, Any, bool]] = [(None, document, False)]
     while stack:  # iterative: the depth is bounded, but a walk must never be the thing that recurses
-        pointer, node, named = stack.pop()
+        path, node, named = stack.pop()
         if isinstance(node, list):
             items = reversed(list(enumerate(node)))
-            stack.extend((f"{pointer}/{index}", item, False) for index, item in items)
+            stack.extend(
+                ((path, index), item, False) for index, item in items if isinstance(item, dict | list)
+            )
+            continue
         if not isinstance(node, dict):
             continue
         if not named:
-            yield from _patterns_in(pointer, node)
+            yield from _patterns_in(path, node)
         for key, child in reversed(list(node.items())):
+            if not isinstance(child, dict | list):
+                continue
             skipped = not named and (key in DATA_KEYWORDS or (isinstance(key, str) and key.startswith("x-")))
             if not skipped:
-                stack.append((f"{pointer}/{escape(key)}", child, not named and key in NAMED_MAPS))
+                stack.append(((path, key), child, not named and key in NAMED_MAPS))
 
 
-def _patterns_in(pointer: str, schema: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _patterns_in(path: Path, schema: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if isinstance(schema.get("pattern"), str):
-        yield f"{pointer}/pattern", schema["pattern"]
+        yield f"{pointer_of(path)}/pattern", schema["pattern"]
     keyed = schema.get("patternProperties")
     for key in keyed if isinstance(keyed, dict) else ():
-        yield f"{pointer}/patternProperties/{escape(key)}", key
+        yield f"{pointer_of(path)}/patternProperties/{escape(key)}", key
 
 
 def check_patterns(document: Any) -> None:

@@ -24,6 +24,19 @@ def to_pointer(path: Iterable[str | int]) -> str:
     return "".join("/" + escape(token) for token in path)
 
 
+Path = tuple[Any, str | int] | None
+"""A place in a document as a chain (parent path, key), the root None: walks build these, which is cheap,
+and spell out a JSON pointer only for the few places they report."""
+
+
+def pointer_of(path: Path) -> str:
+    tokens: list[str] = []
+    while path is not None:
+        path, token = path
+        tokens.append("/" + escape(token))
+    return "".join(reversed(tokens))
+
+
 def quote_pointer(pointer: str) -> str:
     """A JSON pointer made safe for a URI fragment (a key may hold "%", "#" or spaces)."""
     return quote(pointer, safe="/~")

@@ -17,7 +17,7 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from registry.domain.errors import ExternalRefNotAllowed, UnresolvableRef
 from registry.domain.formats.document import walk
 from registry.domain.formats.patterns import NAMED_MAPS
-from registry.domain.formats.pointers import PointerNotFound, escape, resolve_fragment
+from registry.domain.formats.pointers import Path, PointerNotFound, pointer_of, resolve_fragment
 
 REFERENCE_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
 ANCHOR_KEYWORDS = ("$anchor", "$dynamicAnchor")
@@ -98,22 +98,20 @@ def _kind(value: Any) -> str:
 def references_in(document: Any, data_keywords: frozenset[str]) -> Iterator[tuple[str, str, str]]:
     """(holder, keyword, reference) for every reference. Inside a map of names (`properties`, ...) a key is a
     name: a property *named* "$ref" holds a schema, not a reference, and one named "default" no data."""
-    stack: list[tuple[str, Any, bool]] = [("", document, False)]
+    stack: list[tuple[Path, Any, bool]] = [(None, document, False)]
     while stack:  # iterative: the depth is bounded, but a walk must never be the thing that recurses
-        pointer, node, named = stack.pop()
+        path, node, named = stack.pop()
         if isinstance(node, list):
-            stack.extend(
-                (f"{pointer}/{index}", item, False) for index, item in reversed(list(enumerate(node)))
-            )
+            stack.extend(((path, index), item, False) for index, item in reversed(list(enumerate(node))))
             continue
         if not isinstance(node, dict):
             continue
         for keyword in () if named else REFERENCE_KEYWORDS:
             if isinstance(node.get(keyword), str):
-                yield pointer, keyword, node[keyword]
+                yield pointer_of(path), keyword, node[keyword]
         for key, child in reversed(list(node.items())):
             if isinstance(child, dict | list) and (named or not _is_data(key, child, data_keywords)):
-                stack.append((f"{pointer}/{escape(key)}", child, not named and key in NAMED_MAPS))
+                stack.append(((path, key), child, not named and key in NAMED_MAPS))
 
 
 def _is_data(key: str, value: Any, data_keywords: frozenset[str]) -> bool:
