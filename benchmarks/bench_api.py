@@ -60,8 +60,16 @@ PG_URL_TEMPLATE = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 REGISTRY = "bench"
 GET_SCHEMA = "orders.OrderPlaced"
 BARE = "bare Starlette, static 2 KB JSON"
-GET_RATIO_TARGET = 0.6
 REGISTRATIONS_TARGET = 200.0
+# Issue 13: the read paths, as a ratio to the bare app measured in the same run, and their p99.
+READ_TARGETS = {
+    "GET version": 0.8,
+    "GET latest": 0.5,
+    "POST validate version": 0.3,
+    "POST validate latest": 0.3,
+}
+P99_TARGET_MS = 20.0
+SCENARIOS = ("reads", "writes")
 
 # --------------------------------------------------------------------------------------------- payloads
 
@@ -90,6 +98,21 @@ def contract(seed: int) -> dict[str, object]:
         "properties": properties,
         "required": [f"field_{i:02d}" for i in range(0, 30, 3)],
     }
+
+
+def valid_event() -> dict[str, object]:
+    """An event of about 1 KB that `contract(0)` accepts, every one of its 30 properties set."""
+    values: list[object] = [
+        "order-2026-000123-EU-west",
+        42,
+        1234.5,
+        True,
+        "2026-12-06T10:15:30Z",
+        "PAID",
+        ["sku-1001", "sku-1002", "sku-1003"],
+        {"id": "line-7", "qty": 3},
+    ]
+    return {f"field_{i:02d}": values[i % len(values)] for i in range(30)}
 
 
 def register_body(seed: int) -> bytes:
@@ -455,7 +478,7 @@ def check(row: Row) -> None:
 
 
 def bench_registry(database: str, url: str, args: argparse.Namespace) -> list[Row]:
-    load = dict(
+    load: dict[str, float] = dict(
         warmup=args.warmup, seconds=args.seconds, connections=args.connections, max_requests=args.max_requests
     )
     rows = []
@@ -492,29 +515,58 @@ def bench_registry(database: str, url: str, args: argparse.Namespace) -> list[Ro
         check(rows[-1])
         print(f"  {database}: GET version, If-None-Match done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
 
-        def registration(n: int) -> bytes:
-            # Request n registers to its own schema, with content no other request sends.
-            path = f"/registries/{REGISTRY}/schemas/events.Independent{n}/versions"
-            return request_bytes("POST", path, port, register_body(n + 1))
+        rows += read_paths(database, server, load, args.scenarios)
+        if "writes" in args.scenarios:
+            rows += write_paths(database, server, load, args)
+    return rows
 
-        rows.append(Row("POST new version", database, 201, run_load(port, server.pid, registration, **load)))
+
+def read_paths(database: str, server: Server, load: dict[str, float], scenarios: str) -> list[Row]:
+    """`latest` and validation, against the version the setup registered (its only one, so `latest` is 1)."""
+    if "reads" not in scenarios:
+        return []
+    port, rows = server.port, []
+    versions = f"/registries/{REGISTRY}/schemas/{GET_SCHEMA}/versions"
+    event = json.dumps(valid_event(), separators=(",", ":")).encode()
+    for which in ("1", "latest"):
+        status, _, body = http("POST", port, f"{versions}/{which}/validate", event)
+        assert status == 200 and json.loads(body)["valid"] is True, (status, body)
+    print(f"  {database}: validated event {len(event)} bytes", file=sys.stderr)
+    scenarios_of = {
+        "GET latest": request_bytes("GET", f"{versions}/latest", port),
+        "POST validate version": request_bytes("POST", f"{versions}/1/validate", port, event),
+        "POST validate latest": request_bytes("POST", f"{versions}/latest/validate", port, event),
+    }
+    for scenario, request in scenarios_of.items():
+        rows.append(Row(scenario, database, 200, run_load(port, server.pid, lambda _n, r=request: r, **load)))
         check(rows[-1])
-        print(f"  {database}: POST new version done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
+        print(f"  {database}: {scenario} done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
+    return rows
 
-        def first_read(n: int) -> bytes:
-            # The versions just registered, each read once: every read misses the replica's memory cache
-            # and goes to the database, as the first read of a version does.
-            return request_bytes(
-                "GET", f"/registries/{REGISTRY}/schemas/events.Independent{n}/versions/1", port
-            )
 
-        registered = rows[-1].result.ok(201)  # numbers below this were all registered (warm-up ones too)
-        cold = {**load, "warmup": min(args.warmup, 0.1), "max_requests": min(registered, args.max_requests)}
-        rows.append(
-            Row("GET version, first read", database, 200, run_load(port, server.pid, first_read, **cold))
-        )
-        check(rows[-1])
-        print(f"  {database}: GET version, first read done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
+def write_paths(database: str, server: Server, load: dict[str, float], args: argparse.Namespace) -> list[Row]:
+    """Registrations, each to its own schema, then the first read of each version they registered."""
+    port, rows = server.port, []
+
+    def registration(n: int) -> bytes:
+        # Request n registers to its own schema, with content no other request sends.
+        path = f"/registries/{REGISTRY}/schemas/events.Independent{n}/versions"
+        return request_bytes("POST", path, port, register_body(n + 1))
+
+    rows.append(Row("POST new version", database, 201, run_load(port, server.pid, registration, **load)))
+    check(rows[-1])
+    print(f"  {database}: POST new version done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
+
+    def first_read(n: int) -> bytes:
+        # The versions just registered, each read once: every read misses the replica's memory cache
+        # and goes to the database, as the first read of a version does.
+        return request_bytes("GET", f"/registries/{REGISTRY}/schemas/events.Independent{n}/versions/1", port)
+
+    registered = rows[-1].result.ok(201)  # numbers below this were all registered (warm-up ones too)
+    cold = {**load, "warmup": min(args.warmup, 0.1), "max_requests": min(registered, args.max_requests)}
+    rows.append(Row("GET version, first read", database, 200, run_load(port, server.pid, first_read, **cold)))
+    check(rows[-1])
+    print(f"  {database}: GET version, first read done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
     return rows
 
 
@@ -636,11 +688,14 @@ def table(rows: list[Row]) -> str:
 def verdicts(rows: list[Row]) -> list[str]:
     out = []
     for row in rows:
-        if row.scenario == "GET version" and row.baseline is not None:
+        target = READ_TARGETS.get(row.scenario)
+        if target is not None and row.baseline is not None:
             ratio = row.rate / row.baseline.rate
+            p99 = row.result.percentile_ms(0.99)
+            met = ratio >= target and p99 < P99_TARGET_MS
             out.append(
-                f"target: GET version >= {GET_RATIO_TARGET} of the bare app on {row.database}: "
-                f"{ratio:.2f} {'PASS' if ratio >= GET_RATIO_TARGET else 'MISS'}"
+                f"target: {row.scenario} >= {target} of the bare app, p99 < {P99_TARGET_MS:g} ms, on "
+                f"{row.database}: {ratio:.2f}, p99 {p99:.2f} ms {'PASS' if met else 'MISS'}"
             )
         if row.scenario == "POST new version":
             out.append(
@@ -670,6 +725,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short smoke run: 0.3 s warm-up, 1.5 s measured")
     parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections")
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="stop a scenario after this many")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="comma-separated: reads (GET version, latest, validate), writes (registrations, first reads)",
+    )
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
     )
