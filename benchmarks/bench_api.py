@@ -103,14 +103,14 @@ def contract(seed: int) -> dict[str, object]:
 def valid_event() -> dict[str, object]:
     """An event of about 1 KB that `contract(0)` accepts, every one of its 30 properties set."""
     values: list[object] = [
-        "order-2026-000123-EU-west",
+        "order-2026-000123-EU-west-warehouse-7-dock-B",
         42,
         1234.5,
         True,
         "2026-12-06T10:15:30Z",
         "PAID",
-        ["sku-1001", "sku-1002", "sku-1003"],
-        {"id": "line-7", "qty": 3},
+        ["sku-1001-blue", "sku-1002-red", "sku-1003-green"],
+        {"id": "line-7-of-order-123-EU", "qty": 3},
     ]
     return {f"field_{i:02d}": values[i % len(values)] for i in range(30)}
 
