@@ -194,3 +194,15 @@ def test_references_expanding_past_the_bound_are_left_to_jsonschema() -> None:
     schema = {"definitions": levels, "$ref": "#/definitions/l0"}
     assert MAX_EXPANDED_NODES < 2**20
     assert not trusted(schema)
+
+
+@pytest.mark.parametrize("levels", [127, 128, 129])
+def test_events_nesting_past_the_limit_get_the_same_verdict(levels: int) -> None:
+    contract = parse_contract("JSONSchemaDraft4", {"type": "object"})
+    event: Any = {}
+    for _ in range(levels - 1):
+        event = {"a": event}
+    for check_formats in (False, True):
+        fast = contract.fast_check(check_formats)
+        assert fast is not None
+        assert fast(event) is jsonschema_says_valid(contract, event, check_formats) is (levels <= 128)

@@ -28,6 +28,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from registry.domain.formats.events import EVENT_MAX_DEPTH
 from registry.domain.formats.patterns import DATA_KEYWORDS, NAMED_MAPS
 from registry.domain.formats.pointers import PointerNotFound, resolve_fragment
 from registry.domain.formats.regexes import regex_budget, search
@@ -171,6 +172,8 @@ class _EcmaPattern:
 
 def _checking_with(validator: Any) -> FastCheck:
     def check(event: Any) -> bool:
+        if _deeper_than(event, EVENT_MAX_DEPTH):
+            return False  # refused for its depth, whatever the contract: jsonschema's path says so
         with regex_budget() as budget:
             try:
                 valid = bool(validator.is_valid(event))
@@ -180,3 +183,18 @@ def _checking_with(validator: Any) -> FastCheck:
         return valid and not budget.failures and not budget.exhausted
 
     return check
+
+
+def _deeper_than(event: Any, limit: int) -> bool:
+    """Whether objects or arrays nest more than `limit` levels in `event` (as `document.first_too_deep`
+    counts them, the outermost being level 1, without building the pointers)."""
+    stack: list[tuple[Any, int]] = [(event, 1)] if isinstance(event, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values() if isinstance(child, dict | list))
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
+    return False
