@@ -69,13 +69,18 @@ class Stamp:
 class _Entry(Generic[V]):
     value: V
     commits: int
+    renew_after: float
     fresh_until: float
     size: int
 
 
 class FreshCache(Generic[K, V]):
     """A bounded map (least recently stored goes first) whose entries hold while no write has committed on
-    this replica since their read began, and for `ttl` seconds from then."""
+    this replica since their read began, and for `ttl` seconds from then.
+
+    Past half its time, an entry is read again by one request while the others are still answered from it:
+    32 connections asking for one `latest` would otherwise all go to the database at every expiry, and
+    queue there (the tail latency of every such read path)."""
 
     def __init__(
         self,
@@ -91,6 +96,7 @@ class FreshCache(Generic[K, V]):
         self._max_bytes = max_bytes
         self._bytes = 0
         self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
+        self._renewing: set[K] = set()  # keys of entries past half their time, which one request reads again
         self._lock = threading.Lock()  # filled from worker threads, read on the event loop
 
     def stamp(self) -> Stamp:
@@ -99,7 +105,11 @@ class FreshCache(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         entry = self._entries.get(key)
-        if entry is None or entry.commits != self._commits() or entry.fresh_until < time.monotonic():
+        now = time.monotonic()
+        if entry is None or entry.commits != self._commits() or entry.fresh_until <= now:
+            return None
+        if entry.renew_after <= now and key not in self._renewing:
+            self._renewing.add(key)  # this request reads it again; the others keep the entry meanwhile
             return None
         return entry.value
 
@@ -111,12 +121,15 @@ class FreshCache(Generic[K, V]):
         with self._lock:
             replaced = self._entries.pop(key, None)
             self._bytes -= replaced.size if replaced is not None else 0
-            self._entries[key] = _Entry(value, stamp.commits, stamp.began + self._ttl, size)
+            renew_after, fresh_until = stamp.began + self._ttl / 2, stamp.began + self._ttl
+            self._entries[key] = _Entry(value, stamp.commits, renew_after, fresh_until, size)
+            self._renewing.discard(key)
             self._bytes += size
             while len(self._entries) > self._max_entries or (
                 self._max_bytes is not None and self._bytes > self._max_bytes
             ):
-                _, evicted = self._entries.popitem(last=False)
+                evicted_key, evicted = self._entries.popitem(last=False)
+                self._renewing.discard(evicted_key)
                 self._bytes -= evicted.size
 
     def __len__(self) -> int:
@@ -172,8 +185,10 @@ class LatestReads:
             match = _LATEST.fullmatch(_raw_path(scope))
             if match is not None:
                 key = (unquote(match[1]), unquote(match[2]))
-                hit = self.caches.latest_bodies.get(key)
-                if hit is not None and caller_may_read(self.authenticator, scope, *key):
+                # the caller first: a refused request must not be the one that renews an entry
+                allowed = caller_may_read(self.authenticator, scope, *key)
+                hit = self.caches.latest_bodies.get(key) if allowed else None
+                if hit is not None:
                     _name(scope, VERSION_ROUTE)
                     await _send_latest(hit, scope, send)
                     return
@@ -230,6 +245,8 @@ class FastValidation:
         if options is None:
             return None
         registry, schema = unquote(match[1]), unquote(match[2])
+        if not caller_may_read(self.authenticator, scope, registry, schema):
+            return None  # before the lookups: a refused request must not be the one that renews an entry
         number = self.caches.latest_numbers.get((registry, schema)) if match[3] == "latest" else int(match[3])
         if number is None:
             return None
@@ -237,7 +254,7 @@ class FastValidation:
         if target is None:
             return None
         contract = self.contracts(target.type, target.fingerprint, target.event_root)
-        if contract is None or not caller_may_read(self.authenticator, scope, registry, schema):
+        if contract is None:
             return None
         return (registry, schema, number), contract, *options
 

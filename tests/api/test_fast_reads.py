@@ -8,6 +8,7 @@ import copy
 import io
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -234,8 +235,8 @@ async def test_validations_from_memory_are_counted_and_logged_as_the_route(
     steady: httpx.AsyncClient, engine: Engine
 ) -> None:
     one = steady
-    assert (await one.post(f"{LATEST}/validate", json=EVENT)).status_code == 200
     before = await scrape(one)
+    assert (await one.post(f"{LATEST}/validate", json=EVENT)).status_code == 200  # kept in memory now
     written = io.StringIO()
     handler = logging.StreamHandler(written)
     handler.setFormatter(JsonFormatter())
@@ -254,10 +255,10 @@ async def test_validations_from_memory_are_counted_and_logged_as_the_route(
     grown = value(after, "registry_event_validations_total", result="valid") - value(
         before, "registry_event_validations_total", result="valid"
     )
-    assert grown == 1
+    assert grown == 2, "the application's validation and the one from memory"
     requests = "registry_http_requests_total"
     labels = {"method": "POST", "route": VALIDATE_ROUTE, "status": "200"}
-    assert value(after, requests, **labels) - value(before, requests, **labels) == 1
+    assert value(after, requests, **labels) - value(before, requests, **labels) == 2
     line = json.loads(written.getvalue().splitlines()[-1])
     assert (line["request_id"], line["route"], line["status"]) == ("hit", VALIDATE_ROUTE, 200)
     assert line["token_id"] == "anonymous"
@@ -274,6 +275,19 @@ def test_a_read_that_began_before_a_write_committed_is_not_kept() -> None:
     assert cache.get("latest") == 2
     commits[0] += 1
     assert cache.get("latest") is None, "a write through this replica drops what was kept"
+
+
+def test_past_half_its_time_one_request_reads_an_entry_again_while_others_are_answered() -> None:
+    cache: FreshCache[str, int] = FreshCache(ttl=0.2, commits=lambda: 0, max_entries=2)
+    cache.put("latest", 1, cache.stamp())
+    assert cache.get("latest") == 1
+    time.sleep(0.1)
+    assert cache.get("latest") is None, "the first request past half the time reads again"
+    assert cache.get("latest") == 1, "the others are still answered"
+    cache.put("latest", 2, cache.stamp())
+    assert cache.get("latest") == 2
+    time.sleep(0.2)
+    assert cache.get("latest") is None and cache.get("latest") is None, "past its time, for everyone"
 
 
 def test_the_caches_are_bounded() -> None:
