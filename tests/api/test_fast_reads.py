@@ -21,6 +21,7 @@ from registry import access
 from registry.api.app import create_app
 from registry.api.fast_reads import FreshCache
 from registry.domain.auth import Role
+from registry.mirroring import MirrorWorker
 from registry.observability.logs import ACCESS_LOGGER, JsonFormatter
 from registry.settings import Settings
 from registry.storage.database import make_session_factory
@@ -262,6 +263,14 @@ async def test_validations_from_memory_are_counted_and_logged_as_the_route(
     line = json.loads(written.getvalue().splitlines()[-1])
     assert (line["request_id"], line["route"], line["status"]) == ("hit", VALIDATE_ROUTE, 200)
     assert line["token_id"] == "anonymous"
+
+
+@SQLITE_ONLY
+def test_an_idle_mirror_worker_does_not_drop_what_replicas_keep(settings: Settings, engine: Engine) -> None:
+    uow = UnitOfWork(make_session_factory(engine))
+    worker = MirrorWorker(uow, settings)
+    assert worker.run_once() is False  # nothing to deliver
+    assert uow.commits == 0
 
 
 def test_a_read_that_began_before_a_write_committed_is_not_kept() -> None:
