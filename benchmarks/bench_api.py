@@ -5,6 +5,7 @@ Run from the repository root (this is what `make bench` does):
     .venv/bin/python benchmarks/bench_api.py            # 1 s warm-up + 5 s per scenario
     .venv/bin/python benchmarks/bench_api.py --quick    # 0.3 s + 1.5 s, a smoke run
     .venv/bin/python benchmarks/bench_api.py --databases sqlite --seconds 10
+    .venv/bin/python benchmarks/bench_api.py --scenarios reads --connections 32   # issue 13's read paths
 
 Every server is a real `uvicorn` subprocess (one worker, no access log) on a free 127.0.0.1 port:
 
@@ -21,6 +22,9 @@ the cores. Scenarios:
 * `GET version`: GET /registries/bench/schemas/S/versions/1 of a 30-property JSON Schema draft-04
   contract, without `If-None-Match` (200 with the body);
 * `GET version, If-None-Match`: the same with the version's ETag (304, no body);
+* `GET latest`: GET .../versions/latest of that schema (its only version);
+* `POST validate version`, `POST validate latest`: POST .../versions/1/validate and .../latest/validate
+  with a valid event of about 1 KB (every one of the 30 properties set);
 * `POST new version`: register contracts of independent schemas, one schema per request (no two requests
   contend for one schema's lock), each a distinct 30-property draft-04 contract; throughput counts 201s;
 * `GET version, first read`: each version the POST scenario registered, read once: no read is served from
@@ -29,6 +33,7 @@ the cores. Scenarios:
 
 Each scenario runs for a fixed duration after a warm-up, and also stops at `--max-requests`. Statuses
 other than the expected one are counted and printed; the run aborts if they are more than half.
+The read paths' targets (ratio to the bare app, p99) are printed as PASS / MISS lines under the table.
 This is not a test: it prints a table, and exits 1 only when a scenario's answers were wrong.
 """
 

@@ -4,6 +4,7 @@ rules (tokens, metrics, logs), and `latest` correct across replicas sharing one 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import io
 import json
@@ -18,9 +19,11 @@ import pytest
 from sqlalchemy import Engine, event
 
 from registry import access
+from registry.access import Authenticator
 from registry.api.app import create_app
 from registry.api.fast_reads import FreshCache
 from registry.domain.auth import Role
+from registry.domain.errors import Unauthenticated
 from registry.mirroring import MirrorWorker
 from registry.observability.logs import ACCESS_LOGGER, JsonFormatter
 from registry.settings import Settings
@@ -271,6 +274,26 @@ def test_an_idle_mirror_worker_does_not_drop_what_replicas_keep(settings: Settin
     worker = MirrorWorker(uow, settings)
     assert worker.run_once() is False  # nothing to deliver
     assert uow.commits == 0
+
+
+@SQLITE_ONLY
+def test_an_aging_token_table_is_read_again_in_the_background(engine: Engine) -> None:
+    uow = UnitOfWork(make_session_factory(engine))
+    _, first = access.create_token(uow, Role.READER, registry="orders", actor="test")
+    authenticator = Authenticator(uow, ttl=1.0, require_auth=False)
+    assert authenticator.principal_for(f"Bearer {first}").registry == "orders"  # the table is loaded
+    _, second = access.create_token(uow, Role.READER, registry="other", actor="test")
+    time.sleep(0.6)  # past half its time: the next request starts a re-read, and is answered meanwhile
+    assert authenticator.principal_if_fresh(f"Bearer {first}") is not None
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the re-read is done once the new token is known
+        with contextlib.suppress(Unauthenticated):
+            found = authenticator.principal_if_fresh(f"Bearer {second}")
+            assert found is not None, "the table aged out: it was not read again in the background"
+            assert found.registry == "other"
+            return
+        time.sleep(0.01)
+    raise AssertionError("the new token never became known")
 
 
 def test_a_read_that_began_before_a_write_committed_is_not_kept() -> None:
