@@ -73,6 +73,8 @@ class Authenticator:
         self._secrets = secrets_box or SecretBox()
         self._unreadable: set[str] = set()  # access key ids whose secret could not be opened, logged once
         self._lock = threading.Lock()
+        self._renewing = threading.Lock()  # held while a background thread re-reads the table
+        self._forgotten = 0  # a renewal that began before a `forget` must not store what it read
         self._table = _NOTHING_LOADED
         self._loaded_at = -float("inf")
 
@@ -92,7 +94,28 @@ class Authenticator:
         """Like principal_for, but None instead of a database read when the cached table is stale."""
         if not self.is_fresh():
             return None
+        self._renew_if_aging()
         return self.principal_for(authorization)
+
+    def _renew_if_aging(self) -> None:
+        """Past half its ttl, the table is re-read in the background while requests go on using it: else,
+        at its expiry, every request answered from memory (cached versions, validations) would fall through
+        to the application at once, and queue there, until one had re-read it."""
+        if time.monotonic() - self._loaded_at < self._ttl / 2 or not self._renewing.acquire(blocking=False):
+            return
+        threading.Thread(target=self._renew, name="token-table", daemon=True).start()
+
+    def _renew(self) -> None:
+        try:
+            began, forgotten = time.monotonic(), self._forgotten  # the copy is as old as its read
+            table = self._load()
+            with self._lock:
+                if forgotten == self._forgotten:
+                    self._table, self._loaded_at = table, began
+        except Exception:  # the database is away: the table ages out, and requests read it themselves
+            log.debug("re-reading the token table in the background failed", exc_info=True)
+        finally:
+            self._renewing.release()
 
     def is_fresh(self) -> bool:
         """Whether the cached table is young enough that `table()` needs no database read."""
@@ -139,7 +162,9 @@ class Authenticator:
 
     def forget(self) -> None:
         """Drop the cached table, so this replica sees a change it made itself at once."""
-        self._loaded_at = -float("inf")
+        with self._lock:
+            self._forgotten += 1
+            self._loaded_at = -float("inf")
 
 
 def _token_in(authorization: str) -> str:

@@ -45,6 +45,11 @@ class CompiledContracts:
         self._put(key, contract, len(canonical))
         return contract
 
+    def loaded(self, type_: str, fingerprint: str, event_root: str | None) -> Contract | None:
+        """The contract of this content if it is kept, else None (nothing is loaded)."""
+        found = self._entries.get((type_, fingerprint, event_root))
+        return None if found is None else found[0]
+
     def _put(self, key: ContentKey, contract: Contract, size: int) -> None:
         with self._lock:
             replaced = self._entries.pop(key, None)

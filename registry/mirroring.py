@@ -132,7 +132,10 @@ class MirrorWorker:
         """Deliver one due row, if there is one. True when a row was taken (delivered or not)."""
         with tracing.untraced(), self._uow.writing() as tx:  # polls that find nothing make no traces
             item = tx.mirror.claim(lease_seconds=self._settings.mirror_lease_seconds)
-            tx.commit()
+            # A poll that found nothing changed nothing: no commit, which would count as a write and drop
+            # what the replica keeps of `latest` in memory (api.fast_reads) at every poll.
+            if item is not None:
+                tx.commit()
         if item is None:
             return False
         self._current = item

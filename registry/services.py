@@ -491,6 +491,11 @@ def _compiled_contract(type_: str, fingerprint: str, event_root: str | None, can
     return _CONTRACTS.get(type_, fingerprint, event_root, canonical)
 
 
+def loaded_contract(type_: str, fingerprint: str, event_root: str | None) -> Contract | None:
+    """A stored contract already compiled in this replica, by content; None rather than a load."""
+    return _CONTRACTS.loaded(type_, fingerprint, event_root)
+
+
 # --- compatibility ---------------------------------------------------------------------------------------
 
 

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     version_cache_seconds: float = Field(
         default=5.0, ge=0, description="how long a replica serves a numbered version from memory (0: never)"
     )
+    latest_cache_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="how long a replica serves `latest` of a schema from memory (0: never): a version "
+        "registered or deleted through another replica shows within this time, through this one at once",
+    )
     codegen_workers: int = Field(
         default=2,
         gt=0,

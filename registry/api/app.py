@@ -12,11 +12,12 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from codegen import GeneratorPool
-from registry import __version__
+from registry import __version__, services
 from registry.access import Authenticator, secret_box
 from registry.api import eventbridge, request_log
 from registry.api.capacity import ExpensiveWork
 from registry.api.errors import install_error_handlers
+from registry.api.fast_reads import FastValidation, LatestReads, ReadCaches
 from registry.api.lifecycle import DrainGate, Lifecycle
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.readiness import Readiness
@@ -121,8 +122,14 @@ def create_app(
         secrets_box=secret_box(settings),
     )
     version_cache = VersionCache(ttl=settings.version_cache_seconds)
+    read_caches = ReadCaches(
+        latest_ttl=settings.latest_cache_seconds,
+        numbered_ttl=settings.version_cache_seconds,
+        commits=lambda: uow.commits,
+    )
     app.state.authenticator = authenticator
     app.state.version_cache = version_cache
+    app.state.read_caches = read_caches
     app.state.bindings = Bindings(uow, generator, claim_lease=settings.codegen_claim_lease_seconds)
     app.state.expensive_work = ExpensiveWork(
         settings.expensive_concurrency, queue_seconds=settings.expensive_queue_seconds
@@ -159,6 +166,10 @@ def create_app(
         app.include_router(metrics.router)
         app.state.metrics = Exposition(backlog=lambda: outbox_backlog(uow))
         observe_pool(engine)
+    # Inside the body limit and the JSON check: the event it reads is bounded and well-formed.
+    app.add_middleware(
+        FastValidation, caches=read_caches, authenticator=authenticator, contracts=services.loaded_contract
+    )
     app.add_middleware(JsonBodies)
     app.add_middleware(
         BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")
@@ -170,6 +181,7 @@ def create_app(
     # Outermost but for the drain gate (and the request log around all), so that a hit costs no more than
     # this one lookup.
     app.add_middleware(CachedVersionReads, cache=version_cache, authenticator=authenticator)
+    app.add_middleware(LatestReads, caches=read_caches, authenticator=authenticator)
     tracing.instrument_engine(engine)
     app.add_middleware(DrainGate, lifecycle=lifecycle)  # outermost: it counts every request in flight
     return app

@@ -15,6 +15,7 @@ from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from registry.access import Authenticator
+from registry.api.fast_reads import ReadCaches
 from registry.api.version_cache import VersionCache
 from registry.bindings import Bindings
 from registry.domain import names
@@ -66,6 +67,11 @@ async def _version_cache(request: Request) -> VersionCache:
     return cache
 
 
+async def _read_caches(request: Request) -> ReadCaches:
+    caches: ReadCaches = request.app.state.read_caches
+    return caches
+
+
 # Declares the scheme in /openapi.json (Swagger UI's "Authorize" button); the header is read below, so
 # that a missing token in the open quickstart is not an error.
 bearer_scheme = HTTPBearer(auto_error=False, description="a token from `registry token create`")
@@ -86,6 +92,7 @@ SchemaName = Annotated[str, Depends(_schema_name)]
 VersionSelector = Annotated[int | None, Depends(_version)]
 Caller = Annotated[Principal, Depends(_principal)]
 RenderedVersions = Annotated[VersionCache, Depends(_version_cache)]
+FastReadCaches = Annotated[ReadCaches, Depends(_read_caches)]
 PythonBindings = Annotated[Bindings, Depends(_bindings)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 Cursor = Annotated[str | None, Query(max_length=1024, description="`next_cursor` of the previous page")]

@@ -43,6 +43,10 @@ class UnitOfWork:
         # SQLite admits one writer at a time and makes the others sleep in growing steps while they wait;
         # queueing this process's writers on a lock instead keeps their latency flat.
         self._sqlite_writer = threading.Lock()
+        # Write transactions committed through this unit of work: what a replica keeps in memory about data
+        # that writes change (`latest`) is dropped when this moves (see api.fast_reads).
+        self.commits = 0
+        self._counting = threading.Lock()
 
     def reading(self) -> Transaction:
         # PostgreSQL reads run in autocommit: no BEGIN and ROLLBACK round trips around a lone SELECT.
@@ -55,6 +59,12 @@ class UnitOfWork:
                 self._session_factory(), {IMMEDIATE: True}, self._sqlite_writer, self, writing=True
             )
         return Transaction(self._session_factory(), {}, nullcontext(), self, writing=True)
+
+    def committed(self) -> None:
+        """After a write transaction has committed (never before: a reader that sees the new count must
+        also see the write)."""
+        with self._counting:
+            self.commits += 1
 
     def translated(self, exc: BaseException) -> errors.Unavailable | None:
         """Our error for `exc` when it is about the database (and the state told); else None."""
@@ -123,3 +133,4 @@ class Transaction:
 
     def commit(self) -> None:
         self.session.commit()
+        self._uow.committed()

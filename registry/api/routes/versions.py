@@ -13,6 +13,7 @@ from registry.api.capacity import EXPENSIVE
 from registry.api.deps import (
     DEFAULT_PAGE,
     Cursor,
+    FastReadCaches,
     Limit,
     ReaderOfRegistry,
     RegistryName,
@@ -22,6 +23,7 @@ from registry.api.deps import (
     VersionSelector,
     WriterOfRegistry,
 )
+from registry.api.fast_reads import RenderedLatest, ValidationTarget
 from registry.api.models import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -154,6 +156,7 @@ def get_version(
     _caller: ReaderOfRegistry,
     uow: Uow,
     rendered: RenderedVersions,
+    kept: FastReadCaches,
     request: Request,
     resolve: Annotated[
         Literal["bundle"] | None,
@@ -165,11 +168,17 @@ def get_version(
 ) -> Response:
     """One version; `latest` is the highest number. Numbered versions never change, so they are cacheable
     for a year; `latest` must be revalidated (ETag, If-None-Match)."""
+    stamp = kept.latest_bodies.stamp()  # before the read: what it finds is only as fresh as this
     info = services.get_version(uow, registry, schema, version)
     bundled = resolve == "bundle"
     response = version_response(info, immutable=version is not None, bundled=bundled)
     if version is not None and is_final(info) and not bundled:
         rendered.put((registry, schema, version), bytes(response.body), response.headers["etag"])
+    if version is None and not bundled:
+        body = bytes(response.body)
+        latest = RenderedLatest(body, response.headers["etag"])
+        kept.latest_bodies.put((registry, schema), latest, stamp, size=len(body))
+        kept.latest_numbers.put((registry, schema), info.version, stamp)
     if request.headers.get("if-none-match") == response.headers["etag"]:
         return Response(status_code=304, headers={k: response.headers[k] for k in ("etag", "cache-control")})
     return response
@@ -234,6 +243,7 @@ def validate_event(
     version: VersionSelector,
     _caller: ReaderOfRegistry,
     uow: Uow,
+    kept: FastReadCaches,
     check_formats: Annotated[
         bool,
         Query(description="also assert `format` (date-time, email, ...); off by default, as in JSON Schema"),
@@ -247,9 +257,14 @@ def validate_event(
     ] = True,
 ) -> ValidationOut:
     """Validate one event against the version: every error, with its JSON pointer and a `code`."""
+    stamp = kept.targets.stamp()
     info, problems = services.validate_event(
         uow, registry, schema, version, event, check_formats=check_formats, check_identity=check_identity
     )
+    target = ValidationTarget(info.type, info.fingerprint, info.event_root)
+    kept.targets.put((registry, schema, info.version), target, stamp)
+    if version is None:
+        kept.latest_numbers.put((registry, schema), info.version, stamp)
     return ValidationOut(
         valid=not problems,
         errors=[

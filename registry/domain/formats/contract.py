@@ -21,6 +21,7 @@ from registry.domain.formats.bundle import (
 from registry.domain.formats.canonical import canonical_json, fingerprint_of
 from registry.domain.formats.document import check_depth, read_document
 from registry.domain.formats.events import EventError, validate_with
+from registry.domain.formats.fast_validation import FastCheck, fast_check
 from registry.domain.formats.identity import expected_identity, identity_errors
 from registry.domain.formats.openapi_spec import component_schemas
 from registry.domain.formats.refs import OFFLINE_REGISTRY
@@ -82,9 +83,22 @@ class Contract:
         The validator is built (and kept with the contract) before the validation's time budget starts:
         the budget is spent on the event, not on the contract. Raises ValidationBudgetExceeded when the
         event could not be judged within it."""
-        found = validate_with(self._validator(check_formats), event)
+        fast = self.fast_check(check_formats)  # the accepting case in Rust; jsonschema explains the rest
+        valid = fast is not None and fast(event)
+        found = [] if valid else validate_with(self._validator(check_formats), event)
         if check_identity:
             found += identity_errors(self.identity(), event, {each.path for each in found})
+        return found
+
+    def fast_check(self, check_formats: bool) -> FastCheck | None:
+        """The check that accepts valid events in Rust (`fast_validation`), built once; None when this
+        contract is left to jsonschema alone."""
+        key = f"fast:{check_formats}"
+        if key not in self._cache:
+            stock = self._validator(check_formats)
+            checker = stock.format_checker if check_formats else None
+            self._cache[key] = fast_check(self._event_schema(), self._dialect(), checker)
+        found: FastCheck | None = self._cache[key]
         return found
 
     def identity(self) -> dict[str, str]:
@@ -124,12 +138,13 @@ class Contract:
 
     def _resolver(self) -> Any:
         if "resolver" not in self._cache:
-            if self.type is ContractType.OPENAPI3:
-                dialect = openapi.event_dialect(self.content)
-            else:
-                dialect = jsonschema_draft.dialect(self.content)
-            self._cache["resolver"] = offline_resolver(self._event_schema(), dialect)
+            self._cache["resolver"] = offline_resolver(self._event_schema(), self._dialect())
         return self._cache["resolver"]
+
+    def _dialect(self) -> str:
+        if self.type is ContractType.OPENAPI3:
+            return openapi.event_dialect(self.content)
+        return jsonschema_draft.dialect(self.content)
 
 
 # Keys at the top of a contract that the `{type, content}` wrapper does not have, by the type they suggest.

@@ -1,0 +1,349 @@
+"""Serving `latest` and event validation from memory, in front of FastAPI (as `version_cache` does for
+numbered versions).
+
+What a replica keeps must not outlive a change. Two rules make that so:
+
+- **Writes through this replica**: every committed write transaction bumps the unit of work's `commits`
+  counter. An entry records the counter as it was when the read that produced it *began*; it is served only
+  while the counter is unchanged. So after a registration or a delete is acknowledged here, the next read
+  here goes to the database, and a read that raced with the write cannot store what it saw before it.
+- **Writes through other replicas**: an entry is trusted for a short time from the moment its read began
+  (`REGISTRY_LATEST_CACHE_SECONDS`, at most 1 s, for `latest`). A version acknowledged by another replica
+  is therefore what `latest` answers here within that time; a deleted one is gone within it too.
+
+What to validate events against, by version number, is kept like a numbered version
+(`REGISTRY_VERSION_CACHE_SECONDS`), under the same two rules; the compiled contract itself stays in the
+service's bounded cache of contracts (by content), and is only looked up here, never loaded.
+
+Only hits are answered here, and for validation only valid events: a miss, any refusal (token, scope, name,
+query), an event the fast check does not accept, falls through to the application, which answers with its
+ordinary rules, and fills these caches for the next request. Every cache here is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+from urllib.parse import parse_qsl, unquote
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.access import Authenticator
+from registry.domain import names
+from registry.domain.auth import Role, authorize
+from registry.domain.errors import RegistryError
+from registry.domain.formats import Contract
+from registry.domain.formats.identity import identity_errors
+from registry.observability import metrics
+from registry.observability.logs import note_route, noted_caller
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+SchemaKey = tuple[str, str]  # (registry, schema)
+NumberedKey = tuple[str, str, int]  # (registry, schema, version)
+
+VERSION_ROUTE = "/registries/{registry}/schemas/{schema}/versions/{version}"
+VALIDATE_ROUTE = VERSION_ROUTE + "/validate"
+_LATEST = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/latest")
+_VALIDATE = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/(latest|[1-9][0-9]{0,8})/validate")
+MAX_FAST_EVENT_BYTES = 64 * 1024
+"""Larger events are validated by the application, in a worker thread, not on the event loop."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When a read began: the replica's count of committed writes then, and the monotonic clock."""
+
+    commits: int
+    began: float
+
+
+@dataclass(frozen=True)
+class _Entry(Generic[V]):
+    value: V
+    commits: int
+    renew_after: float
+    fresh_until: float
+    size: int
+
+
+class FreshCache(Generic[K, V]):
+    """A bounded map (least recently stored goes first) whose entries hold while no write has committed on
+    this replica since their read began, and for `ttl` seconds from then.
+
+    Past half its time, an entry is read again by one request while the others are still answered from it:
+    32 connections asking for one `latest` would otherwise all go to the database at every expiry, and
+    queue there (the tail latency of every such read path)."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float,
+        commits: Callable[[], int],
+        max_entries: int,
+        max_bytes: int | None = None,
+    ) -> None:
+        self._ttl = ttl
+        self._commits = commits
+        self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
+        self._renewing: set[K] = set()  # keys of entries past half their time, which one request reads again
+        self._lock = threading.Lock()  # filled from worker threads, read on the event loop
+
+    def stamp(self) -> Stamp:
+        """Take before reading what will be stored: the entry is only as fresh as the read's start."""
+        return Stamp(self._commits(), time.monotonic())
+
+    def get(self, key: K) -> V | None:
+        entry = self._entries.get(key)
+        now = time.monotonic()
+        if entry is None or entry.commits != self._commits() or entry.fresh_until <= now:
+            return None
+        if entry.renew_after <= now and key not in self._renewing:
+            self._renewing.add(key)  # this request reads it again; the others keep the entry meanwhile
+            return None
+        return entry.value
+
+    def put(self, key: K, value: V, stamp: Stamp, size: int = 0) -> None:
+        if self._ttl <= 0 or stamp.commits != self._commits():
+            return  # a write committed while this was read: what was read may be the past already
+        if self._max_bytes is not None and size > self._max_bytes // 4:
+            return  # one huge body would push out hundreds of small ones
+        with self._lock:
+            replaced = self._entries.pop(key, None)
+            self._bytes -= replaced.size if replaced is not None else 0
+            renew_after, fresh_until = stamp.began + self._ttl / 2, stamp.began + self._ttl
+            self._entries[key] = _Entry(value, stamp.commits, renew_after, fresh_until, size)
+            self._renewing.discard(key)
+            self._bytes += size
+            while len(self._entries) > self._max_entries or (
+                self._max_bytes is not None and self._bytes > self._max_bytes
+            ):
+                evicted_key, evicted = self._entries.popitem(last=False)
+                self._renewing.discard(evicted_key)
+                self._bytes -= evicted.size
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass(frozen=True)
+class RenderedLatest:
+    body: bytes
+    etag: str
+
+
+@dataclass(frozen=True)
+class ValidationTarget:
+    """What a version's events are validated against: the key of its compiled contract."""
+
+    type: str
+    fingerprint: str
+    event_root: str | None
+
+
+class ReadCaches:
+    """The three maps the fast paths read, and the routes fill."""
+
+    MAX_LATEST_BYTES = 32 * 1024 * 1024
+    MAX_ENTRIES = 65_536
+
+    def __init__(self, *, latest_ttl: float, numbered_ttl: float, commits: Callable[[], int]) -> None:
+        self.latest_bodies: FreshCache[SchemaKey, RenderedLatest] = FreshCache(
+            ttl=latest_ttl, commits=commits, max_entries=4096, max_bytes=self.MAX_LATEST_BYTES
+        )
+        self.latest_numbers: FreshCache[SchemaKey, int] = FreshCache(
+            ttl=latest_ttl, commits=commits, max_entries=self.MAX_ENTRIES
+        )
+        self.targets: FreshCache[NumberedKey, ValidationTarget] = FreshCache(
+            ttl=numbered_ttl, commits=commits, max_entries=self.MAX_ENTRIES
+        )
+
+
+# --- GET .../versions/latest --------------------------------------------------------------------------
+
+
+class LatestReads:
+    """ASGI middleware answering `GET .../versions/latest` from memory when it can."""
+
+    def __init__(self, app: ASGIApp, *, caches: ReadCaches, authenticator: Authenticator) -> None:
+        self.app = app
+        self.caches = caches
+        self.authenticator = authenticator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
+            match = _LATEST.fullmatch(_raw_path(scope))
+            if match is not None:
+                key = (unquote(match[1]), unquote(match[2]))
+                # the caller first: a refused request must not be the one that renews an entry
+                allowed = caller_may_read(self.authenticator, scope, *key)
+                hit = self.caches.latest_bodies.get(key) if allowed else None
+                if hit is not None:
+                    note_route(VERSION_ROUTE)
+                    await _send_latest(hit, scope, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+async def _send_latest(hit: RenderedLatest, scope: Scope, send: Send) -> None:
+    """As the route answers `latest`: revalidated on every use (no-cache), 304 for a matching ETag."""
+    etag = hit.etag.encode("latin-1")
+    if header(scope, b"if-none-match") == hit.etag:
+        headers = [(b"etag", etag), (b"cache-control", b"no-cache")]
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await _send_json(send, hit.body, [(b"etag", etag), (b"cache-control", b"no-cache")])
+
+
+# --- POST .../versions/{version}/validate ---------------------------------------------------------------
+
+
+class FastValidation:
+    """ASGI middleware answering `POST .../versions/{version}/validate` for a valid event, when the version's
+    contract is in memory and accepts the event in Rust. Sits inside the body limit and the JSON check, so
+    the body it reads is bounded and well-formed JSON."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        caches: ReadCaches,
+        authenticator: Authenticator,
+        contracts: Callable[[str, str, str | None], Contract | None],
+    ) -> None:
+        self.app = app
+        self.caches = caches
+        self.authenticator = authenticator
+        self.contracts = contracts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            found = self._target(scope)
+            if found is not None:
+                body = await _read_all(receive)
+                if await self._answered(found, body, send, scope):
+                    return
+                receive = _replay(body, receive)
+        await self.app(scope, receive, send)
+
+    def _target(self, scope: Scope) -> tuple[NumberedKey, Contract, bool, bool] | None:
+        match = _VALIDATE.fullmatch(_raw_path(scope))
+        if match is None:
+            return None
+        options = _options(scope.get("query_string", b""))
+        if options is None:
+            return None
+        registry, schema = unquote(match[1]), unquote(match[2])
+        if not caller_may_read(self.authenticator, scope, registry, schema):
+            return None  # before the lookups: a refused request must not be the one that renews an entry
+        number = self.caches.latest_numbers.get((registry, schema)) if match[3] == "latest" else int(match[3])
+        if number is None:
+            return None
+        target = self.caches.targets.get((registry, schema, number))
+        if target is None:
+            return None
+        contract = self.contracts(target.type, target.fingerprint, target.event_root)
+        if contract is None:
+            return None
+        return (registry, schema, number), contract, *options
+
+    async def _answered(
+        self, found: tuple[NumberedKey, Contract, bool, bool], body: bytes, send: Send, scope: Scope
+    ) -> bool:
+        (registry, schema, number), contract, check_formats, check_identity = found
+        fast = contract.fast_check(check_formats)
+        if fast is None or not body or len(body) > MAX_FAST_EVENT_BYTES:
+            return False
+        event = json.loads(body)  # JsonBodies has parsed it already, strictly
+        if not fast(event) or (check_identity and identity_errors(contract.identity(), event, set())):
+            return False  # the application explains
+        metrics.event_validations.labels("valid").inc()
+        note_route(VALIDATE_ROUTE)
+        answer = {"valid": True, "errors": [], "registry": registry, "schema": schema, "version": number}
+        await _send_json(send, json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode(), [])
+        return True
+
+
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _options(query: bytes) -> tuple[bool, bool] | None:
+    """(check_formats, check_identity) when the query holds only those, spelled plainly; else None, and the
+    application parses (and refuses) it."""
+    chosen = {"check_formats": False, "check_identity": True}
+    seen: set[str] = set()
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        flag = _FLAGS.get(value.lower())
+        if name not in chosen or name in seen or flag is None:
+            return None
+        seen.add(name)
+        chosen[name] = flag
+    return chosen["check_formats"], chosen["check_identity"]
+
+
+# --- shared -------------------------------------------------------------------------------------------
+
+
+def caller_may_read(authenticator: Authenticator, scope: Scope, registry: str, schema: str) -> bool:
+    """Whether the request may read the schema, known without the database; False sends it on to the
+    application, which answers with the reason (or reads the token table)."""
+    try:
+        names.registry_name(registry)
+        names.schema_name(schema)
+        principal = authenticator.principal_if_fresh(header(scope, b"authorization"))
+        if principal is None:
+            return False  # the token table needs a database read: leave that to a worker thread
+        authorize(noted_caller(principal), Role.READER, registry)
+    except RegistryError:
+        return False
+    return True
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _raw_path(scope: Scope) -> str:
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    return str(raw.split(b"?", 1)[0].decode("latin-1"))
+
+
+async def _send_json(send: Send, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": 200, "headers": start})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_all(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
