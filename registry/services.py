@@ -224,6 +224,8 @@ def update_schema(
                 setattr(row, field, value)
         row.updated_at = _now()
         tx.session.flush()
+        if changes.description is not _UNSET:
+            tx.search.describe(row.id)
         if changed := field_changes(before, schema_settings(row)):
             change = Change(Action.SCHEMA_UPDATED, registry=registry, schema=schema, detail=changed)
             tx.audit.record(change, actor=actor, registry_id=row.registry_id)

@@ -139,9 +139,9 @@ def _collect(node: Any, found: dict[str, None]) -> None:
         return
     if not isinstance(node, dict):
         return
-    for key, value in node.items():
+    for key, value in sorted(node.items()):  # in key order, as stored (canonical JSON), whatever given
         if key in _NAMED_CHILDREN and isinstance(value, dict):
-            for name in value:
+            for name in sorted(value):
                 _add(name, found)
         elif key in ("title", "description") and isinstance(value, str):
             _add(value, found)
