@@ -11,7 +11,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-
 # Made by the migrations beside the models, per database: the search index (migration 0010). Comparing the
 # models with the database leaves them out.
 OUTSIDE_THE_MODELS = ("ix_search_documents_document_trgm", "search_documents_fts")
