@@ -9,13 +9,11 @@ every term is then checked as a plain substring of the folded document, so both 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, or_, select, text, true, update
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import TextClause, select, text, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from registry.domain.model import SearchHit
 from registry.domain.search import (
@@ -29,11 +27,13 @@ from registry.domain.search import (
     merge_keywords,
     search_document,
 )
-from registry.storage.models import RegistryRow, SchemaRow, SearchDocumentRow, VersionRow
+from registry.storage.models import SchemaRow, SearchDocumentRow, VersionRow
 from registry.storage.repositories import RESOLVED_CONTENT
 
 # The FTS5 trigram tokenizer indexes substrings of 3 characters or more; shorter terms are only checked.
 SHORTEST_INDEXED_TERM = 3
+# SQLite's FTS5 table over `search_documents.document` (rowid: the schema id), made by migration 0010
+IN_FTS = "d.schema_id IN (SELECT rowid FROM search_documents_fts WHERE search_documents_fts MATCH :phrases)"
 
 
 class SearchRepository:
@@ -97,108 +97,71 @@ class SearchRepository:
     ) -> list[RankedHit]:
         """The schemas whose document holds every (folded) term, best ranked first: a term scores
         IN_NAME, IN_DESCRIPTION or IN_KEYWORDS for the first of these parts holding it."""
-        candidates = self._candidates(terms)
-        rank = sum((_score(term) for term in terms), start=literal(0)).label("rank")
-        ranked = (
-            select(
-                SearchDocumentRow.schema_id,
-                rank,
-                RegistryRow.name.label("registry"),
-                SchemaRow.name.label("schema"),
-            )
-            .join(SchemaRow, SchemaRow.id == SearchDocumentRow.schema_id)
-            .join(RegistryRow, RegistryRow.id == SchemaRow.registry_id)
-            .where(candidates)
-        )
-        for name in (registry, only):
-            if name is not None:
-                ranked = ranked.where(RegistryRow.name == name)
-        found = ranked.subquery()
-        page = select(found.c.schema_id, found.c.rank, found.c.registry, found.c.schema)
-        if after is not None:
-            page = page.where(
-                or_(
-                    found.c.rank < after.rank,
-                    and_(found.c.rank == after.rank, found.c.registry > after.registry),
-                    and_(
-                        found.c.rank == after.rank,
-                        found.c.registry == after.registry,
-                        found.c.schema > after.schema,
-                    ),
-                )
-            )
-        page = page.order_by(found.c.rank.desc(), found.c.registry, found.c.schema).limit(limit)
-        hits = self.session.execute(page).all()
-        return self._described(hits)
-
-    def _candidates(self, terms: list[str]) -> ColumnElement[bool]:
-        """The condition that lets the database's index narrow the documents."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            # pg_trgm's GIN index answers LIKE '%term%' (terms too short for a trigram scan the rows)
-            likes = (SearchDocumentRow.document.like(_like_pattern(term), escape="\\") for term in terms)
-            return and_(true(), *likes)
-        # FTS5 narrows by the terms it indexes; every term is then checked as a plain substring
-        checks = [PositionOf(SearchDocumentRow.document, literal(term)) > 0 for term in terms]
+        dialect = self.session.get_bind().dialect.name
+        registries = tuple(name for name in (registry, only) if name is not None)
         indexed = [term for term in terms if len(term) >= SHORTEST_INDEXED_TERM]
-        if indexed:
-            phrases = " ".join('"' + term.replace('"', '""') + '"' for term in indexed)
-            matching = text(
-                "SELECT rowid FROM search_documents_fts WHERE search_documents_fts MATCH :phrases"
-            )
-            checks.append(SearchDocumentRow.schema_id.in_(matching.bindparams(phrases=phrases)))
-        return and_(true(), *checks)
-
-    def _described(self, hits: Iterable[Any]) -> list[RankedHit]:
-        """The hits of one page, with what the response shows of each schema."""
-        hits = list(hits)
-        if not hits:
-            return []
-        latest = (
-            select(func.max(VersionRow.version)).where(VersionRow.schema_id == SchemaRow.id).scalar_subquery()
-        )
-        query = select(SchemaRow.id, SchemaRow.type, SchemaRow.description, latest).where(
-            SchemaRow.id.in_([hit.schema_id for hit in hits])
-        )
-        details = {found[0]: found[1:] for found in self.session.execute(query)}
+        fts = dialect == "sqlite" and bool(indexed)
+        statement = _search_statement(dialect, len(terms), len(registries), fts=fts, after=after is not None)
+        values: dict[str, Any] = {"limit": limit}
+        for index, term in enumerate(terms):
+            values[f"term{index}"] = term
+            values[f"pattern{index}"] = _like_pattern(term)
+        values["phrases"] = " ".join('"' + term.replace('"', '""') + '"' for term in indexed)
+        values.update({f"registry{index}": name for index, name in enumerate(registries)})
+        if after is not None:
+            values.update(after_score=after.rank, after_registry=after.registry, after_schema=after.schema)
         return [
-            RankedHit(
-                SearchHit(
-                    registry=hit.registry,
-                    schema=hit.schema,
-                    type=details[hit.schema_id][0],
-                    latest_version=details[hit.schema_id][2],
-                    description=details[hit.schema_id][1],
-                ),
-                hit.rank,
-            )
-            for hit in hits
-        ]
+            RankedHit(SearchHit(registry=found.registry, schema=found.schema, type=found.type,
+                                latest_version=found.latest, description=found.description), found.score)
+            for found in self.session.execute(statement, values)
+        ]  # fmt: skip
 
 
-def _score(term: str) -> ColumnElement[int]:
-    return case(
-        (PositionOf(SearchDocumentRow.name, literal(term)) > 0, IN_NAME),
-        (PositionOf(SearchDocumentRow.description, literal(term)) > 0, IN_DESCRIPTION),
-        else_=IN_KEYWORDS,
+@lru_cache(maxsize=512)
+def _search_statement(dialect: str, terms: int, registries: int, *, fts: bool, after: bool) -> TextClause:
+    """The query for one shape of search, written once: built per request, a SQLAlchemy expression of
+    this size costs several times what the database takes to answer it.
+
+    The innermost query finds and scores the documents, the middle one takes the page, the outer one adds
+    each hit's latest version (only for the page)."""
+    position = "strpos" if dialect == "postgresql" else "instr"
+    scores = [
+        f"CASE WHEN {position}(d.name, :term{i}) > 0 THEN {IN_NAME}"
+        f" WHEN {position}(d.description, :term{i}) > 0 THEN {IN_DESCRIPTION} ELSE {IN_KEYWORDS} END"
+        for i in range(terms)
+    ]
+    if dialect == "postgresql":  # pg_trgm's GIN index answers LIKE '%term%' (shorter than 3: it scans)
+        conditions = [f"d.document LIKE :pattern{i} ESCAPE '\\'" for i in range(terms)]
+    else:  # FTS5 narrows by the terms it indexes; every term is then checked as a plain substring
+        conditions = [f"instr(d.document, :term{i}) > 0" for i in range(terms)]
+        if fts:
+            conditions.append(IN_FTS)
+    conditions += [f"r.name = :registry{i}" for i in range(registries)]
+    resume = (
+        "WHERE m.score < :after_score OR (m.score = :after_score AND (m.registry > :after_registry"
+        " OR (m.registry = :after_registry AND m.schema > :after_schema)))"
+        if after
+        else ""
     )
-
-
-class PositionOf(FunctionElement[int]):
-    """Where a string first occurs in another (1-based; 0: nowhere): strpos on PostgreSQL, instr on
-    SQLite."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(PositionOf, "postgresql")
-def _strpos(element: PositionOf, compiler: Any, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(PositionOf, "sqlite")
-def _instr(element: PositionOf, compiler: Any, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
+    score = " + ".join(scores) or "0"
+    return text(
+        f"""SELECT h.registry, h.schema, h.type, h.description, h.score,
+            (SELECT max(v.version) FROM schema_versions v WHERE v.schema_id = h.schema_id) AS latest
+        FROM (
+            SELECT m.* FROM (
+                SELECT d.schema_id, {score} AS score, r.name AS registry, s.name AS schema, s.type AS type,
+                    s.description AS description
+                FROM search_documents d
+                JOIN schemas s ON s.id = d.schema_id
+                JOIN registries r ON r.id = s.registry_id
+                WHERE {" AND ".join(conditions) or "1 = 1"}
+            ) m
+            {resume}
+            ORDER BY m.score DESC, m.registry, m.schema
+            LIMIT :limit
+        ) h
+        ORDER BY h.score DESC, h.registry, h.schema"""
+    )
 
 
 def _like_pattern(term: str) -> str:
