@@ -12,7 +12,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, select, text, update
+from sqlalchemy import TextClause, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from registry.domain.model import SearchHit
@@ -22,6 +22,7 @@ from registry.domain.search import (
     IN_NAME,
     RankedHit,
     SearchAfter,
+    SearchDocument,
     contract_keywords,
     keywords_of,
     merge_keywords,
@@ -42,11 +43,21 @@ class SearchRepository:
 
     def add_contract(self, schema_id: int, contract: Any) -> None:
         """A new version (the newest) of the schema holds `contract` (parsed, references inlined)."""
-        stored = self.session.scalar(
-            select(SearchDocumentRow.document).where(SearchDocumentRow.schema_id == schema_id)
+        stored = self.session.execute(
+            select(SearchDocumentRow.name, SearchDocumentRow.description, SearchDocumentRow.document).where(
+                SearchDocumentRow.schema_id == schema_id
+            )
+        ).first()
+        if stored is None:  # the schema's first version
+            self._write(schema_id, contract_keywords(contract), exists=False)
+            return
+        keywords = merge_keywords(contract_keywords(contract), keywords_of(stored.document))
+        document = SearchDocument(stored.name, stored.description, tuple(keywords))
+        self.session.execute(
+            update(SearchDocumentRow)
+            .where(SearchDocumentRow.schema_id == schema_id)
+            .values(document=document.text)
         )
-        older = keywords_of(stored) if stored is not None else []
-        self._write(schema_id, merge_keywords(contract_keywords(contract), older), exists=stored is not None)
 
     def describe(self, schema_id: int) -> None:
         """The schema's description changed: its document follows, keeping its keywords."""
@@ -83,8 +94,7 @@ class SearchRepository:
                 update(SearchDocumentRow).where(SearchDocumentRow.schema_id == schema_id).values(**values)
             )
         else:
-            self.session.add(SearchDocumentRow(schema_id=schema_id, **values))
-            self.session.flush()
+            self.session.execute(insert(SearchDocumentRow).values(schema_id=schema_id, **values))
 
     def search(
         self,
