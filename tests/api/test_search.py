@@ -47,7 +47,7 @@ async def shop(client: httpx.AsyncClient) -> None:
     assert (await client.put(SHOP, json={"compatibility": "NONE"})).status_code == 201
 
 
-async def test_hits_in_the_name_rank_before_the_description_before_the_keywords(
+async def test_hits_in_the_name_rank_before_the_description_before_the_keywords_over_pages(
     client: httpx.AsyncClient,
 ) -> None:
     await register(client, "ByKeyword", contract("refundId"))
@@ -62,8 +62,7 @@ async def test_hits_in_the_name_rank_before_the_description_before_the_keywords(
     await register(client, "RefundLater", contract("paidAt"))
     assert await found(client, "refund paid") == ["RefundPaid", "RefundLater", "ByDescription"]
 
-
-async def test_pages_follow_the_ranking(client: httpx.AsyncClient) -> None:
+    # pages follow the ranking (here the second one holds ranks 4 and 1)
     for name in ("OrderA", "OrderB", "OrderC"):
         await register(client, name, contract("customerId"))
     for name in ("InvoiceA", "InvoiceB"):
@@ -77,7 +76,7 @@ async def test_pages_follow_the_ranking(client: httpx.AsyncClient) -> None:
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == ["OrderA", "OrderB", "OrderC", "InvoiceA", "InvoiceB"]
+    assert seen == ["OrderA", "OrderB", "OrderC", "AlsoByKeyword", "InvoiceA", "InvoiceB"]
     # a cursor of another listing (or of the unranked search) names no position in a ranking
     stale = await client.get("/search", params={"q": "order", "cursor": encode_cursor("shop\nOrderA")})
     assert (stale.status_code, stale.json()["error"]["code"]) == (422, "invalid_cursor")
@@ -110,6 +109,18 @@ async def test_the_index_follows_new_and_deleted_versions(client: httpx.AsyncCli
     hits = (await client.get("/search", params={"q": "cartupdated"})).json()["items"]
     assert [(hit["schema"], hit["latest_version"]) for hit in hits] == [("CartUpdated", None)]
 
+    # a registration refused leaves the index as it was
+    assert (await client.put("/registries/strict", json={"compatibility": "BACKWARD"})).status_code == 201
+    await register(client, "Strict", contract("kept"), registry="/registries/strict")
+    narrowed = contract("added")
+    narrowed["required"] = ["added"]
+    response = await client.post(
+        "/registries/strict/schemas/Strict/versions", json={"type": "JSONSchemaDraft4", "content": narrowed}
+    )
+    assert response.status_code == 409
+    assert await found(client, "added") == []
+    assert await found(client, "kept") == ["Strict"]
+
 
 async def test_the_index_forgets_deleted_schemas_and_registries(client: httpx.AsyncClient) -> None:
     assert (await client.put("/registries/other", json={})).status_code == 201
@@ -125,16 +136,3 @@ async def test_the_index_forgets_deleted_schemas_and_registries(client: httpx.As
     assert await found(client, "warehouse") == ["StockCounted"]
     assert (await client.patch(f"{SHOP}/schemas/StockCounted", json={"description": "inventory"})).is_success
     assert await found(client, "inventory warehouse") == ["StockCounted"]
-
-
-async def test_a_refused_registration_leaves_the_index_as_it_was(client: httpx.AsyncClient) -> None:
-    assert (await client.put("/registries/strict", json={"compatibility": "BACKWARD"})).status_code == 201
-    await register(client, "Strict", contract("kept"), registry="/registries/strict")
-    narrowed = contract("added")
-    narrowed["required"] = ["added"]
-    response = await client.post(
-        "/registries/strict/schemas/Strict/versions", json={"type": "JSONSchemaDraft4", "content": narrowed}
-    )
-    assert response.status_code == 409
-    assert await found(client, "added") == []
-    assert await found(client, "kept") == ["Strict"]
