@@ -135,14 +135,16 @@ def queries(schemas: int) -> list[Query]:
 # ----------------------------------------------------------------------------------------------- loading
 
 
-def rows_of(first: int, count: int, registry_ids: list[int], now: datetime) -> Iterator[tuple[Any, ...]]:
+def rows_of(
+    first: int, count: int, registries: list[tuple[int, str]], now: datetime
+) -> Iterator[tuple[Any, ...]]:
     """(schema row, version rows, search document row) of schemas first .. first + count - 1."""
     for index in range(first, first + count):
         name, _, _ = schema_name(index)
-        registry_id = registry_ids[index % len(registry_ids)]
+        registry_id, registry = registries[index % len(registries)]
         schema_id = index + 1
         contracts = schema_contracts(index)
-        package = distribution_name(f"team{registry_id:02}", name)
+        package = distribution_name(registry, name)
         schema = (schema_id, registry_id, name, "JSONSchemaDraft4", None, None, None, len(contracts))
         schema += (package, "{}", now, now)
         versions = []
@@ -154,7 +156,8 @@ def rows_of(first: int, count: int, registry_ids: list[int], now: datetime) -> I
             )
             keywords = merge_keywords(contract_keywords(contract), keywords)
         document = search_document(name, None, keywords)
-        yield schema, versions, (schema_id, document.name, document.description, document.text)
+        names = (schema_id, registry, name)
+        yield schema, versions, (*names, document.name, document.description, document.text)
 
 
 SCHEMA_COLUMNS = (
@@ -162,7 +165,7 @@ SCHEMA_COLUMNS = (
     "package_name, tags, created_at, updated_at"
 )
 VERSION_COLUMNS = "schema_id, version, content, fingerprint, event_root, description, created_at, created_by"
-DOCUMENT_COLUMNS = "schema_id, name, description, document"
+DOCUMENT_COLUMNS = "schema_id, registry_name, schema_name, name, description, document"
 
 
 def load(engine: Engine, versions: int) -> tuple[int, float]:
@@ -173,14 +176,14 @@ def load(engine: Engine, versions: int) -> tuple[int, float]:
     for number in range(REGISTRIES):
         services.put_registry(uow, f"team{number + 1:02}", changes, actor="bench")
     with engine.connect() as connection:
-        registry_ids = list(connection.execute(select(RegistryRow.id).order_by(RegistryRow.id)).scalars())
+        registries = [tuple(row) for row in connection.execute(select(RegistryRow.id, RegistryRow.name))]
     schemas = versions // VERSIONS_PER_SCHEMA
     _check_the_service_agrees(schemas)
     now = datetime.now(UTC)
     writer = _copy_rows if engine.dialect.name == "postgresql" else _insert_rows
     with _bulk(engine) as connection:
         for first in range(0, schemas, CHUNK):
-            writer(connection, list(rows_of(first, min(CHUNK, schemas - first), registry_ids, now)))
+            writer(connection, list(rows_of(first, min(CHUNK, schemas - first), registries, now)))
             print(
                 f"  loaded {min(first + CHUNK, schemas):,} schemas of {schemas:,}", end="\r", file=sys.stderr
             )
@@ -241,7 +244,7 @@ def _insert_rows(raw: Any, chunk: list[tuple[Any, ...]]) -> None:
         [stamp(v) for _, versions, _ in chunk for v in versions],
     )
     cursor.executemany(
-        f"INSERT INTO search_documents ({DOCUMENT_COLUMNS}) VALUES ({_marks(4)})", [d for _, _, d in chunk]
+        f"INSERT INTO search_documents ({DOCUMENT_COLUMNS}) VALUES ({_marks(6)})", [d for _, _, d in chunk]
     )
     raw.commit()
 

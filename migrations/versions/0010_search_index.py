@@ -53,6 +53,8 @@ def upgrade() -> None:
     documents = op.create_table(
         "search_documents",
         sa.Column("schema_id", ID, nullable=False),
+        sa.Column("registry_name", sa.String(64), nullable=False),
+        sa.Column("schema_name", sa.String(385), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("document", sa.Text(), nullable=False),
@@ -95,7 +97,12 @@ def downgrade() -> None:
 def _build_documents(documents: sa.Table) -> None:
     """Every schema's document, its versions read newest first in one pass."""
     connection = op.get_bind()
-    schemas = connection.execute(sa.text("SELECT id, name, description FROM schemas ORDER BY id")).all()
+    schemas = connection.execute(
+        sa.text(
+            "SELECT s.id, r.name, s.name, s.description"
+            " FROM schemas s JOIN registries r ON r.id = s.registry_id ORDER BY s.id"
+        )
+    ).all()
     newest_first = sa.text(
         "SELECT schema_id, coalesce(bundle, content) FROM schema_versions ORDER BY schema_id, version DESC"
     )
@@ -111,10 +118,11 @@ def _build_documents(documents: sa.Table) -> None:
             full.add(schema_id)
         keywords[schema_id] = merged
     rows = []
-    for schema_id, name, description in schemas:
+    for schema_id, registry, name, description in schemas:
         parts = (_fold(name), _fold(description or ""))
         text = "\n".join((*parts, *keywords.get(schema_id, [])))
-        rows.append({"schema_id": schema_id, "name": parts[0], "description": parts[1], "document": text})
+        names = {"schema_id": schema_id, "registry_name": registry, "schema_name": name}
+        rows.append({**names, "name": parts[0], "description": parts[1], "document": text})
         if len(rows) == BATCH:
             connection.execute(documents.insert(), rows)
             rows = []

@@ -28,7 +28,7 @@ from registry.domain.search import (
     merge_keywords,
     search_document,
 )
-from registry.storage.models import SchemaRow, SearchDocumentRow, VersionRow
+from registry.storage.models import RegistryRow, SchemaRow, SearchDocumentRow, VersionRow
 from registry.storage.repositories import RESOLVED_CONTENT
 
 # The FTS5 trigram tokenizer indexes substrings of 3 characters or more; shorter terms are only checked.
@@ -84,11 +84,19 @@ class SearchRepository:
         self._write(schema_id, keywords, exists=True)
 
     def _write(self, schema_id: int, keywords: list[str], *, exists: bool) -> None:
-        name, description = self.session.execute(
-            select(SchemaRow.name, SchemaRow.description).where(SchemaRow.id == schema_id)
+        registry, name, description = self.session.execute(
+            select(RegistryRow.name, SchemaRow.name, SchemaRow.description)
+            .join(RegistryRow, RegistryRow.id == SchemaRow.registry_id)
+            .where(SchemaRow.id == schema_id)
         ).one()
         document = search_document(name, description, keywords)
-        values = dict(name=document.name, description=document.description, document=document.text)
+        values = dict(
+            registry_name=registry,
+            schema_name=name,
+            name=document.name,
+            description=document.description,
+            document=document.text,
+        )
         if exists:
             self.session.execute(
                 update(SearchDocumentRow).where(SearchDocumentRow.schema_id == schema_id).values(**values)
@@ -132,8 +140,8 @@ def _search_statement(dialect: str, terms: int, registries: int, *, fts: bool, a
     """The query for one shape of search, written once: built per request, a SQLAlchemy expression of
     this size costs several times what the database takes to answer it.
 
-    The innermost query finds and scores the documents, the middle one takes the page, the outer one adds
-    each hit's latest version (only for the page)."""
+    The innermost query finds and scores the documents (no join: a document holds the names that order
+    the hits), the middle one takes the page, the outer one adds what the page shows of each schema."""
     position = "strpos" if dialect == "postgresql" else "instr"
     scores = [
         f"CASE WHEN {position}(d.name, :term{i}) > 0 THEN {IN_NAME}"
@@ -146,7 +154,7 @@ def _search_statement(dialect: str, terms: int, registries: int, *, fts: bool, a
         conditions = [f"instr(d.document, :term{i}) > 0" for i in range(terms)]
         if fts:
             conditions.append(IN_FTS)
-    conditions += [f"r.name = :registry{i}" for i in range(registries)]
+    conditions += [f"d.registry_name = :registry{i}" for i in range(registries)]
     resume = (
         "WHERE m.score < :after_score OR (m.score = :after_score AND (m.registry > :after_registry"
         " OR (m.registry = :after_registry AND m.schema > :after_schema)))"
@@ -155,21 +163,19 @@ def _search_statement(dialect: str, terms: int, registries: int, *, fts: bool, a
     )
     score = " + ".join(scores) or "0"
     return text(
-        f"""SELECT h.registry, h.schema, h.type, h.description, h.score,
+        f"""SELECT h.registry, h.schema, s.type, s.description, h.score,
             (SELECT max(v.version) FROM schema_versions v WHERE v.schema_id = h.schema_id) AS latest
         FROM (
             SELECT m.* FROM (
-                SELECT d.schema_id, {score} AS score, r.name AS registry, s.name AS schema, s.type AS type,
-                    s.description AS description
+                SELECT d.schema_id, {score} AS score, d.registry_name AS registry, d.schema_name AS schema
                 FROM search_documents d
-                JOIN schemas s ON s.id = d.schema_id
-                JOIN registries r ON r.id = s.registry_id
                 WHERE {" AND ".join(conditions) or "1 = 1"}
             ) m
             {resume}
             ORDER BY m.score DESC, m.registry, m.schema
             LIMIT :limit
         ) h
+        JOIN schemas s ON s.id = h.schema_id
         ORDER BY h.score DESC, h.registry, h.schema"""
     )
 
