@@ -9,7 +9,8 @@ Create Date: 2026-12-06
 a test keeps the two equal). The upgrade builds the documents of the schemas stored, then the index: on
 PostgreSQL a GIN index with pg_trgm's operator class (`CREATE EXTENSION pg_trgm`: a trusted extension, so
 the owner of the database may create it), on SQLite an FTS5 table with the trigram tokenizer over the
-documents (external content), kept by triggers. A later batch migration of `search_documents` on SQLite
+documents (external content; case-sensitive, the documents being folded already, so that a match is
+exactly a substring), kept by triggers. A later batch migration of `search_documents` on SQLite
 must create those triggers again. The downgrade drops all of it (pg_trgm stays: others may use it).
 """
 
@@ -77,7 +78,7 @@ def upgrade() -> None:
         return
     op.execute(
         "CREATE VIRTUAL TABLE search_documents_fts USING fts5(document, content='search_documents', "
-        "content_rowid='schema_id', tokenize='trigram')"
+        "content_rowid='schema_id', tokenize='trigram case_sensitive 1')"
     )
     op.execute("INSERT INTO search_documents_fts (search_documents_fts) VALUES ('rebuild')")
     for trigger in FTS_TRIGGERS:

@@ -118,9 +118,11 @@ class SearchRepository:
         dialect = self.session.get_bind().dialect.name
         registries = tuple(name for name in (registry, only) if name is not None)
         indexed = [term for term in terms if len(term) >= SHORTEST_INDEXED_TERM]
-        fts = dialect == "sqlite" and bool(indexed)
-        statement = _search_statement(dialect, len(terms), len(registries), fts=fts, after=after is not None)
+        short = [term for term in terms if len(term) < SHORTEST_INDEXED_TERM]
+        shape = (len(terms), len(short), len(registries))
+        statement = _search_statement(dialect, *shape, fts=bool(indexed), after=after is not None)
         values: dict[str, Any] = {"limit": limit}
+        values.update({f"short{index}": term for index, term in enumerate(short)})
         for index, term in enumerate(terms):
             values[f"term{index}"] = term
             values[f"pattern{index}"] = _like_pattern(term)
@@ -136,7 +138,9 @@ class SearchRepository:
 
 
 @lru_cache(maxsize=512)
-def _search_statement(dialect: str, terms: int, registries: int, *, fts: bool, after: bool) -> TextClause:
+def _search_statement(
+    dialect: str, terms: int, short: int, registries: int, *, fts: bool, after: bool
+) -> TextClause:
     """The query for one shape of search, written once: built per request, a SQLAlchemy expression of
     this size costs several times what the database takes to answer it.
 
@@ -150,8 +154,9 @@ def _search_statement(dialect: str, terms: int, registries: int, *, fts: bool, a
     ]
     if dialect == "postgresql":  # pg_trgm's GIN index answers LIKE '%term%' (shorter than 3: it scans)
         conditions = [f"d.document LIKE :pattern{i} ESCAPE '\\'" for i in range(terms)]
-    else:  # FTS5 narrows by the terms it indexes; every term is then checked as a plain substring
-        conditions = [f"instr(d.document, :term{i}) > 0" for i in range(terms)]
+    else:  # FTS5 finds the terms of 3 characters or more (exactly: its trigrams are case-sensitive, over
+        # a folded document), shorter ones are looked for in what it found
+        conditions = [f"instr(d.document, :short{i}) > 0" for i in range(short)]
         if fts:
             conditions.append(IN_FTS)
     conditions += [f"d.registry_name = :registry{i}" for i in range(registries)]
