@@ -2,8 +2,10 @@
 changes what it holds, and queried through a trigram index: FTS5 on SQLite, pg_trgm's GIN on PostgreSQL.
 
 Both indexes answer substrings, which is what search promised before it had an index (`invoice` finds
-`InvoiceIssued`); word-based full-text search (tsvector) would not. Each index only narrows the candidates:
-every term is then checked as a plain substring of the folded document, so both databases give one answer.
+`InvoiceIssued`); word-based full-text search (tsvector) would not. Both answer exactly, so the two databases
+give one answer: PostgreSQL rechecks each candidate with the LIKE itself, FTS5's trigrams are case-sensitive
+over the folded text. Terms shorter than a trigram are looked for in what the others found (alone, in every
+document).
 """
 
 from __future__ import annotations
@@ -76,11 +78,12 @@ class SearchRepository:
             .execution_options(yield_per=50)
         )
         keywords: list[str] = []
-        for content in self.session.scalars(query):
-            older = contract_keywords(json.loads(content))
-            keywords = merge_keywords(keywords, older)
-            if not set(older) <= set(keywords):  # the bound is reached: older versions add nothing
-                break
+        with self.session.scalars(query) as newest_first:  # closed before the write, even when cut short
+            for content in newest_first:
+                older = contract_keywords(json.loads(content))
+                keywords = merge_keywords(keywords, older)
+                if not set(older) <= set(keywords):  # the bound is reached: older versions add nothing
+                    break
         self._write(schema_id, keywords, exists=True)
 
     def _write(self, schema_id: int, keywords: list[str], *, exists: bool) -> None:
