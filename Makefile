@@ -62,6 +62,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_deployments.py
 	$(PY) benchmarks/bench_validation.py
 	$(PY) benchmarks/bench_references.py
+	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_metrics.py
 
 lint: $(VENV)/.dev-installed

@@ -20,6 +20,7 @@ from registry.domain import errors, names
 from registry.domain.audit import Action, Change, field_changes
 from registry.domain.model import Page, RegistryInfo, SchemaInfo, VersionInfo, VersionSummary
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
+from registry.domain.search import query_terms, search_after
 from registry.storage.models import RegistryRow, SchemaRow, VersionRow, utcnow
 from registry.storage.repositories import aware
 from registry.storage.unit_of_work import Transaction, UnitOfWork
@@ -253,6 +254,8 @@ def annotate_schema(
         if description is not None:
             row.description = description
             row.updated_at = utcnow()
+            tx.session.flush()
+            tx.search.describe(row.id)
         if tags:
             row.tags = _merged_tags(row.tags, tags)
         tx.session.flush()
@@ -306,12 +309,13 @@ def search(
 ) -> Page[SearchResult]:
     """Schemas of one registry whose name, description or content holds every keyword (as the native
     search), each with all its versions: SearchSchemas lists them."""
-    terms = keywords.split()[:8]
-    after = decode_text_cursor(cursor)
+    after = search_after(decode_text_cursor(cursor))
     with uow.reading() as tx:
         registry_row = _require_registry(tx, registry)
-        after_key = (registry, after) if after is not None else None
-        hits = tx.schemas.search(terms, registry=registry, only=None, after=after_key, limit=limit + 1)
+        ranked = tx.search.search(
+            query_terms(keywords), registry=registry, only=None, after=after, limit=limit + 1
+        )
+        hits = [each.hit for each in ranked]
         versions_query = (
             select(SchemaRow.name, VersionRow.version, VersionRow.created_at)
             .join(VersionRow, VersionRow.schema_id == SchemaRow.id)
@@ -322,7 +326,8 @@ def search(
         for name, number, created_at in tx.session.execute(versions_query):
             versions.setdefault(name, []).append(VersionEntry(number, aware(created_at)))
     results = [SearchResult(hit.registry, hit.schema, hit.type, versions.get(hit.schema, [])) for hit in hits]
-    return _page(results, limit, lambda result: result.schema)
+    page = _page(list(zip(results, ranked, strict=True)), limit, lambda pair: pair[1].cursor_key())
+    return Page([result for result, _ in page.items], page.next_cursor)
 
 
 # --- tags ------------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from registry.domain.modes import (
     report_data,
 )
 from registry.domain.pagination import decode_int_cursor, decode_text_cursor, encode_cursor
+from registry.domain.search import RankedHit, query_terms, search_after
 from registry.observability.measured import counted_registration, counted_validation, timed_check
 from registry.observability.tracing import traced
 from registry.references import Readable
@@ -221,6 +222,8 @@ def update_schema(
                 setattr(row, field, value)
         row.updated_at = _now()
         tx.session.flush()
+        if changes.description is not _UNSET:
+            tx.search.describe(row.id)
         if changed := field_changes(before, schema_settings(row)):
             change = Change(Action.SCHEMA_UPDATED, registry=registry, schema=schema, detail=changed)
             tx.audit.record(change, actor=actor, registry_id=row.registry_id)
@@ -311,6 +314,7 @@ def register_version(
             assert same is not None, "the unique index found this content under the same lock"
             return _existing(tx, registry, schema, same), False
         version_id, number, created_at = added
+        tx.search.add_contract(locked.id, contract.content)  # the index follows in the same transaction
         if new.references:
             references.record(tx, version_id, new.references)
         # small: the version itself lists its references
@@ -450,6 +454,7 @@ def delete_version(
                 deployments=[each.as_data() for each in running],
             )
         tx.versions.delete(found)
+        tx.search.rebuild(row.id)
         detail = {"fingerprint": found.fingerprint}
         change = Change(Action.VERSION_DELETED, registry, schema, found.version, detail=detail)
         tx.audit.record(change, actor=actor, registry_id=row.registry_id)
@@ -700,12 +705,12 @@ def contract_of(version: VersionInfo) -> Contract:
 def search(
     uow: UnitOfWork, query: str, *, registry: str | None, only: str | None, limit: int, cursor: str | None
 ) -> Page[SearchHit]:
-    """Schemas whose name, description or any version's content holds every whitespace-separated term."""
-    terms = query.split()[:8]
-    after = decode_text_cursor(cursor)
-    after_key = tuple(after.split("\n", 1)) if after is not None and "\n" in after else None
-    if after is not None and after_key is None:
-        raise errors.InvalidCursor()
+    """Schemas whose name, description or contracts' keywords (registry.domain.search) hold every
+    whitespace-separated term, ignoring case; best ranked first."""
+    after = search_after(decode_text_cursor(cursor))
     with uow.reading() as tx:
-        hits = tx.schemas.search(terms, registry=registry, only=only, after=after_key, limit=limit + 1)  # type: ignore[arg-type]
-        return _page(hits, limit, lambda h: f"{h.registry}\n{h.schema}")
+        hits = tx.search.search(
+            query_terms(query), registry=registry, only=only, after=after, limit=limit + 1
+        )
+    page = _page(hits, limit, RankedHit.cursor_key)
+    return Page([each.hit for each in page.items], page.next_cursor)

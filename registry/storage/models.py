@@ -109,6 +109,28 @@ class VersionRow(Base):
     bundle: Mapped[str | None] = mapped_column(Text)
 
 
+class SearchDocumentRow(Base):
+    """What search looks in for one schema (registry.domain.search), folded: its name, its description, and
+    `document`, those two and the contracts' keywords one a line. The index over `document` is per
+    database and outside these models: a GIN trigram index (pg_trgm) on PostgreSQL, the FTS5 table
+    `search_documents_fts` (trigram tokenizer, kept by triggers) on SQLite; migration 0010 creates both.
+    The registry's and the schema's names (never renamed) order the hits without a join per candidate."""
+
+    __tablename__ = "search_documents"
+
+    schema_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("schemas.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    registry_name: Mapped[str] = mapped_column(String(64))
+    schema_name: Mapped[str] = mapped_column(String(385))
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text)
+
+
 class ReferenceRow(Base):
     """A version's `$ref`s named `name` resolve to the version `target_id`."""
 

@@ -11,12 +11,9 @@ from sqlalchemy import (
     Column,
     Select,
     Table,
-    and_,
     bindparam,
     delete,
-    exists,
     func,
-    literal,
     or_,
     select,
     update,
@@ -32,7 +29,6 @@ from registry.domain.model import (
     CompatibilityPolicy,
     RegistryInfo,
     SchemaInfo,
-    SearchHit,
     VersionInfo,
     VersionSummary,
 )
@@ -61,11 +57,6 @@ def mirror_state(row: MirrorOutboxRow) -> MirrorState:
         next_attempt_at=None if row.status == MIRRORED else aware(row.next_attempt_at),
         updated_at=aware(row.updated_at),
     )
-
-
-def like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class RegistryRepository:
@@ -276,51 +267,6 @@ class SchemaRepository:
             updated_at=aware(row.updated_at),
             package_name=row.package_name,
         )
-
-    def search(
-        self,
-        terms: list[str],
-        *,
-        registry: str | None,
-        only: str | None,
-        after: tuple[str, str] | None,
-        limit: int,
-    ) -> list[SearchHit]:
-        latest = select(func.max(VersionRow.version)).where(VersionRow.schema_id == SchemaRow.id)
-        query = (
-            select(RegistryRow.name, SchemaRow, latest.scalar_subquery())
-            .join(SchemaRow.parent)
-            .order_by(RegistryRow.name, SchemaRow.name)
-            .limit(limit)
-        )
-        for term in terms:
-            query = query.where(_matches(like_pattern(term)))
-        for name in (registry, only):
-            if name is not None:
-                query = query.where(RegistryRow.name == name)
-        if after is not None:
-            query = query.where(
-                or_(
-                    RegistryRow.name > after[0], and_(RegistryRow.name == after[0], SchemaRow.name > after[1])
-                )
-            )
-        return [
-            SearchHit(
-                registry=name, schema=row.name, type=row.type, latest_version=top, description=row.description
-            )
-            for name, row, top in self.session.execute(query)
-        ]
-
-
-def _matches(pattern: str):  # type: ignore[no-untyped-def]
-    in_content = exists().where(
-        VersionRow.schema_id == SchemaRow.id, func.lower(VersionRow.content).like(pattern, escape="\\")
-    )
-    return or_(
-        func.lower(SchemaRow.name).like(pattern, escape="\\"),
-        func.lower(func.coalesce(SchemaRow.description, literal(""))).like(pattern, escape="\\"),
-        in_content,
-    )
 
 
 class VersionRepository:

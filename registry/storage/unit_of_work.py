@@ -26,6 +26,7 @@ from registry.storage.repositories import (
     TokenRepository,
     VersionRepository,
 )
+from registry.storage.search import SearchRepository
 
 
 class UnitOfWork:
@@ -93,6 +94,7 @@ class Transaction:
         self.deployments = DeploymentRepository(session)
         self.environments = EnvironmentRepository(session)
         self.references = ReferenceRepository(session)
+        self.search = SearchRepository(session)
         self.dependents = DependentRepository(session)
         self.audit = AuditRepository(session)
 

@@ -14,11 +14,18 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from registry import services
 from registry.domain.formats.bundle import Reference, VersionKey
+from registry.domain.model import CompatibilityMode
 from registry.storage.database import make_engine, make_session_factory
-from registry.storage.migrations import current_revision, downgrade, head_revision, upgrade
+from registry.storage.migrations import (
+    current_revision,
+    downgrade,
+    head_revision,
+    outside_the_models,
+    upgrade,
+)
 from registry.storage.models import Base
 from registry.storage.unit_of_work import UnitOfWork
-from tests.conftest import fresh_postgres_database
+from tests.conftest import fresh_postgres_database, load_example
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -47,7 +54,8 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_engine: Engine) -> None:
 def test_models_and_migrations_agree(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     with empty_engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        options = {"compare_type": True, "include_name": outside_the_models}
+        context = MigrationContext.configure(connection, opts=options)
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
@@ -144,7 +152,7 @@ def test_downgrading_below_references_drops_the_versions_that_have_them(empty_en
     upgrade(empty_engine)
     uow = UnitOfWork(make_session_factory(empty_engine))
     services.put_registry(uow, "common", services.RegistryChanges(), actor="test")
-    money = {"type": "object", "properties": {"amount": {"type": "number"}}}
+    money = {"type": "object", "properties": {"amountInCents": {"type": "integer"}}}
     reference = Reference("money.json", VersionKey("common", "Money", 1))
     for schema, content, references in (
         ("Money", money, ()),
@@ -160,3 +168,49 @@ def test_downgrading_below_references_drops_the_versions_that_have_them(empty_en
         assert connection.execute(text(query)).scalars().all() == ["Money"]
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_upgrading_builds_the_search_index_of_the_versions_stored(empty_engine: Engine) -> None:
+    """Migration 0010: the documents it builds from the stored versions are those the service builds as
+    versions arrive (its copy of the keyword extraction is the service's), and search finds the data."""
+    upgrade(empty_engine)
+    uow = UnitOfWork(make_session_factory(empty_engine))
+    changes = services.RegistryChanges(compatibility=CompatibilityMode.NONE)
+    services.put_registry(uow, "shop", changes, actor="test")
+    money = {"type": "object", "title": "Money", "properties": {"amountInCents": {"type": "integer"}}}
+    price = {"type": "object", "properties": {"price": {"$ref": "money.json"}, "currency": {"enum": ["EUR"]}}}
+    for schema, type_, content, references in (
+        ("Money", "JSONSchemaDraft4", money, ()),
+        ("Price", "JSONSchemaDraft4", price, (Reference("money.json", VersionKey("shop", "Money", 1)),)),
+        ("OrderCreated", "OpenApi3", load_example("openapi3/custom-order-created.json"), ()),
+        ("InvoiceIssued", "JSONSchemaDraft4", load_example("draft4/custom-invoice-issued.json"), ()),
+        ("InvoiceIssued", "JSONSchemaDraft4", {"properties": {"dueDate": {"type": "string"}}}, ()),
+    ):
+        new = services.NewVersion(type=type_, content=content, references=references)
+        services.register_version(uow, "shop", schema, new, actor="test")
+    built_by_the_service = _search_documents(empty_engine)
+
+    downgrade(empty_engine, "0009_secret_encryption")
+    assert "search_documents" not in inspect(empty_engine).get_table_names()
+    upgrade(empty_engine)
+    assert _search_documents(empty_engine) == built_by_the_service
+    assert len(built_by_the_service) == 4
+
+    def found(query: str) -> list[str]:
+        page = services.search(uow, query, registry=None, only=None, limit=10, cursor=None)
+        return [hit.schema for hit in page.items]
+
+    assert found("amountInCents") == ["Money", "Price"]  # Price's through its reference
+    assert found("couponCode") == ["OrderCreated"]
+    assert found("invoiceNumber duedate") == ["InvoiceIssued"]
+    services.delete_schema(uow, "shop", "OrderCreated", actor="test")
+    assert found("couponCode") == []
+
+
+def _search_documents(engine: Engine) -> list[tuple[str, ...]]:
+    query = (
+        "SELECT s.name, d.name, d.description, d.document FROM search_documents d"
+        " JOIN schemas s ON s.id = d.schema_id ORDER BY s.name"
+    )
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(query))]
