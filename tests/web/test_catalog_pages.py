@@ -22,6 +22,7 @@ from registry.domain.auth import Role
 from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
+from tests.conftest import load_example
 
 SCHEMA = "/registries/shop/schemas/order%2Fplaced"
 PAGE = "/ui" + SCHEMA
@@ -289,3 +290,21 @@ async def test_sign_in_scopes_every_page_and_sign_out_forgets(
         page = await _text(http, "/ui/sign-in")
         await http.post("/ui/sign-in", data={"csrf": _csrf(page), "token": admin})
         assert "order/paid" in await _text(http, "/ui/search?q=order")
+
+
+async def test_the_version_page_shows_an_openapi_event_root_as_a_tree(web: httpx.AsyncClient) -> None:
+    contract = load_example("openapi3/custom-order-created.json")
+    # a recursive component: shown down to a bound, then as a reference
+    schemas = contract["components"]["schemas"]
+    schemas["Customer"]["properties"]["referredBy"] = {"$ref": "#/components/schemas/Customer"}
+    body = {"type": "OpenApi3", "content": contract}
+    assert (await web.put("/registries/shop", json={})).status_code == 201
+    assert (await web.post("/registries/shop/schemas/OrderCreated/versions", json=body)).status_code == 201
+    page = await _text(web, "/ui/registries/shop/schemas/OrderCreated/versions/1")
+    assert "Event root</dt><dd><code>AWSEvent</code>" in page
+    # detail -> OrderCreated (through its $ref), its required fields and constraints
+    assert re.search(r'field-name">detail</span> <span class="tag">object</span> <strong>required', page)
+    assert re.search(r'field-name">orderId</span> <span class="tag">string</span> <strong>required', page)
+    assert "<code>maxItems</code>: <code>250</code>" in page
+    assert re.search(r'field-name">couponCode</span> <span class="tag">string \| null</span>', page)
+    assert "see <code>#/components/schemas/Customer</code>" in page  # the cycle, cut
