@@ -45,6 +45,7 @@ STATIC = HERE / "static"
 PREFIX = "/ui"
 SIGN_IN = f"{PREFIX}/sign-in"
 PAGE_SIZE = 200  # rows a listing shows before its "next" link
+SCHEMA_PAGE = 50  # schemas of a registry or search hits a page lists: each costs the listing its counts
 MATRIX_VERSIONS = 30  # the latest versions the matrix page crosses
 
 
@@ -182,7 +183,7 @@ def registry_page(
 ) -> Response:
     authorize(caller, Role.READER, registry)
     info = services.get_registry(uow, registry)
-    found = services.list_schemas(uow, registry, prefix=name or None, limit=PAGE_SIZE, cursor=cursor)
+    found = services.list_schemas(uow, registry, prefix=name or None, limit=SCHEMA_PAGE, cursor=cursor)
     context = {"registry": info, "schemas": found.items, "name": name, "next_cursor": found.next_cursor}
     return page(request, "registry.html", context)
 
