@@ -69,6 +69,23 @@ def registry_counts(uow: UnitOfWork, registries: list[str]) -> dict[str, Registr
     }
 
 
+def schema_participants(uow: UnitOfWork, registry: str, schemas: list[str]) -> dict[str, tuple[int, int]]:
+    """(producers, consumers) recorded for each named schema of the registry, in every environment: one
+    grouped query."""
+    if not schemas:
+        return {}
+    with uow.reading() as tx:
+        rows = tx.session.execute(
+            select(SchemaRow.name, ParticipantRow.role, func.count(ParticipantRow.id))
+            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+            .join(ParticipantRow, ParticipantRow.schema_id == SchemaRow.id)
+            .where(RegistryRow.name == registry, SchemaRow.name.in_(schemas))
+            .group_by(SchemaRow.name, ParticipantRow.role)
+        ).all()
+    counts = {(name, role): count for name, role, count in rows}
+    return {name: (counts.get((name, "producer"), 0), counts.get((name, "consumer"), 0)) for name in schemas}
+
+
 def latest_registrations(uow: UnitOfWork, *, registry: str | None, limit: int) -> list[AuditRecord]:
     """The newest versions registered (of `registry`, or of every registry), from the audit history."""
     page = audit.audit_history(

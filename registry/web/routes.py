@@ -184,7 +184,14 @@ def registry_page(
     authorize(caller, Role.READER, registry)
     info = services.get_registry(uow, registry)
     found = services.list_schemas(uow, registry, prefix=name or None, limit=SCHEMA_PAGE, cursor=cursor)
-    context = {"registry": info, "schemas": found.items, "name": name, "next_cursor": found.next_cursor}
+    participants = catalog.schema_participants(uow, registry, [each.name for each in found.items])
+    context = {
+        "registry": info,
+        "schemas": found.items,
+        "participants": participants,
+        "name": name,
+        "next_cursor": found.next_cursor,
+    }
     return page(request, "registry.html", context)
 
 

@@ -137,6 +137,7 @@ async def test_every_page_shows_the_catalog(client: httpx.AsyncClient) -> None:
 
     registry = await _text(client, "/ui/registries/shop")
     assert f'href="{PAGE}"' in registry and "JSONSchemaDraft4" in registry and "v2" in registry
+    assert re.search(r"</time></td>\s*<td>1</td><td>1</td>", registry)  # a producer and a consumer
     assert "No schema starts with" in await _text(client, "/ui/registries/shop?name=zzz")
 
     schema = await _text(client, PAGE)
