@@ -211,13 +211,19 @@ def environments_page(request: Request, registry: RegistryName, caller: Viewer, 
 # --- a schema ----------------------------------------------------------------------------------------------
 
 
-def _schema_context(request: Request, uow: Any, registry: str, schema: str) -> dict[str, Any]:
+def _schema_context(
+    request: Request, uow: Any, registry: str, schema: str, *, with_participants: bool = True
+) -> dict[str, Any]:
     info = services.get_schema(uow, registry, schema)
     owner = services.get_registry(uow, registry)
     versions = services.list_versions(uow, registry, schema, limit=PAGE_SIZE, cursor=None)
-    participants = deployments.list_participants(
-        uow, registry, schema, environment=None, role=None, limit=PAGE_SIZE, cursor=None
-    ).items
+    participants = (
+        deployments.list_participants(
+            uow, registry, schema, environment=None, role=None, limit=PAGE_SIZE, cursor=None
+        ).items
+        if with_participants
+        else []
+    )
     by_environment: dict[str, list[Any]] = {}
     for each in participants:
         by_environment.setdefault(each.environment, []).append(each)
@@ -317,7 +323,7 @@ def compare_page(
     policy: CompatibilityPolicy | None = None,
 ) -> Response:
     authorize(caller, Role.READER, registry)
-    context = _schema_context(request, uow, registry, schema)
+    context = _schema_context(request, uow, registry, schema, with_participants=False)
     numbers = [each.version for each in context["versions"]]  # newest first
     if not numbers:
         return page(request, "compare.html", {**context, "diff": None})
