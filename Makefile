@@ -64,6 +64,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_references.py
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_metrics.py
+	$(PY) benchmarks/bench_catalog.py
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check registry codegen tests benchmarks

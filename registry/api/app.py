@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
+from starlette.staticfiles import StaticFiles
 
 from codegen import GeneratorPool
 from registry import __version__, services
@@ -48,6 +49,7 @@ from registry.settings import Settings, misspelt_variables
 from registry.storage.database import make_session_factory, serving_engine
 from registry.storage.pool_metrics import observe_pool
 from registry.storage.unit_of_work import UnitOfWork
+from registry.web import routes as web
 
 log = logging.getLogger("registry")
 
@@ -162,6 +164,8 @@ def create_app(
     )
     for router in (module.router for module in routers):
         app.include_router(router)
+    app.include_router(web.router)  # the web catalog's pages, and its own assets below
+    app.mount(f"{web.PREFIX}/static", StaticFiles(directory=web.STATIC), name="catalog-static")
     if settings.metrics_enabled:
         app.include_router(metrics.router)
         app.state.metrics = Exposition(backlog=lambda: outbox_backlog(uow))

@@ -33,10 +33,11 @@ async def test_openapi_document_describes_the_api(client: httpx.AsyncClient) -> 
     assert {parameter["name"] for parameter in diff["parameters"]} >= {"from", "to", "policy"}
 
 
-async def test_the_front_door_leads_to_the_api_pages(client: httpx.AsyncClient) -> None:
+async def test_the_front_door_leads_to_the_web_catalog(client: httpx.AsyncClient) -> None:
     home = await client.get("/")
-    assert (home.status_code, home.headers["location"]) == (307, "/docs")
-    assert (await client.get("/", follow_redirects=True)).status_code == 200
+    assert (home.status_code, home.headers["location"]) == (307, "/ui")
+    catalog = await client.get("/", follow_redirects=True)
+    assert catalog.status_code == 200 and "Event catalog" in catalog.text
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:

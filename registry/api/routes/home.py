@@ -1,4 +1,5 @@
-"""The front door: `GET /` sends a person who opens the registry's address to the API's pages."""
+"""The front door: `GET /` sends a person who opens the registry's address to the web catalog (`/ui`);
+the API's own pages stay at /docs."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from fastapi.responses import RedirectResponse
 
 router = APIRouter(include_in_schema=False)
 
-HOME = "/docs"  # Swagger UI, served by the registry itself
+HOME = "/ui"  # the web catalog (registry.web), served by the registry itself
 
 
 @router.get("/")
 def home() -> RedirectResponse:
-    # 307, not 308: where the front door leads may change (a web catalog), so clients must not cache it.
+    # 307, not 308: where the front door leads may change, so clients must not cache it.
     return RedirectResponse(HOME, status_code=307)
