@@ -32,16 +32,15 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, unquote
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.access import Authenticator
-from registry.domain import names
-from registry.domain.auth import Role, authorize
-from registry.domain.errors import RegistryError
+from registry.api.middleware import read_body, replay_body
+from registry.api.version_cache import caller_may_read, header
 from registry.domain.formats import Contract
 from registry.domain.formats.identity import identity_errors
 from registry.observability import metrics
-from registry.observability.logs import note_route, noted_caller
+from registry.observability.logs import note_route
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -230,10 +229,10 @@ class FastValidation:
         if scope["type"] == "http" and scope["method"] == "POST":
             found = self._target(scope)
             if found is not None:
-                body = await _read_all(receive)
+                body = await read_body(receive)
                 if await self._answered(found, body, send, scope):
                     return
-                receive = _replay(body, receive)
+                receive = replay_body(body, receive)
         await self.app(scope, receive, send)
 
     def _target(self, scope: Scope) -> tuple[NumberedKey, Contract, bool, bool] | None:
@@ -294,28 +293,6 @@ def _options(query: bytes) -> tuple[bool, bool] | None:
 # --- shared -------------------------------------------------------------------------------------------
 
 
-def caller_may_read(authenticator: Authenticator, scope: Scope, registry: str, schema: str) -> bool:
-    """Whether the request may read the schema, known without the database; False sends it on to the
-    application, which answers with the reason (or reads the token table)."""
-    try:
-        names.registry_name(registry)
-        names.schema_name(schema)
-        principal = authenticator.principal_if_fresh(header(scope, b"authorization"))
-        if principal is None:
-            return False  # the token table needs a database read: leave that to a worker thread
-        authorize(noted_caller(principal), Role.READER, registry)
-    except RegistryError:
-        return False
-    return True
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
 def _raw_path(scope: Scope) -> str:
     raw = scope.get("raw_path") or scope["path"].encode("utf-8")
     return str(raw.split(b"?", 1)[0].decode("latin-1"))
@@ -325,25 +302,3 @@ async def _send_json(send: Send, body: bytes, headers: list[tuple[bytes, bytes]]
     start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
     await send({"type": "http.response.start", "status": 200, "headers": start})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _read_all(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

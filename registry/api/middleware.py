@@ -60,7 +60,7 @@ class BodyLimit:
         if body is None:
             await self._refuse(scope, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _read(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -114,7 +114,7 @@ class JsonBodies:
             if not given:
                 scope = {**scope, "headers": [*scope["headers"], (b"content-type", b"application/json")]}
         if _has_body(headers) and (not given or is_json_media_type(given)):
-            body = await _read_all(receive)
+            body = await read_body(receive)
             try:
                 if len(body) > OFF_LOOP_BYTES:
                     await run_in_threadpool(parse_json, body)
@@ -124,7 +124,7 @@ class JsonBodies:
                 count_refused_registration(scope, "invalid")
                 await _refuse(scope, send, error)
                 return
-            receive = _replay(body, receive)
+            receive = replay_body(body, receive)
         await self.app(scope, receive, send)
 
 
@@ -150,7 +150,7 @@ class PrivateApiDescription:
         await self.app(scope, receive, send)
 
 
-async def _read_all(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -201,7 +201,7 @@ async def _send_json(
     await send({"type": "http.response.body", "body": encoded})
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def replay() -> Message:

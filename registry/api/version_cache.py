@@ -111,25 +111,27 @@ class CachedVersionReads:
             return None
         registry, schema = unquote(match[1]), unquote(match[2])
         hit = self.cache.get((registry, schema, int(match[3])))
-        if hit is None or not self._allowed(scope, registry, schema):
+        if hit is None or not caller_may_read(self.authenticator, scope, registry, schema):
             return None
         return hit
 
-    def _allowed(self, scope: Scope, registry: str, schema: str) -> bool:
-        authorization = _header(scope, b"authorization")
-        try:
-            names.registry_name(registry)
-            names.schema_name(schema)
-            principal = self.authenticator.principal_if_fresh(authorization)
-            if principal is None:
-                return False  # the token table needs a database read: leave that to a worker thread
-            authorize(noted_caller(principal), Role.READER, registry)
-        except RegistryError:
-            return False
-        return True
+
+def caller_may_read(authenticator: Authenticator, scope: Scope, registry: str, schema: str) -> bool:
+    """Whether the request may read the schema, known without the database; False sends it on to the
+    application, which answers with the reason (or reads the token table)."""
+    try:
+        names.registry_name(registry)
+        names.schema_name(schema)
+        principal = authenticator.principal_if_fresh(header(scope, b"authorization"))
+        if principal is None:
+            return False  # the token table needs a database read: leave that to a worker thread
+        authorize(noted_caller(principal), Role.READER, registry)
+    except RegistryError:
+        return False
+    return True
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
             return bytes(value).decode("latin-1")
@@ -138,7 +140,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 async def _send(hit: Rendered, scope: Scope, send: Send) -> None:
     etag = hit.etag.encode("latin-1")
-    if _header(scope, b"if-none-match") == hit.etag:
+    if header(scope, b"if-none-match") == hit.etag:
         headers = [(b"etag", etag), (b"cache-control", IMMUTABLE.encode())]
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
