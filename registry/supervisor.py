@@ -5,7 +5,11 @@ then imports the application's code, binds the socket and forks the workers. For
 a worker is up in a fraction of a second and shares the parent's pages of code and modules until it
 writes to them (the heap is frozen first, so that the garbage collector does not touch them either). It
 forks before anything else exists: no thread, no database connection, no app; each worker builds its
-own app. The kernel hands each new connection to one of the workers. The parent serves nothing; it
+own app. Each worker listens on a socket of its own, all bound to the one port (SO_REUSEPORT): the kernel
+spreads new connections evenly over them. (On one socket shared by all, the worker that wakes first
+accepts every connection waiting: 32 connections opened at once mostly went all to one worker.) The
+parent holds the sockets, so that connections wait for a worker being replaced rather than being
+refused. The parent serves nothing; it
 
 - passes a stop on: the first SIGTERM or SIGINT makes every worker drain (see `registry.serving`), a
   second one ends their drains; it exits 0 once they are all gone (1 if one had to be killed);
@@ -29,6 +33,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -100,14 +105,14 @@ class Supervisor:
     _exit_code: int = 0
 
     def run(self, shared: SharedValues | None) -> int:
-        listener = _listen(self.host, self.port)
+        listeners = _listen(self.host, self.port, self.count)
         gc.collect()
         gc.freeze()  # what the workers inherit stays shared: the collector never walks it
         self._catch_signals()
         assert self._wake_up is not None
         try:
             for number in range(1, self.count + 1):
-                self._start(listener, number)
+                self._start(listeners, number)
             log.info(
                 "serving on http://%s:%d with %d worker processes (parent %d)",
                 self.host, self.port, self.count, os.getpid(),
@@ -115,7 +120,7 @@ class Supervisor:
             while self._workers:
                 self._handle_signals()
                 for worker in list(self._workers.values()):
-                    self._look_at(worker, listener, shared)
+                    self._look_at(worker, listeners, shared)
                 self._kill_if_overdue()
                 starting = [w.channel for w in self._workers.values() if not w.ready]
                 wait(
@@ -123,22 +128,23 @@ class Supervisor:
                 )
                 _empty(self._wake_up[0])
         finally:
-            listener.close()
+            for listener in listeners:
+                listener.close()
         return self._exit_code
 
     # --- the workers --------------------------------------------------------------------------------------
 
-    def _start(self, listener: socket.socket, number: int) -> None:
+    def _start(self, listeners: list[socket.socket], number: int) -> None:
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe()
         process = context.Process(
-            target=self._worker_main, args=(number, listener, theirs), name=f"registry-worker-{number}"
+            target=self._worker_main, args=(number, listeners, theirs), name=f"registry-worker-{number}"
         )
         process.start()
         theirs.close()
         self._workers[number] = _Worker(number, process, ours)
 
-    def _worker_main(self, number: int, listener: socket.socket, parent: Connection) -> None:
+    def _worker_main(self, number: int, listeners: list[socket.socket], parent: Connection) -> None:
         """A worker's whole life, in the forked process."""
         # The parent's way of catching signals is not the worker's: uvicorn installs its own once the
         # app is built. Until then a SIGTERM ends the worker at once; Ctrl-C, which reaches every process
@@ -151,6 +157,10 @@ class Supervisor:
             os.close(descriptor)
         for other in self._workers.values():  # the parent's ends of the other workers' pipes
             other.channel.close()
+        listener = listeners[(number - 1) % len(listeners)]
+        for other_listener in listeners:
+            if other_listener is not listener:
+                other_listener.close()
 
         from registry.api.app import create_app
         from registry.api.capacity import prepare_serving_process
@@ -165,7 +175,7 @@ class Supervisor:
         grace = settings.shutdown_grace_seconds
         serve_worker(app, listener=listener, worker=number, grace=grace, parent=parent)
 
-    def _look_at(self, worker: _Worker, listener: socket.socket, shared: SharedValues | None) -> None:
+    def _look_at(self, worker: _Worker, listeners: list[socket.socket], shared: SharedValues | None) -> None:
         try:
             while not worker.ready and worker.channel.poll():
                 worker.ready = worker.channel.recv() == READY
@@ -187,7 +197,7 @@ class Supervisor:
             self._stop()
             return
         log.warning("worker %d (pid %s) %s: starting another", worker.number, pid, _how(code))
-        self._start(listener, worker.number)
+        self._start(listeners, worker.number)
 
     def _stop(self) -> None:
         """Every worker drains (a second call: stops draining)."""
@@ -235,13 +245,23 @@ class Supervisor:
             self._stop()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, count: int) -> list[socket.socket]:
+    """A listening socket per worker on Linux (SO_REUSEPORT spreads connections over them), else one
+    shared by all."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
-    listener.listen(BACKLOG)  # connections wait in the kernel until a worker is up
-    return listener
+    listeners: list[socket.socket] = []
+    for _ in range(count if sys.platform == "linux" else 1):
+        # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+        # and without it Nagle's algorithm held responses back for 40 ms
+        listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if sys.platform == "linux":
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind((host, port))
+        port = listener.getsockname()[1]  # port 0: the others join the one the first was given
+        listener.listen(BACKLOG)  # connections wait in the kernel until the worker is up
+        listeners.append(listener)
+    return listeners
 
 
 def _tell(worker: _Worker, message: str) -> None:
