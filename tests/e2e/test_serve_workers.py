@@ -18,6 +18,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from registry.storage.database import make_engine
+from registry.storage.migrations import upgrade
 from tests.conftest import fresh_postgres_database, load_example
 from tests.e2e.conftest import free_port, run_registry, serve, sqlite_url
 
@@ -41,8 +43,9 @@ def migrated_database(kind: str, tmp_path: Path) -> Iterator[str]:
         yield sqlite_url(tmp_path)  # serve migrates SQLite itself, in the parent
         return
     with fresh_postgres_database() as url:
-        done = run_registry(url, "migrate")
-        assert done.returncode == 0, done.stderr
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
         yield url
 
 
