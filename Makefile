@@ -49,6 +49,7 @@ conformance: $(VENV)/.test-installed
 
 bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
+	$(PY) benchmarks/bench_workers.py
 	$(PY) benchmarks/bench_observability.py
 	$(PY) benchmarks/compat_bench.py
 	$(PY) benchmarks/bench_compat_evolutions.py

@@ -14,7 +14,9 @@ The load generator is bench_api's raw asyncio HTTP/1.1 client (32 keep-alive con
 2-core machine it takes CPU that the second worker would otherwise have: its CPU time per request is
 measured and printed with each figure, and so is the ceiling that leaves for the ratio (the two cores less
 the client's share, over the one core that one worker can use). The table's "server CPU" is the whole
-process tree's (parent, workers and their children), in cores. Not a test: it prints a table.
+process tree's (parent, workers and their children), in cores. The memory of each server's process tree is
+printed at the end (RSS, and PSS, which counts the pages workers share with their parent once). Not a test:
+it prints a table.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import selectors
+import socket
 import sys
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,11 +63,11 @@ RATIO_TARGET = 1.6
 def valid_event() -> bytes:
     """An event of about 1 KB that the bench contract accepts (every property present)."""
     samples: dict[str, object] = {
-        "string": "a value of the order event",
+        "string": "a value of the order event, as long as a typical one",
         "integer": 42,
         "number": 12.5,
         "boolean": True,
-        "array": ["first", "second"],
+        "array": ["the first entry", "the second entry"],
         "object": {"id": "item-1", "qty": 2},
     }
     event = {}
@@ -95,22 +101,46 @@ def registry_server(database_url: str, workers: int) -> Server:
 
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds of `pid` and every process under it (alive now), from /proc."""
-    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, cpu seconds)
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for each in [pid, *descendants(pid)]:
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
-    total, todo = 0.0, [pid]
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MB of `pid` and every process under it. PSS counts a page shared by k processes as 1/k
+    in each: the pages workers share with their parent (forked after the imports) count once."""
+    rss = pss = 0.0
+    for each in [pid, *descendants(pid)]:
+        try:
+            lines = Path(f"/proc/{each}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        fields = {line.split(":")[0]: line.split()[1] for line in lines[1:]}
+        rss += int(fields.get("Rss", 0)) / 1024
+        pss += int(fields.get("Pss", 0)) / 1024
+    return rss, pss
+
+
+def descendants(pid: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
-        total += stats.get(current, (0, 0.0))[1]
-        todo += [child for child, (parent, _) in stats.items() if parent == current]
-    return total
+        children = [child for child, parent in parents.items() if parent == current]
+        found += children
+        todo += children
+    return found
 
 
 @dataclass
@@ -132,11 +162,74 @@ class Side:
         return self.result.client_cpu / max(1, self.result.ok(200)) * 1e6
 
 
+def socket_load(port: int, request: bytes, *, connections: int, seconds: float) -> Result:
+    """The same request again and again on `connections` keep-alive connections, each sending the next
+    one as soon as an answer is complete. Plain non-blocking sockets and one epoll loop, no asyncio: about
+    a third of bench_api's asyncio client's CPU per request (the `client µs/request` column says what it
+    was), which leaves more of the second core to the second worker. Answers must carry Content-Length
+    (the registry's do) or be 304s."""
+    result, selector = Result(), selectors.DefaultSelector()
+    pending: dict[socket.socket, tuple[bytearray, list[int]]] = {}
+    for _ in range(connections):
+        client = socket.create_connection((HOST, port))
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        client.setblocking(False)
+        selector.register(client, selectors.EVENT_READ)
+        pending[client] = (bytearray(), [time.perf_counter_ns()])
+        client.send(request)
+    cpu, started = time.process_time(), time.perf_counter()
+    deadline = started + seconds
+    try:
+        while time.perf_counter() < deadline:
+            for key, _ in selector.select(timeout=1.0):
+                client = key.fileobj
+                assert isinstance(client, socket.socket)
+                buffer, sent_at = pending[client]
+                chunk = client.recv(262144)
+                if not chunk:
+                    raise ConnectionError("the server closed a connection")
+                buffer += chunk
+                while (answered := _complete_answer(buffer)) is not None:
+                    now = time.perf_counter_ns()
+                    result.latencies_ns.append(now - sent_at[0])
+                    result.statuses[answered] += 1
+                    sent_at[0] = now
+                    client.send(request)
+    finally:
+        result.elapsed = time.perf_counter() - started
+        result.client_cpu = time.process_time() - cpu
+        for client in pending:
+            selector.unregister(client)
+            client.close()
+    return result
+
+
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
+
+
+def _complete_answer(buffer: bytearray) -> int | None:
+    """The status of the first answer in `buffer` once it is complete (then removed from it), else None."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = bytes(buffer[:end])
+    length = int(found[1]) if (found := _CONTENT_LENGTH.search(head)) else 0
+    if len(buffer) < end + 4 + length:
+        return None
+    del buffer[: end + 4 + length]
+    return int(head[9:12])
+
+
 def measure(server: Server, request: bytes, args: argparse.Namespace) -> Side:
-    load = {"connections": args.connections, "max_requests": args.max_requests}
-    run_load(server.port, server.pid, lambda _n: request, warmup=0, seconds=args.warmup, **load)
-    before = tree_cpu_seconds(server.pid)
-    result = run_load(server.port, server.pid, lambda _n: request, warmup=0, seconds=args.seconds, **load)
+    if args.client == "asyncio":
+        load = {"connections": args.connections, "max_requests": args.max_requests, "warmup": 0}
+        run_load(server.port, server.pid, lambda _n: request, seconds=args.warmup, **load)
+        before = tree_cpu_seconds(server.pid)
+        result = run_load(server.port, server.pid, lambda _n: request, seconds=args.seconds, **load)
+    else:
+        socket_load(server.port, request, connections=args.connections, seconds=args.warmup)
+        before = tree_cpu_seconds(server.pid)
+        result = socket_load(server.port, request, connections=args.connections, seconds=args.seconds)
     workers = int(server.name.rsplit(" ", 1)[1])
     return Side(workers, result, (tree_cpu_seconds(server.pid) - before) / result.elapsed)
 
@@ -187,7 +280,15 @@ def bench_database(database: str, url: str, args: argparse.Namespace) -> list[Ro
                 sides.append(side)
             rows.append(Row(scenario, database, *sides))
             print(f"  {database}: {scenario}: {rows[-1].ratio:.2f}x", file=sys.stderr)
+        for server in (one, two):
+            rss, pss = tree_memory_mb(server.pid)
+            MEMORY.append(
+                f"memory after the run, {server.name} on {database}: {pss:.0f} MB PSS, {rss:.0f} MB RSS"
+            )
     return rows
+
+
+MEMORY: list[str] = []  # lines for the end of the output
 
 
 def table(rows: list[Row]) -> str:
@@ -226,6 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
     )
+    parser.add_argument(
+        "--client",
+        choices=["sockets", "asyncio"],
+        default="sockets",
+        help="the load generator: plain sockets (default, the cheaper) or bench_api's asyncio client",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.warmup = 1.5, 0.3
@@ -251,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(rows))
     print()
+    for line in MEMORY:
+        print(line)
     for row in rows:
         verdict = "PASS" if row.ratio >= RATIO_TARGET else "MISS"
         print(
