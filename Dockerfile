@@ -9,6 +9,8 @@
 # Reproducible: every dependency is installed at the version pinned in constraints.txt (`make constraints`
 # refreshes it), not at whatever the version ranges of pyproject.toml resolve to on the day of the build.
 # The health check asks /readyz (database reachable, schema migrated), not /healthz (the process is up).
+# One serving process uses one core: append `--workers N` to the command for N (`docker run ... registry
+# serve --host 0.0.0.0 --port 8080 --workers 2`); SIGTERM (`docker stop`) drains them all.
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1

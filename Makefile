@@ -51,6 +51,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/bench_api.py --scenarios reads --connections 32
 	$(PY) benchmarks/bench_scale.py
+	$(PY) benchmarks/bench_workers.py
 	$(PY) benchmarks/bench_observability.py
 	$(PY) benchmarks/compat_bench.py
 	$(PY) benchmarks/bench_compat_evolutions.py

@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--allow-anonymous", action="store_true", help="serve without tokens off loopback")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="serving processes on the one port (default 1; one per core): the replica's code generation "
+        "workers and database connections are shared out among them",
+    )
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
@@ -207,6 +215,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of 1 or more, not {text!r}")
+    return number
+
+
 def _remote_arguments(parser: argparse.ArgumentParser) -> None:
     """Where the running registry is, for commands that call its REST API."""
     parser.add_argument(
@@ -284,10 +302,7 @@ def is_loopback(host: str) -> bool:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from registry.api.app import create_app
-    from registry.api.capacity import prepare_serving_process
-    from registry.serving import serve
-
+    """The checks that may refuse to start run here, once, also before the processes of `--workers`."""
     configure_logging(settings.log_format, settings.log_level)
     uow = _uow(settings)
     problem = probe(uow.engine)
@@ -312,6 +327,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         settings = settings.model_copy(update={"require_auth": True})
     uow.engine.dispose()
+    if args.workers > 1:
+        from registry.supervisor import serve_workers
+
+        return serve_workers(
+            settings,
+            host=args.host,
+            port=args.port,
+            count=args.workers,
+            database_was_down=problem is not None,
+        )
+    from registry.api.app import create_app
+    from registry.api.capacity import prepare_serving_process
+    from registry.serving import serve
+
     app = create_app(settings)
     if problem is not None:  # said above: the replica's own record of it starts there, without a repeat
         app.state.uow.database.failed(problem, announce=False)

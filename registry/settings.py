@@ -68,7 +68,8 @@ class Settings(BaseSettings):
         default=2,
         gt=0,
         description="worker processes generating bindings; with 2 or more, one is always kept for small "
-        "contracts while large ones run",
+        "contracts while large ones run. Per replica: `serve --workers N` gives each serving process its "
+        "share (at least 1)",
     )
     codegen_large_contract_bytes: int = Field(
         default=256 * 1024,
@@ -123,7 +124,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="the least severe level logged"
     )
-    pool_size: int = Field(default=10, gt=0, description="connections per replica (PostgreSQL)")
+    pool_size: int = Field(
+        default=10,
+        gt=0,
+        description="connections per replica (PostgreSQL; as many again while busy): `serve --workers N` "
+        "gives each serving process its share (at least 1)",
+    )
     database_connect_timeout_seconds: int = Field(
         default=3,
         ge=2,

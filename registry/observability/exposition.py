@@ -4,7 +4,8 @@ Single process: the default registry (our metrics, plus the client's process and
 Several worker processes (`PROMETHEUS_MULTIPROC_DIR` set before start): each process writes its values to
 files in that directory and the answering process adds them all up, so a scrape sees the replica whatever
 worker it reaches. The directory must be empty when the replica starts (values of earlier runs would be
-counted again). Scrape-time values (build info, the mirror outbox) come from a registry of their own.
+counted again): `registry serve --workers N` sees to that (`registry.observability.shared_values`).
+Scrape-time values (build info, the mirror outbox) come from a registry of their own.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from registry import __version__
 from registry.observability.metrics import OutboxBacklog, ScrapeTimeMetrics
+from registry.observability.shared_values import MULTIPROCESS_DIRECTORY
 
-MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format every Prometheus version reads
 
 
