@@ -23,7 +23,7 @@ Named = Callable[[str], Example]
 T = TypeVar("T")
 SMALL = ContractInput(DRAFT4, {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]})
 HEADROOM_MB = 100  # above a warmed-up worker's peak address space: enough to start, far too little for BIG
-BIG_OBJECTS = 30  # unbounded: ~5 s and ~400 MB on a 2-core machine
+BIG_OBJECTS = 50  # unbounded: ~10 s; its peak address space ~150 MB above a warm worker's (HEADROOM_MB)
 
 
 class Pools(Protocol):
