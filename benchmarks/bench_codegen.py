@@ -65,8 +65,9 @@ from codegen import (
     generate_models,
     wheel_filename,
 )
-from codegen.generate import generator_input
+from codegen.generate import _check_loads, generator_input
 from codegen.prepare import prepare
+from codegen.safety import check_models_module
 from registry.domain.formats.canonical import canonical_json
 
 REGISTRY = "bench"
@@ -242,11 +243,31 @@ def time_dcg(contract: ContractInput) -> float:
     return elapsed
 
 
-def time_generate_models(contract: ContractInput, shape: Shape) -> tuple[float, float]:
-    """`generate_models` (DCG, checks, one load), then `build_wheel` of its result."""
+@dataclass(frozen=True)
+class InProcess:
+    """One `generate_models` in this process, and its parts timed again, each on its own."""
+
+    generated: float  # generate_models: prepare, DCG, the proof, one load
+    prepared: float  # prepare (the contract as the generator should see it)
+    proof: float  # check_models_module on the module it returned: parse and allow-list
+    load: float  # one load of that proven tree (pydantic builds every class)
+    wheel: float  # build_wheel of the result
+
+
+def time_generate_models(contract: ContractInput, shape: Shape) -> InProcess:
+    """`generate_models` (DCG, checks, one load), its parts again, then `build_wheel` of its result."""
     start = time.perf_counter()
     models = generate_models(contract)
     generated = time.perf_counter() - start
+    start = time.perf_counter()
+    prepare(contract)
+    prepared = time.perf_counter() - start
+    start = time.perf_counter()
+    tree = check_models_module(models.module)
+    proof = time.perf_counter() - start
+    start = time.perf_counter()
+    _check_loads(tree)
+    load = time.perf_counter() - start
     source = PackageSource(
         registry=REGISTRY,
         schema=f"inprocess.{shape.slug}",
@@ -258,7 +279,7 @@ def time_generate_models(contract: ContractInput, shape: Shape) -> tuple[float, 
     )
     start = time.perf_counter()
     build_wheel(models, source)
-    return generated, time.perf_counter() - start
+    return InProcess(generated, prepared, proof, load, time.perf_counter() - start)
 
 
 def time_pool(pool: GeneratorPool, runner: asyncio.Runner, contract: ContractInput) -> float:
@@ -337,6 +358,9 @@ class Row:
     dcg: list[float] = field(default_factory=list)
     generate_models: list[float] = field(default_factory=list)
     build_wheel: list[float] = field(default_factory=list)
+    prepare: list[float] = field(default_factory=list)
+    proof: list[float] = field(default_factory=list)
+    load: list[float] = field(default_factory=list)
     pool: list[float] = field(default_factory=list)
     service: list[float] = field(default_factory=list)
     zip_after: list[float] = field(default_factory=list)
@@ -385,9 +409,12 @@ def bench_shape(
         for side in ("in process", "service") if i % 2 == 0 else ("service", "in process"):
             if side == "in process":
                 row.dcg.append(time_dcg(contract_input(shape, next(VARIANTS))))
-                generated, built = time_generate_models(contract_input(shape, next(VARIANTS)), shape)
-                row.generate_models.append(generated)
-                row.build_wheel.append(built)
+                timed = time_generate_models(contract_input(shape, next(VARIANTS)), shape)
+                row.generate_models.append(timed.generated)
+                row.build_wheel.append(timed.wheel)
+                row.prepare.append(timed.prepared)
+                row.proof.append(timed.proof)
+                row.load.append(timed.load)
                 row.pool.append(time_pool(pool, runner, contract_input(shape, next(VARIANTS))))
             else:
                 elapsed, row.wheel_bytes = service.download(last.wheel)
@@ -578,6 +605,7 @@ def breakdown_table(rows: list[Row]) -> str:
         "database",
         "DCG",
         "+ checks, load",
+        "of which prepare / proof / load",
         "+ worker IPC",
         "+ build wheel",
         "+ HTTP, DB, rest",
@@ -594,6 +622,7 @@ def breakdown_table(rows: list[Row]) -> str:
                 row.database,
                 f"{dcg:.1f}",
                 f"{gm - dcg:+.1f}",
+                " / ".join(f"{pct_ms(part, 0.5):.1f}" for part in (row.prepare, row.proof, row.load)),
                 f"{pool - gm:+.1f}",
                 f"{wheel:+.1f}",
                 f"{service - pool - wheel:+.1f}",
@@ -712,6 +741,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("  in process; + build wheel: build_wheel in process; + HTTP, DB, rest: the service minus all")
     print("  that. The zip column: the zip of the same version through the service, models already stored.")
+    print("  Of which: prepare, the proof (check_models_module: parse and allow-list) and the load (pydantic")
+    print("  builds every class) timed again, each alone, on the module generate_models returned.")
     print()
     print(breakdown_table(rows))
     print()

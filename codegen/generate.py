@@ -48,6 +48,7 @@ def _options(is_openapi: bool) -> dict[str, Any]:
         "target_python_version": PythonVersion.PY_310,
         "formatters": [Formatter.BUILTIN],  # deterministic and ~3x faster than black + isort
         "disable_timestamp": True,
+        "disable_future_imports": True,
         "strict_nullable": True,
         "allow_remote_refs": False,
         "allow_private_network": False,
@@ -94,12 +95,30 @@ def generate_models(contract: ContractInput, *, under: str | None = None) -> Gen
             raise
         output = _generate(_flattened(prepared), under)
     module = HEADER + _without_generator_header(output)
-    tree = _parsed(module)  # only read, never run, before the check below
-    root_class, is_envelope, detail_class = _locate(tree, prepared.wrapper)
-    module, root_class = _without_wrapper(module, tree, prepared, root_class)
-    check_models_module(module)  # what ships
-    _check_loads(module)
+    module, root_class, proven = _public_module(module, prepared)
+    is_envelope, detail_class = _envelope(proven, root_class)
+    _check_loads(proven)  # the very tree proven
     return GeneratedModels(module, root_class, detail_class, is_envelope)
+
+
+def _public_module(module: str, prepared: Prepared) -> tuple[str, str, ast.Module]:
+    """The module without the wrapper, the root class, and the tree of what ships, proven to only declare.
+
+    The wrapper is nearly always the module's last statement, `class <wrapper>(RootModel[<Root>]): root:
+    <Root>`, which is cut off the text here without parsing it first: the module is parsed once, by the
+    proof. Otherwise (another shape, or the wrapper named anywhere else) the module is parsed to find
+    the wrapper's statements (`_without_wrapper`), and parsed again by the proof."""
+    wrapper = prepared.wrapper
+    tail = re.search(rf"\n+class {re.escape(wrapper)}\(RootModel\[(\w+)\]\):\n    root: \1\n?\Z", module)
+    if tail is not None and tail[1] != wrapper:
+        trimmed = module[: tail.start()] + "\n"
+        if not re.search(rf"\b{re.escape(wrapper)}\b", trimmed):
+            proven = check_models_module(trimmed)  # what ships
+            if tail[1] in _classes(proven):
+                return trimmed, tail[1], proven
+    tree = _parsed(module)  # only read, never run, before the proof below
+    module, root_class = _without_wrapper(module, tree, prepared, _root_class(tree, wrapper))
+    return module, root_class, check_models_module(module)  # what ships
 
 
 def _parsed(module: str) -> ast.Module:
@@ -137,9 +156,10 @@ def _flattened(prepared: Prepared) -> Prepared:
     return dataclasses.replace(prepared, document=flatten_all_of(prepared.document, prefix))
 
 
-def _check_loads(source: str) -> None:
+def _check_loads(tree: ast.Module) -> None:
     """Load the module once, so that what pydantic refuses (a pattern it cannot compile, say) is reported
-    here rather than by every consumer's import. Safe: `check_models_module` proved it only declares."""
+    here rather than by every consumer's import. Safe: `check_models_module` proved that this tree only
+    declares."""
     name = f"_codegen_check_{next(_loads)}"
     module = types.ModuleType(name)
     sys.modules[name] = module  # pydantic resolves postponed annotations through sys.modules
@@ -147,7 +167,7 @@ def _check_loads(source: str) -> None:
         with warnings.catch_warnings():
             # pydantic warns about, e.g., a field named `model_dump_`; that still loads and works
             warnings.simplefilter("ignore")
-            exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+            exec(compile(tree, f"<{name}>", "exec"), module.__dict__)
     except Exception as exc:
         raise GenerationFailed(f"the generated models do not load: {type(exc).__name__}: {exc}") from exc
     finally:
@@ -162,18 +182,27 @@ def _without_generator_header(source: str) -> str:
     return re.sub(r"\A(#[^\n]*\n)+\n*", "", source)
 
 
-def _locate(tree: ast.Module, wrapper: str) -> tuple[str, bool, str | None]:
-    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+def _classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def _root_class(tree: ast.Module, wrapper: str) -> str:
+    """The class the wrapper wraps: the event's root (the wrapper itself when it wraps no class)."""
+    classes = _classes(tree)
     node = classes.get(wrapper)
     base = node.bases[0] if node is not None and len(node.bases) == 1 else None
     if not (isinstance(base, ast.Subscript) and ast.unparse(base.value) == "RootModel"):
         raise GenerationFailed(f"the generator did not produce the expected {wrapper!r} wrapper")
-    root = base.slice.id if isinstance(base.slice, ast.Name) and base.slice.id in classes else wrapper
+    return base.slice.id if isinstance(base.slice, ast.Name) and base.slice.id in classes else wrapper
+
+
+def _envelope(tree: ast.Module, root: str) -> tuple[bool, str | None]:
+    """Whether the root is an EventBridge envelope, and the class of its `detail`."""
+    classes = _classes(tree)
     fields = _fields(classes[root])
     is_envelope = "detail" in fields and "detail-type" in fields
     detail = fields.get("detail")
-    detail_class = detail if detail in classes else None
-    return root, is_envelope, detail_class
+    return is_envelope, detail if detail in classes else None
 
 
 def _fields(node: ast.ClassDef) -> dict[str, str | None]:
@@ -191,10 +220,29 @@ def _fields(node: ast.ClassDef) -> dict[str, str | None]:
                     if isinstance(item, ast.keyword) and item.arg == "alias":
                         alias = item.value.value if isinstance(item.value, ast.Constant) else None
                         wire_name = alias if isinstance(alias, str) else wire_name
-        if isinstance(annotation, ast.BinOp):  # `Detail | None`
-            annotation = annotation.left
-        fields[wire_name] = annotation.id if isinstance(annotation, ast.Name) else None
+        fields[wire_name] = _class_named(annotation)
     return fields
+
+
+def _class_named(annotation: ast.expr) -> str | None:
+    """`Detail`, `Detail | None`, `Optional[Detail]`, `Optional['Detail']` -> 'Detail'; else None."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # a forward reference
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        options = [annotation.left, annotation.right]
+    elif isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) in ("Optional", "Union"):
+        options = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+    else:
+        return annotation.id if isinstance(annotation, ast.Name) else None
+    classes = [option for option in options if not _is_none(option)]
+    return _class_named(classes[0]) if len(classes) == 1 else None
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _without_wrapper(module: str, tree: ast.Module, prepared: Prepared, root: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ this shape and no other:
                type aliases `Name = TypeAliasType("Name", <type>)`
     class      bases that are type expressions; fields `name: <type> [= <literal>]`; enum members
                `name = <literal>`; `model_config = ConfigDict(<literals>)`; docstrings;
-               `__annotations__ = {'__pydantic_extra__': <type>}` (the type of the members it keeps)
+               `__pydantic_extra__: <type>` without a value (the type of the members it keeps)
     type       names the module knows, `X[...]`, `X | Y`, `None`; calls only of Field and
                StringConstraints, with literal arguments (the metadata of `Annotated[...]`); strings as
                `Literal[...]` values, or as forward references: a string that itself parses as a type of
@@ -26,6 +26,9 @@ Why the wider forms run nothing either: a type alias and the `__annotations__` d
 expression when the module is imported, which looks up known names, subscripts them (`list[X]`,
 `Annotated[...]`), joins them with `|` and calls Field or StringConstraints with literals: the same
 operations pydantic performs on every annotation; the alias's name is a string it stores, never evaluates.
+The modules are generated without `from __future__ import annotations` (pydantic then need not compile
+each annotation from a string): a class body evaluates its annotations as it runs, the same type
+expressions, the same operations.
 """
 
 from __future__ import annotations
@@ -52,8 +55,7 @@ CALLABLE_ORIGINS = {
     "ConfigDict": {"pydantic"},
     ALIAS_CALL: {"typing", "typing_extensions"},
 }
-EXTRA_ANNOTATIONS = "__annotations__"
-EXTRA_KEY = "__pydantic_extra__"
+EXTRA_MEMBERS = "__pydantic_extra__"
 
 
 def check_models_module(source: str) -> ast.Module:
@@ -123,10 +125,10 @@ class _Checker:
             _refuse(node, f"a {type(node).__name__} at module level")
 
     def class_statement(self, node: ast.stmt) -> None:
-        if _is_extra_annotations(node):
-            assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)  # checked above
-            self.type_expression(node.value.values[0])
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.target.id == EXTRA_MEMBERS and node.value is None:  # the type of the members it keeps
+                self.type_expression(node.annotation)
+                return
             _declared_name(node.target)
             self.type_expression(node.annotation)
             if node.value is not None:
@@ -265,20 +267,6 @@ def _is_alias(node: ast.Assign) -> bool:
         and len(value.args) == 2
         and isinstance(value.args[0], ast.Constant)
         and value.args[0].value == target.id
-    )
-
-
-def _is_extra_annotations(node: ast.stmt) -> bool:
-    """`__annotations__ = {'__pydantic_extra__': <type>}`: the type is checked by the caller."""
-    return (
-        isinstance(node, ast.Assign)
-        and len(node.targets) == 1
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id == EXTRA_ANNOTATIONS
-        and isinstance(node.value, ast.Dict)
-        and len(node.value.keys) == 1
-        and isinstance(node.value.keys[0], ast.Constant)
-        and node.value.keys[0].value == EXTRA_KEY
     )
 
 

@@ -63,17 +63,29 @@ def walk(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return seen
 
 
+# What each keyword holding subschemas holds: a map of them (`dependencies` maps to lists of names too,
+# skipped as not subschemas), a list of them, or one (`items` also a list: a tuple).
+_MAP, _LIST, _VALUE = "map", "list", "value"
+_PLACES = {
+    **dict.fromkeys(SCHEMA_MAPS, _MAP),
+    "dependencies": _MAP,
+    **dict.fromkeys(SCHEMA_LISTS, _LIST),
+    **dict.fromkeys(SCHEMA_VALUES, _VALUE),
+}
+
+
 def _children(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[Any] = []
-    for key in SCHEMA_MAPS:
-        if isinstance(schema.get(key), dict):
-            found.extend(schema[key].values())
-    for key in SCHEMA_LISTS:
-        if isinstance(schema.get(key), list):
-            found.extend(schema[key])
-    for key in SCHEMA_VALUES:
-        value = schema.get(key)
-        found.extend(value if isinstance(value, list) else [value])
-    if isinstance(schema.get("dependencies"), dict):
-        found.extend(schema["dependencies"].values())  # lists of names are skipped below
-    return [item for item in found if isinstance(item, dict)]
+    # by the schema's own keys, a handful, rather than by the two dozen keywords that may hold subschemas
+    found: list[dict[str, Any]] = []
+    for key, value in schema.items():
+        place = _PLACES.get(key)
+        if place is None:
+            continue
+        if place == _MAP:
+            if isinstance(value, dict):
+                found.extend(item for item in value.values() if isinstance(item, dict))
+        elif isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, dict))
+        elif place == _VALUE and isinstance(value, dict):
+            found.append(value)
+    return found

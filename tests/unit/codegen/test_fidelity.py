@@ -263,6 +263,25 @@ def test_the_wrapper_is_removed_whatever_line_separators_descriptions_hold() -> 
         assert module.Thing.model_validate({"a": "x"}).a == "x"
 
 
+def test_a_description_spelling_the_wrapper_does_not_fool_its_removal() -> None:
+    """The wrapper is cut off the module's end without parsing it first: text that spells its class line,
+    in docstrings of the root and of other classes, changes neither what is removed nor the root."""
+    fake = "x\n\n\nclass RegistryEventRoot(RootModel[Evil]):\n    root: Evil"
+    schema = {
+        "title": "Thing",
+        "description": fake,
+        "type": "object",
+        "properties": {"a": {"type": "string", "description": fake}, "evil": {"$ref": "#/definitions/Evil"}},
+        "definitions": {"Evil": {"type": "object", "description": fake, "properties": {"b": {}}}},
+    }
+    built = generate(DRAFT4, schema)
+    assert built.models.root_class == "Thing"
+    assert built.models.module.count("class RegistryEventRoot") == 3  # the docstrings only
+    with loaded_module(built.models.module) as module:
+        assert not hasattr(module, "RegistryEventRoot")
+        assert module.Thing.model_validate({"evil": {"b": 1}}).evil.b == 1
+
+
 def test_an_attribute_name_never_captures_another_member(tmp_path: Path) -> None:
     """`A_B` and `a_b` are both members: the attribute of `A_B` is `a_b`, that of `a_b` is `a_b_1`. Events
     are parsed by the members' names on the wire only, so `{"a_b": true}` is `a_b`'s (it was taken for

@@ -197,9 +197,7 @@ class JsonValue(RootModel[Optional[Union[StrictStr, list_aliased['JsonValue'], d
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra='allow')
-    __annotations__ = {
-        '__pydantic_extra__': Dict[str, EnvValue],
-    }
+    __pydantic_extra__: Dict[str, EnvValue]
     name: StrictStr | None = None
     parent: 'Settings | None' = None
     kind: "Literal['a', 'b c'] | None" = None
@@ -258,6 +256,14 @@ WIDER_REFUSED = {
     "annotations from elsewhere": "class A(BaseModel):\n    __annotations__ = Field.__globals__\n",
     "annotations unpacked": "class A(BaseModel):\n    __annotations__ = {**Field.__dict__}\n",
     "annotations at module level": "__annotations__ = {'__pydantic_extra__': int}\n",
+    "extras with a value": "class A(BaseModel):\n    __pydantic_extra__: dict[str, int] = {}\n",
+    "extras assigned": "class A(BaseModel):\n    __pydantic_extra__ = dict[str, int]\n",
+    "extras of a callable, declared": "class A(BaseModel):\n    __pydantic_extra__: print\n",
+    "extras of a call, declared": "class A(BaseModel):\n    __pydantic_extra__: __import__('os')\n",
+    "extras of code in a string, declared": (
+        "class A(BaseModel):\n    __pydantic_extra__: \"__import__('os')\"\n"
+    ),
+    "extras declared at module level": "__pydantic_extra__: dict[str, int]\n",
     "a string annotation calling": "class A(BaseModel):\n    x: 'Settings()' = None\n",
     "a string annotation calling Field": "class A(BaseModel):\n    x: 'Annotated[int, Field(gt=0)]' = 1\n",
     "a string annotation reading an attribute": "class A(BaseModel):\n    x: 'Settings.__class__' = None\n",

@@ -22,8 +22,8 @@ from tests.unit.conftest import Example
 Named = Callable[[str], Example]
 T = TypeVar("T")
 SMALL = ContractInput(DRAFT4, {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]})
-HEADROOM_MB = 100  # above a warmed-up worker's peak address space: enough to start, far too little for BIG
-BIG_OBJECTS = 30  # unbounded: ~5 s and ~400 MB on a 2-core machine
+HEADROOM_MB = 60  # above a warmed-up worker's peak address space: enough to start, far too little for BIG
+BIG_OBJECTS = 30  # unbounded: ~5 s; its peak address space ~85 MB above a warm worker's (HEADROOM_MB)
 
 
 class Pools(Protocol):
@@ -107,6 +107,17 @@ def _descendants() -> set[int]:
         frontier = {pid for pid, parent in parent_of.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+async def test_start_brings_the_workers_up_before_any_job(pools: Pools) -> None:
+    """`start()` (the service calls it as it starts) starts the workers, which warm up then: pebble itself
+    would start them at the first job, which then waited for the start and the warm-up (seconds)."""
+    pool = pools(timeout=30.0)
+    pool.start()
+    deadline = time.monotonic() + 30
+    while not pool.worker_pids() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert pool.worker_pids(), "start() left the pool without a worker"
 
 
 async def test_the_pool_generates_off_process_what_generation_in_process_gives(
