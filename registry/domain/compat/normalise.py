@@ -242,6 +242,41 @@ class Budget:
         self.deadline = self.deadline or now + self.seconds
         return self.spent <= self.steps and now <= self.deadline
 
+    def part(self, seconds: float) -> Budget:
+        """A budget for optional work (a second proof, a search for better witnesses): at most `seconds`,
+        within this one's deadline and its steps left; `charge` then counts its steps here."""
+        now = work_seconds()
+        left = (self.deadline or now + self.seconds) - now
+        return Budget(steps=max(self.steps - self.spent, 0), seconds=max(min(seconds, left), 0.0))
+
+    def charge(self, part: Budget) -> None:
+        self.spent += part.spent
+
+
+class Allowance:
+    """CPU seconds for optional work, spent by the blocks run `with` it (nested blocks count once)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.used = 0.0
+        self._depth = 0
+        self._start = 0.0
+
+    def left(self) -> float:
+        running = work_seconds() - self._start if self._depth else 0.0
+        return self.seconds - self.used - running
+
+    def __enter__(self) -> Allowance:
+        if not self._depth:
+            self._start = work_seconds()
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self.used += work_seconds() - self._start
+
 
 # The exact complement of a keyword that constrains one kind of value: the other kinds, or that kind with the
 # opposite bound. `None` where no keyword expresses the complement (pattern, multipleOf, enum, ...).

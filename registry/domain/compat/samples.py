@@ -138,9 +138,31 @@ def pick(nodes: list[Node], values: list[Any]) -> Any:
     return values[0] if values else None
 
 
-def objects(parts: list[Node], depth: int, extra: int = 0) -> list[Any]:
-    """Small objects: the required properties, then enough optional ones for minProperties (and `extra`)."""
+LOCAL_CHECKS = 24
+
+
+def proving(
+    p_nodes: list[Node], c_nodes: list[Node], values: list[Any], checks: int = LOCAL_CHECKS
+) -> int | None:
+    """The index of the first of `values` that is already a counterexample here (valid for the producer's
+    schemas of the place, invalid for the consumer's), or None: candidates gathered from several findings
+    come in their own order, and only the first few become whole witnesses. The checks run within the
+    comparison's time bound: a few values, and none past the first that proves."""
+    for index, value in enumerate(values[:checks]):
+        if any(n.doc.is_valid(n.schema, value) is False for n in c_nodes) and all(
+            n.doc.is_valid(n.schema, value) is True for n in p_nodes
+        ):
+            return index
+    return None
+
+
+def objects(parts: list[Node], depth: int, extra: int = 0, include: str | None = None) -> list[Any]:
+    """Small objects: the required properties, then enough optional ones for minProperties (and `extra`);
+    `include` is among them first (a caller puts a value of its own there: it must count towards the
+    bounds, not come beside them)."""
     names = sorted(set().union(*(required(p) for p in parts)))
+    if include is not None and include not in names:
+        names.append(include)
     wanted = max([count(p.get("minProperties")) or 0 for p in parts] + [len(names)]) + extra
     optional = sorted(set().union(*(declared(p) for p in parts)) - set(names))
     names += optional[: max(wanted - len(names), 0)]
