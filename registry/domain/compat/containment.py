@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.domain.compat import arrays, digest, numbers, objects, strings
+from registry.domain.compat import arrays, digest, numbers, objects, strings, unions
 from registry.domain.compat.disjoint import Disjointness
 from registry.domain.compat.document import Node
 from registry.domain.compat.equivalence import equivalent
@@ -65,16 +65,13 @@ class Containment:
         """Findings that show (or conservatively suspect) an instance of all `ps` failing some of `cs`;
         `at` is the producer's place when `ps` is empty (a property it does not declare)."""
         exhausted = not self.budget.spend()
-        # a reference alone is the schema it names: keyed so, a recursion through `$ref: "#"` is met again
-        ps = [p for p in map(_referenced, ps) if not is_trivially_true(p)]
-        cs = [c for c in map(_referenced, cs) if not is_trivially_true(c) and not _universal(c)]
+        ps, cs = _normal(ps, cs)
         if not cs or any(p.schema is False for p in ps) or _same(ps, cs):
             return []
         if exhausted:  # out of time or steps: this comparison is undecided, what was found elsewhere stands
             message = "the checker ran out of time or steps before comparing these schemas"
             return [finding("too_complex", ps[0].path if ps else at, cs[0].path, message, [])]
-        # identity too: a made-up schema (a complement) shares the place of the keyword it negates
-        key = (tuple((p.path, id(p.schema)) for p in ps), tuple((c.path, id(c.schema)) for c in cs))
+        key = _key(ps, cs)
         if key in self.known:
             return self.known[key][2]
         if key in self.active:
@@ -100,7 +97,8 @@ class Containment:
             pconjs = [_deduplicated(pc) for pc in expand_all(ps) if not _unsatisfiable(pc)]
             cconjs = [_deduplicated(cc) for cc in expand_all(cs)]
         except TooComplex:
-            return [_too_complex(ps, cs, where)]
+            found = unions.split(self._same_values, ps, cs, where)
+            return [_too_complex(ps, cs, where)] if found is None else found
         findings = self._values(ps, cs, pconjs, cconjs, where)
         for pc in pconjs:
             if _finite(pc) is not None:
@@ -110,6 +108,14 @@ class Containment:
                 if kinds & members:
                     findings.extend(self._group(pc, cconjs, group, kinds & members, ps, cs, where))
         return findings
+
+    def _same_values(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
+        """`contained` for parts of the values being compared (no object or array in between): a pair
+        already being compared is not assumed to hold (that would be circular), it is too complex."""
+        normal_ps, normal_cs = _normal(ps, cs)
+        if normal_cs and _key(normal_ps, normal_cs) in self.active:
+            return [_too_complex(normal_ps, normal_cs, where)]
+        return self.contained(ps, cs, where)
 
     def _values(
         self, ps: list[Node], cs: list[Node], pconjs: list[Conj], cconjs: list[Conj], where: str
@@ -277,6 +283,19 @@ class Containment:
         return [finding(rule, _path(pc), part.path, message, values) for rule, message, values in problems]
 
 
+def _normal(ps: list[Node], cs: list[Node]) -> tuple[list[Node], list[Node]]:
+    """The nodes a comparison keeps: a reference alone is the schema it names (keyed so, a recursion through
+    `$ref: "#"` is met again), and schemas that hold everything go."""
+    ps = [p for p in map(_referenced, ps) if not is_trivially_true(p)]
+    cs = [c for c in map(_referenced, cs) if not is_trivially_true(c) and not _universal(c)]
+    return ps, cs
+
+
+def _key(ps: list[Node], cs: list[Node]) -> Key:
+    # identity too: a made-up schema (a complement) shares the place of the keyword it negates
+    return (tuple((p.path, id(p.schema)) for p in ps), tuple((c.path, id(c.schema)) for c in cs))
+
+
 def _referenced(node: Node) -> Node:
     """The schema a node that is only a reference names (following a chain); the node itself otherwise."""
     for _ in range(32):
@@ -381,10 +400,24 @@ def _unsatisfiable(pc: Conj) -> bool:
 
 
 def _universal(node: Node) -> bool:
-    """`anyOf: [S, {not: S}]` (and nothing else) accepts everything."""
+    """`anyOf: [S, {not: S}]` (and nothing else) accepts everything (remembered: a union of hundreds of
+    alternatives is met many times)."""
+    if not isinstance(node.schema, dict) or "anyOf" not in node.schema:
+        return False
+    key = ("universal", id(node.schema), node.path)
+    known = node.doc.memo.get(key)
+    if known is None or known[0] is not node.schema:
+        known = (node.schema, _covers_all(node))
+        node.doc.memo[key] = known
+    return bool(known[1])
+
+
+def _covers_all(node: Node) -> bool:
     keywords = node.keywords()
     branches = keywords.get("anyOf")
     if set(keywords) != {"anyOf"} or not isinstance(branches, list):
+        return False
+    if not any(isinstance(b, dict) and set(b) == {"not"} for b in branches):
         return False
     negated = [
         node.child("anyOf", i, "not")

@@ -48,12 +48,28 @@ def _samples(nodes: list[Node], depth: int, kinds: frozenset[str] | None) -> lis
     try:
         conjs = expand_all(nodes)
     except TooComplex:
-        return []
+        return _apart(nodes, depth, kinds)
     found: list[Any] = []
     # alternatives only near the top: below, one each keeps the work linear in the size of the schema
     for conj in conjs[: 6 if depth < 2 else 1]:
         found.extend(conj_samples(conj, depth, kinds))
     return unique(found)[:8]
+
+
+def _apart(nodes: list[Node], depth: int, kinds: frozenset[str] | None) -> list[Any]:
+    """Samples of schemas too large to expand together (hundreds of alternatives): of each alone, or of a
+    union's first alternatives, those that fit them all (jsonschema says) first."""
+    found: list[Any] = []
+    for node in nodes:
+        keywords = node.keywords()
+        union = next((k for k in ("anyOf", "oneOf") if isinstance(keywords.get(k), list)), None)
+        if len(nodes) > 1 and union is None:
+            found.extend(samples([node], depth, kinds))
+        elif union is not None:
+            for i in range(min(len(keywords[union]), 3)):
+                found.extend(samples([node.child(union, i)], depth, kinds))
+    found = unique(found)
+    return ([v for v in found if _fits(nodes, v)] or found)[:8]
 
 
 def conj_samples(conj: Conj, depth: int, kinds: frozenset[str] | None = None) -> list[Any]:
