@@ -21,6 +21,7 @@ from typing import Any
 from registry.domain.compat import digest
 from registry.domain.compat.document import Node
 from registry.domain.compat.normalise import canonical, finite_values, is_trivially_true
+from registry.domain.compat.regex_samples import finite_language
 from registry.domain.compat.report import Finding, finding, led_by
 from registry.domain.compat.samples import samples
 
@@ -129,8 +130,12 @@ def _values(ps: list[Node], cs: list[Node], values: list[Any], where: str) -> li
     """Each value the producer may hold (jsonschema says) must be valid for the consumer."""
     found: list[Finding] = []
     seen: set[str] = set()
+    # an anchored pattern that matches a few names only: a string outside them fails it, no search needed
+    languages = [words for p in ps if (words := _pattern_language(p)) is not None]
     for value in values:
         key = canonical(value)
+        if isinstance(value, str) and any(value not in words for words in languages):
+            continue
         if key in seen or any(_accepts(p, value, key) is False for p in ps):
             continue
         seen.add(key)
@@ -142,6 +147,16 @@ def _values(ps: list[Node], cs: list[Node], values: list[Any], where: str) -> li
             message = f"the checker cannot tell whether the consumer accepts {key}"
             found.append(finding("unsupported_keyword", where, cs[0].path, message, [value]))
     return found
+
+
+def _pattern_language(node: Node) -> set[str] | None:
+    """Every string a schema of nothing but a `pattern` (and a type) accepts, when those are few."""
+    keywords = node.keywords()
+    pattern = keywords.get("pattern")
+    if not isinstance(pattern, str) or not set(keywords) <= {"pattern", "type"}:
+        return None
+    words = finite_language(pattern)
+    return None if words is None else set(words)
 
 
 def _accepts(node: Node, value: Any, key: str) -> bool | None:
