@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.domain.compat import arrays, digest, numbers, objects, strings
+from registry.domain.compat import arrays, digest, numbers, objects, strings, unions
 from registry.domain.compat.disjoint import Disjointness
 from registry.domain.compat.document import Node
 from registry.domain.compat.equivalence import equivalent
 from registry.domain.compat.normalise import (
+    Allowance,
     Budget,
     Conj,
     TooComplex,
@@ -26,8 +27,8 @@ from registry.domain.compat.normalise import (
     kind_of,
     kinds_of,
 )
-from registry.domain.compat.report import Finding, finding, kinds_in_words, with_candidates
-from registry.domain.compat.samples import ODD_VALUES, conj_samples, samples
+from registry.domain.compat.report import Finding, finding, kinds_in_words, led_by, with_candidates
+from registry.domain.compat.samples import ODD_VALUES, conj_samples, proving, samples, unique
 from registry.domain.compat.unsupported import unsupported_keywords
 
 GROUPS = {
@@ -40,11 +41,19 @@ GROUPS = {
 
 Key = tuple[tuple[tuple[str, int], ...], ...]
 MAX_FINDINGS = 24
+# values checked with jsonschema where several consumer alternatives meet (the likeliest first: see `_pool`)
+ALTERNATIVES_CHECKS = 6
+# of the budget's time, what local witness checks and reversed comparisons may take (see `Allowance`)
+OPTIONAL_SECONDS = 0.15
 
 
 class Containment:
-    def __init__(self, budget: Budget) -> None:
+    def __init__(self, budget: Budget, reversed: bool = False) -> None:
         self.budget = budget
+        self.reversed = reversed  # comparing a consumer schema against a producer one (see `_beyond`)
+        self.reverse: Containment | None = None
+        # the time spent on work the verdict does not need (better witnesses, second proofs) is bounded
+        self.optional = Allowance(OPTIONAL_SECONDS)
         self.active: set[Key] = set()
         # the pairs (still being computed) that the answer being computed assumes contained
         self.assumed: set[Key] = set()
@@ -56,16 +65,13 @@ class Containment:
         """Findings that show (or conservatively suspect) an instance of all `ps` failing some of `cs`;
         `at` is the producer's place when `ps` is empty (a property it does not declare)."""
         exhausted = not self.budget.spend()
-        # a reference alone is the schema it names: keyed so, a recursion through `$ref: "#"` is met again
-        ps = [p for p in map(_referenced, ps) if not is_trivially_true(p)]
-        cs = [c for c in map(_referenced, cs) if not is_trivially_true(c) and not _universal(c)]
+        ps, cs = _normal(ps, cs)
         if not cs or any(p.schema is False for p in ps) or _same(ps, cs):
             return []
         if exhausted:  # out of time or steps: this comparison is undecided, what was found elsewhere stands
             message = "the checker ran out of time or steps before comparing these schemas"
             return [finding("too_complex", ps[0].path if ps else at, cs[0].path, message, [])]
-        # identity too: a made-up schema (a complement) shares the place of the keyword it negates
-        key = (tuple((p.path, id(p.schema)) for p in ps), tuple((c.path, id(c.schema)) for c in cs))
+        key = _key(ps, cs)
         if key in self.known:
             return self.known[key][2]
         if key in self.active:
@@ -91,7 +97,8 @@ class Containment:
             pconjs = [_deduplicated(pc) for pc in expand_all(ps) if not _unsatisfiable(pc)]
             cconjs = [_deduplicated(cc) for cc in expand_all(cs)]
         except TooComplex:
-            return [_too_complex(ps, cs, where)]
+            found = unions.split(self._same_values, ps, cs, where)
+            return [_too_complex(ps, cs, where)] if found is None else found
         findings = self._values(ps, cs, pconjs, cconjs, where)
         for pc in pconjs:
             if _finite(pc) is not None:
@@ -99,8 +106,16 @@ class Containment:
             kinds = conj_kinds(pc)
             for group, members in GROUPS.items():
                 if kinds & members:
-                    findings.extend(self._group(pc, cconjs, group, kinds & members, cs, where))
+                    findings.extend(self._group(pc, cconjs, group, kinds & members, ps, cs, where))
         return findings
+
+    def _same_values(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
+        """`contained` for parts of the values being compared (no object or array in between): a pair
+        already being compared is not assumed to hold (that would be circular), it is too complex."""
+        normal_ps, normal_cs = _normal(ps, cs)
+        if normal_cs and _key(normal_ps, normal_cs) in self.active:
+            return [_too_complex(normal_ps, normal_cs, where)]
+        return self.contained(ps, cs, where)
 
     def _values(
         self, ps: list[Node], cs: list[Node], pconjs: list[Conj], cconjs: list[Conj], where: str
@@ -124,33 +139,48 @@ class Containment:
             seen.add(key)
             verdicts = [c.doc.is_valid(c.schema, value) for c in cs]
             if False in verdicts or None in verdicts:
-                rule = _value_rule(value, from_enum, cconjs) if False in verdicts else "unsupported_keyword"
-                findings.append(finding(rule, where, cs[0].path, f"the consumer rejects {key}", [value]))
+                rejected = False in verdicts
+                rule = _value_rule(value, from_enum, cconjs) if rejected else "unsupported_keyword"
+                message = f"the consumer rejects {key}"
+                findings.append(finding(rule, where, cs[0].path, message, [value], promising=rejected))
         return findings
 
     def _group(
-        self, pc: Conj, cconjs: list[Conj], group: str, kinds: frozenset[str], cs: list[Node], where: str
+        self,
+        pc: Conj,
+        cconjs: list[Conj],
+        group: str,
+        kinds: frozenset[str],
+        ps: list[Node],
+        cs: list[Node],
+        where: str,
     ) -> list[Finding]:
         paths = (where, cs[0].path)
-        best: list[Finding] | None = None
         tried: list[list[Finding]] = []
         for cc in cconjs:
             found = self._conj(pc, cc, group, kinds)
             if not found:
                 return []
             tried.append(found)
-            if best is None or _closeness(found) < _closeness(best):
-                best = found
         if group == "number" and "frac" not in kinds and _integers_covered(pc, cconjs, cs):
             return []
-        if best is None:  # the consumer allows nothing at all here
+        if not tried:  # the consumer allows nothing at all here
             message = f"the consumer accepts no {kinds_in_words(kinds)} here"
             return [finding("type_narrowed", *paths, message, conj_samples(pc, 0, kinds))]
+        tried.sort(key=_closeness)
         if len(tried) == 1:
-            return best
-        # a witness must fail every consumer alternative: what breaks one alternative may break them all
+            return tried[0]
+        # a witness must fail every consumer alternative. The findings of the closest alternative say why;
+        # they may not hold a value that fails them all, another's may: the first value that fails the
+        # whole consumer here (jsonschema says) leads
         others = [f.candidates[0] for found in tried for f in found if f.candidates]
-        return [with_candidates(f, others) for f in best]
+        pool = _pool(tried)
+        index = None
+        if self.optional.left() > 0:
+            with self.optional:
+                index = proving(ps, cs, pool, ALTERNATIVES_CHECKS)
+        best = [with_candidates(f, others) for f in tried[0]]
+        return best if index is None else [led_by(f, pool[index]) for f in best]
 
     def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
         if not self.budget.spend():  # (alternatives against alternatives: a step each)
@@ -172,12 +202,36 @@ class Containment:
         for negated in cc.nots:
             if any(_same([own], [negated]) for own in pc.nots + pc.excluded):
                 continue  # the producer excludes the very same schema
-            if not self.disjoint.conj_node(pc, negated, kinds):
-                message = "the producer may emit values the consumer's `not` (or `oneOf` sibling) excludes"
-                both = [*pc.parts, negated]  # values of the producer that the negated schema also holds
-                candidates = samples(both) + samples([negated]) + conj_samples(pc, 0, kinds)
-                found.append(finding("negation_overlap", _path(pc), negated.path, message, candidates))
+            if self.disjoint.conj_node(pc, negated, kinds):
+                continue
+            # the producer excludes the same place of its own version: when that holds all the consumer's
+            # negated schema holds, the producer excludes it too; otherwise the values it adds are witnesses
+            added, covered = self._beyond(
+                [own for own in pc.nots + pc.excluded if own.path == negated.path], negated
+            )
+            if covered:
+                continue
+            message = "the producer may emit values the consumer's `not` (or `oneOf` sibling) excludes"
+            both = [*pc.parts, negated]  # values of the producer that the negated schema also holds
+            own = conj_samples(pc, 0, kinds)
+            candidates = _merged(own, added) + samples(both) + samples([negated]) + own
+            found.append(finding("negation_overlap", _path(pc), negated.path, message, candidates))
         return found
+
+    def _beyond(self, owns: list[Node], negated: Node) -> tuple[list[Any], bool]:
+        """Values of `negated` (a consumer schema) outside the first of `owns` (producer schemas the producer
+        excludes), and whether there are none: contained the other way round, by a checker of its own (its
+        assumptions are about that direction only), never nested."""
+        if not owns or self.reversed or self.optional.left() <= 0:
+            return [], False
+        part = self.budget.part(self.optional.left())
+        if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
+            self.reverse = Containment(part, reversed=True)
+        self.reverse.budget = part
+        with self.optional:
+            found = self.reverse.contained([negated], owns[:1])
+        self.budget.charge(part)
+        return [v for f in found for v in f.candidates], not found
 
     def _part(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
         missing = kinds - kinds_of(part)
@@ -229,6 +283,19 @@ class Containment:
         return [finding(rule, _path(pc), part.path, message, values) for rule, message, values in problems]
 
 
+def _normal(ps: list[Node], cs: list[Node]) -> tuple[list[Node], list[Node]]:
+    """The nodes a comparison keeps: a reference alone is the schema it names (keyed so, a recursion through
+    `$ref: "#"` is met again), and schemas that hold everything go."""
+    ps = [p for p in map(_referenced, ps) if not is_trivially_true(p)]
+    cs = [c for c in map(_referenced, cs) if not is_trivially_true(c) and not _universal(c)]
+    return ps, cs
+
+
+def _key(ps: list[Node], cs: list[Node]) -> Key:
+    # identity too: a made-up schema (a complement) shares the place of the keyword it negates
+    return (tuple((p.path, id(p.schema)) for p in ps), tuple((c.path, id(c.schema)) for c in cs))
+
+
 def _referenced(node: Node) -> Node:
     """The schema a node that is only a reference names (following a chain); the node itself otherwise."""
     for _ in range(32):
@@ -242,6 +309,25 @@ def _referenced(node: Node) -> Node:
             return node
         node = Node(found[0], found[1], node.doc)
     return node
+
+
+def _pool(tried: list[list[Finding]]) -> list[Any]:
+    """The candidates of several consumer alternatives' findings, likeliest witnesses first: those already
+    shown counterexamples where they were found, then each finding's first, alternative after alternative."""
+    findings = [f for found in tried for f in found]
+    depth = max(len(found) for found in tried)
+    firsts = [found[i] for i in range(depth) for found in tried if i < len(found)]
+    ordered = [f for f in findings if f.promising] + firsts
+    return unique(
+        [f.candidates[0] for f in ordered if f.candidates] + [v for f in findings for v in f.candidates]
+    )
+
+
+def _merged(bases: list[Any], values: list[Any]) -> list[Any]:
+    """Each object of `values` laid over the first object of `bases`: a producer value that also holds what
+    the consumer's negated schema adds (other kinds as they are)."""
+    base = next((b for b in bases if isinstance(b, dict)), None)
+    return [{**base, **v} if base is not None and isinstance(v, dict) else v for v in values]
 
 
 def _closeness(found: list[Finding]) -> tuple[bool, int]:
@@ -314,10 +400,24 @@ def _unsatisfiable(pc: Conj) -> bool:
 
 
 def _universal(node: Node) -> bool:
-    """`anyOf: [S, {not: S}]` (and nothing else) accepts everything."""
+    """`anyOf: [S, {not: S}]` (and nothing else) accepts everything (remembered: a union of hundreds of
+    alternatives is met many times)."""
+    if not isinstance(node.schema, dict) or "anyOf" not in node.schema:
+        return False
+    key = ("universal", id(node.schema), node.path)
+    known = node.doc.memo.get(key)
+    if known is None or known[0] is not node.schema:
+        known = (node.schema, _covers_all(node))
+        node.doc.memo[key] = known
+    return bool(known[1])
+
+
+def _covers_all(node: Node) -> bool:
     keywords = node.keywords()
     branches = keywords.get("anyOf")
     if set(keywords) != {"anyOf"} or not isinstance(branches, list):
+        return False
+    if not any(isinstance(b, dict) and set(b) == {"not"} for b in branches):
         return False
     negated = [
         node.child("anyOf", i, "not")

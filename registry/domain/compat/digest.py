@@ -183,6 +183,11 @@ def digests(doc: Doc) -> Digests:
     return found
 
 
+def of(node: Node) -> str:
+    """The digest of a node's schema (equal digests are necessary for `same`, not sufficient)."""
+    return digests(node.doc).of(node.schema, root=node.path == "" and node.doc.locates(node))[0]
+
+
 def same(a: Node, b: Node) -> bool:
     """True when `a` and `b` surely hold the same instances: equal digests, in the same draft, and every
     schema their references reach has equal digests in both documents. False means "not shown equal"."""

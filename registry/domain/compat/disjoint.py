@@ -8,7 +8,16 @@ from typing import Any
 from registry.domain.compat import numbers, strings
 from registry.domain.compat.document import Node
 from registry.domain.compat.normalise import Conj, TooComplex, conj_kinds, expand, finite_values, kind_of
-from registry.domain.compat.structure import item_node, max_items, min_items, property_nodes, required
+from registry.domain.compat.structure import (
+    closes_others,
+    count,
+    declared,
+    item_node,
+    max_items,
+    min_items,
+    property_nodes,
+    required,
+)
 
 FINITE_KINDS = {"null": (None,), "boolean": (True, False)}
 
@@ -66,6 +75,8 @@ class Disjointness:
     def _objects(self, pc: Conj, xc: Conj, depth: int) -> bool:
         need_p = set().union(*(required(p) for p in pc.parts))
         need_x = set().union(*(required(x) for x in xc.parts))
+        if _names_refused(pc, xc, need_x) or _names_refused(xc, pc, need_p):
+            return True
         for name in sorted(need_p | need_x):
             p_nodes = [n for p in pc.parts for n in property_nodes(p, name)]
             x_nodes = [n for x in xc.parts for n in property_nodes(x, name)]
@@ -90,6 +101,25 @@ class Disjointness:
         return all(
             self.conjs(a_conj, b_conj, frozenset(KINDS), depth + 1) for a_conj in left for b_conj in right
         )
+
+
+def _names_refused(side: Conj, other: Conj, needed: set[str]) -> bool:
+    """`side`'s propertyNames refuse a name every object of `other` has: one it requires, or (when it is
+    closed and never empty) every name it may have."""
+    closed = [set(declared(x)) for x in other.parts if closes_others(x)]
+    never_empty = bool(needed) or any((count(x.get("minProperties")) or 0) > 0 for x in other.parts)
+    for part in side.parts:
+        if not part.has("propertyNames"):
+            continue
+        names = part.child("propertyNames")
+        if any(names.doc.is_valid(names.schema, name) is False for name in sorted(needed)):
+            return True
+        if never_empty and any(
+            all(names.doc.is_valid(names.schema, name) is False for name in sorted(allowed))
+            for allowed in closed
+        ):
+            return True
+    return False
 
 
 def _listed(conj: Conj) -> list[Any] | None:

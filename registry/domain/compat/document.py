@@ -72,9 +72,21 @@ class Doc:
             return False
 
     def is_valid(self, schema: Any, instance: Any) -> bool | None:
-        """Whether `instance` is valid under `schema` (a part of this document); None if jsonschema fails."""
+        """Whether `instance` is valid under `schema` (a part of this document); None if jsonschema fails.
+        Remembered: the same candidates meet the same schemas again from many places."""
         if self.validator is None:
             return None
+        try:
+            key = ("valid", id(schema), json.dumps(instance, sort_keys=True))
+        except (TypeError, ValueError):  # not JSON (a made-up value): not remembered
+            return self._is_valid(schema, instance)
+        known = self.memo.get(key)
+        if known is None or known[0] is not schema:
+            known = (schema, self._is_valid(schema, instance))
+            self.memo[key] = known
+        return known[1]  # type: ignore[no-any-return]
+
+    def _is_valid(self, schema: Any, instance: Any) -> bool | None:
         try:
             with regex_budget() as budget:
                 valid = bool(self.validator.evolve(schema=schema).is_valid(instance))

@@ -59,6 +59,23 @@ def expand_all(nodes: list[Node]) -> list[Conj]:
 
 
 def expand(node: Node, refs: frozenset[str] = frozenset()) -> list[Conj]:
+    """(remembered for the comparison, too large or not: a large union is met from many places)"""
+    if not isinstance(node.schema, dict):
+        return _expand(node, refs)
+    key = ("expand", id(node.schema), node.path, refs)
+    known = node.doc.memo.get(key)
+    if known is None or known[0] is not node.schema:
+        try:
+            known = (node.schema, _expand(node, refs))
+        except TooComplex:
+            known = (node.schema, None)
+        node.doc.memo[key] = known
+    if known[1] is None:
+        raise TooComplex
+    return list(known[1])
+
+
+def _expand(node: Node, refs: frozenset[str]) -> list[Conj]:
     schema = node.schema
     if schema is True or schema == {}:
         return [Conj()]
@@ -91,10 +108,14 @@ def _own(node: Node, refs: frozenset[str]) -> list[Conj]:
     for i, _ in enumerate(_list(keywords.get("allOf"))):
         result = _product(result, expand(node.child("allOf", i), refs))
     if isinstance(keywords.get("anyOf"), list):
-        branches = [expand(node.child("anyOf", i), refs) for i in range(len(keywords["anyOf"]))]
-        result = _product(result, [c for b in branches for c in b])
+        _bounded(result, keywords["anyOf"])  # (hundreds of branches would cost their size to no end)
+        union: list[Conj] = []
+        for i in range(len(keywords["anyOf"])):
+            union.extend(expand(node.child("anyOf", i), refs))
+            _bounded(result, union)  # (before the next branch: hundreds of them would cost their size)
+        result = _product(result, union)
     if isinstance(keywords.get("oneOf"), list):
-        result = _product(result, _one_of(node, refs))
+        result = _product(result, _one_of(node, refs, len(result)))
     if "if" in keywords and ("then" in node.schema or "else" in node.schema):
         result = _product(result, _conditional(node, refs))
     if "not" in keywords:
@@ -121,18 +142,27 @@ def _conditional(node: Node, refs: frozenset[str]) -> list[Conj]:
     return _product(expand(condition, refs), then) + _product(negated, otherwise)
 
 
-def _one_of(node: Node, refs: frozenset[str]) -> list[Conj]:
+def _one_of(node: Node, refs: frozenset[str], factor: int = 1) -> list[Conj]:
     count = len(node.schema["oneOf"])
+    if count * factor > MAX_DISJUNCTS:
+        raise TooComplex
     branches = [node.child("oneOf", i) for i in range(count)]
     union: list[Conj] = []
     for i, branch in enumerate(branches):
         others = Conj(nots=tuple(b for j, b in enumerate(branches) if j != i))
         union.extend(c & others for c in expand(branch, refs))
+        if len(union) * factor > MAX_DISJUNCTS:
+            raise TooComplex
     return union
 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _bounded(left: list[Any], right: list[Any]) -> None:
+    if len(left) * len(right) > MAX_DISJUNCTS:
+        raise TooComplex
 
 
 def _product(left: list[Conj], right: list[Conj]) -> list[Conj]:
@@ -249,6 +279,41 @@ class Budget:
             self.deadline = self.deadline or now + self.seconds
             self.late = now > self.deadline
         return self.spent <= self.steps and not self.late
+
+    def part(self, seconds: float) -> Budget:
+        """A budget for optional work (a second proof, a search for better witnesses): at most `seconds`,
+        within this one's deadline and its steps left; `charge` then counts its steps here."""
+        now = work_seconds()
+        left = (self.deadline or now + self.seconds) - now
+        return Budget(steps=max(self.steps - self.spent, 0), seconds=max(min(seconds, left), 0.0))
+
+    def charge(self, part: Budget) -> None:
+        self.spent += part.spent
+
+
+class Allowance:
+    """CPU seconds for optional work, spent by the blocks run `with` it (nested blocks count once)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.used = 0.0
+        self._depth = 0
+        self._start = 0.0
+
+    def left(self) -> float:
+        running = work_seconds() - self._start if self._depth else 0.0
+        return self.seconds - self.used - running
+
+    def __enter__(self) -> Allowance:
+        if not self._depth:
+            self._start = work_seconds()
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self.used += work_seconds() - self._start
 
 
 # The exact complement of a keyword that constrains one kind of value: the other kinds, or that kind with the

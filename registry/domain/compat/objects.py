@@ -14,7 +14,7 @@ from registry.domain.compat.document import Node, same_json
 from registry.domain.compat.normalise import Conj, is_trivially_true
 from registry.domain.compat.regex_samples import finite_language, pattern_samples
 from registry.domain.compat.report import Finding, finding
-from registry.domain.compat.samples import ODD_VALUES, objects, samples
+from registry.domain.compat.samples import ODD_VALUES, objects, proving, samples
 from registry.domain.compat.structure import (
     closes_others,
     count,
@@ -81,14 +81,14 @@ def _embedder(parts: list[Node], name: str) -> Callable[[Any], list[Any]]:
     bases: list[dict[str, Any]] = []
 
     def embed(value: Any) -> list[Any]:
-        bases[:] = bases or _bases(parts)  # built once, on the first candidate
+        bases[:] = bases or _bases(parts, name)  # built once, on the first candidate
         return [{**base, name: value} for base in bases]
 
     return embed
 
 
-def _bases(parts: list[Node]) -> list[dict[str, Any]]:
-    return [o for o in objects(parts, 0) if isinstance(o, dict)] or [{}]
+def _bases(parts: list[Node], include: str | None = None) -> list[dict[str, Any]]:
+    return [o for o in objects(parts, 0, include=include) if isinstance(o, dict)] or [{}]
 
 
 def _others(contained: Contained, parts: list[Node], part: Node, names: set[str]) -> list[Finding]:
@@ -187,7 +187,10 @@ def _extra_finding(
         + ("allows no property" if closed else "restricts properties")
         + " beyond those it declares"
     )
-    values = _proving_first(*sides, [v for s in subs for v in s.candidates] + list(ODD_VALUES))
+    values = [v for s in sorted(subs, key=lambda s: not s.promising) for v in s.candidates] + list(ODD_VALUES)
+    index = proving(*sides, values)
+    if index is not None:
+        values.insert(0, values.pop(index))
     named = pattern_samples(pattern, 1) if pattern else []
     if named:  # a property of this pattern on both sides: its name must match it
         keys = [k for k in named if k not in names] or named
@@ -195,25 +198,10 @@ def _extra_finding(
         keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
         keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
     parts = [own] if own is not None else []
-    bases = _bases(parts)
+    bases = _bases(parts, keys[0] if keys else None)
     candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []
-    return finding(rule, own.path if own else "", subs[0].consumer_path, message, candidates)
-
-
-LOCAL_CHECKS = 24
-
-
-def _proving_first(p_nodes: list[Node], c_nodes: list[Node], values: list[Any]) -> list[Any]:
-    """`values` with the first that is already a counterexample here (valid for the producer's schemas of the
-    member, invalid for the consumer's) moved to the front: the sub-findings' candidates of several consumer
-    alternatives come in their own order, and only the first few become whole witnesses. The checks run
-    within the comparison's time bound: a few values, and none past the first that proves."""
-    for index, value in enumerate(values[:LOCAL_CHECKS]):
-        if any(n.doc.is_valid(n.schema, value) is False for n in c_nodes) and all(
-            n.doc.is_valid(n.schema, value) is True for n in p_nodes
-        ):
-            return [value, *values[:index], *values[index + 1 :]]
-    return values
+    where = own.path if own else ""
+    return finding(rule, where, subs[0].consumer_path, message, candidates, promising=index is not None)
 
 
 def _required(parts: list[Node], part: Node) -> list[Finding]:
@@ -274,7 +262,7 @@ def _dependencies(parts: list[Node], part: Node) -> list[Finding]:
             continue
         message = f"the consumer adds a dependency on {trigger!r}"
         trigger_values = samples(p_nodes) or [None]
-        candidates = [{**base, trigger: trigger_values[0]} for base in _bases(parts)]
+        candidates = [{**base, trigger: trigger_values[0]} for base in _bases(parts, trigger)]
         where = f"{part.path}/{keyword}/{escape(trigger)}"
         found.append(finding("dependency_added", _where(parts), where, message, candidates))
     return found

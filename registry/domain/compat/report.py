@@ -89,6 +89,9 @@ class Finding:
     consumer_path: str
     message: str
     candidates: tuple[Any, ...] = field(default=())
+    # the first candidate was a counterexample where the finding was made (jsonschema said so): once wrapped
+    # into whole values it is the likeliest witness among those of several findings
+    promising: bool = False
 
     def wrapped(self, embed: Callable[[Any], list[Any]]) -> Finding:
         whole: list[Any] = []
@@ -105,7 +108,18 @@ def with_candidates(item: Finding, more: list[Any]) -> Finding:
     return replace(item, candidates=tuple(combined[: 2 * MAX_CANDIDATES]))
 
 
+def led_by(item: Finding, lead: Any) -> Finding:
+    """The finding with `lead`, a counterexample at its place, as its first candidate."""
+    rest = [v for v in item.candidates if v is not lead]
+    return replace(item, candidates=(lead, *rest[: 2 * MAX_CANDIDATES - 1]), promising=True)
+
+
 def finding(
-    rule: str, producer_path: str, consumer_path: str, message: str, candidates: list[Any]
+    rule: str,
+    producer_path: str,
+    consumer_path: str,
+    message: str,
+    candidates: list[Any],
+    promising: bool = False,
 ) -> Finding:
-    return Finding(rule, producer_path, consumer_path, message, tuple(candidates[:MAX_CANDIDATES]))
+    return Finding(rule, producer_path, consumer_path, message, tuple(candidates[:MAX_CANDIDATES]), promising)

@@ -48,12 +48,28 @@ def _samples(nodes: list[Node], depth: int, kinds: frozenset[str] | None) -> lis
     try:
         conjs = expand_all(nodes)
     except TooComplex:
-        return []
+        return _apart(nodes, depth, kinds)
     found: list[Any] = []
     # alternatives only near the top: below, one each keeps the work linear in the size of the schema
     for conj in conjs[: 6 if depth < 2 else 1]:
         found.extend(conj_samples(conj, depth, kinds))
     return unique(found)[:8]
+
+
+def _apart(nodes: list[Node], depth: int, kinds: frozenset[str] | None) -> list[Any]:
+    """Samples of schemas too large to expand together (hundreds of alternatives): of each alone, or of a
+    union's first alternatives, those that fit them all (jsonschema says) first."""
+    found: list[Any] = []
+    for node in nodes:
+        keywords = node.keywords()
+        union = next((k for k in ("anyOf", "oneOf") if isinstance(keywords.get(k), list)), None)
+        if len(nodes) > 1 and union is None:
+            found.extend(samples([node], depth, kinds))
+        elif union is not None:
+            for i in range(min(len(keywords[union]), 3)):
+                found.extend(samples([node.child(union, i)], depth, kinds))
+    found = unique(found)
+    return ([v for v in found if _fits(nodes, v)] or found)[:8]
 
 
 def conj_samples(conj: Conj, depth: int, kinds: frozenset[str] | None = None) -> list[Any]:
@@ -138,9 +154,31 @@ def pick(nodes: list[Node], values: list[Any]) -> Any:
     return values[0] if values else None
 
 
-def objects(parts: list[Node], depth: int, extra: int = 0) -> list[Any]:
-    """Small objects: the required properties, then enough optional ones for minProperties (and `extra`)."""
+LOCAL_CHECKS = 24
+
+
+def proving(
+    p_nodes: list[Node], c_nodes: list[Node], values: list[Any], checks: int = LOCAL_CHECKS
+) -> int | None:
+    """The index of the first of `values` that is already a counterexample here (valid for the producer's
+    schemas of the place, invalid for the consumer's), or None: candidates gathered from several findings
+    come in their own order, and only the first few become whole witnesses. The checks run within the
+    comparison's time bound: a few values, and none past the first that proves."""
+    for index, value in enumerate(values[:checks]):
+        if any(n.doc.is_valid(n.schema, value) is False for n in c_nodes) and all(
+            n.doc.is_valid(n.schema, value) is True for n in p_nodes
+        ):
+            return index
+    return None
+
+
+def objects(parts: list[Node], depth: int, extra: int = 0, include: str | None = None) -> list[Any]:
+    """Small objects: the required properties, then enough optional ones for minProperties (and `extra`);
+    `include` is among them first (a caller puts a value of its own there: it must count towards the
+    bounds, not come beside them)."""
     names = sorted(set().union(*(required(p) for p in parts)))
+    if include is not None and include not in names:
+        names.append(include)
     wanted = max([count(p.get("minProperties")) or 0 for p in parts] + [len(names)]) + extra
     optional = sorted(set().union(*(declared(p) for p in parts)) - set(names))
     names += optional[: max(wanted - len(names), 0)]

@@ -72,12 +72,13 @@ def candidates(verifier: Verifier) -> list[Any]:
     """Producer samples and variations of them (the consumer's property names, odd values)."""
     root = Node(verifier.producer.root, "", verifier.producer)
     bases = samples([root])
-    return unique(bases + [v for b in bases for v in _variations(b, verifier.consumer.root)])
+    names = _mentioned_names(verifier.consumer.root) if any(isinstance(b, dict) for b in bases) else set()
+    return unique(bases + [v for b in bases for v in _variations(b, names)])
 
 
-def _variations(value: Any, consumer: Any) -> list[Any]:
+def _variations(value: Any, names_mentioned: set[str]) -> list[Any]:
     if isinstance(value, dict):
-        names = _mentioned_names(consumer) | set(value)
+        names = names_mentioned | set(value)
         return [{**value, name: odd} for name in sorted(names)[:20] for odd in ODD_VALUES] + [
             {k: v for k, v in value.items() if k != name} for name in value
         ]

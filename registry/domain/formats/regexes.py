@@ -17,12 +17,13 @@ theirs that is not ECMA-262 (`(?P<name>...)`, `(?i)`, `\\Z`) keeps its Python me
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import lru_cache
 from re import _parser  # type: ignore[attr-defined]  # the parser of `re` itself; typeshed omits it
 from typing import Any
 
@@ -39,7 +40,11 @@ PATTERN_TIMEOUT, would otherwise add up to minutes."""
 MAX_EXPANDED_SIZE = 5_000
 """Nodes a pattern may compile to once its counted repetitions are unrolled: `regex` spends about 150 bytes
 and 0.1 µs on each, so such a pattern takes under 1 MB (patterns written by hand stay far below)."""
-MAX_CACHED_PATTERNS = 128
+MAX_CACHED_PATTERNS = 4096
+MAX_CACHED_NODES = 250_000
+"""Compiled patterns kept for reuse: by count, and by size (about 40 MB at most). A large contract holds
+hundreds of patterns, all met again by every validation: a cache smaller than that would compile them over
+and over."""
 
 
 class UnsafePattern(Exception):
@@ -140,14 +145,50 @@ def _bounded_search(compiled: Any, pattern: str, text: str, budget: RegexBudget 
         raise PatternTimeout(pattern) from None
 
 
-@lru_cache(maxsize=MAX_CACHED_PATTERNS)
+class _CompiledPatterns:
+    """The most recently used compiled patterns, within MAX_CACHED_PATTERNS and MAX_CACHED_NODES."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[regex.Pattern[str], int]] = OrderedDict()
+        self._nodes = 0
+
+    def get(self, pattern: str) -> regex.Pattern[str] | None:
+        with self._lock:
+            entry = self._entries.get(pattern)
+            if entry is None:
+                return None
+            self._entries.move_to_end(pattern)
+            return entry[0]
+
+    def put(self, pattern: str, compiled: regex.Pattern[str], nodes: int) -> None:
+        with self._lock:
+            if pattern in self._entries:
+                return
+            self._entries[pattern] = (compiled, nodes)
+            self._nodes += nodes
+            while self._entries and (
+                len(self._entries) > MAX_CACHED_PATTERNS or self._nodes > MAX_CACHED_NODES
+            ):
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._nodes -= dropped
+
+
+_compiled = _CompiledPatterns()
+
+
 def compiled_pattern(pattern: str) -> regex.Pattern[str]:
     """The pattern compiled by `regex`, once it is known to be valid and small enough."""
-    source, _ = executable(pattern)
+    found = _compiled.get(pattern)
+    if found is not None:
+        return found
+    source, nodes = executable(pattern)
     try:
-        return regex.compile(source)
+        compiled = regex.compile(source)
     except regex.error as exc:  # a translation `regex` does not take: a bug of ours, reported as such
         raise InvalidPattern(pattern, f"the registry cannot evaluate it: {exc}") from exc
+    _compiled.put(pattern, compiled, max(nodes, 1))
+    return compiled
 
 
 def checked_size(pattern: str) -> int:
