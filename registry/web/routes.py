@@ -29,6 +29,7 @@ from registry.domain.auth import Principal, Role, authorize
 from registry.domain.errors import InvalidInput, RegistryError, Unauthenticated
 from registry.domain.json_input import parse_json
 from registry.domain.model import CompatibilityPolicy, SchemaInfo
+from registry.web.highlight import highlight_json
 from registry.web.security import (
     CSRF_FIELD,
     TOKEN_COOKIE,
@@ -290,7 +291,7 @@ def version_page(
     info = services.get_version(uow, registry, schema, names.version_selector(version))
     context = {
         "version": info,
-        "contract": _pretty(json.loads(info.canonical_content)),
+        "contract": highlight_json(_pretty(json.loads(info.canonical_content))),
         "tree": catalog.field_tree(info),
         "base": _schema_base(registry, schema),
     }

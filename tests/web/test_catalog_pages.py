@@ -309,3 +309,40 @@ async def test_the_version_page_shows_an_openapi_event_root_as_a_tree(web: httpx
     assert "<code>maxItems</code>: <code>250</code>" in page
     assert re.search(r'field-name">couponCode</span> <span class="tag">string \| null</span>', page)
     assert "see <code>#/components/schemas/Customer</code>" in page  # the cycle, cut
+
+
+def _stylesheet_classes(css: str) -> set[str]:
+    return set(re.findall(r"^\.hl \.([\w-]+) \{", css, flags=re.MULTILINE))
+
+
+async def test_the_version_page_highlights_the_contract_on_the_server_and_escapes_it(
+    web: httpx.AsyncClient,
+) -> None:
+    hostile = {
+        **V1,
+        "properties": {**V1["properties"], HOSTILE: {"enum": ["</code></pre><script>x</script>"]}},
+    }
+    assert (await web.put("/registries/shop", json={})).status_code == 201
+    body = {"type": "JSONSchemaDraft4", "content": hostile}
+    assert (await web.post(f"{SCHEMA}/versions", json=body)).status_code == 201
+    page = await _text(web, f"{PAGE}/versions/1")
+    assert '<link rel="stylesheet" href="/ui/static/highlight.css">' in page
+    contract = page.split('<pre class="json hl copyable"')[1].split("</pre>")[0]
+    contract = contract.replace(
+        "&quot;", '"'
+    )  # Pygments 2.21 leaves quotes as they are, earlier ones escape them
+    # keys, strings and numbers are classed spans; the hostile key and value come out escaped inside them
+    assert '<span class="nt">"minLength"</span>' in contract
+    assert '<span class="mi">100</span>' in contract
+    assert (
+        '<span class="nt">"&lt;script&gt;alert(1)&lt;/script&gt;\\"&gt;&lt;img src=x onerror=alert(2)&gt;"'
+        in contract
+    )
+    assert '<span class="s2">"&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;"</span>' in contract
+    assert "<script>" not in page and "style=" not in contract  # no inline style: the CSP forbids it
+    # every token class the page uses has its colours in the stylesheet the registry serves
+    css = await web.get("/ui/static/highlight.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    used = set(re.findall(r'<span class="([\w-]+)">', contract))
+    assert {"nt", "mi", "s2"} <= used and used - {"p", "w"} <= _stylesheet_classes(css.text)
+    assert "http" not in css.text
