@@ -213,7 +213,13 @@ def environments_page(request: Request, registry: RegistryName, caller: Viewer, 
 
 
 def _schema_context(
-    request: Request, uow: Any, registry: str, schema: str, *, with_participants: bool = True
+    request: Request,
+    uow: Any,
+    registry: str,
+    schema: str,
+    *,
+    with_participants: bool = True,
+    with_mirror: bool = True,
 ) -> dict[str, Any]:
     info = services.get_schema(uow, registry, schema)
     owner = services.get_registry(uow, registry)
@@ -229,17 +235,22 @@ def _schema_context(
     for each in participants:
         by_environment.setdefault(each.environment, []).append(each)
     index_url = f"{str(request.base_url).rstrip('/')}/registries/{_segment(registry)}/simple/"
+    listed = list(reversed(versions.items))
     return {
         "schema": info,
         "registry": owner,
         "mode": info.compatibility or owner.compatibility,
         "policy": info.compatibility_policy or owner.compatibility_policy,
-        "versions": list(reversed(versions.items)),
+        "versions": listed,
+        "mirror": catalog.mirror_states(uow, registry, schema, [each.version for each in listed])
+        if with_mirror
+        else {},
         "more_versions": versions.next_cursor is not None,
         "participants": by_environment,
         "pip": _pip_line(index_url, info),
         "index_page": f"/registries/{_segment(registry)}/simple/{info.package_name}/",
         "base": _schema_base(registry, schema),
+        "api_base": f"/registries/{_segment(registry)}/schemas/{_segment(schema)}",
     }
 
 
@@ -324,7 +335,7 @@ def compare_page(
     policy: CompatibilityPolicy | None = None,
 ) -> Response:
     authorize(caller, Role.READER, registry)
-    context = _schema_context(request, uow, registry, schema, with_participants=False)
+    context = _schema_context(request, uow, registry, schema, with_participants=False, with_mirror=False)
     numbers = [each.version for each in context["versions"]]  # newest first
     if not numbers:
         return page(request, "compare.html", {**context, "diff": None})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from registry.domain.auth import Role
 from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
+from registry.storage.models import utcnow
 from tests.conftest import load_example
 
 SCHEMA = "/registries/shop/schemas/order%2Fplaced"
@@ -346,3 +348,39 @@ async def test_the_version_page_highlights_the_contract_on_the_server_and_escape
     used = set(re.findall(r'<span class="([\w-]+)">', contract))
     assert {"nt", "mi", "s2"} <= used and used - {"p", "w"} <= _stylesheet_classes(css.text)
     assert "http" not in css.text
+
+
+async def test_the_schema_timeline_shows_each_version_s_mirror_state_and_its_bindings_zip(
+    sqlite_engine: Engine, generator_pool: GeneratorPool
+) -> None:
+    app = _app(sqlite_engine, generator_pool)  # no mirror worker: deliveries move only as this test says
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://registry.test"
+    ) as http:
+        await _catalog(http)
+        assert (
+            "mirror" not in (await _text(http, PAGE)).split('<h2 id="versions-heading">')[1].split("</ol>")[0]
+        )
+        mirror = {"region": "eu-west-1", "registry_name": "shop-mirror", "endpoint_url": "http://127.0.0.1:9"}
+        assert (await http.put("/registries/shop", json={"mirror": mirror})).status_code == 200
+        body = {"type": "JSONSchemaDraft4", "content": {**V2, "description": "v3"}}
+        assert (await http.post(f"{SCHEMA}/versions", json=body)).status_code == 201
+        with app.state.uow.writing() as tx:  # v1 delivered, v2's delivery failed, v3 still waits
+            first = tx.mirror.claim(lease_seconds=60)
+            tx.mirror.delivered(first.id, "7")
+            second = tx.mirror.claim(lease_seconds=60)
+            tx.mirror.failed(second.id, HOSTILE, utcnow() + timedelta(hours=1))
+            tx.commit()
+        assert (first.version, second.version) == (1, 2)
+        api = (await http.get(f"{SCHEMA}/versions/2")).json()["mirror"]
+        assert (api["status"], api["attempts"]) == ("failed", 1)  # the API and the page tell the same
+
+        timeline = (await _text(http, PAGE)).split("</ol>")[0]
+        assert '<span class="mirror mirrored">mirrored to EventBridge as version 7</span>' in timeline
+        assert '<span class="mirror failed">mirroring failed after 1 attempt(s): &lt;script&gt;' in timeline
+        assert '<span class="mirror pending">mirroring pending</span>' in timeline
+        assert "<script>alert" not in timeline
+        for number in (1, 2, 3):
+            zip_url = f"{SCHEMA}/versions/{number}/bindings/python"
+            assert f'<a href="{zip_url}" download>bindings zip</a>' in timeline
+        # (the zip itself, built on first request, is the bindings API's own tests' subject: ~2 s to build)
