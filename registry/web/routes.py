@@ -379,9 +379,31 @@ def matrix_page(
     caller: Viewer,
     uow: Uow,
     policy: CompatibilityPolicy | None = None,
+    first: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    last: Annotated[int | None, Query(alias="to", ge=1)] = None,
 ) -> Response:
+    """Versions numbered from..to (either end open; the latest by default), at most MATRIX_VERSIONS of
+    them, with links to the neighbouring ranges: the grid costs the square of its size."""
     authorize(caller, Role.READER, registry)
     info = services.get_schema(uow, registry, schema)
-    found = services.compatibility_matrix(uow, registry, schema, policy=policy, limit=MATRIX_VERSIONS)
-    context = {"schema": info, "matrix": found, "base": _schema_base(registry, schema)}
+    found = services.compatibility_matrix(
+        uow, registry, schema, policy=policy, limit=MATRIX_VERSIONS, first=first, last=last
+    )
+    shown = found.versions
+    earlier = later = None
+    if shown and found.lowest is not None and shown[0] > found.lowest:
+        earlier = {"to": shown[0] - 1, "policy": policy.value if policy else None}
+    if shown and found.highest is not None and shown[-1] < found.highest:
+        later = {"from": shown[-1] + 1, "policy": policy.value if policy else None}
+    context = {
+        "schema": info,
+        "matrix": found,
+        "base": _schema_base(registry, schema),
+        "first": first,
+        "last": last,
+        "earlier": earlier,
+        "later": later,
+        "most": MATRIX_VERSIONS,
+        "chosen_policy": policy,
+    }
     return page(request, "matrix.html", context)

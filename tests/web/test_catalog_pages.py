@@ -24,6 +24,7 @@ from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
 from registry.storage.models import utcnow
+from registry.web.routes import MATRIX_VERSIONS
 from tests.conftest import load_example
 
 SCHEMA = "/registries/shop/schemas/order%2Fplaced"
@@ -384,3 +385,36 @@ async def test_the_schema_timeline_shows_each_version_s_mirror_state_and_its_bin
             zip_url = f"{SCHEMA}/versions/{number}/bindings/python"
             assert f'<a href="{zip_url}" download>bindings zip</a>' in timeline
         # (the zip itself, built on first request, is the bindings API's own tests' subject: ~2 s to build)
+
+
+async def test_the_matrix_crosses_a_chosen_range_of_versions_and_links_the_others(
+    web: httpx.AsyncClient,
+) -> None:
+    assert (await web.put("/registries/shop", json={"compatibility": "NONE"})).status_code == 201
+    total = MATRIX_VERSIONS + 5
+    for number in range(1, total + 1):  # each version adds an optional field: every newer one reads the older
+        properties = {f"f{each}": {"type": "string"} for each in range(number)}
+        body = {"type": "JSONSchemaDraft4", "content": {"type": "object", "properties": properties}}
+        assert (await web.post(f"{SCHEMA}/versions", json=body)).status_code == 201
+
+    def columns(page: str) -> list[int]:
+        head = page.split('<table class="matrix">')[1].split("</thead>")[0]
+        return [int(each) for each in re.findall(r'<th scope="col">v(\d+)</th>', head)]
+
+    latest = await _text(web, f"{PAGE}/matrix")
+    assert columns(latest) == list(range(6, total + 1))  # bounded: the latest MATRIX_VERSIONS
+    assert f'href="{PAGE}/matrix?to=5" rel="prev">' in latest and 'rel="next"' not in latest
+
+    earliest = await _text(web, f"{PAGE}/matrix?to=5")
+    assert columns(earliest) == [1, 2, 3, 4, 5] and 'rel="prev"' not in earliest
+    assert f'href="{PAGE}/matrix?from=6" rel="next">' in earliest
+    assert f'href="{PAGE}/compare?from=5&amp;to=1&amp;policy=' in earliest  # cells still lead to the pair
+
+    chosen = await _text(web, f"{PAGE}/matrix?from=3&to=4&policy=STRICT")
+    assert columns(chosen) == [3, 4] and chosen.count('class="breaking"') == 1  # v3 cannot read v4's f3
+    assert f'href="{PAGE}/matrix?to=2&amp;policy=STRICT" rel="prev">' in chosen
+    assert f'href="{PAGE}/matrix?from=5&amp;policy=STRICT" rel="next">' in chosen
+    assert columns(await _text(web, f"{PAGE}/matrix?from=2")) == list(range(2, MATRIX_VERSIONS + 2))
+    assert "No version" not in await _text(web, f"{PAGE}/matrix?from=1000")
+    await _text(web, f"{PAGE}/matrix?from=0", 400)
+    await _text(web, f"{PAGE}/matrix?to=x", 400)
