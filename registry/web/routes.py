@@ -342,8 +342,7 @@ def compare_page(
     new = names.version_selector(to) if to else numbers[0]
     old = names.version_selector(from_) if from_ else (numbers[1] if len(numbers) > 1 else numbers[0])
     found = diffs.diff_versions(uow, registry, schema, old=old, new=new, policy=policy)
-    before = services.get_version(uow, registry, schema, found.old)
-    after = services.get_version(uow, registry, schema, found.new)
+    before, after = found.old_version, found.new_version  # as the diff read them: no second read
     rows = side_by_side(
         _pretty(json.loads(before.canonical_content)), _pretty(json.loads(after.canonical_content))
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from codegen import GeneratorPool
 from registry.access import create_token
@@ -418,3 +418,36 @@ async def test_the_matrix_crosses_a_chosen_range_of_versions_and_links_the_other
     assert "No version" not in await _text(web, f"{PAGE}/matrix?from=1000")
     await _text(web, f"{PAGE}/matrix?from=0", 400)
     await _text(web, f"{PAGE}/matrix?to=x", 400)
+
+
+async def test_the_compare_page_reads_each_version_once(
+    sqlite_engine: Engine, generator_pool: GeneratorPool
+) -> None:
+    app = _app(sqlite_engine, generator_pool)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://registry.test"
+    ) as http:
+        await _catalog(http)
+        await _text(http, f"{PAGE}/compare?from=1&to=2")  # warm: the token table and the caches filled
+        statements: list[str] = []
+        transactions = [0]
+
+        def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        def begun(_conn: Any) -> None:
+            transactions[0] += 1
+
+        event.listen(sqlite_engine, "before_cursor_execute", executed)
+        event.listen(sqlite_engine, "begin", begun)
+        try:
+            compare = await _text(http, f"{PAGE}/compare?from=1&to=2")
+        finally:
+            event.remove(sqlite_engine, "before_cursor_execute", executed)
+            event.remove(sqlite_engine, "begin", begun)
+    assert 'class="change breaking"' in compare and '<tr class="insert">' in compare
+    contents = [each for each in statements if "schema_versions.content" in each]
+    assert len(contents) == 2, contents  # v1 and v2, each read once, by the diff
+    # the tokens (read on each request: token_cache_seconds=0), the schema, its registry, its versions listed,
+    # the two versions, the schema's policy
+    assert transactions[0] == 7
