@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from registry import audit
 from registry.domain.audit import AuditRecord
+from registry.domain.mirror import MirrorState
 from registry.domain.model import VersionInfo
-from registry.storage.models import ParticipantRow, RegistryRow, SchemaRow, VersionRow
+from registry.storage.models import MirrorOutboxRow, ParticipantRow, RegistryRow, SchemaRow, VersionRow
+from registry.storage.repositories import mirror_state
 from registry.storage.unit_of_work import UnitOfWork
 
 
@@ -84,6 +86,22 @@ def schema_participants(uow: UnitOfWork, registry: str, schemas: list[str]) -> d
         ).all()
     counts = {(name, role): count for name, role, count in rows}
     return {name: (counts.get((name, "producer"), 0), counts.get((name, "consumer"), 0)) for name in schemas}
+
+
+def mirror_states(uow: UnitOfWork, registry: str, schema: str, versions: list[int]) -> dict[int, MirrorState]:
+    """Where the delivery of each listed version to the registry's EventBridge mirror stands, as the version
+    API shows it (`mirror`): one query. A version absent from the answer was never queued (no mirror)."""
+    if not versions:
+        return {}
+    with uow.reading() as tx:
+        rows = tx.session.execute(
+            select(VersionRow.version, MirrorOutboxRow)
+            .join(MirrorOutboxRow, MirrorOutboxRow.version_id == VersionRow.id)
+            .join(SchemaRow, VersionRow.schema_id == SchemaRow.id)
+            .join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+            .where(RegistryRow.name == registry, SchemaRow.name == schema, VersionRow.version.in_(versions))
+        ).all()
+        return {number: mirror_state(delivery) for number, delivery in rows}
 
 
 def latest_registrations(uow: UnitOfWork, *, registry: str | None, limit: int) -> list[AuditRecord]:

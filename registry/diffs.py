@@ -19,7 +19,7 @@ from registry.domain.compat.diff import structural_diff
 from registry.domain.formats import Contract, ContractType
 from registry.domain.formats.openapi_spec import SCHEMAS_POINTER
 from registry.domain.formats.pointers import escape
-from registry.domain.model import CompatibilityPolicy
+from registry.domain.model import CompatibilityPolicy, VersionInfo
 from registry.storage.unit_of_work import UnitOfWork
 
 
@@ -29,6 +29,9 @@ class VersionDiff:
     new: int
     policy: CompatibilityPolicy
     diff: SemanticDiff
+    # the two versions as read for the diff: a caller that shows them reads them no second time
+    old_version: VersionInfo
+    new_version: VersionInfo
 
 
 def diff_versions(
@@ -53,7 +56,9 @@ def diff_versions(
         [finding.incompatibility for finding in backward.incompatibilities],
         [finding.incompatibility for finding in forward.incompatibilities],
     )
-    return VersionDiff(old_version.version, new_version.version, backward.policy, diff)
+    return VersionDiff(
+        old_version.version, new_version.version, backward.policy, diff, old_version, new_version
+    )
 
 
 def contract_changes(before: Contract, after: Contract) -> list[Change]:

@@ -673,16 +673,28 @@ class Matrix:
     versions: list[int]
     # compatible[i][j]: can versions[j] (consumer) read every event of versions[i] (producer)?
     compatible: list[list[bool]]
+    # the lowest and highest version numbers the schema has, so a range's neighbours can be offered
+    lowest: int | None = None
+    highest: int | None = None
 
 
 def compatibility_matrix(
-    uow: UnitOfWork, registry: str, schema: str, *, policy: CompatibilityPolicy | None, limit: int = 100
+    uow: UnitOfWork,
+    registry: str,
+    schema: str,
+    *,
+    policy: CompatibilityPolicy | None,
+    limit: int = 100,
+    first: int | None = None,
+    last: int | None = None,
 ) -> Matrix:
-    """Every producer version against every consumer version, for the latest `limit` versions."""
+    """Every producer version against every consumer version, for at most `limit` versions numbered
+    first..last: the latest of them, or the earliest when only `first` is given."""
     with uow.reading() as tx:
         row = _require_schema(tx, registry, schema)
         rules = tx.schemas.state(registry, schema)
-        stored = tx.versions.contracts(row.id, latest_only=False)[-limit:]
+        stored = tx.versions.contracts_between(row.id, first=first, last=last, limit=limit)
+        lowest, highest = tx.versions.bounds(row.id)
     assert rules is not None, "the schema was just read"
     chosen = policy or rules.policy
     contracts = [
@@ -691,7 +703,8 @@ def compatibility_matrix(
     grid = containment_matrix(
         len(contracts), lambda p, c: not _incompatibilities(contracts[p], contracts[c], chosen)
     )
-    return Matrix(policy=chosen, versions=[each.version for each in stored], compatible=grid)
+    versions = [each.version for each in stored]
+    return Matrix(policy=chosen, versions=versions, compatible=grid, lowest=lowest, highest=highest)
 
 
 def contract_of(version: VersionInfo) -> Contract:

@@ -343,6 +343,34 @@ class VersionRepository:
             query = query.limit(1)
         return [StoredContract(*found) for found in self.session.execute(query)]
 
+    def contracts_between(
+        self, schema_id: int, *, first: int | None, last: int | None, limit: int
+    ) -> list[StoredContract]:
+        """At most `limit` versions numbered first..last (either end open), oldest first: the latest of
+        them, or the earliest when only `first` is given."""
+        query = select(
+            VersionRow.version, VersionRow.fingerprint, RESOLVED_CONTENT, VersionRow.event_root
+        ).where(VersionRow.schema_id == schema_id)
+        if first is not None:
+            query = query.where(VersionRow.version >= first)
+        if last is not None:
+            query = query.where(VersionRow.version <= last)
+        from_the_start = first is not None and last is None
+        query = query.order_by(VersionRow.version if from_the_start else VersionRow.version.desc()).limit(
+            limit
+        )
+        found = [StoredContract(*each) for each in self.session.execute(query)]
+        return found if from_the_start else found[::-1]
+
+    def bounds(self, schema_id: int) -> tuple[int | None, int | None]:
+        """The lowest and highest version numbers the schema has (None, None without versions)."""
+        lowest, highest = self.session.execute(
+            select(func.min(VersionRow.version), func.max(VersionRow.version)).where(
+                VersionRow.schema_id == schema_id
+            )
+        ).one()
+        return lowest, highest
+
     def delete(self, row: VersionRow) -> None:
         self.session.execute(delete(VersionRow).where(VersionRow.id == row.id))
 

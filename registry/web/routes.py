@@ -29,6 +29,7 @@ from registry.domain.auth import Principal, Role, authorize
 from registry.domain.errors import InvalidInput, RegistryError, Unauthenticated
 from registry.domain.json_input import parse_json
 from registry.domain.model import CompatibilityPolicy, SchemaInfo
+from registry.web.highlight import highlight_json
 from registry.web.security import (
     CSRF_FIELD,
     TOKEN_COOKIE,
@@ -212,7 +213,13 @@ def environments_page(request: Request, registry: RegistryName, caller: Viewer, 
 
 
 def _schema_context(
-    request: Request, uow: Any, registry: str, schema: str, *, with_participants: bool = True
+    request: Request,
+    uow: Any,
+    registry: str,
+    schema: str,
+    *,
+    with_participants: bool = True,
+    with_mirror: bool = True,
 ) -> dict[str, Any]:
     info = services.get_schema(uow, registry, schema)
     owner = services.get_registry(uow, registry)
@@ -228,17 +235,22 @@ def _schema_context(
     for each in participants:
         by_environment.setdefault(each.environment, []).append(each)
     index_url = f"{str(request.base_url).rstrip('/')}/registries/{_segment(registry)}/simple/"
+    listed = list(reversed(versions.items))
     return {
         "schema": info,
         "registry": owner,
         "mode": info.compatibility or owner.compatibility,
         "policy": info.compatibility_policy or owner.compatibility_policy,
-        "versions": list(reversed(versions.items)),
+        "versions": listed,
+        "mirror": catalog.mirror_states(uow, registry, schema, [each.version for each in listed])
+        if with_mirror
+        else {},
         "more_versions": versions.next_cursor is not None,
         "participants": by_environment,
         "pip": _pip_line(index_url, info),
         "index_page": f"/registries/{_segment(registry)}/simple/{info.package_name}/",
         "base": _schema_base(registry, schema),
+        "api_base": f"/registries/{_segment(registry)}/schemas/{_segment(schema)}",
     }
 
 
@@ -290,7 +302,7 @@ def version_page(
     info = services.get_version(uow, registry, schema, names.version_selector(version))
     context = {
         "version": info,
-        "contract": _pretty(json.loads(info.canonical_content)),
+        "contract": highlight_json(_pretty(json.loads(info.canonical_content))),
         "tree": catalog.field_tree(info),
         "base": _schema_base(registry, schema),
     }
@@ -323,15 +335,14 @@ def compare_page(
     policy: CompatibilityPolicy | None = None,
 ) -> Response:
     authorize(caller, Role.READER, registry)
-    context = _schema_context(request, uow, registry, schema, with_participants=False)
+    context = _schema_context(request, uow, registry, schema, with_participants=False, with_mirror=False)
     numbers = [each.version for each in context["versions"]]  # newest first
     if not numbers:
         return page(request, "compare.html", {**context, "diff": None})
     new = names.version_selector(to) if to else numbers[0]
     old = names.version_selector(from_) if from_ else (numbers[1] if len(numbers) > 1 else numbers[0])
     found = diffs.diff_versions(uow, registry, schema, old=old, new=new, policy=policy)
-    before = services.get_version(uow, registry, schema, found.old)
-    after = services.get_version(uow, registry, schema, found.new)
+    before, after = found.old_version, found.new_version  # as the diff read them: no second read
     rows = side_by_side(
         _pretty(json.loads(before.canonical_content)), _pretty(json.loads(after.canonical_content))
     )
@@ -367,9 +378,31 @@ def matrix_page(
     caller: Viewer,
     uow: Uow,
     policy: CompatibilityPolicy | None = None,
+    first: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    last: Annotated[int | None, Query(alias="to", ge=1)] = None,
 ) -> Response:
+    """Versions numbered from..to (either end open; the latest by default), at most MATRIX_VERSIONS of
+    them, with links to the neighbouring ranges: the grid costs the square of its size."""
     authorize(caller, Role.READER, registry)
     info = services.get_schema(uow, registry, schema)
-    found = services.compatibility_matrix(uow, registry, schema, policy=policy, limit=MATRIX_VERSIONS)
-    context = {"schema": info, "matrix": found, "base": _schema_base(registry, schema)}
+    found = services.compatibility_matrix(
+        uow, registry, schema, policy=policy, limit=MATRIX_VERSIONS, first=first, last=last
+    )
+    shown = found.versions
+    earlier = later = None
+    if shown and found.lowest is not None and shown[0] > found.lowest:
+        earlier = {"to": shown[0] - 1, "policy": policy.value if policy else None}
+    if shown and found.highest is not None and shown[-1] < found.highest:
+        later = {"from": shown[-1] + 1, "policy": policy.value if policy else None}
+    context = {
+        "schema": info,
+        "matrix": found,
+        "base": _schema_base(registry, schema),
+        "first": first,
+        "last": last,
+        "earlier": earlier,
+        "later": later,
+        "most": MATRIX_VERSIONS,
+        "chosen_policy": policy,
+    }
     return page(request, "matrix.html", context)

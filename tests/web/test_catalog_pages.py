@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from codegen import GeneratorPool
 from registry.access import create_token
@@ -22,6 +23,8 @@ from registry.domain.auth import Role
 from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
+from registry.storage.models import utcnow
+from registry.web.routes import MATRIX_VERSIONS
 from tests.conftest import load_example
 
 SCHEMA = "/registries/shop/schemas/order%2Fplaced"
@@ -309,3 +312,146 @@ async def test_the_version_page_shows_an_openapi_event_root_as_a_tree(web: httpx
     assert "<code>maxItems</code>: <code>250</code>" in page
     assert re.search(r'field-name">couponCode</span> <span class="tag">string \| null</span>', page)
     assert "see <code>#/components/schemas/Customer</code>" in page  # the cycle, cut
+
+
+def _stylesheet_classes(css: str) -> set[str]:
+    return set(re.findall(r"^\.hl \.([\w-]+) \{", css, flags=re.MULTILINE))
+
+
+async def test_the_version_page_highlights_the_contract_on_the_server_and_escapes_it(
+    web: httpx.AsyncClient,
+) -> None:
+    hostile = {
+        **V1,
+        "properties": {**V1["properties"], HOSTILE: {"enum": ["</code></pre><script>x</script>"]}},
+    }
+    assert (await web.put("/registries/shop", json={})).status_code == 201
+    body = {"type": "JSONSchemaDraft4", "content": hostile}
+    assert (await web.post(f"{SCHEMA}/versions", json=body)).status_code == 201
+    page = await _text(web, f"{PAGE}/versions/1")
+    assert '<link rel="stylesheet" href="/ui/static/highlight.css">' in page
+    contract = page.split('<pre class="json hl copyable"')[1].split("</pre>")[0]
+    contract = contract.replace(
+        "&quot;", '"'
+    )  # Pygments 2.21 leaves quotes as they are, earlier ones escape them
+    # keys, strings and numbers are classed spans; the hostile key and value come out escaped inside them
+    assert '<span class="nt">"minLength"</span>' in contract
+    assert '<span class="mi">100</span>' in contract
+    assert (
+        '<span class="nt">"&lt;script&gt;alert(1)&lt;/script&gt;\\"&gt;&lt;img src=x onerror=alert(2)&gt;"'
+        in contract
+    )
+    assert '<span class="s2">"&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;"</span>' in contract
+    assert "<script>" not in page and "style=" not in contract  # no inline style: the CSP forbids it
+    # every token class the page uses has its colours in the stylesheet the registry serves
+    css = await web.get("/ui/static/highlight.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    used = set(re.findall(r'<span class="([\w-]+)">', contract))
+    assert {"nt", "mi", "s2"} <= used and used - {"p", "w"} <= _stylesheet_classes(css.text)
+    assert "http" not in css.text
+
+
+async def test_the_schema_timeline_shows_each_version_s_mirror_state_and_its_bindings_zip(
+    sqlite_engine: Engine, generator_pool: GeneratorPool
+) -> None:
+    app = _app(sqlite_engine, generator_pool)  # no mirror worker: deliveries move only as this test says
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://registry.test"
+    ) as http:
+        await _catalog(http)
+        assert (
+            "mirror" not in (await _text(http, PAGE)).split('<h2 id="versions-heading">')[1].split("</ol>")[0]
+        )
+        mirror = {"region": "eu-west-1", "registry_name": "shop-mirror", "endpoint_url": "http://127.0.0.1:9"}
+        assert (await http.put("/registries/shop", json={"mirror": mirror})).status_code == 200
+        body = {"type": "JSONSchemaDraft4", "content": {**V2, "description": "v3"}}
+        assert (await http.post(f"{SCHEMA}/versions", json=body)).status_code == 201
+        with app.state.uow.writing() as tx:  # v1 delivered, v2's delivery failed, v3 still waits
+            first = tx.mirror.claim(lease_seconds=60)
+            tx.mirror.delivered(first.id, "7")
+            second = tx.mirror.claim(lease_seconds=60)
+            tx.mirror.failed(second.id, HOSTILE, utcnow() + timedelta(hours=1))
+            tx.commit()
+        assert (first.version, second.version) == (1, 2)
+        api = (await http.get(f"{SCHEMA}/versions/2")).json()["mirror"]
+        assert (api["status"], api["attempts"]) == ("failed", 1)  # the API and the page tell the same
+
+        timeline = (await _text(http, PAGE)).split("</ol>")[0]
+        assert '<span class="mirror mirrored">mirrored to EventBridge as version 7</span>' in timeline
+        assert '<span class="mirror failed">mirroring failed after 1 attempt(s): &lt;script&gt;' in timeline
+        assert '<span class="mirror pending">mirroring pending</span>' in timeline
+        assert "<script>alert" not in timeline
+        for number in (1, 2, 3):
+            zip_url = f"{SCHEMA}/versions/{number}/bindings/python"
+            assert f'<a href="{zip_url}" download>bindings zip</a>' in timeline
+        # (the zip itself, built on first request, is the bindings API's own tests' subject: ~2 s to build)
+
+
+async def test_the_matrix_crosses_a_chosen_range_of_versions_and_links_the_others(
+    web: httpx.AsyncClient,
+) -> None:
+    assert (await web.put("/registries/shop", json={"compatibility": "NONE"})).status_code == 201
+    total = MATRIX_VERSIONS + 5
+    for number in range(1, total + 1):  # each version adds an optional field: every newer one reads the older
+        properties = {f"f{each}": {"type": "string"} for each in range(number)}
+        body = {"type": "JSONSchemaDraft4", "content": {"type": "object", "properties": properties}}
+        assert (await web.post(f"{SCHEMA}/versions", json=body)).status_code == 201
+
+    def columns(page: str) -> list[int]:
+        head = page.split('<table class="matrix">')[1].split("</thead>")[0]
+        return [int(each) for each in re.findall(r'<th scope="col">v(\d+)</th>', head)]
+
+    latest = await _text(web, f"{PAGE}/matrix")
+    assert columns(latest) == list(range(6, total + 1))  # bounded: the latest MATRIX_VERSIONS
+    assert f'href="{PAGE}/matrix?to=5" rel="prev">' in latest and 'rel="next"' not in latest
+
+    earliest = await _text(web, f"{PAGE}/matrix?to=5")
+    assert columns(earliest) == [1, 2, 3, 4, 5] and 'rel="prev"' not in earliest
+    assert f'href="{PAGE}/matrix?from=6" rel="next">' in earliest
+    assert f'href="{PAGE}/compare?from=5&amp;to=1&amp;policy=' in earliest  # cells still lead to the pair
+
+    chosen = await _text(web, f"{PAGE}/matrix?from=3&to=4&policy=STRICT")
+    assert columns(chosen) == [3, 4] and chosen.count('class="breaking"') == 1  # v3 cannot read v4's f3
+    assert f'href="{PAGE}/matrix?to=2&amp;policy=STRICT" rel="prev">' in chosen
+    assert f'href="{PAGE}/matrix?from=5&amp;policy=STRICT" rel="next">' in chosen
+    assert columns(await _text(web, f"{PAGE}/matrix?from=2")) == list(range(2, MATRIX_VERSIONS + 2))
+    assert "No version in this range" not in latest
+    for empty in ("from=1000", "from=5&to=2"):
+        nothing = await _text(web, f"{PAGE}/matrix?{empty}")
+        assert "No version in this range" in nothing and columns(nothing) == []
+        assert f'href="{PAGE}/matrix" rel="start">the latest versions' in nothing
+    await _text(web, f"{PAGE}/matrix?from=0", 400)
+    await _text(web, f"{PAGE}/matrix?to=x", 400)
+
+
+async def test_the_compare_page_reads_each_version_once(
+    sqlite_engine: Engine, generator_pool: GeneratorPool
+) -> None:
+    app = _app(sqlite_engine, generator_pool)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://registry.test"
+    ) as http:
+        await _catalog(http)
+        await _text(http, f"{PAGE}/compare?from=1&to=2")  # warm: the token table and the caches filled
+        statements: list[str] = []
+        transactions = [0]
+
+        def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        def begun(_conn: Any) -> None:
+            transactions[0] += 1
+
+        event.listen(sqlite_engine, "before_cursor_execute", executed)
+        event.listen(sqlite_engine, "begin", begun)
+        try:
+            compare = await _text(http, f"{PAGE}/compare?from=1&to=2")
+        finally:
+            event.remove(sqlite_engine, "before_cursor_execute", executed)
+            event.remove(sqlite_engine, "begin", begun)
+    assert 'class="change breaking"' in compare and '<tr class="insert">' in compare
+    contents = [each for each in statements if "schema_versions.content" in each]
+    assert len(contents) == 2, contents  # v1 and v2, each read once, by the diff
+    # the tokens (read on each request: token_cache_seconds=0), the schema, its registry, its versions listed,
+    # the two versions, the schema's policy
+    assert transactions[0] == 7
