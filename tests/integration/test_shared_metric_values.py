@@ -27,9 +27,12 @@ def test_a_given_directory_is_emptied_of_earlier_values_and_nothing_else(
 def test_without_a_directory_a_private_one_is_made_and_removed_at_the_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(MULTIPROCESS_DIRECTORY, raising=False)
+    # Set, then removed: monkeypatch restores only what it changed, and SharedValues sets the variable
+    # itself, so the variable must be monkeypatch's before it is removed (or the removed directory would
+    # stay named in the environment of every later test).
+    monkeypatch.setenv(MULTIPROCESS_DIRECTORY, "")
+    monkeypatch.delenv(MULTIPROCESS_DIRECTORY)
     shared = SharedValues()
-    monkeypatch.setenv(MULTIPROCESS_DIRECTORY, os.environ[MULTIPROCESS_DIRECTORY])  # restored afterwards
     assert os.environ[MULTIPROCESS_DIRECTORY] == str(shared.path)
     assert shared.path.is_dir() and not any(shared.path.iterdir())
     shared.close()
