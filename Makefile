@@ -37,8 +37,10 @@ run: $(VENV)/.installed
 	$(VENV)/bin/registry serve --host $(HOST) --port $(PORT)
 
 # Everything in tests/ except tests/conformance: passes on a bare clone (needs PostgreSQL and chromium).
+# TEST_PROCESSES pytest processes (pytest-xdist), each test file whole in one of them; 1 runs it in this one.
+TEST_PROCESSES ?= 2
 test: $(VENV)/.test-installed
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(if $(filter 1,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile)
 
 # The checker against other projects' labelled corpora in $(REGISTRY_CONFORMANCE_DIR): fails when it is missing.
 conformance: $(VENV)/.test-installed
