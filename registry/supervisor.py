@@ -106,6 +106,10 @@ class Supervisor:
 
     def run(self, shared: SharedValues | None) -> int:
         listeners = _listen(self.host, self.port, self.count)
+        from registry.storage import unit_of_work  # imported with the app already (see `serve_workers`)
+
+        # Before the fork: the workers are one replica, so a write through one must empty `latest` in all.
+        unit_of_work.shared_commit_count = unit_of_work.CommitCount.shared()
         gc.collect()
         gc.freeze()  # what the workers inherit stays shared: the collector never walks it
         self._catch_signals()

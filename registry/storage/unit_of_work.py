@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import threading
 from contextlib import nullcontext
 from types import TracebackType
@@ -29,6 +31,44 @@ from registry.storage.repositories import (
 from registry.storage.search import SearchRepository
 
 
+class CommitCount:
+    """Write transactions committed: what a replica keeps in memory about data that writes change
+    (`latest`) is dropped when this moves (see api.fast_reads). In one process by default; `shared()`
+    makes one that the worker processes of `serve --workers N` forked after it all bump and read, so that a
+    write acknowledged by one worker is seen at once by its siblings, as by itself."""
+
+    def __init__(self) -> None:
+        self._value = 0
+        self._lock: Any = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> CommitCount:
+        context = multiprocessing.get_context("fork")
+        count = cls.__new__(cls)
+        # A word in shared memory (reading it is one load, without the lock) and a lock between processes
+        # for the increments, which must not be lost: two workers committing at once move it by two.
+        count._value = context.RawValue(ctypes.c_uint64, 0)
+        count._lock = context.Lock()
+        return count
+
+    @property
+    def value(self) -> int:
+        value = self._value
+        return value if isinstance(value, int) else int(value.value)
+
+    def bump(self) -> None:
+        with self._lock:
+            if isinstance(self._value, int):
+                self._value += 1
+            else:
+                self._value.value += 1
+
+
+# Set by `serve --workers N` before it forks (registry.supervisor): every unit of work made afterwards, in any
+# of the workers, counts its commits there.
+shared_commit_count: CommitCount | None = None
+
+
 class UnitOfWork:
     """`with uow.writing() as tx:` for changes, `with uow.reading() as tx:` for queries.
 
@@ -44,10 +84,7 @@ class UnitOfWork:
         # SQLite admits one writer at a time and makes the others sleep in growing steps while they wait;
         # queueing this process's writers on a lock instead keeps their latency flat.
         self._sqlite_writer = threading.Lock()
-        # Write transactions committed through this unit of work: what a replica keeps in memory about data
-        # that writes change (`latest`) is dropped when this moves (see api.fast_reads).
-        self.commits = 0
-        self._counting = threading.Lock()
+        self._commit_count = shared_commit_count or CommitCount()
 
     def reading(self) -> Transaction:
         # PostgreSQL reads run in autocommit: no BEGIN and ROLLBACK round trips around a lone SELECT.
@@ -64,8 +101,12 @@ class UnitOfWork:
     def committed(self) -> None:
         """After a write transaction has committed (never before: a reader that sees the new count must
         also see the write)."""
-        with self._counting:
-            self.commits += 1
+        self._commit_count.bump()
+
+    @property
+    def commits(self) -> int:
+        """Write transactions committed through this replica (all its worker processes under `--workers`)."""
+        return self._commit_count.value
 
     def translated(self, exc: BaseException) -> errors.Unavailable | None:
         """Our error for `exc` when it is about the database (and the state told); else None."""

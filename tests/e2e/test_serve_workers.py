@@ -142,11 +142,15 @@ def test_two_workers_serve_one_replica_and_stop_together_on_sigterm(database: st
         read = second.get(f"{ORDERS}/versions/1")
         assert (read.status_code, read.headers[WORKER]) == (200, "2")
         assert read.json()["fingerprint"] == registered.json()["fingerprint"]
+        # `latest` kept in worker 1's memory, then a version acknowledged by worker 2: worker 1 answers it at
+        # once (one replica), not after its cache's lifetime (which is how other replicas learn it)
+        assert first.get(f"{ORDERS}/versions/latest").json()["version"] == 1
         second_version = second.post(
             f"{ORDERS}/versions", json={"type": "JSONSchemaDraft4", "content": variant(2)}
         )
         assert second_version.status_code == 201, second_version.text
-        assert first.get(f"{ORDERS}/versions/latest").json()["version"] == 2
+        latest = first.get(f"{ORDERS}/versions/latest")
+        assert (latest.headers[WORKER], latest.json()["version"]) == ("1", 2)
 
         # mirrored to the registry's own EventBridge API: each version arrives once
         wait_until_mirrored(first, 2)
