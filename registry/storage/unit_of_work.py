@@ -38,13 +38,14 @@ class CommitCount:
     write acknowledged by one worker is seen at once by its siblings, as by itself."""
 
     def __init__(self) -> None:
-        self._value = 0
+        # A C integer either way (here private to the process, or in shared memory): one shape to read.
+        self._value: Any = ctypes.c_uint64(0)
         self._lock: Any = threading.Lock()
 
     @classmethod
     def shared(cls) -> CommitCount:
         context = multiprocessing.get_context("fork")
-        count = cls.__new__(cls)
+        count = cls()
         # A word in shared memory (reading it is one load, without the lock) and a lock between processes
         # for the increments, which must not be lost: two workers committing at once move it by two.
         count._value = context.RawValue(ctypes.c_uint64, 0)
@@ -53,15 +54,11 @@ class CommitCount:
 
     @property
     def value(self) -> int:
-        value = self._value
-        return value if isinstance(value, int) else int(value.value)
+        return int(self._value.value)
 
     def bump(self) -> None:
         with self._lock:
-            if isinstance(self._value, int):
-                self._value += 1
-            else:
-                self._value.value += 1
+            self._value.value += 1
 
 
 # Set by `serve --workers N` before it forks (registry.supervisor): every unit of work made afterwards, in any
