@@ -26,9 +26,11 @@ from registry.api.deps import RegistryName, SchemaName, Uow
 from registry.api.errors import status_for
 from registry.domain import names
 from registry.domain.auth import Principal, Role, authorize
+from registry.domain.deployments import IncompatiblePair
 from registry.domain.errors import InvalidInput, RegistryError, Unauthenticated
 from registry.domain.json_input import parse_json
 from registry.domain.model import CompatibilityPolicy, SchemaInfo
+from registry.web import graph
 from registry.web.highlight import highlight_json
 from registry.web.security import (
     CSRF_FIELD,
@@ -202,11 +204,33 @@ def environments_page(request: Request, registry: RegistryName, caller: Viewer, 
     info = services.get_registry(uow, registry)
     listed = environments.list_environments(uow, registry, limit=PAGE_SIZE, cursor=None).items
     pictures = [deployments.environment_picture(uow, registry, each.environment) for each in listed]
+    drawn = [
+        graph.draw(picture, _graph_links(registry, f"#env-{index}-table"))
+        for index, picture in enumerate(pictures, start=1)
+    ]
     history = deployments.audit_log(
         uow, registry, schema=None, service=None, environment=None, limit=50, cursor=None
     ).items
-    context = {"registry": info, "environments": list(zip(listed, pictures, strict=True)), "history": history}
+    context = {
+        "registry": info,
+        "environments": list(zip(listed, pictures, drawn, strict=True)),
+        "history": history,
+        "max_rows": graph.MAX_ROWS,
+    }
     return page(request, "environments.html", context)
+
+
+def _graph_links(registry: str, table: str) -> graph.Links:
+    def report(pair: IncompatiblePair) -> str:
+        pick = urlencode({"from": pair.producer.version, "to": pair.consumer.version})
+        return f"{_schema_base(registry, pair.producer.schema)}/compare?{pick}"
+
+    return graph.Links(
+        schema=lambda schema: _schema_base(registry, schema),
+        version=lambda schema, number: f"{_schema_base(registry, schema)}/versions/{number}",
+        report=report,
+        table=table,
+    )
 
 
 # --- a schema ----------------------------------------------------------------------------------------------

@@ -105,6 +105,12 @@ class _Links(HTMLParser):
         self.urls += [value or "" for name, value in attrs if name in {"href", "src", "action"}]
 
 
+def _svg(page: str) -> str:
+    """The environment graph's drawing, the first of the page."""
+    assert page.count("<svg") == page.count("</svg>") >= 1
+    return "<svg" + page.split("<svg", 1)[1].split("</svg>", 1)[0] + "</svg>"
+
+
 def _urls(page: str) -> list[str]:
     parser = _Links()
     parser.feed(page)
@@ -174,6 +180,16 @@ async def test_every_page_shows_the_catalog(client: httpx.AsyncClient) -> None:
     )
     assert f'href="{PAGE}/compare?from=1&amp;to=2">the report' in environments
     assert "checkout" in environments.split("Deployment history")[1]
+    # the same facts drawn: producer -> schema -> consumer, the incompatible pair a red arc to its report
+    drawing = _svg(environments)
+    assert f'<a href="{PAGE}" class="node schema broken"><title>order/placed</title>' in drawing
+    assert f'<a href="{PAGE}/versions/1" class="node producer broken"><title>checkout produces' in drawing
+    assert f'<a href="{PAGE}/versions/2" class="node consumer broken"><title>billing consumes' in drawing
+    assert drawing.count('<path class="edge"') == 2
+    assert (
+        f'<a href="{PAGE}/compare?from=1&amp;to=2" class="pair"><title>billing (v2) cannot read every '
+        "event of checkout (v1): open the report</title>" in drawing
+    )
 
 
 async def test_no_page_refers_to_anything_but_the_registry(web: httpx.AsyncClient) -> None:
@@ -217,6 +233,10 @@ async def test_no_page_reflects_hostile_input(web: httpx.AsyncClient) -> None:
         for each in _urls(answer.text):
             assert not each.lower().strip().startswith("javascript:"), each
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (await web.get(f"{PAGE}/versions/1")).text
+    # the graph: its links lead into the catalog, with the names quoted as one path segment each
+    drawing = _svg((await web.get("/ui/registries/shop/environments")).text)
+    assert "<script" not in drawing and "onerror" not in drawing and "javascript:" not in drawing
+    assert _urls(drawing) == [f"{PAGE}/versions/1", PAGE]
 
 
 def _csrf(page: str) -> str:
