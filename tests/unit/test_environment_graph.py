@@ -43,7 +43,8 @@ def _picture(*schemas: SchemaPicture) -> EnvironmentPicture:
 
 def test_producers_schema_and_consumers_sit_in_three_columns_joined_by_edges() -> None:
     drawn = graph.draw(_picture(_schema("order/placed", 1, 2)), LINKS)
-    by_kind = {kind: [n for n in drawn.nodes if n.kind == kind] for kind in ("producer", "schema", "consumer")}
+    kinds = ("producer", "schema", "consumer")
+    by_kind = {kind: [n for n in drawn.nodes if n.kind == kind] for kind in kinds}
     assert [n.x for n in by_kind["producer"]] == [graph.PRODUCER_X]
     assert [(n.x, n.href) for n in by_kind["schema"]] == [(graph.SCHEMA_X, "/s/order/placed")]
     assert [n.x for n in by_kind["consumer"]] == [graph.CONSUMER_X] * 2
