@@ -324,11 +324,18 @@ def version_page(
 ) -> Response:
     authorize(caller, Role.READER, registry)
     info = services.get_version(uow, registry, schema, names.version_selector(version))
+    # what this version is built from is info.references; what is built from it, the caller may not see all
+    referencing = services.referenced_by(
+        uow, registry, schema, info.version, may_read=caller.may_see, limit=PAGE_SIZE, cursor=None
+    )
     context = {
         "version": info,
+        "referenced_by": referencing.items,
+        "more_referencing": referencing.next_cursor is not None,
         "contract": highlight_json(_pretty(json.loads(info.canonical_content))),
         "tree": catalog.field_tree(info),
         "base": _schema_base(registry, schema),
+        "api_base": f"/registries/{_segment(registry)}/schemas/{_segment(schema)}",
     }
     return page(request, "version.html", context)
 

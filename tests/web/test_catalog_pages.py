@@ -25,6 +25,7 @@ from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
 from registry.storage.models import utcnow
 from registry.web.routes import MATRIX_VERSIONS
+from tests.api.shared_types import MONEY, MONEY_REF, MONEY_URI
 from tests.conftest import load_example
 
 SCHEMA = "/registries/shop/schemas/order%2Fplaced"
@@ -475,3 +476,46 @@ async def test_the_compare_page_reads_each_version_once(
     # the tokens (read on each request: token_cache_seconds=0), the schema, its registry, its versions listed,
     # the two versions, the schema's policy
     assert transactions[0] == 7
+
+
+async def test_the_version_page_shows_its_references_both_ways_as_far_as_the_caller_may_read(
+    sqlite_engine: Engine, generator_pool: GeneratorPool
+) -> None:
+    app = _app(sqlite_engine, generator_pool)
+    hostile_uri = f"https://schemas.example/{HOSTILE}.json"
+    order = {"type": "object", "properties": {"total": {"$ref": MONEY_URI}, "note": {"$ref": hostile_uri}}}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://registry.test"
+    ) as http:
+        for name in ("common", "shop", "other"):
+            assert (await http.put(f"/registries/{name}", json={})).status_code == 201
+        money = {"type": "JSONSchemaDraft4", "content": MONEY}
+        assert (await http.post("/registries/common/schemas/Money/versions", json=money)).status_code == 201
+        references = [MONEY_REF, {**MONEY_REF, "name": hostile_uri}]
+        for registry, schema in (("shop", "order%2Fplaced"), ("other", "order%2Fpaid")):
+            body = {"type": "JSONSchemaDraft4", "content": order, "references": references}
+            created = await http.post(f"/registries/{registry}/schemas/{schema}/versions", json=body)
+            assert created.status_code == 201, created.text
+
+        built = await _text(http, f"{PAGE}/versions/1")
+        outgoing = built.split('id="references-out"')[1].split('id="references-in"')[0]
+        assert (
+            f'<code>{MONEY_URI}</code> → <a href="/ui/registries/common/schemas/Money/versions/1">'
+            in outgoing
+        )
+        assert "&lt;script&gt;alert(1)" in outgoing and "<script>alert" not in built
+        assert "No version references it." in built
+
+        used = await _text(http, "/ui/registries/common/schemas/Money/versions/1")
+        incoming = used.split('id="references-in"')[1].split("</section>")[0]
+        assert "Nothing: the contract is self-contained." in used
+        for shown in ("shop/schemas/order%2Fplaced", "other/schemas/order%2Fpaid"):
+            assert f'<a href="/ui/registries/{shown}/versions/1">' in incoming
+        assert f"as <code>{MONEY_URI}</code>" in incoming and "<script>alert" not in used
+
+        # a reader of common alone: what other registries build from Money is not shown, as in the API
+        _, reader = create_token(app.state.uow, Role.READER, registry="common", actor="test")
+        signing = await _text(http, "/ui/sign-in")
+        await http.post("/ui/sign-in", data={"csrf": _csrf(signing), "token": reader})
+        scoped = await _text(http, "/ui/registries/common/schemas/Money/versions/1")
+        assert "order/placed" not in scoped and "No version you may read references it." in scoped
