@@ -30,7 +30,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 SCHEMA = "/registries/shop/schemas/order%2Fplaced"
 PAGE = "/ui" + SCHEMA
-V1 = {
+V1: dict[str, Any] = {
     "type": "object",
     "description": "An order was placed",
     "properties": {"id": {"type": "string"}, "amount": {"type": "number", "maximum": 100}},
