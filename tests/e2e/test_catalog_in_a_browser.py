@@ -57,7 +57,7 @@ def _populate(url: str) -> None:
     with httpx.Client(base_url=url) as http:
         assert http.put("/registries/shop", json={"compatibility": "NONE"}).status_code == 201
         for content, text in ((V1, "first"), (V2, "currency required")):
-            body = {"type": "JSONSchemaDraft4", "content": content, "description": text}
+            body: dict[str, Any] = {"type": "JSONSchemaDraft4", "content": content, "description": text}
             assert http.post(f"{SCHEMA}/versions", json=body).status_code == 201
         paid = "/registries/shop/schemas/payment%2Fsettled"
         body = {"type": "JSONSchemaDraft4", "content": V1, "description": "a payment settled"}
