@@ -59,6 +59,11 @@ def _populate(url: str) -> None:
         for content, text in ((V1, "first"), (V2, "currency required")):
             body: dict[str, Any] = {"type": "JSONSchemaDraft4", "content": content, "description": text}
             assert http.post(f"{SCHEMA}/versions", json=body).status_code == 201
+        # a contract built on v2 of order/placed: the version page lists it as referencing v2
+        audited = {"type": "object", "properties": {"order": {"$ref": "order-placed.json"}}}
+        reference = {"name": "order-placed.json", "schema": "order/placed", "version": 2}
+        body = {"type": "JSONSchemaDraft4", "content": audited, "references": [reference]}
+        assert http.post("/registries/shop/schemas/order%2Faudited/versions", json=body).status_code == 201
         paid = "/registries/shop/schemas/payment%2Fsettled"
         body = {"type": "JSONSchemaDraft4", "content": V1, "description": "a payment settled"}
         assert http.post(f"{paid}/versions", json=body).status_code == 201
@@ -124,6 +129,8 @@ def test_the_catalog_in_a_browser(catalog: Catalog) -> None:
 
     page.goto(server.url + "/")
     assert page.url == f"{server.url}/ui/sign-in"
+    if shots:
+        page.screenshot(path=str(Path(shots) / "catalog-sign-in.png"), full_page=True)
     page.get_by_label("Token").fill(secret)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{server.url}/ui")
@@ -148,6 +155,10 @@ def test_the_catalog_in_a_browser(catalog: Catalog) -> None:
     page.goto(server.url + f"{PAGE}/compare?from=1&to=1")
     assert page.get_by_text("No change: the two contracts say the same.").is_visible()
     assert page.locator(".witness").count() == 0
+
+    page.goto(server.url + PAGES["version"])
+    referencing = page.get_by_role("list", name="What references v2").get_by_role("link")
+    assert referencing.all_inner_texts() == ["shop / order/audited v1"]
 
     page.goto(server.url + PAGES["environments"])
     arc = page.locator("svg.graph a.pair")  # billing v2 cannot read checkout v1; ledger v1 can
