@@ -7,7 +7,9 @@ Run from the repository root (`make bench` does):
 
 The data: one registry of 1,000 JSON Schema contracts with 10 versions each (rows written in bulk, each a real
 contract with its fingerprint; the last versions of one schema registered through the use case, so that the
-home page has an audit history to show), and a producer and a consumer of that schema in `prod`. The app runs
+home page has an audit history to show), a producer and a consumer of that schema in `prod`; and a second
+registry, `crowd`, of 40 of those schemas, each with two producers and two consumers in its `prod` (its
+environments page draws 160 services and 80 incompatible pairs). The app runs
 in-process (httpx's ASGI transport: no socket, no uvicorn), one request at a time; the time measured is the
 request's round trip through the whole ASGI stack, which is the server's time. Baseline, measured in the same
 run: the API's listing of 50 schemas, its read of a version and its search. Target: every page's p50 under
@@ -38,6 +40,9 @@ from registry.storage.migrations import upgrade
 from registry.storage.models import RegistryRow, SchemaRow, VersionRow
 
 SCHEMAS, VERSIONS = 1_000, 10
+LARGE = 40  # schemas of the registry `crowd`, each with participants in its `prod`: a graph of 40 rows
+SHOP_ROW = {"name": "shop", "compatibility": "NONE", "compatibility_policy": "STRICT", "tags": {}}
+CROWD_ROW = {"name": "crowd", "compatibility": "NONE", "compatibility_policy": "STRICT", "tags": {}}
 TARGET_MS = 50.0
 HOT = "/registries/shop/schemas/event-0500"
 
@@ -62,14 +67,8 @@ def seed(url: str) -> None:
         connection.execute(
             RegistryRow.__table__.insert(),
             [
-                {
-                    "name": "shop",
-                    "compatibility": "NONE",
-                    "compatibility_policy": "STRICT",
-                    "tags": {},
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                {**SHOP_ROW, "created_at": now, "updated_at": now},
+                {**CROWD_ROW, "created_at": now, "updated_at": now},
             ],
         )
         schemas = [
@@ -86,12 +85,15 @@ def seed(url: str) -> None:
             }
             for n in range(SCHEMAS)
         ]
+        schemas += [  # the crowd's: the same contracts, numbered on
+            {**each, "registry_id": 2, "last_version": VERSIONS} for each in schemas[:LARGE]
+        ]
         connection.execute(SchemaRow.__table__.insert(), schemas)
         versions = []
-        for n in range(SCHEMAS):
+        for n in range(SCHEMAS + LARGE):
             last = VERSIONS - 2 if n == 500 else VERSIONS  # two are registered through the use case below
             for v in range(1, last + 1):
-                content = json.dumps(contract(n, v), sort_keys=True, separators=(",", ":"))
+                content = json.dumps(contract(n % SCHEMAS, v), sort_keys=True, separators=(",", ":"))
                 versions.append(
                     {
                         "schema_id": n + 1,
@@ -105,6 +107,23 @@ def seed(url: str) -> None:
                 )
         connection.execute(VersionRow.__table__.insert(), versions)
     engine.dispose()
+
+
+CROWD_PARTICIPANTS = (
+    ("p-a", "producer", 10),
+    ("p-b", "producer", 1),
+    ("c-a", "consumer", 10),
+    ("c-b", "consumer", 9),
+)
+
+
+async def _large_environment(http: httpx.AsyncClient) -> None:
+    """The crowd's `prod`: LARGE schemas with two producers and two consumers each; p-b's v1 events break
+    both consumers (from v2 on, each version constrains a field v1 leaves open): two red arcs a schema."""
+    for n in range(LARGE):
+        for service, role, version in CROWD_PARTICIPANTS:
+            body = {"role": role, "version": version, "environment": "prod"}
+            await http.put(f"/registries/crowd/schemas/event-{n:04d}/participants/{service}", json=body)
 
 
 async def measure(url: str, requests: int) -> tuple[list[list[str]], list[str]]:
@@ -126,6 +145,7 @@ async def measure(url: str, requests: int) -> tuple[list[list[str]], list[str]]:
         for service, role, version in (("checkout", "producer", 9), ("billing", "consumer", 10)):
             body = {"role": role, "version": version, "environment": "prod"}
             await http.put(f"{HOT}/participants/{service}", json=body)
+        await _large_environment(http)
         scenarios = {
             "API: list 50 schemas (baseline)": "/registries/shop/schemas?limit=50",
             "API: read a version (baseline)": f"{HOT}/versions/10",
@@ -138,6 +158,7 @@ async def measure(url: str, requests: int) -> tuple[list[list[str]], list[str]]:
             "compare": f"/ui{HOT}/compare?from=1&to=10",
             "matrix (10 x 10)": f"/ui{HOT}/matrix",
             "environments": "/ui/registries/shop/environments",
+            f"environments ({LARGE} schemas, 160 services drawn)": "/ui/registries/crowd/environments",
         }
         for name, path in scenarios.items():
             first = await http.get(path)
