@@ -81,6 +81,7 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)  # drawn first: under the nodes
     arcs: list[Edge] = field(default_factory=list)  # the incompatible pairs, over the edges
     left_out: int = 0  # schemas not drawn (MAX_ROWS reached)
+    pairs_left_out: int = 0  # incompatible pairs of drawn schemas without an arc (MAX_PAIRS, MAX_SIDE)
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,12 @@ def _band(graph: Graph, schema: SchemaPicture, links: Links) -> None:
             placed[(node.service, node.kind)] = node
             graph.edges.append(_edge(node, hub))
     graph.nodes.append(hub)
+    graph.pairs_left_out += len(pairs) - len(drawn_pairs)
     for index, pair in enumerate(drawn_pairs):
         producer = placed.get((pair.producer.service, "producer"))
         consumer = placed.get((pair.consumer.service, "consumer"))
         if producer is None or consumer is None:  # one of them is among the services left out
+            graph.pairs_left_out += 1
             continue
         graph.arcs.append(_arc(producer, hub, consumer, ARC_STEP * (index + 1), pair, links))
     graph.height = top + height + BAND_GAP
