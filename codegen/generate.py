@@ -167,7 +167,10 @@ def _check_loads(tree: ast.Module) -> None:
         with warnings.catch_warnings():
             # pydantic warns about, e.g., a field named `model_dump_`; that still loads and works
             warnings.simplefilter("ignore")
-            exec(compile(tree, f"<{name}>", "exec"), module.__dict__)
+            # dont_inherit: not this file's `from __future__ import annotations`, which would turn every
+            # annotation into a string for pydantic to compile again, and load the module otherwise than
+            # its consumers' import does
+            exec(compile(tree, f"<{name}>", "exec", dont_inherit=True), module.__dict__)
     except Exception as exc:
         raise GenerationFailed(f"the generated models do not load: {type(exc).__name__}: {exc}") from exc
     finally:
