@@ -61,6 +61,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_compat_service.py
 	$(PY) benchmarks/bench_diff.py
 	$(PY) benchmarks/bench_codegen.py
+	$(PY) benchmarks/bench_codegen_stages.py
 	$(PY) benchmarks/bench_bindings_corpus.py
 	$(PY) benchmarks/bench_deployments.py
 	$(PY) benchmarks/bench_validation.py

@@ -2,7 +2,9 @@
 
 The parent process holds the trace: a `codegen.generate` span around each job (its wait for a worker and
 its runs, a retried one included) and, when the job succeeds, a `codegen.worker` child span timed inside the
-worker process and recorded by the parent from the times the worker sends back with its result. Workers
+worker process and recorded by the parent from the times the worker sends back with its result, with a
+child span for each stage of the run (`codegen.prepare`, `codegen.generator`, `codegen.proof`,
+`codegen.load`: where a slow generation spent its time). Workers
 export nothing: a worker stopped at the time limit could not flush its spans, and it would need the SDK set
 up in every worker. The spans go to whatever tracer provider the service installed (none: OpenTelemetry's
 no-op API).
@@ -13,7 +15,9 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
@@ -37,20 +41,47 @@ class Timed(Generic[T]):
     pid: int
     started_ns: int
     ended_ns: int
+    stages: tuple[tuple[str, int, int], ...] = ()  # (span name, started, ended) of each `stage` run
+
+
+# The stages of the run in progress in this worker process; None outside `run_timed`.
+_stages: ContextVar[list[tuple[str, int, int]] | None] = ContextVar("codegen_stages", default=None)
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """A stage of a worker's run, timed and sent back with its result. Outside a worker: nothing."""
+    stages = _stages.get()
+    if stages is None:
+        yield
+        return
+    started = time.time_ns()
+    yield  # a stage that raises ends the run: no result, no spans
+    stages.append((name, started, time.time_ns()))
 
 
 def run_timed(function: Callable[..., T], *args: Any) -> Timed[T]:
-    """Runs in the worker: `function(*args)`, timed."""
-    started = time.time_ns()
-    value = function(*args)
-    return Timed(value, os.getpid(), started, time.time_ns())
+    """Runs in the worker: `function(*args)`, timed, with its stages."""
+    stages: list[tuple[str, int, int]] = []
+    token = _stages.set(stages)
+    try:
+        started = time.time_ns()
+        value = function(*args)
+        ended = time.time_ns()
+    finally:
+        _stages.reset(token)
+    return Timed(value, os.getpid(), started, ended, tuple(stages))
 
 
 def record_worker_run(timed: Timed[T]) -> T:
-    """In the parent: the worker's run as a child of the current span; returns the worker's result."""
+    """In the parent: the worker's run as a child of the current span, its stages as children of that;
+    returns the worker's result."""
     span = _tracer.start_span(
         "codegen.worker", start_time=timed.started_ns, attributes={"process.pid": timed.pid}
     )
+    within = trace.set_span_in_context(span)
+    for name, started, ended in timed.stages:
+        _tracer.start_span(name, context=within, start_time=started).end(end_time=ended)
     span.end(end_time=timed.ended_ns)
     return timed.value
 

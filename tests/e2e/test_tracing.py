@@ -33,6 +33,7 @@ XRAY_PARENT = "53995c3f42cd8ad8"
 XRAY_HEADER = f"Root={XRAY_ROOT};Parent={XRAY_PARENT};Sampled=1"
 XRAY_TRACE_ID = XRAY_ROOT.replace("-", "")[1:]  # the same id in OpenTelemetry's 32 hex digits
 SERVER = 2  # Span.SpanKind.SPAN_KIND_SERVER
+STAGES = ("codegen.prepare", "codegen.generator", "codegen.proof", "codegen.load")  # in the worker, in order
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,11 @@ def test_a_bindings_download_shows_the_generation_in_its_worker(
     assert worker.attributes["process.pid"] != served.process.pid, "it ran in a worker process"
     # timed in the worker process, within the parent's span of the job
     assert generation.start_ns <= worker.start_ns < worker.end_ns <= generation.end_ns
+    # and its stages one after the other within it, where a slow generation spent its time
+    stages = [receiver.wait_for(name)[0] for name in STAGES]
+    assert all(each.parent_id == worker.span_id for each in stages)
+    ends = [worker.start_ns] + [bound for each in stages for bound in (each.start_ns, each.end_ns)]
+    assert ends == sorted(ends) and ends[-1] <= worker.end_ns
 
 
 def test_a_validation_span_says_whether_the_event_was_valid(

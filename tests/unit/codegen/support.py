@@ -106,7 +106,8 @@ def loaded_module(source: str) -> Iterator[types.ModuleType]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pydantic warns about field names such as `model_dump_`
-            exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+            # dont_inherit: as an import runs it, not under this file's `from __future__ import annotations`
+            exec(compile(source, f"<{name}>", "exec", dont_inherit=True), module.__dict__)
         yield module
     finally:
         del sys.modules[name]

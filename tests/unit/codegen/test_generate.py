@@ -11,6 +11,8 @@ import pydantic
 import pytest
 
 from codegen import ContractInput, GenerationFailed, generate_models
+from codegen.generate import _check_loads
+from codegen.safety import check_models_module
 from tests.unit.codegen.support import (
     DRAFT4,
     DRAFT4_DIALECT,
@@ -311,3 +313,21 @@ def test_an_openapi_contract_without_its_event_root_fails_readably(example_named
             generate_models(ContractInput(OPENAPI, example.content, root))
     with pytest.raises(GenerationFailed, match="unknown contract type"):
         generate_models(ContractInput("Avro", example.content))
+
+
+def test_the_load_check_runs_the_module_as_its_consumers_import_it() -> None:
+    """The check at generation loads the module as an import does: without `from __future__ import
+    annotations`, each annotation evaluated as its class body runs. It once inherited that import from
+    codegen/generate.py (`compile` inherits the caller's future imports): every annotation became a string
+    for pydantic to compile again, and an annotation naming a class defined further down passed the check
+    (pydantic defers such a class) while every consumer's import raised NameError."""
+    source = (
+        "from pydantic import BaseModel\n\n\n"
+        "class Order(BaseModel):\n    line: Line\n\n\n"
+        "class Line(BaseModel):\n    quantity: int\n"
+    )
+    tree = check_models_module(source)  # the proof allows it: `Line` is a class of the module
+    with pytest.raises(NameError):
+        exec(compile(source, "<consumer>", "exec", dont_inherit=True), {})  # what an import does
+    with pytest.raises(GenerationFailed, match=r"^the generated models do not load: NameError"):
+        _check_loads(tree)
