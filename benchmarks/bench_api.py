@@ -387,10 +387,18 @@ def wrk_script(request: bytes) -> str:
 
 
 def wrk_load(
-    port: int, server_pid: int, request: bytes, *, warmup: float, seconds: float, connections: int
+    port: int,
+    server_pid: int,
+    request: bytes,
+    *,
+    warmup: float,
+    seconds: float,
+    connections: int,
+    cpu_of: Callable[[int], float] = _proc_cpu_seconds,
 ) -> Result:
     """`request` again and again on `connections` keep-alive connections, by wrk (one thread). wrk runs
-    whole seconds: the durations are rounded (at least 1 s)."""
+    whole seconds: the durations are rounded (at least 1 s). `cpu_of(server_pid)`: the server's CPU
+    seconds so far (of its process tree, for several workers)."""
     assert WRK is not None
     path = request.split(b" ", 2)[1].decode("latin-1")
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
@@ -408,9 +416,9 @@ def wrk_load(
         if warmup > 0:
             run(warmup)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        server0 = _proc_cpu_seconds(server_pid)
+        server0 = cpu_of(server_pid)
         output = run(seconds)
-        server_cpu = _proc_cpu_seconds(server_pid) - server0
+        server_cpu = cpu_of(server_pid) - server0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(line for line in output.splitlines() if line.startswith("WRK-RESULT "))
     requests, duration_us, wrong, *failures, p50_us, p99_us = (int(x) for x in line.split()[1:])
