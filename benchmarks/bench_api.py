@@ -13,11 +13,15 @@ Every server is a real `uvicorn` subprocess (one worker, no access log) on a fre
 * `registry serve` on a fresh temporary SQLite file, and on a freshly created PostgreSQL database
   (dropped afterwards), each migrated first with `registry migrate`.
 
-One load generator drives them all: a raw asyncio-streams HTTP/1.1 client with a fixed number of
-keep-alive connections (`--connections`, default 16), each sending its next request as soon as the
-previous response is read. It costs a fraction of what httpx costs per request (`--compare-clients`
-measures both against the baseline), which matters on a small machine where client and server share
-the cores. Scenarios:
+The scenarios that send one fixed request (the bare app, the GETs, the validations) are driven by wrk (a C
+load generator, one thread, `--connections` keep-alive connections) when it is installed (Debian's package
+`wrk`), else, like the scenarios whose every request differs (registrations, first reads), by a raw
+asyncio-streams HTTP/1.1 client with the same connections, each sending its next request as soon as the
+previous response is read. Client and server share a small machine's cores, so the client has to be cheap:
+wrk costs a few µs of CPU per request, the asyncio client 35-60 µs, httpx's about 1.4 ms
+(`--compare-clients` measures the last two). The table says which client measured each row, the server's
+CPU per answer and its ratio to the bare app's ("CPU ratio": what the throughput ratio would be with the
+server alone on its core, a steadier figure than the rates on a loaded machine). Scenarios:
 
 * `GET version`: GET /registries/bench/schemas/S/versions/1 of a 30-property JSON Schema draft-04
   contract, without `If-None-Match` (200 with the body);
@@ -834,6 +838,11 @@ def markdown_table(lines: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def us_per_request(row: Row) -> float:
+    """The server's CPU per answer: on a loaded machine, a steadier figure than the rate."""
+    return row.result.server_cpu / max(1, row.result.ok(row.expected)) * 1e6
+
+
 def table(rows: list[Row]) -> str:
     header = [
         "scenario",
@@ -844,6 +853,7 @@ def table(rows: list[Row]) -> str:
         "ratio to bare",
         "server CPU",
         "server µs/request",
+        "CPU ratio",
         "client",
         "client CPU",
     ]
@@ -859,7 +869,8 @@ def table(rows: list[Row]) -> str:
                 f"{r.percentile_ms(0.99):.2f}",
                 f"{row.rate / base.rate:.2f}" if base.rate else "-",
                 f"{r.server_cpu / r.elapsed:.0%}",
-                f"{r.server_cpu / max(1, r.ok(row.expected)) * 1e6:.0f}",
+                f"{us_per_request(row):.0f}",
+                f"{us_per_request(base) / us_per_request(row):.2f}" if us_per_request(row) else "-",
                 r.client,
                 f"{r.client_cpu / r.elapsed:.0%}",
             ]
