@@ -1,5 +1,5 @@
-"""Serving `latest` and event validation from memory, in front of FastAPI (as `version_cache` does for
-numbered versions).
+"""Serving numbered versions, `latest` and event validation from memory, in front of FastAPI (numbered
+versions are kept by `version_cache`; `MemoryReads` finds both kinds of version, and `api.front` sends them).
 
 What a replica keeps must not outlive a change. Two rules make that so:
 
