@@ -62,8 +62,9 @@ class Front:
             try:
                 await send_answer(send, status, [*headers, (HEADER, facts.request_id.encode())], body)
             except Exception:
+                # as RequestLog does: logged once, with the request's id (the server answers 500 if it can)
                 errors.exception("unhandled error answering %s %s", facts.method, facts.path)
-                raise
+                status = 500
             finally:
                 self.lifecycle.in_flight -= 1
             self.records.finish(scope, facts, status, started)
