@@ -172,8 +172,8 @@ class ReadCaches:
 
 class MemoryReads:
     """Finds the answer to `GET .../versions/{number}` or `GET .../versions/latest` in memory, when it is
-    there and the caller may read it: what both `MemoryReadsMiddleware` (in the application's stack) and the
-    application's front (`registry.api.front`, before FastAPI's own layers) send."""
+    there and the caller may read it: what the application's front (`registry.api.front`, before the
+    middleware stack) sends."""
 
     def __init__(self, *, numbered: VersionCache, caches: ReadCaches, authenticator: Authenticator) -> None:
         self.numbered = numbered
@@ -203,24 +203,6 @@ class MemoryReads:
         if header(scope, b"if-none-match") == hit.etag:
             return 304, hit.not_modified, b""
         return 200, hit.headers, hit.body
-
-
-class MemoryReadsMiddleware:
-    """ASGI middleware answering what `MemoryReads` finds; the way in when the front stands aside (while
-    tracing, so that a hit is traced like any request)."""
-
-    def __init__(self, app: ASGIApp, *, reads: MemoryReads) -> None:
-        self.app = app
-        self.reads = reads
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (match := self.reads.match(scope)) is not None:
-            found = self.reads.find(scope, match)
-            if found is not None:
-                note_route(VERSION_ROUTE)
-                await send_answer(send, *found)
-                return
-        await self.app(scope, receive, send)
 
 
 async def send_answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
