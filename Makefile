@@ -50,8 +50,10 @@ conformance: $(VENV)/.test-installed
 	REGISTRY_CONFORMANCE_DIR="$(abspath $(REGISTRY_CONFORMANCE_DIR))" $(VENV)/bin/pytest tests/conformance
 
 bench: $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || echo "wrk is not installed (apt-get install wrk): the Python clients drive every scenario"
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/bench_api.py --scenarios reads --connections 32
+	$(PY) benchmarks/bench_asgi.py
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_workers.py
 	$(PY) benchmarks/bench_observability.py

@@ -13,11 +13,15 @@ Every server is a real `uvicorn` subprocess (one worker, no access log) on a fre
 * `registry serve` on a fresh temporary SQLite file, and on a freshly created PostgreSQL database
   (dropped afterwards), each migrated first with `registry migrate`.
 
-One load generator drives them all: a raw asyncio-streams HTTP/1.1 client with a fixed number of
-keep-alive connections (`--connections`, default 16), each sending its next request as soon as the
-previous response is read. It costs a fraction of what httpx costs per request (`--compare-clients`
-measures both against the baseline), which matters on a small machine where client and server share
-the cores. Scenarios:
+The scenarios that send one fixed request (the bare app, the GETs, the validations) are driven by wrk (a C
+load generator, one thread, `--connections` keep-alive connections) when it is installed (Debian's package
+`wrk`), else, like the scenarios whose every request differs (registrations, first reads), by a raw
+asyncio-streams HTTP/1.1 client with the same connections, each sending its next request as soon as the
+previous response is read. Client and server share a small machine's cores, so the client has to be cheap:
+wrk costs a few µs of CPU per request, the asyncio client 35-60 µs, httpx's about 1.4 ms
+(`--compare-clients` measures the last two). The table says which client measured each row, the server's
+CPU per answer and its ratio to the bare app's ("CPU ratio": what the throughput ratio would be with the
+server alone on its core, a steadier figure than the rates on a loaded machine). Scenarios:
 
 * `GET version`: GET /registries/bench/schemas/S/versions/1 of a 30-property JSON Schema draft-04
   contract, without `If-None-Match` (200 with the body);
@@ -45,9 +49,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import platform
+import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -179,13 +186,17 @@ class Result:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     elapsed: float = 0.0
-    client_cpu: float = 0.0  # seconds of this process's CPU while measuring
+    client_cpu: float = 0.0  # seconds of the load generator's CPU while measuring
     server_cpu: float = 0.0  # seconds of the server process's CPU while measuring
+    client: str = "asyncio"  # which load generator measured it
+    quantiles_ms: dict[float, float] = field(default_factory=dict)  # as wrk reports them (no latency list)
 
     def ok(self, expected: int) -> int:
         return self.statuses[expected]
 
     def percentile_ms(self, q: float) -> float:
+        if q in self.quantiles_ms:
+            return self.quantiles_ms[q]
         if not self.latencies_ns:
             return float("nan")
         ordered = sorted(self.latencies_ns)
@@ -331,6 +342,116 @@ def run_load(
         return result
 
     return asyncio.run(main())
+
+
+# ---------------------------------------------------------------------------------------- wrk, when present
+
+WRK = shutil.which("wrk")
+"""wrk (Debian's package `wrk`): a C load generator, one thread here. It costs the machine a few µs of CPU
+per request where the Python clients cost 35-60 µs, which leaves the server(s) the cores they would share
+with the client. It drives the scenarios that send one fixed request; the others (each request different)
+keep the asyncio client."""
+CLIENTS = ("wrk", "asyncio")
+WRONG = -1  # wrk counts answers outside 2xx and 3xx, without their status: they are counted under this key
+
+_WRK_SCRIPT = """wrk.method = {method}
+wrk.body = {body}
+{headers}
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    "WRK-RESULT %d %d %d %d %d %d %d %d %d\\n",
+    summary.requests, summary.duration, errors.status, errors.connect, errors.read, errors.write,
+    errors.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    level = "=" * 4
+    assert f"]{level}]" not in text
+    return f"[{level}[{text}]{level}]"
+
+
+def wrk_script(request: bytes) -> str:
+    """The Lua script that makes wrk send `request` (as request_bytes built it), and report in one line."""
+    head, _, body = request.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    method = lines[0].split(" ", 1)[0]
+    headers = []
+    for line in lines[1:]:
+        name, _, value = line.partition(": ")
+        if name.lower() not in ("host", "content-length"):  # wrk writes both itself
+            headers.append(f"wrk.headers[ {_lua_string(name)} ] = {_lua_string(value)}")
+    return _WRK_SCRIPT.format(
+        method=_lua_string(method),
+        body=_lua_string(body.decode("latin-1")) if body else "nil",
+        headers="\n".join(headers),
+    )
+
+
+def wrk_load(
+    port: int,
+    server_pid: int,
+    request: bytes,
+    *,
+    warmup: float,
+    seconds: float,
+    connections: int,
+    cpu_of: Callable[[int], float] = _proc_cpu_seconds,
+) -> Result:
+    """`request` again and again on `connections` keep-alive connections, by wrk (one thread). wrk runs
+    whole seconds: the durations are rounded (at least 1 s). `cpu_of(server_pid)`: the server's CPU
+    seconds so far (of its process tree, for several workers)."""
+    assert WRK is not None
+    path = request.split(b" ", 2)[1].decode("latin-1")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(wrk_script(request))
+        script.flush()
+
+        def run(duration: float) -> str:
+            argv = [WRK, "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
+            argv += ["-s", script.name, f"http://{HOST}:{port}{path}"]
+            done = subprocess.run(argv, capture_output=True, text=True, check=True)
+            if done.stderr.strip():  # wrk goes on when its script fails: the figures would be wrong
+                raise RuntimeError(f"wrk: {done.stderr.strip()}")
+            return done.stdout
+
+        if warmup > 0:
+            run(warmup)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server0 = cpu_of(server_pid)
+        output = run(seconds)
+        server_cpu = cpu_of(server_pid) - server0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(line for line in output.splitlines() if line.startswith("WRK-RESULT "))
+    requests, duration_us, wrong, *failures, p50_us, p99_us = (int(x) for x in line.split()[1:])
+    # the server's CPU over the whole run of wrk (its start and end are a few ms): all went to these answers
+    result = Result(client="wrk", elapsed=duration_us / 1e6, server_cpu=server_cpu)
+    result.client_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    expected = 304 if b"\r\nIf-None-Match:" in request else 200  # the fixed requests expect one of these
+    result.statuses[expected] = requests - wrong
+    if wrong:
+        result.statuses[WRONG] = wrong
+    for kind, count in zip(("connect", "read", "write", "timeout"), failures, strict=True):
+        if count:
+            result.errors[f"wrk {kind} errors"] = count
+    result.quantiles_ms = {0.50: p50_us / 1000, 0.99: p99_us / 1000}
+    return result
+
+
+def fixed_load(port: int, server_pid: int, request: bytes, *, client: str, **load: Any) -> Result:
+    """The same request again and again, by the client chosen (wrk or the asyncio client)."""
+    if client == "wrk":
+        return wrk_load(
+            port,
+            server_pid,
+            request,
+            warmup=load["warmup"],
+            seconds=load["seconds"],
+            connections=load["connections"],
+        )
+    return run_load(port, server_pid, lambda _n: request, **load)
 
 
 # ------------------------------------------------------------------------------------------- the servers
@@ -498,6 +619,7 @@ def bench_registry(database: str, url: str, args: argparse.Namespace) -> list[Ro
     load: dict[str, float] = dict(
         warmup=args.warmup, seconds=args.seconds, connections=args.connections, max_requests=args.max_requests
     )
+    fixed = {**load, "client": args.client}
     rows = []
     with registry_server(url) as server:
         port = server.port
@@ -517,7 +639,7 @@ def bench_registry(database: str, url: str, args: argparse.Namespace) -> list[Ro
         print(f"  {database}: version body {len(body)} bytes, ETag {etag}", file=sys.stderr)
 
         plain = request_bytes("GET", path, port)
-        rows.append(Row("GET version", database, 200, run_load(port, server.pid, lambda _n: plain, **load)))
+        rows.append(Row("GET version", database, 200, fixed_load(port, server.pid, plain, **fixed)))
         check(rows[-1])
         print(f"  {database}: GET version done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
 
@@ -527,19 +649,19 @@ def bench_registry(database: str, url: str, args: argparse.Namespace) -> list[Ro
                 "GET version, If-None-Match",
                 database,
                 304,
-                run_load(port, server.pid, lambda _n: conditional, **load),
+                fixed_load(port, server.pid, conditional, **fixed),
             )
         )
         check(rows[-1])
         print(f"  {database}: GET version, If-None-Match done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
 
-        rows += read_paths(database, server, load, args.scenarios)
+        rows += read_paths(database, server, fixed, args.scenarios)
         if "writes" in args.scenarios:
             rows += write_paths(database, server, load, args)
     return rows
 
 
-def read_paths(database: str, server: Server, load: dict[str, float], scenarios: str) -> list[Row]:
+def read_paths(database: str, server: Server, load: dict[str, Any], scenarios: str) -> list[Row]:
     """`latest` and validation of a valid 1 KB event, against the version the setup registered (its only
     one, so `latest` is 1)."""
     if "reads" not in scenarios:
@@ -558,7 +680,7 @@ def read_paths(database: str, server: Server, load: dict[str, float], scenarios:
         status, _, answer = http(method, port, path, body)
         assert status == 200 and (method == "GET" or json.loads(answer)["valid"] is True), (status, answer)
         request = request_bytes(method, path, port, body)
-        rows.append(Row(scenario, database, 200, run_load(port, server.pid, lambda _n, r=request: r, **load)))
+        rows.append(Row(scenario, database, 200, fixed_load(port, server.pid, request, **load)))
         check(rows[-1])
         print(f"  {database}: {scenario} done ({rows[-1].rate:.0f}/s)", file=sys.stderr)
     return rows
@@ -621,21 +743,19 @@ def next_versions(port: int, server_pid: int, schemas: int, load: dict[str, Any]
 def bench_bare(
     server: Server, args: argparse.Namespace, database: str = "-", client_kind: str = "raw"
 ) -> Row:
+    """`client_kind`: raw or httpx, for --compare-clients; else args.client decides."""
     """The baseline, measured right before each database's scenarios so a drift in the machine's speed
     (other processes, a noisy neighbour) shows in both sides of the ratio alike."""
     request = request_bytes("GET", "/static", server.port)
     status, _, body = http("GET", server.port, "/static")
     assert status == 200 and len(body) == 2048, (status, len(body))
-    result = run_load(
-        server.port,
-        server.pid,
-        lambda _n: request,
-        warmup=args.warmup,
-        seconds=args.seconds,
-        connections=args.connections,
-        max_requests=args.max_requests,
-        client_kind=client_kind,
+    load: dict[str, Any] = dict(
+        warmup=args.warmup, seconds=args.seconds, connections=args.connections, max_requests=args.max_requests
     )
+    if client_kind == "raw" and args.client == "wrk":
+        result = fixed_load(server.port, server.pid, request, client="wrk", **load)
+    else:
+        result = run_load(server.port, server.pid, lambda _n: request, client_kind=client_kind, **load)
     row = Row(BARE, database, 200, result)
     check(row)
     return row
@@ -687,6 +807,20 @@ def machine() -> str:
     )
 
 
+CLIENT_NAMES = {
+    "wrk": "wrk (C, 1 thread)",
+    "asyncio": "raw asyncio HTTP/1.1 client (Python)",
+}
+
+
+def server_settings() -> str:
+    """What uvicorn's `auto` choices pick in this environment, for the bare app and the registry alike:
+    httptools and uvloop when installed (the `fast` extra), else h11 and asyncio."""
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"--http {http}, --loop {loop}"
+
+
 def markdown_table(lines: list[list[str]]) -> str:
     """A Markdown table of a header and rows: the first two columns are names (left), the rest figures."""
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
@@ -704,6 +838,11 @@ def markdown_table(lines: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def us_per_request(row: Row) -> float:
+    """The server's CPU per answer: on a loaded machine, a steadier figure than the rate."""
+    return row.result.server_cpu / max(1, row.result.ok(row.expected)) * 1e6
+
+
 def table(rows: list[Row]) -> str:
     header = [
         "scenario",
@@ -713,6 +852,9 @@ def table(rows: list[Row]) -> str:
         "p99 ms",
         "ratio to bare",
         "server CPU",
+        "server µs/request",
+        "CPU ratio",
+        "client",
         "client CPU",
     ]
     lines = [header]
@@ -727,6 +869,9 @@ def table(rows: list[Row]) -> str:
                 f"{r.percentile_ms(0.99):.2f}",
                 f"{row.rate / base.rate:.2f}" if base.rate else "-",
                 f"{r.server_cpu / r.elapsed:.0%}",
+                f"{us_per_request(row):.0f}",
+                f"{us_per_request(base) / us_per_request(row):.2f}" if us_per_request(row) else "-",
+                r.client,
                 f"{r.client_cpu / r.elapsed:.0%}",
             ]
         )
@@ -783,6 +928,13 @@ def main(argv: list[str] | None = None) -> int:
         "--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
     )
     parser.add_argument(
+        "--client",
+        choices=CLIENTS,
+        default="wrk" if WRK else "asyncio",
+        help="load generator of the scenarios with one fixed request: wrk (the default when installed) or "
+        "the asyncio client (which the other scenarios always use)",
+    )
+    parser.add_argument(
         "--compare-clients",
         action="store_true",
         help="only measure the raw client against httpx on the bare app",
@@ -819,9 +971,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(machine())
     print(
-        f"load: uvicorn, 1 worker, no access log, 127.0.0.1; raw asyncio HTTP/1.1 client, {args.connections} "
+        f"load: uvicorn ({server_settings()}), 1 worker, no access log, 127.0.0.1; {args.connections} "
         f"keep-alive connections; {args.warmup:g} s warm-up + {args.seconds:g} s per scenario; the bare app "
-        "is measured right before each database's scenarios, and their ratio is to that measurement"
+        "is measured right before each database's scenarios, and their ratio is to that measurement; "
+        f"client: {CLIENT_NAMES[args.client]} for the scenarios of one fixed request, "
+        f"{CLIENT_NAMES['asyncio']} for the others"
     )
     print()
     print(table(rows))

@@ -11,11 +11,13 @@ sides of a ratio alike. Scenarios: GET of the numbered version, GET of `latest`,
 to `.../versions/1/validate` and to `.../versions/latest/validate`.
 
 The load generator (32 keep-alive connections by default) runs on the same 2 cores and takes CPU that the
-second worker would otherwise have. It is made cheap: plain non-blocking sockets in one epoll loop
-(`socket_load`), which costs less per request than bench_api's asyncio client (`--client asyncio`). Its CPU
-time per request is measured and printed with each figure. So is the server's (its process tree's CPU
-time over the answers), and from both the ratio they allow on an idle 2-core machine ("idle machine": one
-worker serves one core's worth, two workers and the client share two cores). On a machine shared with other
+second worker would otherwise have. It is made cheap: wrk (a C client, one thread, a few µs of CPU per
+request) when it is installed (Debian's package `wrk`), else plain non-blocking sockets in one epoll loop
+(`socket_load`, `--client sockets`), which costs less per request than bench_api's asyncio client
+(`--client asyncio`). Its CPU time per request is measured and printed with each figure. So is the
+server's (its process tree's CPU time over the answers), and from both the ratio they allow on an idle
+2-core machine ("idle machine": one worker serves one core's worth, two workers and the client share two
+cores). On a machine shared with other
 sessions the measured ratio says little: Linux's autogroup scheduling gives each session an equal share of
 the cores, so the server gets no more CPU with two processes than with one (see docs/benchmarks.md).
 "server CPU" is the whole process tree's (parent, workers and their children), in cores. The memory of each
@@ -43,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_api import (
     HOST,
     REGISTRY,
+    WRK,
     Result,
     Server,
     check,
@@ -56,7 +59,9 @@ from bench_api import (
     registry_env,
     request_bytes,
     run_load,
+    server_settings,
     sqlite_database,
+    wrk_load,
 )
 from bench_api import Row as LoadRow
 
@@ -64,6 +69,7 @@ SCHEMA = "orders.OrderPlaced"
 VERSIONS = f"/registries/{REGISTRY}/schemas/{SCHEMA}/versions"
 RATIO_TARGET = 1.6
 CLIENTS = {
+    "wrk": "wrk (C, 1 thread)",
     "sockets": "plain-socket epoll HTTP/1.1 client (socket_load)",
     "asyncio": "bench_api's raw asyncio HTTP/1.1 client",
 }
@@ -230,6 +236,11 @@ def _complete_answer(buffer: bytearray) -> int | None:
 
 
 def measure(server: Server, request: bytes, args: argparse.Namespace) -> Side:
+    if args.client == "wrk":
+        load = {"warmup": args.warmup, "seconds": args.seconds, "connections": args.connections}
+        result = wrk_load(server.port, server.pid, request, cpu_of=tree_cpu_seconds, **load)
+        workers = int(server.name.rsplit(" ", 1)[1])
+        return Side(workers, result, result.server_cpu / result.elapsed)
     if args.client == "asyncio":
         load = {"connections": args.connections, "max_requests": args.max_requests, "warmup": 0}
         run_load(server.port, server.pid, lambda _n: request, seconds=args.warmup, **load)
@@ -356,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--client",
-        choices=["sockets", "asyncio"],
-        default="sockets",
-        help="the load generator: plain sockets (default, the cheaper) or bench_api's asyncio client",
+        choices=list(CLIENTS),
+        default="wrk" if WRK else "sockets",
+        help="the load generator: wrk (the default when installed, the cheapest), plain sockets in "
+        "Python, or bench_api's asyncio client",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -378,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     print(machine())
     print(
         f"load: registry serve --workers 1 and --workers 2 side by side on one database, access log off, "
-        f"127.0.0.1; {CLIENTS[args.client]}, {args.connections} keep-alive connections; "
+        f"uvicorn {server_settings()}, 127.0.0.1; {CLIENTS[args.client]}, {args.connections} keep-alive "
+        "connections; "
         f"{args.warmup:g} s warm-up + {args.seconds:g} s per side; server CPU: the process tree's, in cores; "
         "idle machine: 2 x (server CPU per request, 1 worker) / (server + client CPU per request, 2 workers)"
     )

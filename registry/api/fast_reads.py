@@ -1,5 +1,5 @@
-"""Serving `latest` and event validation from memory, in front of FastAPI (as `version_cache` does for
-numbered versions).
+"""Serving numbered versions, `latest` and event validation from memory, in front of FastAPI (numbered
+versions are kept by `version_cache`; `MemoryReads` finds both kinds of version, and `api.front` sends them).
 
 What a replica keeps must not outlive a change. Two rules make that so:
 
@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.access import Authenticator
 from registry.api.middleware import read_body, replay_body
-from registry.api.version_cache import caller_may_read, header
+from registry.api.version_cache import Rendered, VersionCache, caller_may_read, header
 from registry.domain.formats import Contract
 from registry.domain.formats.identity import identity_errors
 from registry.observability import metrics
@@ -49,7 +49,8 @@ NumberedKey = tuple[str, str, int]  # (registry, schema, version)
 
 VERSION_ROUTE = "/registries/{registry}/schemas/{schema}/versions/{version}"
 VALIDATE_ROUTE = VERSION_ROUTE + "/validate"
-_LATEST = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/latest")
+NO_CACHE = "no-cache"
+_GET_VERSION = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/(latest|[1-9][0-9]{0,8})")
 _VALIDATE = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/(latest|[1-9][0-9]{0,8})/validate")
 MAX_FAST_EVENT_BYTES = 64 * 1024
 """Larger events are validated by the application, in a worker thread, not on the event loop."""
@@ -134,10 +135,9 @@ class FreshCache(Generic[K, V]):
         return len(self._entries)
 
 
-@dataclass(frozen=True)
-class RenderedLatest:
-    body: bytes
-    etag: str
+def rendered_latest(body: bytes, etag: str) -> Rendered:
+    """`latest` as the route answers it: revalidated on every use (no-cache)."""
+    return Rendered(body, etag, cache_control=NO_CACHE)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class ReadCaches:
     MAX_ENTRIES = 65_536
 
     def __init__(self, *, latest_ttl: float, numbered_ttl: float, commits: Callable[[], int]) -> None:
-        self.latest_bodies: FreshCache[SchemaKey, RenderedLatest] = FreshCache(
+        self.latest_bodies: FreshCache[SchemaKey, Rendered] = FreshCache(
             ttl=latest_ttl, commits=commits, max_entries=4096, max_bytes=self.MAX_LATEST_BYTES
         )
         self.latest_numbers: FreshCache[SchemaKey, int] = FreshCache(
@@ -167,41 +167,47 @@ class ReadCaches:
         )
 
 
-# --- GET .../versions/latest --------------------------------------------------------------------------
+# --- GET .../versions/{number} and .../versions/latest ----------------------------------------------------
 
 
-class LatestReads:
-    """ASGI middleware answering `GET .../versions/latest` from memory when it can."""
+class MemoryReads:
+    """Finds the answer to `GET .../versions/{number}` or `GET .../versions/latest` in memory, when it is
+    there and the caller may read it: what the application's front (`registry.api.front`, before the
+    middleware stack) sends."""
 
-    def __init__(self, app: ASGIApp, *, caches: ReadCaches, authenticator: Authenticator) -> None:
-        self.app = app
+    def __init__(self, *, numbered: VersionCache, caches: ReadCaches, authenticator: Authenticator) -> None:
+        self.numbered = numbered
         self.caches = caches
         self.authenticator = authenticator
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
-            match = _LATEST.fullmatch(_raw_path(scope))
-            if match is not None:
-                key = (unquote(match[1]), unquote(match[2]))
-                # the caller first: a refused request must not be the one that renews an entry
-                allowed = caller_may_read(self.authenticator, scope, *key)
-                hit = self.caches.latest_bodies.get(key) if allowed else None
-                if hit is not None:
-                    note_route(VERSION_ROUTE)
-                    await _send_latest(hit, scope, send)
-                    return
-        await self.app(scope, receive, send)
+    def match(self, scope: Scope) -> re.Match[str] | None:
+        """The request's registry, schema and version, when it is a plain GET of a version (no query: a
+        `?resolve=bundle` is another rendering than the one kept)."""
+        if scope["method"] != "GET" or scope.get("query_string"):
+            return None
+        return _GET_VERSION.fullmatch(_raw_path(scope))
+
+    def find(self, scope: Scope, match: re.Match[str]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """(status, headers, body), or None: the application answers."""
+        registry, schema = unquote(match[1]), unquote(match[2])
+        if match[3] == "latest":
+            # the caller first: a refused request must not be the one that renews an entry
+            allowed = caller_may_read(self.authenticator, scope, registry, schema)
+            hit = self.caches.latest_bodies.get((registry, schema)) if allowed else None
+        else:
+            hit = self.numbered.get((registry, schema, int(match[3])))
+            if hit is not None and not caller_may_read(self.authenticator, scope, registry, schema):
+                hit = None
+        if hit is None:
+            return None
+        if header(scope, b"if-none-match") == hit.etag:
+            return 304, hit.not_modified, b""
+        return 200, hit.headers, hit.body
 
 
-async def _send_latest(hit: RenderedLatest, scope: Scope, send: Send) -> None:
-    """As the route answers `latest`: revalidated on every use (no-cache), 304 for a matching ETag."""
-    etag = hit.etag.encode("latin-1")
-    if header(scope, b"if-none-match") == hit.etag:
-        headers = [(b"etag", etag), (b"cache-control", b"no-cache")]
-        await send({"type": "http.response.start", "status": 304, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    await _send_json(send, hit.body, [(b"etag", etag), (b"cache-control", b"no-cache")])
+async def send_answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 # --- POST .../versions/{version}/validate ---------------------------------------------------------------

@@ -42,20 +42,35 @@ def request_id(scope: Scope) -> str:
     return secrets.token_hex(16)
 
 
+class RequestRecords:
+    """What is noted of every answered request: its metrics (when they are on) and its access line (when
+    the access log is on). Written by RequestLog, and by the front for its own answers (api.front)."""
+
+    def __init__(self, *, access_log: bool, metrics: HttpMetrics | None) -> None:
+        self.access_log = access_log
+        self.metrics = metrics
+
+    def finish(self, scope: Scope, facts: RequestFacts, status: int, started: float) -> None:
+        seconds = time.perf_counter() - started
+        if self.metrics is not None:
+            self.metrics.observe(facts.method, facts.route, status, seconds)
+        if self.access_log and log.isEnabledFor(logging.INFO):
+            _access_line(scope, facts, status, seconds)
+
+
 class RequestLog:
     """The outermost middleware: the request's id, its facts for log lines, the access line, the metrics."""
 
-    def __init__(self, app: ASGIApp, *, access_log: bool, metrics: HttpMetrics | None) -> None:
+    def __init__(self, app: ASGIApp, *, records: RequestRecords) -> None:
         self.app = app
-        self.access_log = access_log
-        self.metrics = metrics
+        self.records = records
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        facts = RequestFacts(request_id(scope), scope["method"], _path(scope))
+        facts = request_facts(scope)
         token = current_request.set(facts)
         annotate({"registry.request_id": facts.request_id})  # from a trace to the request's log lines
         header = (HEADER, facts.request_id.encode("ascii"))
@@ -75,11 +90,7 @@ class RequestLog:
             # once, with the request's id, rather than as a bare traceback.
             errors.exception("unhandled error answering %s %s", facts.method, facts.path)
         finally:
-            seconds = time.perf_counter() - started
-            if self.metrics is not None:
-                self.metrics.observe(facts.method, facts.route, status, seconds)
-            if self.access_log and log.isEnabledFor(logging.INFO):
-                _access_line(scope, facts, status, seconds)
+            self.records.finish(scope, facts, status, started)
             current_request.reset(token)
 
 
@@ -99,16 +110,20 @@ class NoteRoute:
         await self.app(scope, receive, send)
 
 
-def install(app: Any, *, access_log: bool, metrics: HttpMetrics | None) -> None:
+def install(app: Any, *, records: RequestRecords) -> None:
     """RequestLog around the whole middleware stack (Starlette builds it on the first request), NoteRoute
-    as the innermost middleware: call before adding any other. `metrics`: when they are on."""
+    as the innermost middleware: call before adding any other."""
     app.add_middleware(NoteRoute, routes=app.routes)  # the list routers are added to later
     build = app.build_middleware_stack
 
     def build_with_request_log() -> ASGIApp:
-        return RequestLog(build(), access_log=access_log, metrics=metrics)
+        return RequestLog(build(), records=records)
 
     app.build_middleware_stack = build_with_request_log
+
+
+def request_facts(scope: Scope) -> RequestFacts:
+    return RequestFacts(request_id(scope), scope["method"], _path(scope))
 
 
 def _path(scope: Scope) -> str:

@@ -23,7 +23,7 @@ from registry.api.deps import (
     VersionSelector,
     WriterOfRegistry,
 )
-from registry.api.fast_reads import RenderedLatest, ValidationTarget
+from registry.api.fast_reads import ValidationTarget, rendered_latest
 from registry.api.models import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -176,7 +176,7 @@ def get_version(
         rendered.put((registry, schema, version), bytes(response.body), response.headers["etag"])
     if version is None and not bundled:
         body = bytes(response.body)
-        latest = RenderedLatest(body, response.headers["etag"])
+        latest = rendered_latest(body, response.headers["etag"])
         kept.latest_bodies.put((registry, schema), latest, stamp, size=len(body))
         kept.latest_numbers.put((registry, schema), info.version, stamp)
     if request.headers.get("if-none-match") == response.headers["etag"]:
