@@ -678,18 +678,25 @@ class Matrix:
     highest: int | None = None
 
 
+MATRIX_MOST_VERSIONS = 100
+"""The matrix costs up to the square of its size in checks: no caller may cross more versions at once."""
+
+
 def compatibility_matrix(
     uow: UnitOfWork,
     registry: str,
     schema: str,
     *,
     policy: CompatibilityPolicy | None,
-    limit: int = 100,
+    limit: int = MATRIX_MOST_VERSIONS,
     first: int | None = None,
     last: int | None = None,
 ) -> Matrix:
     """Every producer version against every consumer version, for at most `limit` versions numbered
-    first..last: the latest of them, or the earliest when only `first` is given."""
+    first..last (either end open): the latest of them, or the earliest when only `first` is given."""
+    if first is not None and last is not None and first > last:
+        raise errors.InvalidVersionRange(first=first, last=last)
+    limit = min(limit, MATRIX_MOST_VERSIONS)
     with uow.reading() as tx:
         row = _require_schema(tx, registry, schema)
         rules = tx.schemas.state(registry, schema)
