@@ -656,15 +656,18 @@ def compare_read_versions(
     uow: UnitOfWork, producer: VersionInfo, consumer: VersionInfo, *, policy: CompatibilityPolicy | None
 ) -> CompatibilityReport:
     """`compare_versions` for two versions of one schema already read (None: the schema's policy)."""
-    if policy is None:
-        with uow.reading() as tx:
-            rules = tx.schemas.state(producer.registry, producer.schema)
-        if rules is None:  # deleted since it was read
-            raise errors.SchemaNotFound(registry=producer.registry, schema=producer.schema)
-        policy = rules.policy
     pair = Pair(producer=producer.version, consumer=consumer.version)
     contracts = {pair.producer: contract_of(producer), pair.consumer: contract_of(consumer)}
-    return _report(None, policy, [pair], contracts)
+    return _report(None, policy or policy_of(uow, producer), [pair], contracts)
+
+
+def policy_of(uow: UnitOfWork, version: VersionInfo) -> CompatibilityPolicy:
+    """The policy of the schema of a version already read."""
+    with uow.reading() as tx:
+        rules = tx.schemas.state(version.registry, version.schema)
+    if rules is None:  # deleted since it was read
+        raise errors.SchemaNotFound(registry=version.registry, schema=version.schema)
+    return rules.policy
 
 
 @dataclass(frozen=True)
