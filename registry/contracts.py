@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from registry.domain.compat import Incompatibility, check
 from registry.domain.compat.attribution import SemanticDiff
+from registry.domain.compat.checker import check_prepared, prepare
+from registry.domain.compat.document import Doc
 from registry.domain.formats import Contract, load_contract
 from registry.domain.model import CompatibilityPolicy
 
@@ -92,15 +94,24 @@ class Verdicts:
         self._lock = threading.Lock()
 
     def get(
-        self, producer: Contract, consumer: Contract, policy: CompatibilityPolicy
+        self,
+        producer: Contract,
+        consumer: Contract,
+        policy: CompatibilityPolicy,
+        documents: SharedDocuments | None = None,
     ) -> tuple[Incompatibility, ...]:
+        """The verdict on the pair, checked if not kept (reading the contracts' `documents` when given)."""
         key = (_key(producer), _key(consumer), policy)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 return found
-        verdict = tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy))
+        if documents is None:
+            verdict = tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy))
+        else:
+            p_doc = documents.of(producer, as_producer=True, policy=policy)
+            verdict = tuple(check_prepared(p_doc, documents.of(consumer, as_producer=False, policy=policy)))
         with self._lock:
             self._entries[key] = verdict
             while len(self._entries) > self._max_entries:
@@ -109,6 +120,26 @@ class Verdicts:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class SharedDocuments:
+    """The contracts the checks of one request read, each prepared once per role (see
+    `registry.domain.compat.checker.prepare`): the two checks of a semantic diff then digest, sample and
+    validate against each contract once instead of twice. Lives for one request; nothing here is kept
+    across requests (Verdicts keeps the answers)."""
+
+    def __init__(self) -> None:
+        self._prepared: dict[tuple[int, CompatibilityPolicy, bool], tuple[Contract, Doc]] = {}
+
+    def of(self, contract: Contract, *, as_producer: bool, policy: CompatibilityPolicy) -> Doc:
+        # STRICT reads a contract the same way in both roles; LENIENT closes producers and opens consumers
+        key = (id(contract), policy, as_producer or policy is CompatibilityPolicy.STRICT)
+        found = self._prepared.get(key)
+        if found is None or found[0] is not contract:  # the contract is kept with its document: ids stay
+            schema = contract.event_schema()
+            found = (contract, prepare(schema, as_producer=as_producer, policy=policy))
+            self._prepared[key] = found
+        return found[1]
 
 
 def _key(contract: Contract) -> ContentKey:

@@ -9,7 +9,7 @@ from typing import Any
 from codegen.names import distribution_name
 from registry import references
 from registry.audit import mirror_target, record_registration, registry_settings, schema_settings
-from registry.contracts import CompiledContracts, Verdicts
+from registry.contracts import CompiledContracts, SharedDocuments, Verdicts
 from registry.domain import errors
 from registry.domain.audit import Action, Change, field_changes
 from registry.domain.compat import Incompatibility
@@ -560,11 +560,12 @@ def _report(
     policy: CompatibilityPolicy,
     pairs: list[Pair],
     contracts: dict[VersionLabel, Contract],
+    documents: SharedDocuments | None = None,
 ) -> CompatibilityReport:
     findings = [
         _finding(pair, contracts[pair.producer], contracts[pair.consumer], item)
         for pair in pairs
-        for item in _incompatibilities(contracts[pair.producer], contracts[pair.consumer], policy)
+        for item in _incompatibilities(contracts[pair.producer], contracts[pair.consumer], policy, documents)
     ]
     return CompatibilityReport(mode=mode, policy=policy, checked=pairs, incompatibilities=findings)
 
@@ -596,11 +597,14 @@ def _with_identity(item: Incompatibility, producer: Contract, consumer: Contract
 
 
 def _incompatibilities(
-    producer: Contract, consumer: Contract, policy: CompatibilityPolicy
+    producer: Contract,
+    consumer: Contract,
+    policy: CompatibilityPolicy,
+    documents: SharedDocuments | None = None,
 ) -> list[Incompatibility]:
     if producer.fingerprint == consumer.fingerprint:
         return []
-    return list(_VERDICTS.get(producer, consumer, policy))
+    return list(_VERDICTS.get(producer, consumer, policy, documents))
 
 
 _VERDICTS = Verdicts()
@@ -653,12 +657,18 @@ def compare_versions(
 
 
 def compare_read_versions(
-    uow: UnitOfWork, producer: VersionInfo, consumer: VersionInfo, *, policy: CompatibilityPolicy | None
+    uow: UnitOfWork,
+    producer: VersionInfo,
+    consumer: VersionInfo,
+    *,
+    policy: CompatibilityPolicy | None,
+    documents: SharedDocuments | None = None,
 ) -> CompatibilityReport:
-    """`compare_versions` for two versions of one schema already read (None: the schema's policy)."""
+    """`compare_versions` for two versions of one schema already read (None: the schema's policy).
+    `documents`: shared with other checks of the same request, which then prepare each contract once."""
     pair = Pair(producer=producer.version, consumer=consumer.version)
     contracts = {pair.producer: contract_of(producer), pair.consumer: contract_of(consumer)}
-    return _report(None, policy or policy_of(uow, producer), [pair], contracts)
+    return _report(None, policy or policy_of(uow, producer), [pair], contracts, documents)
 
 
 def policy_of(uow: UnitOfWork, version: VersionInfo) -> CompatibilityPolicy:
