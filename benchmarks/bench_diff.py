@@ -5,17 +5,21 @@
 Three pairs of versions: the 1,000-property, depth-6 contract of benchmarks/compat_bench.py changed in one
 place and in 168 places, and a large EventBridge OpenAPI contract shaped like real ones
 (benchmarks/large_openapi.py: 148 components, 160 KB) and its next release (a property added, one made
-required, an enum value swapped, a bound loosened, descriptions reworded, a component renamed). For each: the
-first request of each route (a fresh schema, so no verdict is reused; the diff asks the checker both ways, the
-pair check one way), then the median of repeats, all through the ASGI app in process, one request at a time.
-Wall time and CPU time of the process (in process, the request is all it does: CPU time is the less sensitive
-to a loaded machine). Prints a table; not a test.
+required, an enum value swapped, a bound loosened, descriptions reworded, a component renamed).
+
+For each route: the median of the first requests on 5 fresh schemas (contents of their own, so no verdict or
+diff is reused; the diff asks the checker both ways, the pair check one way), then the median of 15 repeats
+of the last one, all through the ASGI app in process, one request at a time. Wall time and CPU time of the
+process (in process, the request is all it does: CPU time is the less sensitive to a loaded machine). Prints
+a table; not a test. Then the diff's two checks alone, in process: each preparing its own documents, and both
+sharing them (`registry.contracts.SharedDocuments`), CPU time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import gc
 import os
 import platform
 import statistics
@@ -33,11 +37,15 @@ from compat_bench import wide_contract
 from large_openapi import large_openapi, release
 
 from registry.api.app import create_app
+from registry.contracts import SharedDocuments, Verdicts
+from registry.domain.formats import parse_contract
+from registry.domain.model import CompatibilityPolicy
 from registry.settings import Settings
 from registry.storage.database import make_engine
 from registry.storage.migrations import upgrade
 
 REPEATS = 15
+FIRSTS = 5  # fresh pairs of versions per route: the first request's median
 
 
 def one_change(base: dict[str, Any]) -> dict[str, Any]:
@@ -71,22 +79,41 @@ async def scenario(
 ) -> list[list[str]]:
     rows = []
     for route, query in (("compatibility", "producer=1&consumer=2"), ("diff", "from=1&to=2")):
-        schema = f"/registries/bench/schemas/{name.replace(' ', '-')}-{route}"
-        for content in (old, new):
-            # a description of its own: no verdict or compiled contract of the other route's versions is
-            # reused (each cache is keyed by content)
-            body = {"type": kind, "content": _marked(content, route)}
-            registered = await client.post(f"{schema}/versions", json=body)
-            assert registered.status_code == 201, registered.text[:300]
-        url = f"{schema}/{route}?{query}"
-        first = await timed(client, url)
+        firsts = []
+        for sample in range(FIRSTS):
+            schema = f"/registries/bench/schemas/{name.replace(' ', '-')}-{route}-{sample}"
+            for content in (old, new):
+                # a description of its own: no verdict, diff or compiled contract of another schema's
+                # versions is reused (each cache is keyed by content)
+                body = {"type": kind, "content": _marked(content, f"{route} {sample}")}
+                registered = await client.post(f"{schema}/versions", json=body)
+                assert registered.status_code == 201, registered.text[:300]
+            url = f"{schema}/{route}?{query}"
+            firsts.append(await timed(client, url))
         repeats = [await timed(client, url) for _ in range(REPEATS)]
-        wall = statistics.median(each[0] for each in repeats)
-        cpu = statistics.median(each[1] for each in repeats)
-        rows.append(
-            [name, f"GET .../{route}", f"{first[0]:.1f}", f"{first[1]:.1f}", f"{wall:.1f}", f"{cpu:.1f}"]
-        )
+        figures = [
+            statistics.median(each[axis] for each in runs) for runs in (firsts, repeats) for axis in (0, 1)
+        ]
+        rows.append([name, f"GET .../{route}", *(f"{figure:.1f}" for figure in figures)])
     return rows
+
+
+def checks_both_ways(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """CPU ms (median of FIRSTS) of the diff's two checks without HTTP or database: each check preparing
+    its own documents, as `GET .../compatibility` does, and both sharing them, as the diff does."""
+    figures = []
+    for documents in (lambda: None, SharedDocuments):
+        spent = []
+        for _ in range(FIRSTS):
+            before, after = parse_contract(kind, old), parse_contract(kind, new)
+            verdicts, shared = Verdicts(), documents()
+            gc.collect()
+            started = time.process_time()
+            verdicts.get(before, after, CompatibilityPolicy.STRICT, shared)
+            verdicts.get(after, before, CompatibilityPolicy.STRICT, shared)
+            spent.append((time.process_time() - started) * 1000)
+        figures.append(f"{statistics.median(spent):.0f}")
+    return figures
 
 
 def _marked(content: dict[str, Any], mark: str) -> dict[str, Any]:
@@ -107,16 +134,34 @@ async def main() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120) as client:
             assert (await client.put("/registries/bench", json={"compatibility": "NONE"})).status_code == 201
             base, openapi = wide_contract(), large_openapi()
-            rows = [["contracts", "route", "first ms", "first CPU ms", "repeat p50 ms", "repeat p50 CPU ms"]]
+            rows = [
+                [
+                    "contracts",
+                    "route",
+                    "first p50 ms",
+                    "first p50 CPU ms",
+                    "repeat p50 ms",
+                    "repeat p50 CPU ms",
+                ]
+            ]
             draft4, oas = "JSONSchemaDraft4", "OpenApi3"
             rows += await scenario(client, "one change", draft4, base, one_change(base))
             rows += await scenario(client, "168 changes", draft4, base, many_changes(base))
             rows += await scenario(client, "OpenAPI release", oas, openapi, release(openapi))
         engine.dispose()
+    checks = [["contracts", "type", "apart, CPU ms", "sharing documents, CPU ms"]]
+    for name, kind, old, new in (
+        ("one change", draft4, base, one_change(base)),
+        ("168 changes", draft4, base, many_changes(base)),
+        ("OpenAPI release", oas, openapi, release(openapi)),
+    ):
+        checks.append([name, kind, *checks_both_ways(kind, old, new)])
     load = ", ".join(f"{each:.2f}" for each in os.getloadavg())
     python = platform.python_version()
     print(f"# the semantic diff beside the pair check (Python {python}, SQLite, load {load})\n")
     print(markdown_table(rows))
+    print(f"\n# the diff's two checks in process (median of {FIRSTS}, STRICT)\n")
+    print(markdown_table(checks))
 
 
 if __name__ == "__main__":
