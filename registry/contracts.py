@@ -1,4 +1,4 @@
-"""Stored contracts kept compiled in memory, by content; and verdicts on pairs of contents.
+"""Stored contracts kept compiled in memory, by content; and verdicts and semantic diffs on pairs of contents.
 
 Content never changes under its fingerprint, so a replica may keep a loaded contract (and the validators it
 compiles on first use) for as long as it likes: the next validation against it spends its time budget on
@@ -9,10 +9,15 @@ least recently used.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from registry.domain.compat import Incompatibility, check
+from registry.domain.compat.attribution import SemanticDiff
+from registry.domain.compat.checker import check_prepared, prepare
+from registry.domain.compat.document import Doc
 from registry.domain.formats import Contract, load_contract
 from registry.domain.model import CompatibilityPolicy
 
@@ -89,15 +94,24 @@ class Verdicts:
         self._lock = threading.Lock()
 
     def get(
-        self, producer: Contract, consumer: Contract, policy: CompatibilityPolicy
+        self,
+        producer: Contract,
+        consumer: Contract,
+        policy: CompatibilityPolicy,
+        documents: SharedDocuments | None = None,
     ) -> tuple[Incompatibility, ...]:
+        """The verdict on the pair, checked if not kept (reading the contracts' `documents` when given)."""
         key = (_key(producer), _key(consumer), policy)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 return found
-        verdict = tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy))
+        if documents is None:
+            verdict = tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy))
+        else:
+            p_doc = documents.of(producer, as_producer=True, policy=policy)
+            verdict = tuple(check_prepared(p_doc, documents.of(consumer, as_producer=False, policy=policy)))
         with self._lock:
             self._entries[key] = verdict
             while len(self._entries) > self._max_entries:
@@ -108,5 +122,98 @@ class Verdicts:
         return len(self._entries)
 
 
+class SharedDocuments:
+    """The contracts the checks of one request read, each prepared once per role (see
+    `registry.domain.compat.checker.prepare`): the two checks of a semantic diff then digest, sample and
+    validate against each contract once instead of twice. Lives for one request; nothing here is kept
+    across requests (Verdicts keeps the answers)."""
+
+    def __init__(self) -> None:
+        self._prepared: dict[tuple[int, CompatibilityPolicy, bool], tuple[Contract, Doc]] = {}
+
+    def of(self, contract: Contract, *, as_producer: bool, policy: CompatibilityPolicy) -> Doc:
+        # STRICT reads a contract the same way in both roles; LENIENT closes producers and opens consumers
+        key = (id(contract), policy, as_producer or policy is CompatibilityPolicy.STRICT)
+        found = self._prepared.get(key)
+        if found is None or found[0] is not contract:  # the contract is kept with its document: ids stay
+            schema = contract.event_schema()
+            found = (contract, prepare(schema, as_producer=as_producer, policy=policy))
+            self._prepared[key] = found
+        return found[1]
+
+
 def _key(contract: Contract) -> ContentKey:
     return (contract.type.value, contract.checked_digest(), contract.event_root)
+
+
+MAX_CACHED_DIFFS = 256
+MAX_CACHED_DIFF_BYTES = 8 * 1024 * 1024
+"""What the kept semantic diffs hold, estimated as the JSON of their values, witnesses and messages: a
+change's `before`/`after` may be a whole subschema of the contract (a property added or replaced)."""
+
+
+class SemanticDiffs:
+    """A semantic diff of two contents under a policy never changes: the next request for the same pair (a
+    person reloading the compare page, CI asking again) costs two version reads instead of the structural
+    walk, two checks and the attribution. Kept by the digests of what the checks read, as Verdicts are,
+    bounded by entries and by estimated bytes, evicting the least recently used."""
+
+    def __init__(
+        self, *, max_bytes: int = MAX_CACHED_DIFF_BYTES, max_entries: int = MAX_CACHED_DIFFS
+    ) -> None:
+        self._max_bytes = max_bytes
+        self._max_entries = max_entries
+        self._entries: OrderedDict[PairKey, tuple[SemanticDiff, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(
+        self, old: Contract, new: Contract, policy: CompatibilityPolicy, compute: Callable[[], SemanticDiff]
+    ) -> SemanticDiff:
+        """The diff from `old` to `new` under `policy`: kept, else `compute()`d (outside the lock: two
+        threads missing at once compute twice, and the later answer is kept)."""
+        key = (_key(old), _key(new), policy)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found[0]
+        diff = compute()
+        size = estimated_size(diff)
+        if size <= self._max_bytes:
+            self._put(key, diff, size)
+        return diff
+
+    def _put(self, key: PairKey, diff: SemanticDiff, size: int) -> None:
+        with self._lock:
+            replaced = self._entries.pop(key, None)
+            self._bytes -= replaced[1] if replaced else 0
+            self._entries[key] = (diff, size)
+            self._bytes += size
+            while self._bytes > self._max_bytes or len(self._entries) > self._max_entries:
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._bytes -= evicted
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """Estimated bytes held."""
+        return self._bytes
+
+
+def estimated_size(diff: SemanticDiff) -> int:
+    """About what the diff holds: the JSON of each change's values, witnesses and findings, plus a fixed
+    part per change for the objects around them."""
+    held = [
+        [
+            entry.change.before,
+            entry.change.after,
+            entry.change.summary,
+            entry.witness,
+            [[item.message, item.witness] for items in entry.reasons.values() for item in items],
+        ]
+        for entry in diff.entries
+    ]
+    return len(json.dumps(held, default=repr)) + 512 * (1 + len(diff.entries))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry import services
+from registry.contracts import SemanticDiffs, SharedDocuments
 from registry.domain.compat import diff_words as words
 from registry.domain.compat.attribution import SemanticDiff, attribute
 from registry.domain.compat.changes import Change
@@ -44,21 +45,33 @@ def diff_versions(
     policy: CompatibilityPolicy | None,
 ) -> VersionDiff:
     """The changes from version `old` to version `new` (None: the latest), each with its effect on readers
-    under `policy` (None: the schema's)."""
+    under `policy` (None: the schema's). Kept per replica by the pair of contents and the policy."""
     old_version = services.get_version(uow, registry, schema, old)
     new_version = services.get_version(uow, registry, schema, new)
-    backward = services.compare_read_versions(uow, old_version, new_version, policy=policy)
-    forward = services.compare_read_versions(uow, new_version, old_version, policy=backward.policy)
+    chosen = policy or services.policy_of(uow, old_version)
     before, after = services.contract_of(old_version), services.contract_of(new_version)
+    diff = _DIFFS.get(before, after, chosen, lambda: _semantic_diff(uow, old_version, new_version, chosen))
+    return VersionDiff(old_version.version, new_version.version, chosen, diff, old_version, new_version)
+
+
+def _semantic_diff(
+    uow: UnitOfWork, old: VersionInfo, new: VersionInfo, policy: CompatibilityPolicy
+) -> SemanticDiff:
+    """The walk and both checks: what a diff costs the first time its pair of contents is asked for. The
+    checks share the contracts' prepared documents (digests, samples, validations): each is done once."""
+    documents = SharedDocuments()
+    backward = services.compare_read_versions(uow, old, new, policy=policy, documents=documents)
+    forward = services.compare_read_versions(uow, new, old, policy=policy, documents=documents)
+    before, after = services.contract_of(old), services.contract_of(new)
     changes = [] if before.fingerprint == after.fingerprint else contract_changes(before, after)
-    diff = attribute(
+    return attribute(
         changes,
         [finding.incompatibility for finding in backward.incompatibilities],
         [finding.incompatibility for finding in forward.incompatibilities],
     )
-    return VersionDiff(
-        old_version.version, new_version.version, backward.policy, diff, old_version, new_version
-    )
+
+
+_DIFFS = SemanticDiffs()
 
 
 def contract_changes(before: Contract, after: Contract) -> list[Change]:

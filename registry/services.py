@@ -9,7 +9,7 @@ from typing import Any
 from codegen.names import distribution_name
 from registry import references
 from registry.audit import mirror_target, record_registration, registry_settings, schema_settings
-from registry.contracts import CompiledContracts, Verdicts
+from registry.contracts import CompiledContracts, SharedDocuments, Verdicts
 from registry.domain import errors
 from registry.domain.audit import Action, Change, field_changes
 from registry.domain.compat import Incompatibility
@@ -560,11 +560,12 @@ def _report(
     policy: CompatibilityPolicy,
     pairs: list[Pair],
     contracts: dict[VersionLabel, Contract],
+    documents: SharedDocuments | None = None,
 ) -> CompatibilityReport:
     findings = [
         _finding(pair, contracts[pair.producer], contracts[pair.consumer], item)
         for pair in pairs
-        for item in _incompatibilities(contracts[pair.producer], contracts[pair.consumer], policy)
+        for item in _incompatibilities(contracts[pair.producer], contracts[pair.consumer], policy, documents)
     ]
     return CompatibilityReport(mode=mode, policy=policy, checked=pairs, incompatibilities=findings)
 
@@ -596,11 +597,14 @@ def _with_identity(item: Incompatibility, producer: Contract, consumer: Contract
 
 
 def _incompatibilities(
-    producer: Contract, consumer: Contract, policy: CompatibilityPolicy
+    producer: Contract,
+    consumer: Contract,
+    policy: CompatibilityPolicy,
+    documents: SharedDocuments | None = None,
 ) -> list[Incompatibility]:
     if producer.fingerprint == consumer.fingerprint:
         return []
-    return list(_VERDICTS.get(producer, consumer, policy))
+    return list(_VERDICTS.get(producer, consumer, policy, documents))
 
 
 _VERDICTS = Verdicts()
@@ -653,18 +657,27 @@ def compare_versions(
 
 
 def compare_read_versions(
-    uow: UnitOfWork, producer: VersionInfo, consumer: VersionInfo, *, policy: CompatibilityPolicy | None
+    uow: UnitOfWork,
+    producer: VersionInfo,
+    consumer: VersionInfo,
+    *,
+    policy: CompatibilityPolicy | None,
+    documents: SharedDocuments | None = None,
 ) -> CompatibilityReport:
-    """`compare_versions` for two versions of one schema already read (None: the schema's policy)."""
-    if policy is None:
-        with uow.reading() as tx:
-            rules = tx.schemas.state(producer.registry, producer.schema)
-        if rules is None:  # deleted since it was read
-            raise errors.SchemaNotFound(registry=producer.registry, schema=producer.schema)
-        policy = rules.policy
+    """`compare_versions` for two versions of one schema already read (None: the schema's policy).
+    `documents`: shared with other checks of the same request, which then prepare each contract once."""
     pair = Pair(producer=producer.version, consumer=consumer.version)
     contracts = {pair.producer: contract_of(producer), pair.consumer: contract_of(consumer)}
-    return _report(None, policy, [pair], contracts)
+    return _report(None, policy or policy_of(uow, producer), [pair], contracts, documents)
+
+
+def policy_of(uow: UnitOfWork, version: VersionInfo) -> CompatibilityPolicy:
+    """The policy of the schema of a version already read."""
+    with uow.reading() as tx:
+        rules = tx.schemas.state(version.registry, version.schema)
+    if rules is None:  # deleted since it was read
+        raise errors.SchemaNotFound(registry=version.registry, schema=version.schema)
+    return rules.policy
 
 
 @dataclass(frozen=True)
@@ -678,18 +691,25 @@ class Matrix:
     highest: int | None = None
 
 
+MATRIX_MOST_VERSIONS = 100
+"""The matrix costs up to the square of its size in checks: no caller may cross more versions at once."""
+
+
 def compatibility_matrix(
     uow: UnitOfWork,
     registry: str,
     schema: str,
     *,
     policy: CompatibilityPolicy | None,
-    limit: int = 100,
+    limit: int = MATRIX_MOST_VERSIONS,
     first: int | None = None,
     last: int | None = None,
 ) -> Matrix:
     """Every producer version against every consumer version, for at most `limit` versions numbered
-    first..last: the latest of them, or the earliest when only `first` is given."""
+    first..last (either end open): the latest of them, or the earliest when only `first` is given."""
+    if first is not None and last is not None and first > last:
+        raise errors.InvalidVersionRange(first=first, last=last)
+    limit = min(limit, MATRIX_MOST_VERSIONS)
     with uow.reading() as tx:
         row = _require_schema(tx, registry, schema)
         rules = tx.schemas.state(registry, schema)

@@ -356,10 +356,19 @@ class MatrixOut(BaseModel):
     columns: Literal["consumer"] = Field(
         default="consumer", description="the axis of `compatible`'s columns: the consumer versions"
     )
-    versions: list[int] = Field(description="the latest versions, at most 100, ascending")
+    versions: list[int] = Field(
+        description="the versions crossed, ascending: those in the range asked, at most `limit` "
+        "(the latest of them, or the earliest when only `from` is given); empty when none is in the range"
+    )
     compatible: list[list[bool]] = Field(
         description="compatible[i][j]: consumer versions[j] reads every event of producer versions[i] "
         "(row i is the producer, column j the consumer)"
+    )
+    lowest: int | None = Field(
+        default=None, description="the schema's lowest version number, whatever the range (null: none)"
+    )
+    highest: int | None = Field(
+        default=None, description="the schema's highest version number, whatever the range (null: none)"
     )
 
 

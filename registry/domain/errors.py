@@ -10,8 +10,8 @@
     │     RegistryAlreadyExists, SchemaAlreadyExists, VersionInUse, EnvironmentInUse, VersionReferenced
     ├── UnsupportedMediaType       → 415
     ├── InvalidInput               → 422 (400 for MalformedJson)
-    │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector, ContractNotWrapped,
-    │     InvalidContract
+    │     MalformedJson, InvalidName, InvalidCursor, InvalidVersionSelector, InvalidVersionRange,
+    │     ContractNotWrapped, InvalidContract
     │       UnsupportedContractType, ExternalRefNotAllowed, UnresolvableRef, DocumentTooDeep,
     │       EventRootNotFound, ContentNotJson, RegexTooComplex, ContractTooComplex
     │     InvalidReference
@@ -263,6 +263,16 @@ class InvalidVersionSelector(InvalidInput):
     def __init__(self, *, given: str) -> None:
         super().__init__(
             f"version must be a positive integer or 'latest', not {given!r}", details={"given": given}
+        )
+
+
+class InvalidVersionRange(InvalidInput):
+    code = "invalid_version_range"
+
+    def __init__(self, *, first: int, last: int) -> None:
+        super().__init__(
+            f"the range from version {first} to version {last} is empty: `from` must not exceed `to`",
+            details={"from": first, "to": last},
         )
 
 

@@ -12,6 +12,7 @@ _NAME = re.compile(NAME_PATTERN)
 MAX_REGISTRY_NAME = 64
 MAX_SCHEMA_NAME = 385
 LATEST = "latest"
+MAX_VERSION_NUMBER = 999_999_999  # nine digits, as a version selector may have
 
 
 def check_name(kind: str, name: str, max_length: int) -> str:

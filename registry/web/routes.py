@@ -409,8 +409,8 @@ def matrix_page(
     caller: Viewer,
     uow: Uow,
     policy: CompatibilityPolicy | None = None,
-    first: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    last: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    first: Annotated[int | None, Query(alias="from", ge=1, le=names.MAX_VERSION_NUMBER)] = None,
+    last: Annotated[int | None, Query(alias="to", ge=1, le=names.MAX_VERSION_NUMBER)] = None,
 ) -> Response:
     """Versions numbered from..to (either end open; the latest by default), at most MATRIX_VERSIONS of
     them, with links to the neighbouring ranges: the grid costs the square of its size."""

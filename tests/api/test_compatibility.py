@@ -191,6 +191,63 @@ async def test_the_matrix_compares_every_pair(client: httpx.AsyncClient) -> None
     ]
 
 
+async def test_the_matrix_crosses_the_range_asked_at_most_limit_versions(client: httpx.AsyncClient) -> None:
+    await client.put("/registries/orders", json={"compatibility": "NONE"})
+    for count in range(1, 8):  # each version adds a status: every newer one reads every older one
+        assert (await register(client, statuses(*"ABCDEFG"[:count]))).status_code == 201
+    url = f"{SCHEMA}/compatibility/matrix"
+
+    async def crossed(query: str) -> dict[str, Any]:
+        answer = await client.get(f"{url}?{query}")
+        assert answer.status_code == 200, answer.text
+        found: dict[str, Any] = answer.json()
+        assert (found["lowest"], found["highest"]) == (1, 7)
+        return found
+
+    middle = await crossed("from=3&to=5")
+    assert middle["versions"] == [3, 4, 5]
+    assert middle["compatible"] == [[True, True, True], [False, True, True], [False, False, True]]
+    assert (await crossed("from=3&to=6&limit=2"))["versions"] == [5, 6]  # the latest of the range
+    assert (await crossed("from=3&limit=2"))["versions"] == [3, 4]  # from alone: the earliest
+    assert (await crossed("to=2"))["versions"] == [1, 2]
+    assert (await crossed("limit=3"))["versions"] == [5, 6, 7]
+    assert (await crossed("from=4&to=4"))["compatible"] == [[True]]
+    assert (await crossed("from=8")) == {  # past the end: nothing to cross, and where the versions are
+        "policy": "STRICT",
+        "rows": "producer",
+        "columns": "consumer",
+        "versions": [],
+        "compatible": [],
+        "lowest": 1,
+        "highest": 7,
+    }
+
+
+async def test_a_bad_matrix_range_is_refused_with_a_stable_code(client: httpx.AsyncClient) -> None:
+    assert (await register(client, statuses("A"))).status_code == 201
+    url = f"{SCHEMA}/compatibility/matrix"
+    backwards = await client.get(f"{url}?from=5&to=2")
+    assert backwards.status_code == 422
+    assert backwards.json()["error"]["code"] == "invalid_version_range"
+    assert backwards.json()["error"]["details"] == {"from": 5, "to": 2}
+    for bad in (
+        "from=0",
+        "to=-1",
+        "from=x",
+        "to=1000000000",
+        "from=99999999999999999999",
+        "limit=0",
+        "limit=101",
+        "limit=",
+        "from=1.5",
+    ):
+        refused = await client.get(f"{url}?{bad}")
+        assert refused.status_code == 422, bad
+        assert refused.json()["error"]["code"] == "invalid_request", bad
+    missing = await client.get("/registries/orders/schemas/Nothing/compatibility/matrix?from=1&to=2")
+    assert missing.json()["error"]["code"] == "schema_not_found"
+
+
 def order_created() -> dict[str, Any]:
     return copy.deepcopy(load_example("openapi3/custom-order-created.json"))
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import weakref
 
-from registry.contracts import CompiledContracts, Verdicts
+from registry.contracts import CompiledContracts, SemanticDiffs, Verdicts, estimated_size
+from registry.domain.compat.attribution import SemanticDiff, attribute
+from registry.domain.compat.changes import Change
 from registry.domain.formats import Contract, canonical_json, fingerprint_of, parse_contract
 from registry.domain.model import CompatibilityPolicy
 
@@ -93,3 +95,54 @@ def test_verdicts_hold_no_contract_and_the_oldest_goes_first() -> None:
     del kept
     gc.collect()
     assert held() is None  # its documents and validators are not kept alive by the verdicts
+
+
+# --- semantic diffs on pairs of contents ------------------------------------------------------------------
+
+
+def semantic_diff(added: str) -> SemanticDiff:
+    change = Change("added", f"enum value {added!r} added", "enum", None, "/enum/0", None, "", after=added)
+    return attribute([change], [], [])
+
+
+class Computed:
+    """Counts the diffs a cache computes, answering each with `diff`."""
+
+    def __init__(self, diff: SemanticDiff) -> None:
+        self.diff, self.calls = diff, 0
+
+    def __call__(self) -> SemanticDiff:
+        self.calls += 1
+        return self.diff
+
+
+def test_a_semantic_diff_is_computed_once_per_pair_of_contents_and_policy() -> None:
+    diffs = SemanticDiffs()
+    compute = Computed(semantic_diff("x"))
+
+    first = diffs.get(parsed(5), parsed(9), CompatibilityPolicy.STRICT, compute)
+    again = diffs.get(parsed(5), parsed(9), CompatibilityPolicy.STRICT, compute)  # new objects, same contents
+    assert again is first and compute.calls == 1
+    diffs.get(parsed(5), parsed(9), CompatibilityPolicy.LENIENT, compute)
+    diffs.get(parsed(9), parsed(5), CompatibilityPolicy.STRICT, compute)  # the other way round
+    assert compute.calls == 3 and len(diffs) == 3
+
+
+def test_semantic_diffs_are_bounded_by_entries_and_by_bytes() -> None:
+    by_entries = SemanticDiffs(max_entries=2)
+    for maximum in (1, 2, 3):
+        by_entries.get(parsed(maximum), parsed(9), CompatibilityPolicy.STRICT, Computed(semantic_diff("x")))
+    assert len(by_entries) == 2
+
+    small, large = semantic_diff("x"), semantic_diff("x" * 10_000)
+    by_bytes = SemanticDiffs(max_bytes=estimated_size(small) * 2)
+    by_bytes.get(parsed(1), parsed(9), CompatibilityPolicy.STRICT, Computed(small))
+    by_bytes.get(parsed(2), parsed(9), CompatibilityPolicy.STRICT, Computed(small))
+    assert len(by_bytes) == 2 and by_bytes.size == estimated_size(small) * 2
+    by_bytes.get(parsed(3), parsed(9), CompatibilityPolicy.STRICT, Computed(small))
+    assert len(by_bytes) == 2  # the least recently used went
+    compute = Computed(large)
+    for _ in range(2):  # larger than the whole bound: answered, never kept
+        assert by_bytes.get(parsed(4), parsed(9), CompatibilityPolicy.STRICT, compute) is large
+    assert compute.calls == 2 and len(by_bytes) == 2
+    assert estimated_size(large) > 10_000

@@ -94,12 +94,56 @@ def compare_versions(
     return PairReportOut.model_validate(report_data(report))
 
 
-@router.get("/matrix", response_model=MatrixOut)
+@router.get(
+    "/matrix",
+    response_model=MatrixOut,
+    responses={
+        422: {
+            "model": ErrorOut,
+            "description": "`invalid_version_range` when `from` exceeds `to`; `invalid_request` when "
+            "`from`, `to`, `limit` or `policy` is malformed or out of bounds",
+        }
+    },
+)
 def matrix(
-    registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegistry, uow: Uow, policy: Policy = None
+    registry: RegistryName,
+    schema: SchemaName,
+    _caller: ReaderOfRegistry,
+    uow: Uow,
+    policy: Policy = None,
+    first: Annotated[
+        int | None,
+        Query(
+            alias="from", ge=1, le=names.MAX_VERSION_NUMBER, description="the lowest version number to cross"
+        ),
+    ] = None,
+    last: Annotated[
+        int | None,
+        Query(
+            alias="to", ge=1, le=names.MAX_VERSION_NUMBER, description="the highest version number to cross"
+        ),
+    ] = None,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=services.MATRIX_MOST_VERSIONS,
+            description="the most versions to cross (the grid costs up to the square of it in checks)",
+        ),
+    ] = services.MATRIX_MOST_VERSIONS,
 ) -> MatrixOut:
-    """Every producer version against every consumer version (the latest 100), as booleans: rows are
-    producers and columns consumers, so `compatible[i][j]` says whether consumer `versions[j]` reads every
-    event of producer `versions[i]`."""
-    found = services.compatibility_matrix(uow, registry, schema, policy=policy)
-    return MatrixOut(policy=found.policy, versions=found.versions, compatible=found.compatible)
+    """Every producer version against every consumer version, as booleans: rows are producers and columns
+    consumers, so `compatible[i][j]` says whether consumer `versions[j]` reads every event of producer
+    `versions[i]`. The versions are those numbered `from`..`to` (either end open), at most `limit` of
+    them: the latest of them, or the earliest when only `from` is given. `lowest` and `highest` bound the
+    schema's versions, for the neighbouring ranges."""
+    found = services.compatibility_matrix(
+        uow, registry, schema, policy=policy, limit=limit, first=first, last=last
+    )
+    return MatrixOut(
+        policy=found.policy,
+        versions=found.versions,
+        compatible=found.compatible,
+        lowest=found.lowest,
+        highest=found.highest,
+    )

@@ -24,11 +24,31 @@ def check(
     """[] means: every instance valid under `producer` is valid under `consumer` (sound: never [] when a
     counterexample exists). `validator_class` is the jsonschema class for both (default: chosen by $schema,
     Draft 4 when absent) and is used to verify witnesses."""
+    p_doc = prepare(producer, as_producer=True, policy=policy, validator_class=validator_class)
+    c_doc = prepare(consumer, as_producer=False, policy=policy, validator_class=validator_class)
+    return check_prepared(p_doc, c_doc)
+
+
+def prepare(
+    schema: dict[str, Any],
+    *,
+    as_producer: bool,
+    policy: CompatibilityPolicy,
+    validator_class: type | None = None,
+) -> Doc:
+    """A schema ready to be checked in one role, as `policy` reads it there (LENIENT closes producers and
+    opens consumers). A document remembers what checks learn about it (the digests of its subschemas, its
+    samples, which instances it accepts), so checks that share it do that work once: a semantic diff asks
+    both ways between the same two schemas. Share it only among the checks of one request: that memory
+    grows with them."""
     if policy is CompatibilityPolicy.LENIENT:
-        producer, consumer = close(producer, validator_class), open_(consumer)
-    p_doc = Doc(producer, validator_class or validator_class_of(producer))
-    c_doc = Doc(consumer, validator_class or validator_class_of(consumer))
-    p_root, c_root = Node(producer, "", p_doc), Node(consumer, "", c_doc)
+        schema = close(schema, validator_class) if as_producer else open_(schema)
+    return Doc(schema, validator_class or validator_class_of(schema))
+
+
+def check_prepared(p_doc: Doc, c_doc: Doc) -> list[Incompatibility]:
+    """`check` of two prepared documents (each prepared in its role)."""
+    p_root, c_root = Node(p_doc.root, "", p_doc), Node(c_doc.root, "", c_doc)
     try:
         findings = Containment(Budget()).contained([p_root], [c_root])
     except (TooComplex, RecursionError):

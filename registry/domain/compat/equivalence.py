@@ -38,9 +38,19 @@ def equivalent(a: Node, b: Node) -> bool:
     key = ("equivalent", a.path, id(a.schema), b.path, id(b.schema), id(b.doc))
     known = a.doc.memo.get(key)
     if known is None or known[0] is not a.schema or known[1] is not b.schema or known[2] is not b.doc:
-        known = (a.schema, b.schema, b.doc, _Bisimulation().same(a, b))
+        known = (a.schema, b.schema, b.doc, _answer(b, a))
         a.doc.memo[key] = known
     return bool(known[3])
+
+
+def _answer(b: Node, a: Node) -> bool:
+    """Whether `a` and `b` are equivalent: the bisimulation is symmetric, so an answer the other way round,
+    remembered by a check the other way between the same documents (both checks of a semantic diff), is
+    this answer too."""
+    known = b.doc.memo.get(("equivalent", b.path, id(b.schema), a.path, id(a.schema), id(a.doc)))
+    if known is not None and known[0] is b.schema and known[1] is a.schema and known[2] is a.doc:
+        return bool(known[3])
+    return _Bisimulation().same(a, b)
 
 
 class _Bisimulation:
@@ -64,11 +74,19 @@ class _Bisimulation:
         key = (f"{a.path}#{id(a.schema)}", f"{b.path}#{id(b.schema)}")
         if key in self.assumed:
             return True
+        differing = ("differ", key, id(b.doc))
+        known = a.doc.memo.get(differing)
+        if known is not None and known[0] is a.schema and known[1] is b.schema and known[2] is b.doc:
+            return False
         self.assumed.add(key)
         keys = set(a.schema) - CONTAINERS
-        if keys != set(b.schema) - CONTAINERS:
-            return False
-        return all(self._keyword(a, b, k) for k in keys)
+        if keys == set(b.schema) - CONTAINERS and all(self._keyword(a, b, k) for k in keys):
+            return True
+        # A difference was found below: assumptions only ever answer "same", so it holds whatever pairs
+        # were assumed on the way, and later comparisons (the other arrays and properties that reach this
+        # pair) stop here instead of walking down to it again.
+        a.doc.memo[differing] = (a.schema, b.schema, b.doc)
+        return False
 
     def _target(self, node: Node) -> Node:
         for _ in range(32):
