@@ -6,6 +6,11 @@ Both indexes answer substrings, which is what search promised before it had an i
 give one answer: PostgreSQL rechecks each candidate with the LIKE itself, FTS5's trigrams are case-sensitive
 over the folded text. Terms shorter than a trigram are looked for in what the others found (alone, in every
 document).
+
+On PostgreSQL the best tier comes first (migration 0011: a trigram index on the names alone): schemas whose
+name holds every term have the highest rank there is, so when they fill the page, it is theirs in name
+order, and the matches elsewhere (thousands for a broad word at a million versions) are neither read nor
+ranked. Otherwise every match is ranked, as before.
 """
 
 from __future__ import annotations
@@ -133,6 +138,15 @@ class SearchRepository:
         values.update({f"registry{index}": name for index, name in enumerate(registries)})
         if after is not None:
             values.update(after_score=after.rank, after_registry=after.registry, after_schema=after.schema)
+        top = IN_NAME * len(terms)  # the rank of a schema whose name holds every term
+        if dialect == "postgresql" and indexed and (after is None or after.rank == top):
+            in_names = _in_names_statement(len(terms), len(registries), after=after is not None)
+            best = self._hits(in_names, values)
+            if len(best) == limit:  # the page is all of the best tier: nothing else outranks it
+                return best
+        return self._hits(statement, values)
+
+    def _hits(self, statement: TextClause, values: dict[str, Any]) -> list[RankedHit]:
         return [
             RankedHit(SearchHit(registry=found.registry, schema=found.schema, type=found.type,
                                 latest_version=found.latest, description=found.description), found.score)
@@ -170,19 +184,46 @@ def _search_statement(
         else ""
     )
     score = " + ".join(scores) or "0"
-    return text(
-        f"""SELECT h.registry, h.schema, s.type, s.description, h.score,
-            (SELECT max(v.version) FROM schema_versions v WHERE v.schema_id = h.schema_id) AS latest
-        FROM (
-            SELECT m.* FROM (
+    return _with_schemas(
+        f"""SELECT m.* FROM (
                 SELECT d.schema_id, {score} AS score, d.registry_name AS registry, d.schema_name AS schema
                 FROM search_documents d
                 WHERE {" AND ".join(conditions) or "1 = 1"}
             ) m
             {resume}
             ORDER BY m.score DESC, m.registry, m.schema
-            LIMIT :limit
-        ) h
+            LIMIT :limit"""
+    )
+
+
+@lru_cache(maxsize=256)
+def _in_names_statement(terms: int, registries: int, *, after: bool) -> TextClause:
+    """PostgreSQL: the schemas whose name holds every term (each term IN_NAME: the highest rank there is),
+    in name order, through the trigram index on names (migration 0011). A cursor in this tier resumes by
+    names."""
+    conditions = [f"d.name LIKE :pattern{i} ESCAPE '\\'" for i in range(terms)]
+    conditions += [f"d.registry_name = :registry{i}" for i in range(registries)]
+    if after:
+        conditions.append(
+            "(d.registry_name > :after_registry"
+            " OR (d.registry_name = :after_registry AND d.schema_name > :after_schema))"
+        )
+    return _with_schemas(
+        f"""SELECT d.schema_id, {IN_NAME * terms} AS score, d.registry_name AS registry,
+                d.schema_name AS schema
+            FROM search_documents d
+            WHERE {" AND ".join(conditions)}
+            ORDER BY d.registry_name, d.schema_name
+            LIMIT :limit"""
+    )
+
+
+def _with_schemas(page: str) -> TextClause:
+    """A page of hits (schema_id, score, registry, schema) with what the page shows of each schema."""
+    return text(
+        f"""SELECT h.registry, h.schema, s.type, s.description, h.score,
+            (SELECT max(v.version) FROM schema_versions v WHERE v.schema_id = h.schema_id) AS latest
+        FROM ({page}) h
         JOIN schemas s ON s.id = h.schema_id
         ORDER BY h.score DESC, h.registry, h.schema"""
     )
