@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 OUTSIDE_THE_MODELS = (
     "ix_search_documents_document_trgm",
     "ix_search_documents_name_trgm",
+    "ix_search_documents_description_trgm",
+    "ix_search_documents_names",
     "search_documents_fts",
 )
 
