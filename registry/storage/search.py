@@ -41,7 +41,7 @@ from registry.storage.repositories import RESOLVED_CONTENT
 
 # The FTS5 trigram tokenizer indexes substrings of 3 characters or more; shorter terms are only checked.
 SHORTEST_INDEXED_TERM = 3
-# The walk through the index of names tests this many documents per hit wanted (a word in 1 document in 50
+# The walk through the index of names tests this many documents per hit wanted (a word in 1 document in 100
 # fills the page), and never more than MAX_WALK_ROWS
 WALK_ROWS_PER_HIT = 100
 MAX_WALK_ROWS = 5000
@@ -164,7 +164,9 @@ class SearchRepository:
                 continue  # the cursor is past this tier
             resume = after is not None and after.rank == tier.rank
             tier_values = {**values, "limit": limit - len(hits)}
-            found = self._hits(_tier_statement(tier, registries, resume=resume, walk=True), tier_values)
+            found: list[RankedHit] = []
+            if tier.walk:
+                found = self._hits(_tier_statement(tier, registries, resume=resume, walk=True), tier_values)
             if len(found) < tier_values["limit"]:  # the walk ended before the page filled: ask the index
                 found = self._hits(_tier_statement(tier, registries, resume=resume, walk=False), tier_values)
             hits += found
@@ -228,6 +230,7 @@ class Tier:
 
     rank: int
     condition: str
+    walk: bool = True  # try a walk in name order first (not for descriptions: few, short, their index small)
 
 
 def _tiers(terms: int) -> tuple[Tier, ...]:
@@ -242,7 +245,7 @@ def _tiers(terms: int) -> tuple[Tier, ...]:
     outside_name = "strpos({d}.name, :term0) = 0"
     return (
         in_name,
-        Tier(IN_DESCRIPTION, f"{{d}}.description LIKE :pattern0 ESCAPE '\\' AND {outside_name}"),
+        Tier(IN_DESCRIPTION, f"{{d}}.description LIKE :pattern0 ESCAPE '\\' AND {outside_name}", walk=False),
         Tier(
             IN_KEYWORDS,
             f"{{d}}.document LIKE :pattern0 ESCAPE '\\' AND {outside_name}"
