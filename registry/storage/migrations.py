@@ -11,9 +11,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-# Made by the migrations beside the models, per database: the search index (migration 0010). Comparing the
-# models with the database leaves them out.
-OUTSIDE_THE_MODELS = ("ix_search_documents_document_trgm", "search_documents_fts")
+# Made by the migrations beside the models, per database: the search indexes (migrations 0010 and 0011).
+# Comparing the models with the database leaves them out.
+OUTSIDE_THE_MODELS = (
+    "ix_search_documents_document_trgm",
+    "ix_search_documents_name_trgm",
+    "ix_search_documents_description_trgm",
+    "ix_search_documents_names",
+    "search_documents_fts",
+)
 
 
 def outside_the_models(name: str | None, type_: str, _parents: object) -> bool:

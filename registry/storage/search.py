@@ -6,11 +6,17 @@ Both indexes answer substrings, which is what search promised before it had an i
 give one answer: PostgreSQL rechecks each candidate with the LIKE itself, FTS5's trigrams are case-sensitive
 over the folded text. Terms shorter than a trigram are looked for in what the others found (alone, in every
 document).
+
+On PostgreSQL the best tier comes first (migration 0011: a trigram index on the names alone): schemas whose
+name holds every term have the highest rank there is, so when they fill the page, it is theirs in name
+order, and the matches elsewhere (thousands for a broad word at a million versions) are neither read nor
+ranked. Otherwise every match is ranked, as before.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +41,10 @@ from registry.storage.repositories import RESOLVED_CONTENT
 
 # The FTS5 trigram tokenizer indexes substrings of 3 characters or more; shorter terms are only checked.
 SHORTEST_INDEXED_TERM = 3
+# The walk through the index of names tests this many documents per hit wanted (a word in 1 document in 100
+# fills the page), and never more than MAX_WALK_ROWS
+WALK_ROWS_PER_HIT = 100
+MAX_WALK_ROWS = 5000
 # SQLite's FTS5 table over `search_documents.document` (rowid: the schema id), made by migration 0010
 IN_FTS = "d.schema_id IN (SELECT rowid FROM search_documents_fts WHERE search_documents_fts MATCH :phrases)"
 
@@ -133,6 +143,38 @@ class SearchRepository:
         values.update({f"registry{index}": name for index, name in enumerate(registries)})
         if after is not None:
             values.update(after_score=after.rank, after_registry=after.registry, after_schema=after.schema)
+        if dialect == "postgresql" and indexed:
+            tiers = _tiers(len(terms))
+            if after is None or after.rank >= tiers[-1].rank:
+                values["budget"] = min(WALK_ROWS_PER_HIT * limit, MAX_WALK_ROWS)
+                hits = self._best_tiers_first(tiers, len(registries), after, limit, values)
+                if hits is not None:
+                    return hits
+        return self._hits(statement, values)
+
+    def _best_tiers_first(
+        self, tiers: tuple[Tier, ...], registries: int, after: SearchAfter | None, limit: int,
+        values: dict[str, Any],
+    ) -> list[RankedHit] | None:  # fmt: skip
+        """PostgreSQL: the page read tier by tier, best first, each in name order; None when the tiers
+        read do not fill it and the rest must be ranked as a whole."""
+        hits: list[RankedHit] = []
+        for tier in tiers:
+            if after is not None and after.rank < tier.rank:
+                continue  # the cursor is past this tier
+            resume = after is not None and after.rank == tier.rank
+            tier_values = {**values, "limit": limit - len(hits)}
+            found: list[RankedHit] = []
+            if tier.walk:
+                found = self._hits(_tier_statement(tier, registries, resume=resume, walk=True), tier_values)
+            if len(found) < tier_values["limit"]:  # the walk ended before the page filled: ask the index
+                found = self._hits(_tier_statement(tier, registries, resume=resume, walk=False), tier_values)
+            hits += found
+            if len(hits) == limit:
+                return hits
+        return hits if tiers[-1].rank == IN_KEYWORDS else None  # the last tier is the lowest rank there is
+
+    def _hits(self, statement: TextClause, values: dict[str, Any]) -> list[RankedHit]:
         return [
             RankedHit(SearchHit(registry=found.registry, schema=found.schema, type=found.type,
                                 latest_version=found.latest, description=found.description), found.score)
@@ -170,19 +212,90 @@ def _search_statement(
         else ""
     )
     score = " + ".join(scores) or "0"
-    return text(
-        f"""SELECT h.registry, h.schema, s.type, s.description, h.score,
-            (SELECT max(v.version) FROM schema_versions v WHERE v.schema_id = h.schema_id) AS latest
-        FROM (
-            SELECT m.* FROM (
+    return _with_schemas(
+        f"""SELECT m.* FROM (
                 SELECT d.schema_id, {score} AS score, d.registry_name AS registry, d.schema_name AS schema
                 FROM search_documents d
                 WHERE {" AND ".join(conditions) or "1 = 1"}
             ) m
             {resume}
             ORDER BY m.score DESC, m.registry, m.schema
-            LIMIT :limit
-        ) h
+            LIMIT :limit"""
+    )
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Documents of one rank, which a condition on one row finds (`{d}` the row's alias)."""
+
+    rank: int
+    condition: str
+    walk: bool = True  # try a walk in name order first (not for descriptions: few, short, their index small)
+
+
+def _tiers(terms: int) -> tuple[Tier, ...]:
+    """The tiers read one by one, best first: every term in the name (the highest rank there is); for one
+    term, also in the description (not the name), then in the keywords only: the page is then exact without
+    ranking anything. Below the names tier, several terms mix their ranks: they are ranked as a whole."""
+    in_name = Tier(
+        IN_NAME * terms, " AND ".join(f"{{d}}.name LIKE :pattern{i} ESCAPE '\\'" for i in range(terms))
+    )
+    if terms > 1:
+        return (in_name,)
+    outside_name = "strpos({d}.name, :term0) = 0"
+    return (
+        in_name,
+        Tier(IN_DESCRIPTION, f"{{d}}.description LIKE :pattern0 ESCAPE '\\' AND {outside_name}", walk=False),
+        Tier(
+            IN_KEYWORDS,
+            f"{{d}}.document LIKE :pattern0 ESCAPE '\\' AND {outside_name}"
+            " AND strpos({d}.description, :term0) = 0",
+        ),
+    )
+
+
+@lru_cache(maxsize=256)
+def _tier_statement(tier: Tier, registries: int, *, resume: bool, walk: bool) -> TextClause:
+    """A page of one tier in name order (after the cursor's names when it resumes there).
+
+    `walk`: through the index of names (migration 0011), testing at most :budget documents in name order:
+    a broad word fills the page in the first few hundred, where the trigram index would read and order
+    thousands (a name is tested in the index itself, a document in its row). Otherwise through the
+    trigram indexes, which find the few matches of a selective word wherever they are."""
+    scope = [f"d.registry_name = :registry{i}" for i in range(registries)]
+    if resume:
+        scope.append("(d.registry_name, d.schema_name) > (:after_registry, :after_schema)")
+    columns = "d.schema_id, d.registry_name AS registry, d.schema_name AS schema"
+    where = " AND ".join(scope) or "1 = 1"
+    if walk:
+        if tier.rank >= IN_NAME:  # the names tier needs no more than the index of names holds
+            rows = f"SELECT {columns}, d.name FROM search_documents d WHERE {where}"
+        else:
+            rows = (
+                f"SELECT {columns}, d.name, d.description, d.document FROM search_documents d WHERE {where}"
+            )
+        return _with_schemas(
+            f"""SELECT w.schema_id, {tier.rank} AS score, w.registry, w.schema
+                FROM ({rows} ORDER BY d.registry_name, d.schema_name LIMIT :budget) w
+                WHERE {tier.condition.format(d="w")}
+                ORDER BY w.registry, w.schema
+                LIMIT :limit"""
+        )
+    return _with_schemas(
+        f"""SELECT {columns.replace("d.schema_id", f"d.schema_id, {tier.rank} AS score")}
+            FROM search_documents d
+            WHERE {tier.condition.format(d="d")} AND {where}
+            ORDER BY d.registry_name, d.schema_name
+            LIMIT :limit"""
+    )
+
+
+def _with_schemas(page: str) -> TextClause:
+    """A page of hits (schema_id, score, registry, schema) with what the page shows of each schema."""
+    return text(
+        f"""SELECT h.registry, h.schema, s.type, s.description, h.score,
+            (SELECT max(v.version) FROM schema_versions v WHERE v.schema_id = h.schema_id) AS latest
+        FROM ({page}) h
         JOIN schemas s ON s.id = h.schema_id
         ORDER BY h.score DESC, h.registry, h.schema"""
     )
