@@ -89,7 +89,9 @@ class Digests:
                 continue  # an id that changes no resolution
             if key == "$ref" and isinstance(value, str):
                 refs.add(value)
-            elif key in DYNAMIC or (key in self.doc.keywords and _mentions_ref(key, value)):
+            elif key in DYNAMIC or (
+                self.doc.may_refer and key in self.doc.keywords and _mentions_ref(key, value)
+            ):
                 refs.add("\0")  # resolved by the path taken, or a reference this digest does not follow
             pieces.append(_quoted(key) + ":" + self._value(key, value, refs))
         return "{" + ",".join(pieces) + "}"
