@@ -314,7 +314,11 @@ def register_version(
             assert same is not None, "the unique index found this content under the same lock"
             return _existing(tx, registry, schema, same), False
         version_id, number, created_at = added
-        tx.search.add_contract(locked.id, contract.content)  # the index follows in the same transaction
+        # the index follows in the same transaction
+        if locked.last_version == 0:  # no number was ever allocated: the schema was created just now
+            tx.search.add_first_contract(locked.id, registry, schema, contract.content)
+        else:
+            tx.search.add_contract(locked.id, contract.content)
         if new.references:
             references.record(tx, version_id, new.references)
         # small: the version itself lists its references

@@ -77,6 +77,12 @@ class SearchRepository:
         if document != stored.document:  # an unchanged document would only churn the index
             self.session.execute(_NEW_TEXT, {"sid": schema_id, "text": document})
 
+    def add_first_contract(self, schema_id: int, registry: str, schema: str, contract: Any) -> None:
+        """The first version of a schema created in this transaction (no document yet, no description)."""
+        document = search_document(schema, None, contract_keywords(contract))
+        parts = (registry, schema, document.name, document.description, document.text)
+        self.session.execute(_NEW_DOCUMENT, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))})
+
     def describe(self, schema_id: int) -> None:
         """The schema's description changed: its document follows, keeping its keywords."""
         stored = self.session.execute(_STORED_DOCUMENT, {"sid": schema_id}).first()
