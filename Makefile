@@ -54,6 +54,8 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/bench_api.py --scenarios reads --connections 32
 	$(PY) benchmarks/bench_asgi.py
+	$(PY) benchmarks/bench_registrations.py --database sqlite
+	$(PY) benchmarks/bench_registrations.py --database postgresql
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_workers.py
 	$(PY) benchmarks/bench_observability.py

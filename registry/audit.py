@@ -60,7 +60,8 @@ def record_registration(tx: Transaction, locked: SchemaState, registered: Change
             schema=registered.schema,
             detail={"type": locked.type},
         )
-        tx.audit.record(created, actor=actor, registry_id=locked.registry_id)
+        tx.audit.record_all([created, registered], actor=actor, registry_id=locked.registry_id)
+        return
     tx.audit.record(registered, actor=actor, registry_id=locked.registry_id)
 
 

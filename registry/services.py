@@ -314,7 +314,11 @@ def register_version(
             assert same is not None, "the unique index found this content under the same lock"
             return _existing(tx, registry, schema, same), False
         version_id, number, created_at = added
-        tx.search.add_contract(locked.id, contract.content)  # the index follows in the same transaction
+        # the index follows in the same transaction
+        if locked.last_version == 0:  # no number was ever allocated: the schema was created just now
+            tx.search.add_first_contract(locked.id, registry, schema, contract.content)
+        else:
+            tx.search.add_contract(locked.id, contract.content)
         if new.references:
             references.record(tx, version_id, new.references)
         # small: the version itself lists its references
@@ -363,12 +367,14 @@ def _lock_or_create_schema(tx: Transaction, registry: str, schema: str, contract
     """The schema, locked for this transaction (created with it if it is new)."""
     locked = tx.schemas.state(registry, schema, lock=True)
     if locked is None:
-        registry_row = _require_registry(tx, registry)
+        rules = tx.registries.rules(registry)
+        if rules is None:
+            raise errors.RegistryNotFound(registry=registry)
         package = distribution_name(registry, schema)
         # A concurrent first registration may win the insert: then wait for its lock like any other writer.
-        locked = tx.schemas.create_if_absent(
-            registry_row, schema, contract.type, package
-        ) or tx.schemas.state(registry, schema, lock=True)
+        locked = tx.schemas.create_if_absent(rules, schema, contract.type, package) or tx.schemas.state(
+            registry, schema, lock=True
+        )
         if locked is None:  # the insert conflicted on the package name: another schema of this registry
             # holds it (the name is unique per registry only, so the holder is one the writer may read)
             holders = tx.schemas.holders_of_package(package, registry)

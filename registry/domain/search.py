@@ -10,7 +10,6 @@ Migration 0010 holds a copy of this extraction (migrations stay self-contained);
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,6 @@ MAX_KEYWORDS_CHARS = 8000  # all of a schema's keywords
 # Where a term was found, best first: the rank of a hit is the sum over its terms.
 IN_NAME, IN_DESCRIPTION, IN_KEYWORDS = 4, 2, 1
 
-_WHITESPACE = re.compile(r"\s+")
 # objects whose keys name things: properties, definitions (OpenAPI's components.schemas too)
 _NAMED_CHILDREN = ("properties", "patternProperties", "definitions", "$defs", "schemas")
 _TEXT_KEYWORDS = ("title", "description")
@@ -33,8 +31,10 @@ _TEXT_KEYWORDS = ("title", "description")
 
 def fold(text: str) -> str:
     """Case-folded, whitespace as single spaces: documents and terms compare this way; a newline never
-    appears inside a part, so it separates the parts of a document."""
-    return _WHITESPACE.sub(" ", text).strip().lower()
+    appears inside a part, so it separates the parts of a document. `str.split()` cuts at the characters
+    that migration 0010's `\\s+` matches (Unicode's whitespace, `str.isspace`) in a fraction of its time: a
+    registration folds every property name of its contract."""
+    return " ".join(text.split()).lower()
 
 
 def query_terms(query: str) -> list[str]:
@@ -50,23 +50,29 @@ def contract_keywords(contract: Any) -> list[str]:
 
 
 def _collect(node: Any, found: dict[str, None]) -> None:
+    """Only objects and arrays are visited: scalars hold no keywords but as values of the keys above."""
     if isinstance(node, list):
         for item in node:
-            _collect(item, found)
+            if isinstance(item, dict | list):
+                _collect(item, found)
         return
     if not isinstance(node, dict):
         return
-    for key, value in sorted(node.items()):  # in key order, as stored (canonical JSON), whatever given
-        if key in _NAMED_CHILDREN and isinstance(value, dict):
-            for name in sorted(value):
-                _add(name, found)
+    for key in sorted(node):  # in key order, as stored (canonical JSON), whatever given
+        value = node[key]
+        if isinstance(value, dict):
+            if key in _NAMED_CHILDREN:
+                for name in sorted(value):
+                    _add(name, found)
+            _collect(value, found)
+        elif isinstance(value, list):
+            if key == "enum":
+                for member in value:
+                    if isinstance(member, (str, int, float)) and not isinstance(member, bool):
+                        _add(str(member), found)
+            _collect(value, found)
         elif key in _TEXT_KEYWORDS and isinstance(value, str):
             _add(value, found)
-        elif key == "enum" and isinstance(value, list):
-            for member in value:
-                if isinstance(member, (str, int, float)) and not isinstance(member, bool):
-                    _add(str(member), found)
-        _collect(value, found)
 
 
 def _add(text: str, found: dict[str, None]) -> None:

@@ -18,6 +18,21 @@ from registry.storage.repositories import aware
 _NEW_ENTRY = insert(Base.metadata.tables["audit_history"])
 
 
+def _entry(change: Change, *, actor: str, registry_id: int | None, at: datetime | None) -> dict[str, Any]:
+    return dict(
+        at=at or utcnow(),
+        actor=actor,
+        action=change.action.value,
+        registry_id=registry_id,
+        registry_name=change.registry,
+        schema_name=change.schema,
+        version=change.version,
+        environment=change.environment,
+        subject=change.subject,
+        detail=dict(change.detail),
+    )
+
+
 class AuditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -26,19 +41,13 @@ class AuditRepository:
         self, change: Change, *, actor: str, registry_id: int | None = None, at: datetime | None = None
     ) -> None:
         """Add an entry to the history; it is kept only if the transaction commits, with the change."""
-        entry = dict(
-            at=at or utcnow(),
-            actor=actor,
-            action=change.action.value,
-            registry_id=registry_id,
-            registry_name=change.registry,
-            schema_name=change.schema,
-            version=change.version,
-            environment=change.environment,
-            subject=change.subject,
-            detail=dict(change.detail),
-        )
-        self.session.execute(_NEW_ENTRY, entry)
+        self.session.execute(_NEW_ENTRY, _entry(change, actor=actor, registry_id=registry_id, at=at))
+
+    def record_all(self, changes: list[Change], *, actor: str, registry_id: int | None = None) -> None:
+        """`record` for several changes at once (one statement)."""
+        at = utcnow()
+        entries = [_entry(change, actor=actor, registry_id=registry_id, at=at) for change in changes]
+        self.session.execute(_NEW_ENTRY, entries)
 
     def page(
         self,

@@ -66,6 +66,14 @@ class RegistryRepository:
     def get(self, name: str) -> RegistryRow | None:
         return self.session.scalar(_REGISTRY_BY_NAME, {"name": name})
 
+    def rules(self, name: str) -> RegistryRules | None:
+        """What a schema created in the registry starts with (plain columns: registration's hot path)."""
+        found = self.session.execute(_REGISTRY_RULES_BY_NAME, {"name": name}).first()
+        if found is None:
+            return None
+        id_, mode, policy, mirrored = found
+        return RegistryRules(id_, CompatibilityMode(mode), CompatibilityPolicy(policy), mirrored)
+
     def create(self, name: str) -> RegistryRow:
         row = RegistryRow(
             name=name,
@@ -120,6 +128,16 @@ class SchemaState:
 
 
 @dataclass(frozen=True)
+class RegistryRules:
+    """What registration needs of a registry row: its id and the rules its new schemas follow."""
+
+    id: int
+    mode: CompatibilityMode
+    policy: CompatibilityPolicy
+    mirrored: bool
+
+
+@dataclass(frozen=True)
 class StoredContract:
     version: int
     fingerprint: str
@@ -147,6 +165,12 @@ _STATE_BY_NAMES = schema_states().where(
 )
 _LOCKED_STATE_BY_NAMES = _STATE_BY_NAMES.with_for_update(of=SchemaRow)
 _REGISTRY_BY_NAME = select(RegistryRow).where(RegistryRow.name == bindparam("name"))
+_REGISTRY_RULES_BY_NAME = select(
+    RegistryRow.id,
+    RegistryRow.compatibility,
+    RegistryRow.compatibility_policy,
+    RegistryRow.mirror.is_not(None),
+).where(RegistryRow.name == bindparam("name"))
 
 
 def schema_state(found: Sequence[Any]) -> SchemaState:
@@ -180,7 +204,7 @@ class SchemaRepository:
         return None if found is None else schema_state(found)
 
     def create_if_absent(
-        self, registry: RegistryRow, name: str, type_: str, package_name: str
+        self, registry: RegistryRules, name: str, type_: str, package_name: str
     ) -> SchemaState | None:
         """Insert the schema, or None when a concurrent writer inserted it first (or another schema holds
         `package_name`). The new row is locked by this transaction until it ends, like one `state` locked."""
@@ -197,12 +221,8 @@ class SchemaRepository:
         found = self.session.execute(_NEW_SCHEMA[_dialect(self.session)], values).first()
         if found is None:
             return None
-        mode, policy = (
-            CompatibilityMode(registry.compatibility),
-            CompatibilityPolicy(registry.compatibility_policy),
-        )
         return SchemaState(
-            found[0], found[1], found[2], mode, policy, registry.id, registry.mirror is not None
+            found[0], found[1], found[2], registry.mode, registry.policy, registry.id, registry.mirrored
         )
 
     def delete(self, row: SchemaRow) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, insert, select, text, update
+from sqlalchemy import TextClause, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from registry.domain.model import SearchHit
@@ -36,7 +36,7 @@ from registry.domain.search import (
     merge_keywords,
     search_document,
 )
-from registry.storage.models import RegistryRow, SchemaRow, SearchDocumentRow, VersionRow
+from registry.storage.models import Base, RegistryRow, SchemaRow, VersionRow
 from registry.storage.repositories import RESOLVED_CONTENT
 
 # The FTS5 trigram tokenizer indexes substrings of 3 characters or more; shorter terms are only checked.
@@ -49,34 +49,55 @@ MAX_WALK_ROWS = 5000
 IN_FTS = "d.schema_id IN (SELECT rowid FROM search_documents_fts WHERE search_documents_fts MATCH :phrases)"
 
 
+# The statements of the write path, built once (every registration writes its schema's document): building
+# a statement costs more than running it.
+_DOCUMENTS = Base.metadata.tables["search_documents"]
+_STORED_DOCUMENT = select(_DOCUMENTS.c.name, _DOCUMENTS.c.description, _DOCUMENTS.c.document).where(
+    _DOCUMENTS.c.schema_id == bindparam("sid")
+)
+_NEW_TEXT = (
+    update(_DOCUMENTS).where(_DOCUMENTS.c.schema_id == bindparam("sid")).values(document=bindparam("text"))
+)
+_NAMES = (
+    select(RegistryRow.name, SchemaRow.name, SchemaRow.description)
+    .join(RegistryRow, RegistryRow.id == SchemaRow.registry_id)
+    .where(SchemaRow.id == bindparam("sid"))
+)
+_NEW_DOCUMENT = insert(_DOCUMENTS)
+_PARTS = ("registry_name", "schema_name", "name", "description", "document")
+_REWRITTEN = (
+    update(_DOCUMENTS)
+    .where(_DOCUMENTS.c.schema_id == bindparam("sid"))
+    .values({part: bindparam(f"new_{part}") for part in _PARTS})
+)
+
+
 class SearchRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add_contract(self, schema_id: int, contract: Any) -> None:
         """A new version (the newest) of the schema holds `contract` (parsed, references inlined)."""
-        stored = self.session.execute(
-            select(SearchDocumentRow.name, SearchDocumentRow.description, SearchDocumentRow.document).where(
-                SearchDocumentRow.schema_id == schema_id
-            )
-        ).first()
+        stored = self.session.execute(_STORED_DOCUMENT, {"sid": schema_id}).first()
         if stored is None:  # the schema's first version
             self._write(schema_id, contract_keywords(contract), exists=False)
             return
         keywords = merge_keywords(contract_keywords(contract), keywords_of(stored.document))
-        document = SearchDocument(stored.name, stored.description, tuple(keywords))
-        self.session.execute(
-            update(SearchDocumentRow)
-            .where(SearchDocumentRow.schema_id == schema_id)
-            .values(document=document.text)
-        )
+        document = SearchDocument(stored.name, stored.description, tuple(keywords)).text
+        if document != stored.document:  # an unchanged document would only churn the index
+            self.session.execute(_NEW_TEXT, {"sid": schema_id, "text": document})
+
+    def add_first_contract(self, schema_id: int, registry: str, schema: str, contract: Any) -> None:
+        """The first version of a schema created in this transaction (no document yet, no description)."""
+        document = search_document(schema, None, contract_keywords(contract))
+        parts = (registry, schema, document.name, document.description, document.text)
+        self.session.execute(_NEW_DOCUMENT, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))})
 
     def describe(self, schema_id: int) -> None:
         """The schema's description changed: its document follows, keeping its keywords."""
-        stored = self.session.scalar(
-            select(SearchDocumentRow.document).where(SearchDocumentRow.schema_id == schema_id)
-        )
-        self._write(schema_id, keywords_of(stored) if stored is not None else [], exists=stored is not None)
+        stored = self.session.execute(_STORED_DOCUMENT, {"sid": schema_id}).first()
+        keywords = keywords_of(stored.document) if stored is not None else []
+        self._write(schema_id, keywords, exists=stored is not None)
 
     def rebuild(self, schema_id: int) -> None:
         """Build the document again from the versions left (after one was deleted), newest first, reading
@@ -97,25 +118,16 @@ class SearchRepository:
         self._write(schema_id, keywords, exists=True)
 
     def _write(self, schema_id: int, keywords: list[str], *, exists: bool) -> None:
-        registry, name, description = self.session.execute(
-            select(RegistryRow.name, SchemaRow.name, SchemaRow.description)
-            .join(RegistryRow, RegistryRow.id == SchemaRow.registry_id)
-            .where(SchemaRow.id == schema_id)
-        ).one()
+        registry, name, description = self.session.execute(_NAMES, {"sid": schema_id}).one()
         document = search_document(name, description, keywords)
-        values = dict(
-            registry_name=registry,
-            schema_name=name,
-            name=document.name,
-            description=document.description,
-            document=document.text,
-        )
+        parts = (registry, name, document.name, document.description, document.text)
         if exists:
-            self.session.execute(
-                update(SearchDocumentRow).where(SearchDocumentRow.schema_id == schema_id).values(**values)
-            )
+            values = {f"new_{part}": value for part, value in zip(_PARTS, parts, strict=True)}
+            self.session.execute(_REWRITTEN, {"sid": schema_id, **values})
         else:
-            self.session.execute(insert(SearchDocumentRow).values(schema_id=schema_id, **values))
+            self.session.execute(
+                _NEW_DOCUMENT, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))}
+            )
 
     def search(
         self,

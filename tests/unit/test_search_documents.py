@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from typing import Any
 
 from registry.domain.search import (
     MAX_KEYWORD_CHARS,
     MAX_KEYWORDS_CHARS,
     contract_keywords,
+    fold,
     merge_keywords,
     query_terms,
     search_document,
@@ -63,3 +66,15 @@ def test_merging_each_new_version_gives_the_document_built_from_every_version() 
 def test_query_terms_are_folded_and_at_most_eight() -> None:
     assert query_terms("  Order\tCREATED  ") == ["order", "created"]
     assert query_terms(" ".join(str(n) for n in range(20))) == [str(n) for n in range(8)]
+
+
+def test_folding_cuts_at_every_character_the_migrations_copy_treats_as_whitespace() -> None:
+    """Migration 0010 folds with the regular expression `\\s+`; the service splits at `str.isspace`
+    characters. The documents each builds must be the same, so both must agree on every character."""
+    pattern = re.compile(r"\s+")
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    spaces = {*"".join(pattern.findall(every)), *(each for each in every if each.isspace())}
+    assert len(spaces) > 20  # the ASCII ones, the separators, NEXT LINE, NO-BREAK SPACE, ...
+    for space in spaces:
+        text = f"{space} A{space}{space}b\t{space}"
+        assert fold(text) == pattern.sub(" ", text).strip().lower() == "a b", hex(ord(space))

@@ -80,21 +80,26 @@ class Digests:
         if not isinstance(schema, dict):
             return _encoded(schema)
         pieces = []
-        has_ref = self.doc.refers(schema)
+        doc = self.doc
         for key in sorted(schema):
-            value = schema[key]
             if key in ANNOTATIONS:
                 continue
-            if key == self.id_keyword and isinstance(value, str) and (root or not has_ref):
+            value = schema[key]
+            if key == self.id_keyword and isinstance(value, str) and (root or not doc.refers(schema)):
                 continue  # an id that changes no resolution
             if key == "$ref" and isinstance(value, str):
                 refs.add(value)
-            elif key in DYNAMIC or (key in self.doc.keywords and _mentions_ref(key, value)):
+            elif key in DYNAMIC or (doc.may_refer and key in doc.keywords and _mentions_ref(key, value)):
                 refs.add("\0")  # resolved by the path taken, or a reference this digest does not follow
             pieces.append(_quoted(key) + ":" + self._value(key, value, refs))
         return "{" + ",".join(pieces) + "}"
 
     def _value(self, key: str, value: Any, refs: set[str]) -> str:
+        kind = type(value)
+        if kind is str:  # most values: a type's name, a format, a pattern
+            return _quoted(value)
+        if kind is int:
+            return int.__repr__(value)
         if key in SCHEMA_VALUED and isinstance(value, dict | bool):
             return self._child(value, refs)
         if key in SCHEMA_LISTS and isinstance(value, list):

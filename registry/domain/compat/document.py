@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +36,12 @@ class Doc:
         # work remembered for the length of one comparison, by the identity of the schemas it read (each key
         # keeps its schemas with it, so their ids are not reused meanwhile)
         self.memo: dict[Any, Any] = {}
-        mentioned = f'"{id_keyword}"' in json.dumps(root)
+        # The text answers two questions for the whole document before any walk: whether a `$ref` may be
+        # anywhere (no `"$ref"` in the text: none is), and whether an id may (a key spelled `"id": "`, a
+        # string-valued id: only JSON's escaped quotes can stand inside a string, so no text matches there).
+        self.text = json.dumps(root, sort_keys=True)
+        self.may_refer = '"$ref"' in self.text
+        mentioned = f'"{id_keyword}": "' in self.text
         siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
         # (pointer, absolute URI) of each resource, the root first: references resolve against the nearest
         found = (
@@ -47,14 +51,12 @@ class Doc:
         self._bases = [("", _own_id(root, id_keyword) or "")] + [r for r in found if r[0]]
         self._uris = {uri: pointer for pointer, uri in reversed(self._bases) if uri}
 
-    @functools.cached_property
-    def text(self) -> str:
-        """The document as canonical JSON: two documents with equal texts (and drafts) mean the same."""
-        return json.dumps(self.root, sort_keys=True)
+    text: str
+    """The document as canonical JSON: two documents with equal texts (and drafts) mean the same."""
 
     def refers(self, schema: Any) -> bool:
         """Whether `schema` holds a `$ref` anywhere (remembered: documents are compared many times)."""
-        if not isinstance(schema, dict | list):
+        if not self.may_refer or not isinstance(schema, dict | list):
             return False
         key = id(schema)
         if key not in self._refers:

@@ -1,0 +1,155 @@
+"""The work of one registration in the service's process, without HTTP: new schemas and next versions.
+
+    .venv/bin/python benchmarks/bench_registrations.py --database sqlite -n 300
+    .venv/bin/python benchmarks/bench_registrations.py --database postgresql --instructions -n 40
+
+`services.register_version` on a fresh database (SQLite file, or a PostgreSQL database created and dropped),
+as `bench_api.py` registers through HTTP: first `n` new schemas of a 30-property draft-04 contract (nothing to
+check them against), then the next version of each under BACKWARD (a compatible revision, checked against the
+one before). Prints the CPU time per registration of this thread (all of it, and the best and the median
+batch of 25).
+
+CPU time moves with the machine's load (on a shared VM by a factor of 2 within minutes). `--instructions`
+counts the instructions each registration executes instead, which load does not change: the script runs
+itself again under valgrind's callgrind, instrumenting only the registrations (through a three-line C
+helper built with `cc`, whose client requests toggle the instrumentation), about 50 times slower. The
+database server's own work is not counted (PostgreSQL runs in its own processes). Needs valgrind, its
+headers and a C compiler. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from bench_api import contract  # noqa: E402
+
+from registry import services  # noqa: E402
+from registry.domain.model import CompatibilityMode  # noqa: E402
+from registry.storage.database import Timeouts, make_engine, make_session_factory  # noqa: E402
+from registry.storage.migrations import upgrade  # noqa: E402
+from registry.storage.unit_of_work import UnitOfWork  # noqa: E402
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+BATCH = 25
+HELPER = """#include <valgrind/callgrind.h>
+void start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
+void stop(const char *name) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS_AT(name); }
+"""
+
+
+def database(kind: str) -> tuple[str, str | None]:
+    if kind == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp(prefix='registry-bench-')}/registry.db", None
+    import psycopg
+
+    name = f"registry_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
+
+
+def drop(name: str | None) -> None:
+    if name is not None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def register(uow: UnitOfWork, schema: str, content: dict[str, Any]) -> None:
+    _, created = services.register_version(
+        uow, "bench", schema, services.NewVersion("JSONSchemaDraft4", content), actor="bench"
+    )
+    assert created, f"{schema} was not registered"
+
+
+def measure(uow: UnitOfWork, n: int, helper: Any) -> None:
+    for index in range(10):  # warm-up: statements compiled, validators and caches built
+        register(uow, f"warm{index}", contract(10**6 + index))
+        register(uow, f"warm{index}", contract(10**6 + index, 1))
+    for kind, revision in (("new schema", 0), ("next version, BACKWARD", 1)):
+        items = [(f"s{index}", contract(index + 1, revision)) for index in range(n)]
+        batches, started = [], time.thread_time()
+        if helper is not None:
+            helper.start()
+        for first in range(0, n, BATCH):
+            batch_started = time.thread_time()
+            for schema, content in items[first : first + BATCH]:
+                register(uow, schema, content)
+            batches.append((time.thread_time() - batch_started) / len(items[first : first + BATCH]))
+        if helper is not None:
+            helper.stop(kind.encode())
+        total = (time.thread_time() - started) / n
+        batches.sort()
+        print(
+            f"{kind}: CPU {total * 1e3:.2f} ms per registration (batches of {BATCH}: best "
+            f"{batches[0] * 1e3:.2f}, median {batches[len(batches) // 2] * 1e3:.2f})",
+            flush=True,
+        )
+
+
+def instructions(args: argparse.Namespace) -> int:
+    """Run this script under callgrind with the helper loaded; print instructions per registration."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source, library = Path(tmp, "helper.c"), Path(tmp, "helper.so")
+        source.write_text(HELPER)
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
+        out = Path(tmp, "callgrind.out")
+        argv = [
+            sys.executable,
+            __file__,
+            "--database",
+            args.database,
+            "-n",
+            str(args.n),
+            "--helper",
+            str(library),
+        ]
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}", *argv]
+        subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+        for dump in sorted(Path(tmp).glob("callgrind.out.*")):
+            text = dump.read_text()
+            trigger = next(line for line in text.splitlines() if line.startswith("desc: Trigger"))
+            total = int([line for line in text.splitlines() if line.startswith("totals:")][-1].split()[1])
+            print(f"{trigger.split(': ')[-1]}: {total / args.n / 1e6:.2f} M instructions per registration")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("-n", type=int, default=300, help="registrations of each kind")
+    parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind")
+    parser.add_argument("--helper", help=argparse.SUPPRESS)  # set by --instructions for the run inside
+    args = parser.parse_args()
+    if args.instructions:
+        return instructions(args)
+    helper = ctypes.CDLL(args.helper) if args.helper else None
+    url, name = database(args.database)
+    try:
+        engine = make_engine(url, timeouts=Timeouts())
+        upgrade(engine)
+        uow = UnitOfWork(make_session_factory(engine))
+        changes = services.RegistryChanges(compatibility=CompatibilityMode.BACKWARD)
+        services.put_registry(uow, "bench", changes, actor="bench")
+        print(f"{args.database}, {args.n} registrations of each kind, in process (no HTTP):")
+        measure(uow, args.n, helper)
+        engine.dispose()
+    finally:
+        drop(name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
