@@ -81,14 +81,15 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
-# constraints.txt: every package the service installs, at the version a fresh `pip install .` resolves today.
+# constraints.txt: every package the service installs (with its `fast` extra), at the version a fresh
+# `pip install .[fast]` resolves today.
 # The Dockerfile installs under it, so an image built later gets the same versions. Refresh it deliberately
 # (and commit it) when pyproject.toml's dependencies change; tests/unit/test_packaging.py says when it must.
 CONSTRAINTS_VENV := .constraints-venv
 constraints:
 	rm -rf $(CONSTRAINTS_VENV)
 	python3 -m venv $(CONSTRAINTS_VENV)
-	$(CONSTRAINTS_VENV)/bin/pip install --quiet .
+	$(CONSTRAINTS_VENV)/bin/pip install --quiet '.[fast]'
 	{ echo "# pip constraints of the Docker image: \`make constraints\` writes this file (a fresh venv's pip freeze)"; \
 	  $(CONSTRAINTS_VENV)/bin/pip freeze --exclude event-contract-registry; } > constraints.txt
 	rm -rf $(CONSTRAINTS_VENV)
