@@ -248,7 +248,10 @@ def _contracts(tx: Transaction, rules: SchemaState, versions: Iterable[int]) -> 
 
 def environment_picture(uow: UnitOfWork, registry: str, environment: str) -> EnvironmentPicture:
     """Every schema with participants in the environment, and each producer/consumer pair there that is
-    incompatible now (under the schema's policy): what a deployment elsewhere may already have broken."""
+    incompatible now (under the schema's policy): what a deployment elsewhere may already have broken.
+
+    A constant number of statements however many schemas the environment has: the rules of all of them in
+    one, the contracts of every version running there in another."""
     environment_name(environment)
     with uow.reading() as tx:
         registry_row = _require_registry(tx, registry)
@@ -258,11 +261,23 @@ def environment_picture(uow: UnitOfWork, registry: str, environment: str) -> Env
         by_schema: dict[int, list[Participant]] = {}
         for schema_id, participant in found:
             by_schema.setdefault(schema_id, []).append(participant)
-        pictures = []
-        for participants in by_schema.values():
-            rules = schema_rules(tx, registry, participants[0].schema)
-            contracts = _contracts(tx, rules, (each.version for each in participants))
-            pictures.append(_schema_picture(rules, participants, contracts))
+        rules = tx.dependents.rules(by_schema)
+        stored = tx.dependents.contracts({(schema_id, each.version) for schema_id, each in found})
+    pictures = []
+    for schema_id, participants in by_schema.items():
+        # Each statement reads the database as it is when it starts (PostgreSQL's READ COMMITTED): a schema
+        # deleted after its participants were read has no rules or contracts left, and no picture either.
+        versions = {each.version for each in participants}
+        if schema_id not in rules or any((schema_id, number) not in stored for number in versions):
+            continue
+        schema = rules[schema_id]
+        contracts: dict[int | str, Contract] = {}
+        for number in versions:
+            each = stored[(schema_id, number)]
+            contracts[number] = _compiled_contract(
+                schema.type, each.fingerprint, each.event_root, each.canonical
+            )
+        pictures.append(_schema_picture(schema, participants, contracts))
     return EnvironmentPicture(registry=registry, environment=environment, schemas=pictures)
 
 
@@ -271,11 +286,15 @@ def _schema_picture(
 ) -> SchemaPicture:
     producers = [each for each in participants if each.role is ParticipantRole.PRODUCER]
     consumers = [each for each in participants if each.role is ParticipantRole.CONSUMER]
+    reports: dict[tuple[int, int], CompatibilityReport] = {}  # services running the same two versions
     flagged = []
     for producer in producers:
         for consumer in consumers:
-            pair = deploy_pair(ParticipantRole.PRODUCER, producer.version, consumer.version)
-            report: CompatibilityReport = _report(None, rules.policy, [pair], contracts)
+            versions = (producer.version, consumer.version)
+            report = reports.get(versions)
+            if report is None:
+                pair = deploy_pair(ParticipantRole.PRODUCER, *versions)
+                report = reports[versions] = _report(None, rules.policy, [pair], contracts)
             if not report.compatible:
                 flagged.append(IncompatiblePair(producer=producer, consumer=consumer, report=report))
     return SchemaPicture(
