@@ -262,21 +262,23 @@ def environment_picture(uow: UnitOfWork, registry: str, environment: str) -> Env
         for schema_id, participant in found:
             by_schema.setdefault(schema_id, []).append(participant)
         rules = tx.dependents.rules(by_schema)
-        stored = tx.dependents.contracts({(schema_id, each.version) for schema_id, each in found})
+        running = tx.deployments.contracts_in_environment(registry_row.id, environment)
+        # Each statement reads the database as it is when it starts (PostgreSQL's READ COMMITTED): a service
+        # may have moved to another version since the participants were read. Those are the ones checked.
+        for schema_id, participants in by_schema.items():
+            stored = running.setdefault(schema_id, {})
+            missing = {each.version for each in participants} - stored.keys()
+            if missing:
+                stored.update(tx.deployments.contracts(schema_id, missing))
     pictures = []
     for schema_id, participants in by_schema.items():
-        # Each statement reads the database as it is when it starts (PostgreSQL's READ COMMITTED): a schema
-        # deleted after its participants were read has no rules or contracts left, and no picture either.
-        versions = {each.version for each in participants}
-        if schema_id not in rules or any((schema_id, number) not in stored for number in versions):
-            continue
-        schema = rules[schema_id]
-        contracts: dict[int | str, Contract] = {}
-        for number in versions:
-            each = stored[(schema_id, number)]
-            contracts[number] = _compiled_contract(
-                schema.type, each.fingerprint, each.event_root, each.canonical
-            )
+        schema, stored = rules.get(schema_id), running[schema_id]
+        if schema is None or any(each.version not in stored for each in participants):
+            continue  # deleted since its participants were read
+        contracts: dict[int | str, Contract] = {
+            number: _compiled_contract(schema.type, each.fingerprint, each.event_root, each.canonical)
+            for number, each in stored.items()
+        }
         pictures.append(_schema_picture(schema, participants, contracts))
     return EnvironmentPicture(registry=registry, environment=environment, schemas=pictures)
 

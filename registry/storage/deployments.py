@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, delete, select, tuple_
+from sqlalchemy import Select, and_, delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from registry.domain.deployments import Participant, ParticipantRole
@@ -124,6 +124,35 @@ class DeploymentRepository:
             (schema_id, _participant(registry, schema, row))
             for registry, schema, row, schema_id in self.session.execute(query)
         ]
+
+    def contracts_in_environment(
+        self, registry_id: int, environment: str
+    ) -> dict[int, dict[int, StoredContract]]:
+        """Schema id → number → what a compatibility check needs of each version running in the
+        environment. Joined to the participants rather than asked by (schema, version) pairs: SQLite reads
+        every version to answer `(schema_id, version) IN (...)`, and PostgreSQL took 3 times longer too."""
+        running = (
+            select(ParticipantRow.schema_id, ParticipantRow.version)
+            .where(ParticipantRow.registry_id == registry_id, ParticipantRow.environment == environment)
+            .distinct()
+            .subquery()
+        )
+        query = select(
+            VersionRow.schema_id,
+            VersionRow.version,
+            VersionRow.fingerprint,
+            RESOLVED_CONTENT,
+            VersionRow.event_root,
+        ).join(
+            running,
+            and_(VersionRow.schema_id == running.c.schema_id, VersionRow.version == running.c.version),
+        )
+        found: dict[int, dict[int, StoredContract]] = {}
+        for schema_id, number, fingerprint, canonical, event_root in self.session.execute(query):
+            found.setdefault(schema_id, {})[number] = StoredContract(
+                number, fingerprint, canonical, event_root
+            )
+        return found
 
     def contracts(self, schema_id: int, versions: Collection[int]) -> dict[int, StoredContract]:
         """What a compatibility check needs of some of the schema's versions, by number."""
