@@ -113,16 +113,40 @@ class DeploymentRepository:
         return [_participant(registry, schema, row) for registry, schema, row in self.session.execute(query)]
 
     def in_environment(self, registry_id: int, environment: str) -> list[tuple[int, Participant]]:
-        """(schema id, participant) of every schema with participants in the environment, by schema name."""
+        """(schema id, participant) of every schema with participants in the environment, by schema name.
+        Columns rather than ORM rows: an environment may have thousands of participants."""
         query = (
-            _named_participants()
-            .add_columns(SchemaRow.id)
+            select(
+                SchemaRow.id,
+                RegistryRow.name,
+                SchemaRow.name,
+                ParticipantRow.service,
+                ParticipantRow.role,
+                ParticipantRow.version,
+                ParticipantRow.updated_at,
+                ParticipantRow.updated_by,
+            )
+            .join(SchemaRow, ParticipantRow.schema_id == SchemaRow.id)
+            .join(RegistryRow, ParticipantRow.registry_id == RegistryRow.id)
             .where(ParticipantRow.registry_id == registry_id, ParticipantRow.environment == environment)
             .order_by(SchemaRow.name, ParticipantRow.service, ParticipantRow.role)
         )
+        found = self.session.execute(query)
         return [
-            (schema_id, _participant(registry, schema, row))
-            for registry, schema, row, schema_id in self.session.execute(query)
+            (
+                schema_id,
+                Participant(
+                    registry=registry,
+                    schema=schema,
+                    service=service,
+                    role=ParticipantRole(role),
+                    version=version,
+                    environment=environment,
+                    updated_at=aware(updated_at),
+                    updated_by=updated_by,
+                ),
+            )
+            for schema_id, registry, schema, service, role, version, updated_at, updated_by in found
         ]
 
     def contracts_in_environment(
