@@ -121,7 +121,7 @@ class Verdicts:
         self, producer: Contract, consumer: Contract, policy: CompatibilityPolicy
     ) -> tuple[Incompatibility, ...]:
         return self._kept.get(
-            (_key(producer), _key(consumer), policy),
+            pair_key(producer, consumer, policy),
             lambda: tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy)),
         )
 
@@ -129,10 +129,10 @@ class Verdicts:
         return len(self._kept)
 
 
+def pair_key(producer: Contract, consumer: Contract, policy: CompatibilityPolicy) -> PairKey:
+    """What a verdict on the pair reads: both contents as checked (bundles resolved) and the policy."""
+    return (_key(producer), _key(consumer), policy)
+
+
 def _key(contract: Contract) -> ContentKey:
     return (contract.type.value, contract.checked_digest(), contract.event_root)
-
-
-def content_key(contract: Contract) -> ContentKey:
-    """The contract's content as stored (CompiledContracts' key): what placing a verdict in it reads."""
-    return (contract.type.value, contract.fingerprint, contract.event_root)

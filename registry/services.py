@@ -9,7 +9,7 @@ from typing import Any
 from codegen.names import distribution_name
 from registry import references
 from registry.audit import mirror_target, record_registration, registry_settings, schema_settings
-from registry.contracts import MAX_VERDICTS, CompiledContracts, Kept, PairKey, Verdicts, content_key
+from registry.contracts import MAX_VERDICTS, CompiledContracts, Kept, PairKey, Verdicts, pair_key
 from registry.domain import errors
 from registry.domain.audit import Action, Change, field_changes
 from registry.domain.compat import Incompatibility
@@ -572,13 +572,13 @@ def _report(
 def _placed(
     producer: Contract, consumer: Contract, policy: CompatibilityPolicy
 ) -> tuple[Incompatibility, ...]:
-    """The verdict on the pair placed in the contracts as stored, kept by their stored contents (which
-    placing reads): a picture of an environment asks for the same pairs again and again."""
+    """The verdict on the pair placed in the contracts as stored, kept as the verdict is (placing reads
+    nothing else): a picture of an environment asks for the same pairs again and again."""
+    if producer.fingerprint == consumer.fingerprint:
+        return ()  # as `_incompatibilities` says, and not kept: the key is by digest
     return _PLACED.get(
-        (content_key(producer), content_key(consumer), policy),
-        lambda: tuple(
-            _place(item, producer, consumer) for item in _incompatibilities(producer, consumer, policy)
-        ),
+        pair_key(producer, consumer, policy),
+        lambda: tuple(_place(item, producer, consumer) for item in _VERDICTS.get(producer, consumer, policy)),
     )
 
 
