@@ -251,7 +251,7 @@ def environment_picture(uow: UnitOfWork, registry: str, environment: str) -> Env
     incompatible now (under the schema's policy): what a deployment elsewhere may already have broken.
 
     A constant number of statements however many schemas the environment has: the rules of all of them in
-    one, the contracts of every version running there in another."""
+    one (a statement per 500 schemas), the contracts of every version running there in another."""
     environment_name(environment)
     with uow.reading() as tx:
         registry_row = _require_registry(tx, registry)
