@@ -13,6 +13,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from registry.domain.compat import Incompatibility, check
 from registry.domain.compat.attribution import SemanticDiff
@@ -82,6 +83,35 @@ MAX_VERDICTS = 16384
 PairKey = tuple[ContentKey, ContentKey, CompatibilityPolicy]
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Kept(Generic[K, V]):
+    """At most `max_entries` values made once by key, the least recently used evicted first."""
+
+    def __init__(self, *, max_entries: int) -> None:
+        self._max_entries = max_entries
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()  # routes run in worker threads
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        """The value kept under `key`, else `make()` (outside the lock: two threads may both make it)."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = make()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Verdicts:
     """A verdict on two contents never changes. Kept by the digests of what the check reads (not by the
     fingerprints: see `Contract.checked_digest`), and not by contract object: a candidate being registered
@@ -89,9 +119,7 @@ class Verdicts:
     past CompiledContracts' bound."""
 
     def __init__(self, *, max_entries: int = MAX_VERDICTS) -> None:
-        self._max_entries = max_entries
-        self._entries: OrderedDict[PairKey, tuple[Incompatibility, ...]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: Kept[PairKey, tuple[Incompatibility, ...]] = Kept(max_entries=max_entries)
 
     def get(
         self,
@@ -101,25 +129,22 @@ class Verdicts:
         documents: SharedDocuments | None = None,
     ) -> tuple[Incompatibility, ...]:
         """The verdict on the pair, checked if not kept (reading the contracts' `documents` when given)."""
-        key = (_key(producer), _key(consumer), policy)
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found
-        if documents is None:
-            verdict = tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy))
-        else:
+
+        def checked() -> tuple[Incompatibility, ...]:
+            if documents is None:
+                return tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy))
             p_doc = documents.of(producer, as_producer=True, policy=policy)
-            verdict = tuple(check_prepared(p_doc, documents.of(consumer, as_producer=False, policy=policy)))
-        with self._lock:
-            self._entries[key] = verdict
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
-        return verdict
+            return tuple(check_prepared(p_doc, documents.of(consumer, as_producer=False, policy=policy)))
+
+        return self._kept.get(pair_key(producer, consumer, policy), checked)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._kept)
+
+
+def pair_key(producer: Contract, consumer: Contract, policy: CompatibilityPolicy) -> PairKey:
+    """What a verdict on the pair reads: both contents as checked (bundles resolved) and the policy."""
+    return (_key(producer), _key(consumer), policy)
 
 
 class SharedDocuments:

@@ -9,7 +9,15 @@ from typing import Any
 from codegen.names import distribution_name
 from registry import references
 from registry.audit import mirror_target, record_registration, registry_settings, schema_settings
-from registry.contracts import CompiledContracts, SharedDocuments, Verdicts
+from registry.contracts import (
+    MAX_VERDICTS,
+    CompiledContracts,
+    Kept,
+    PairKey,
+    SharedDocuments,
+    Verdicts,
+    pair_key,
+)
 from registry.domain import errors
 from registry.domain.audit import Action, Change, field_changes
 from registry.domain.compat import Incompatibility
@@ -569,22 +577,39 @@ def _report(
     documents: SharedDocuments | None = None,
 ) -> CompatibilityReport:
     findings = [
-        _finding(pair, contracts[pair.producer], contracts[pair.consumer], item)
+        Finding(producer=pair.producer, consumer=pair.consumer, incompatibility=item)
         for pair in pairs
-        for item in _incompatibilities(contracts[pair.producer], contracts[pair.consumer], policy, documents)
+        for item in _placed(contracts[pair.producer], contracts[pair.consumer], policy, documents)
     ]
     return CompatibilityReport(mode=mode, policy=policy, checked=pairs, incompatibilities=findings)
 
 
-def _finding(pair: Pair, producer: Contract, consumer: Contract, item: Incompatibility) -> Finding:
+def _placed(
+    producer: Contract,
+    consumer: Contract,
+    policy: CompatibilityPolicy,
+    documents: SharedDocuments | None = None,
+) -> tuple[Incompatibility, ...]:
+    """The verdict on the pair placed in the contracts as stored, kept as the verdict is (placing reads
+    nothing else): a picture of an environment asks for the same pairs again and again."""
+    if producer.fingerprint == consumer.fingerprint:
+        return ()  # as `_incompatibilities` says, and not kept: the key is by digest
+    return _PLACED.get(
+        pair_key(producer, consumer, policy),
+        lambda: tuple(
+            _place(item, producer, consumer) for item in _VERDICTS.get(producer, consumer, policy, documents)
+        ),
+    )
+
+
+def _place(item: Incompatibility, producer: Contract, consumer: Contract) -> Incompatibility:
     """The checker points into the event schemas; people want places in the contracts as they wrote them."""
-    placed = replace(
+    return replace(
         item,
         producer_path=producer.stored_pointer(item.producer_path),
         consumer_path=consumer.stored_pointer(item.consumer_path),
         witness=_with_identity(item, producer, consumer),
     )
-    return Finding(producer=pair.producer, consumer=pair.consumer, incompatibility=placed)
 
 
 def _with_identity(item: Incompatibility, producer: Contract, consumer: Contract) -> Any:
@@ -614,6 +639,7 @@ def _incompatibilities(
 
 
 _VERDICTS = Verdicts()
+_PLACED: Kept[PairKey, tuple[Incompatibility, ...]] = Kept(max_entries=MAX_VERDICTS)
 
 
 def check_candidate(

@@ -11,7 +11,7 @@ the versions stored (`registry.domain.deployments.deployed_pairs`), so `pairs_fo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from registry.domain.compat import Incompatibility
@@ -80,10 +80,16 @@ def report_data(report: CompatibilityReport) -> dict[str, Any]:
         "policy": report.policy.value,
         "checked": [{"producer": pair.producer, "consumer": pair.consumer} for pair in report.checked],
         "incompatibilities": [
-            {"producer": finding.producer, "consumer": finding.consumer, **asdict(finding.incompatibility)}
+            {"producer": finding.producer, "consumer": finding.consumer, **_fields(finding.incompatibility)}
             for finding in report.incompatibilities
         ],
     }
+
+
+def _fields(item: Incompatibility) -> dict[str, Any]:
+    """Its fields, the witness shared rather than deep-copied as `asdict` would: it is JSON data nobody
+    changes, and a picture of an environment holds hundreds of findings."""
+    return {each.name: getattr(item, each.name) for each in fields(item)}
 
 
 def containment_matrix(count: int, contained: Callable[[int, int], bool]) -> list[list[bool]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, delete, select, tuple_
+from sqlalchemy import Select, and_, delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from registry.domain.deployments import Participant, ParticipantRole
@@ -113,17 +113,70 @@ class DeploymentRepository:
         return [_participant(registry, schema, row) for registry, schema, row in self.session.execute(query)]
 
     def in_environment(self, registry_id: int, environment: str) -> list[tuple[int, Participant]]:
-        """(schema id, participant) of every schema with participants in the environment, by schema name."""
+        """(schema id, participant) of every schema with participants in the environment, by schema name.
+        Columns rather than ORM rows: an environment may have thousands of participants."""
         query = (
-            _named_participants()
-            .add_columns(SchemaRow.id)
+            select(
+                SchemaRow.id,
+                RegistryRow.name,
+                SchemaRow.name,
+                ParticipantRow.service,
+                ParticipantRow.role,
+                ParticipantRow.version,
+                ParticipantRow.updated_at,
+                ParticipantRow.updated_by,
+            )
+            .join(SchemaRow, ParticipantRow.schema_id == SchemaRow.id)
+            .join(RegistryRow, ParticipantRow.registry_id == RegistryRow.id)
             .where(ParticipantRow.registry_id == registry_id, ParticipantRow.environment == environment)
             .order_by(SchemaRow.name, ParticipantRow.service, ParticipantRow.role)
         )
+        found = self.session.execute(query)
         return [
-            (schema_id, _participant(registry, schema, row))
-            for registry, schema, row, schema_id in self.session.execute(query)
+            (
+                schema_id,
+                Participant(
+                    registry=registry,
+                    schema=schema,
+                    service=service,
+                    role=ParticipantRole(role),
+                    version=version,
+                    environment=environment,
+                    updated_at=aware(updated_at),
+                    updated_by=updated_by,
+                ),
+            )
+            for schema_id, registry, schema, service, role, version, updated_at, updated_by in found
         ]
+
+    def contracts_in_environment(
+        self, registry_id: int, environment: str
+    ) -> dict[int, dict[int, StoredContract]]:
+        """Schema id → number → what a compatibility check needs of each version running in the
+        environment. Joined to the participants rather than asked by (schema, version) pairs: SQLite reads
+        every version to answer `(schema_id, version) IN (...)`, and PostgreSQL took 3 times longer too."""
+        running = (
+            select(ParticipantRow.schema_id, ParticipantRow.version)
+            .where(ParticipantRow.registry_id == registry_id, ParticipantRow.environment == environment)
+            .distinct()
+            .subquery()
+        )
+        query = select(
+            VersionRow.schema_id,
+            VersionRow.version,
+            VersionRow.fingerprint,
+            RESOLVED_CONTENT,
+            VersionRow.event_root,
+        ).join(
+            running,
+            and_(VersionRow.schema_id == running.c.schema_id, VersionRow.version == running.c.version),
+        )
+        found: dict[int, dict[int, StoredContract]] = {}
+        for schema_id, number, fingerprint, canonical, event_root in self.session.execute(query):
+            found.setdefault(schema_id, {})[number] = StoredContract(
+                number, fingerprint, canonical, event_root
+            )
+        return found
 
     def contracts(self, schema_id: int, versions: Collection[int]) -> dict[int, StoredContract]:
         """What a compatibility check needs of some of the schema's versions, by number."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from registry import access
 from registry.domain.auth import Role
@@ -220,3 +220,48 @@ async def test_environments_go_with_their_registry(client: httpx.AsyncClient) ->
     assert (await client.delete("/registries/orders")).status_code == 204
     assert (await client.put("/registries/orders", json={})).status_code == 201
     assert (await client.get(ENVIRONMENTS)).json()["items"] == []
+
+
+async def test_an_environment_picture_costs_the_same_statements_however_many_schemas_it_shows(
+    engine: Engine, client: httpx.AsyncClient
+) -> None:
+    """Its rules and contracts are read for all the schemas at once, not schema by schema."""
+    widened: dict[str, Any] = {
+        "type": "object",
+        "properties": {"orderId": {"type": "string"}, "status": {"enum": ["NEW", "PAID", "SENT"]}},
+        "required": ["orderId"],
+    }
+
+    async def deployed(schema: str) -> None:
+        path = f"/registries/orders/schemas/{schema}"
+        for content in (CONTRACT, widened):  # v2 may send SENT, which v1 cannot read
+            new: dict[str, Any] = {"type": "JSONSchemaDraft4", "content": content}
+            assert (await client.post(f"{path}/versions", json=new)).status_code == 201
+        for service, role, version in (("checkout", "producer", 2), ("billing", "consumer", 1)):
+            running: dict[str, Any] = {"role": role, "version": version, "environment": "prod"}
+            assert (await client.put(f"{path}/participants/{service}", json=running)).status_code == 201
+
+    async def picture() -> tuple[int, dict[str, Any]]:
+        statements: list[str] = []
+
+        def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", executed)
+        try:
+            answer = await client.get(f"{ENVIRONMENTS}/prod")
+        finally:
+            event.remove(engine, "before_cursor_execute", executed)
+        assert answer.status_code == 200
+        return len(statements), answer.json()
+
+    await deployed("Shipped0")
+    await picture()  # warm: the contracts compiled, their verdicts kept
+    alone, shown = await picture()
+    for n in range(1, 6):
+        await deployed(f"Shipped{n}")
+    await picture()
+    together, many = await picture()
+    assert len(shown["schemas"]) == 1 and len(many["schemas"]) == 6
+    assert all(len(each["incompatible_pairs"]) == 1 for each in many["schemas"])
+    assert together == alone, (alone, together)
