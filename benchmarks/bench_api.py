@@ -535,8 +535,11 @@ def registry_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def registry_server(database_url: str) -> Server:
-    env = registry_env(database_url)
+def registry_server(
+    database_url: str, *, extra_env: dict[str, str] | None = None, name: str | None = None
+) -> Server:
+    """`registry serve` on a free port, the database migrated first; `extra_env` on top of registry_env."""
+    env = {**registry_env(database_url), **(extra_env or {})}
     migrate = subprocess.run(
         [sys.executable, "-m", "registry", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -544,7 +547,7 @@ def registry_server(database_url: str) -> Server:
         raise RuntimeError(f"registry migrate failed:\n{migrate.stdout}{migrate.stderr}")
     port = free_port()
     argv = [sys.executable, "-m", "registry", "serve", "--host", HOST, "--port", str(port)]
-    return Server(f"registry ({database_url.split(':')[0]})", argv, env, port)
+    return Server(name or f"registry ({database_url.split(':')[0]})", argv, env, port)
 
 
 @contextlib.contextmanager

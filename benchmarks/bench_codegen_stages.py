@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import json
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -33,8 +32,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api import HOST, Server, free_port, postgres_database, sqlite_database
-from bench_api import registry_env as base_env
+from bench_api import HOST, Server, postgres_database, registry_server, sqlite_database
 from bench_codegen import REGISTRY, SHAPES, VARIANTS, Service, machine, markdown, postgres_reachable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,16 +47,12 @@ COLUMNS = (
 
 
 def traced_server(url: str) -> Server:
-    env = base_env(url)
-    env.update(OTEL_TRACES_EXPORTER="console", OTEL_BSP_SCHEDULE_DELAY="50", OTEL_SERVICE_NAME="bench")
-    migrate = subprocess.run(
-        [sys.executable, "-m", "registry", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if migrate.returncode != 0:
-        raise RuntimeError(f"registry migrate failed:\n{migrate.stdout}{migrate.stderr}")
-    port = free_port()
-    argv = [sys.executable, "-m", "registry", "serve", "--host", HOST, "--port", str(port)]
-    return Server("registry (traced)", argv, env, port)
+    tracing = {
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_BSP_SCHEDULE_DELAY": "50",
+        "OTEL_SERVICE_NAME": "bench",
+    }
+    return registry_server(url, extra_env=tracing, name="registry (traced)")
 
 
 def spans_in(server: Server) -> list[dict[str, Any]]:
