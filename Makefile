@@ -15,8 +15,9 @@ $(VENV)/.created:
 	$(PY) -m pip install --quiet --upgrade pip
 	touch $@
 
+# `make run` and `make bench` serve as the Docker image does: with the `fast` extra (httptools, uvloop).
 $(VENV)/.installed: pyproject.toml $(VENV)/.created
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[fast]'
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.created
@@ -28,7 +29,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.created
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench,fast]'
 	touch $@
 
 install: $(VENV)/.installed
