@@ -178,6 +178,10 @@ def run(asked: list[tuple[str, str, Any, Any]], soundness: bool) -> list[dict[st
             "proven": any(i.proven for i in items),
             "rules": sorted({i.rule for i in items}) or (["crash"] if crash else []),
             "crash": crash,
+            "items": [
+                {"rule": i.rule, "producer": i.producer_path, "consumer": i.consumer_path, "proven": i.proven}
+                for i in items
+            ],
         }
         if soundness and row["compatible"]:
             row["counterexample"] = probe(producer, consumer)
