@@ -6,12 +6,16 @@ from typing import Any
 
 from registry.domain.compat.containment import Containment
 from registry.domain.compat.document import Doc, Node
-from registry.domain.compat.normalise import Budget, TooComplex
+from registry.domain.compat.normalise import Budget, TooComplex, work_seconds
 from registry.domain.compat.policy import close, open_, validator_class_of
 from registry.domain.compat.report import Finding, Incompatibility, finding
 from registry.domain.compat.samples import samples
 from registry.domain.compat.witnesses import Verifier, incompatibilities
 from registry.domain.model import CompatibilityPolicy
+
+QUESTION_SECONDS = 0.9
+"""CPU seconds of the checking thread one question may take, reading, comparing and verifying witnesses
+together (a single validation under way is not interrupted: what is left of the second covers it)."""
 
 
 def check(
@@ -24,13 +28,15 @@ def check(
     """[] means: every instance valid under `producer` is valid under `consumer` (sound: never [] when a
     counterexample exists). `validator_class` is the jsonschema class for both (default: chosen by $schema,
     Draft 4 when absent) and is used to verify witnesses."""
+    start = work_seconds()
     if policy is CompatibilityPolicy.LENIENT:
         producer, consumer = close(producer, validator_class), open_(consumer)
     p_doc = Doc(producer, validator_class or validator_class_of(producer))
     c_doc = Doc(consumer, validator_class or validator_class_of(consumer))
     p_root, c_root = Node(producer, "", p_doc), Node(consumer, "", c_doc)
     try:
-        findings = Containment(Budget()).contained([p_root], [c_root])
+        # the comparison's bound counts from the question's start: reading the documents is part of it
+        findings = Containment(Budget(deadline=start + Budget.seconds)).contained([p_root], [c_root])
     except (TooComplex, RecursionError):
         findings = [_too_complex(p_root)]
     except BaseException as exc:
@@ -39,7 +45,7 @@ def check(
         if type(exc).__name__ != "PanicException":
             raise
         findings = [_too_complex(p_root)]
-    return incompatibilities(findings, Verifier(p_doc, c_doc))
+    return incompatibilities(findings, Verifier(p_doc, c_doc, until=start + QUESTION_SECONDS))
 
 
 def _too_complex(p_root: Node) -> Finding:

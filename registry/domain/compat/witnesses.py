@@ -23,9 +23,14 @@ class Verifier:
     """Checks candidate witnesses with jsonschema, within a time bound (a report of hundreds of items must not
     cost hundreds of validations of a large document: past the bound, items stay unproven)."""
 
-    def __init__(self, producer: Doc, consumer: Doc, seconds: float = VERIFY_SECONDS) -> None:
+    def __init__(
+        self, producer: Doc, consumer: Doc, seconds: float = VERIFY_SECONDS, until: float | None = None
+    ) -> None:
+        """`seconds` for verifying; `until`: the question's own deadline, which nothing here passes."""
         self.producer, self.consumer = producer, consumer
-        self.deadline = work_seconds() + seconds
+        now = work_seconds()
+        self.until = now + max(seconds, SEARCH_SECONDS) if until is None else until
+        self.deadline = min(now + seconds, self.until)
 
     def proves(self, value: Any) -> bool:
         return (
@@ -59,7 +64,8 @@ def incompatibilities(findings: list[Finding], verifier: Verifier) -> list[Incom
 
 def search(verifier: Verifier, seconds: float = SEARCH_SECONDS) -> tuple[bool, Any]:
     """A bounded search for any counterexample: producer samples, and variations of them."""
-    deadline = min(work_seconds() + seconds, max(verifier.deadline, work_seconds() + SEARCH_SECONDS))
+    now = work_seconds()
+    deadline = min(now + seconds, max(verifier.deadline, now + SEARCH_SECONDS), verifier.until)
     for value in candidates(verifier):
         if work_seconds() > deadline:
             break
