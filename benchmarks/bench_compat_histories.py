@@ -32,6 +32,7 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from registry.domain.compat import CompatibilityPolicy, check
 
@@ -165,18 +166,18 @@ def external_references(schema: Any) -> list[str]:
     from registry.domain.compat.policy import validator_class_of
 
     doc = Doc(schema, validator_class_of(schema))
+    own = str(schema.get("$id") or schema.get("id") or "") if isinstance(schema, dict) else ""
     found = []
 
     def walk(value: Any, at: str) -> None:
         if isinstance(value, dict):
             ref = value.get("$ref")
-            # the document part of the reference names none of this document's resources
-            if (
-                isinstance(ref, str)
-                and not ref.startswith("#")
-                and doc.resolve(ref.split("#")[0], at) is None
-            ):
-                found.append(ref)
+            # the document part of the reference names none of this document's resources, nor the document
+            # itself by its own URI (the validator follows those)
+            if isinstance(ref, str) and not ref.startswith("#"):
+                document = ref.split("#")[0]
+                if doc.resolve(document, at) is None and urljoin(own, document) != own.split("#")[0]:
+                    found.append(ref)
             for key, item in value.items():
                 walk(item, f"{at}/{str(key).replace('~', '~0').replace('/', '~1')}")
         elif isinstance(value, list):
