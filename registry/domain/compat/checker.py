@@ -35,8 +35,7 @@ def check(
     c_doc = Doc(consumer, validator_class or validator_class_of(consumer))
     p_root, c_root = Node(producer, "", p_doc), Node(consumer, "", c_doc)
     try:
-        # the comparison's bound counts from the question's start: reading the documents is part of it
-        findings = Containment(Budget(deadline=start + Budget.seconds)).contained([p_root], [c_root])
+        findings = Containment(Budget()).contained([p_root], [c_root])
     except (TooComplex, RecursionError):
         findings = [_too_complex(p_root)]
     except BaseException as exc:
