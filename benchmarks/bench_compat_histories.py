@@ -32,6 +32,7 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from registry.domain.compat import CompatibilityPolicy, check
 
@@ -157,6 +158,36 @@ def probe(producer: Any, consumer: Any) -> Any:
     return value if proven else None
 
 
+def external_references(schema: Any) -> list[str]:
+    """The `$ref`s of `schema` that name another document (not one of its own resources): the registry never
+    fetches them, so a validation that reaches one has no answer, and neither a witness nor compatibility
+    can be shown there."""
+    from registry.domain.compat.document import Doc
+    from registry.domain.compat.policy import validator_class_of
+
+    doc = Doc(schema, validator_class_of(schema))
+    own = str(schema.get("$id") or schema.get("id") or "") if isinstance(schema, dict) else ""
+    found = []
+
+    def walk(value: Any, at: str) -> None:
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            # the document part of the reference names none of this document's resources, nor the document
+            # itself by its own URI (the validator follows those)
+            if isinstance(ref, str) and not ref.startswith("#"):
+                document = ref.split("#")[0]
+                if doc.resolve(document, at) is None and urljoin(own, document) != own.split("#")[0]:
+                    found.append(ref)
+            for key, item in value.items():
+                walk(item, f"{at}/{str(key).replace('~', '~0').replace('/', '~1')}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{at}/{index}")
+
+    walk(schema, "")
+    return found
+
+
 def run(asked: list[tuple[str, str, Any, Any]], soundness: bool) -> list[dict[str, Any]]:
     results = []
     for label, direction, producer, consumer in asked:
@@ -178,7 +209,13 @@ def run(asked: list[tuple[str, str, Any, Any]], soundness: bool) -> list[dict[st
             "proven": any(i.proven for i in items),
             "rules": sorted({i.rule for i in items}) or (["crash"] if crash else []),
             "crash": crash,
+            "items": [
+                {"rule": i.rule, "producer": i.producer_path, "consumer": i.consumer_path, "proven": i.proven}
+                for i in items
+            ],
         }
+        if not row["compatible"] and not row["proven"]:
+            row["external"] = sorted(set(external_references(producer) + external_references(consumer)))
         if soundness and row["compatible"]:
             row["counterexample"] = probe(producer, consumer)
         results.append(row)
@@ -206,6 +243,9 @@ def table(results: list[dict[str, Any]], title: str) -> str:
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] if times else 0.0
     unproven_rules = collections.Counter(rule for r in incompatible if not r["proven"] for rule in r["rules"])
     unsound = [r for r in results if r.get("counterexample") is not None]
+    # unproven verdicts on schemas that refer to a document the registry never fetches: undecidable offline
+    external = [r for r in incompatible if not r["proven"] and r.get("external")]
+    by_schema = collections.Counter(r["pair"].split()[0] for r in incompatible if not r["proven"])
     crashes = [r for r in results if r.get("crash")]
     lines = [
         f"## {title}",
@@ -223,6 +263,13 @@ def table(results: list[dict[str, Any]], title: str) -> str:
         "",
         "Rules of unproven verdicts (questions carrying each): "
         + (", ".join(f"{rule} {n}" for rule, n in unproven_rules.most_common()) or "none"),
+        "",
+        "Unproven verdicts by schema: "
+        + (", ".join(f"{name} {n}" for name, n in by_schema.most_common()) or "none"),
+        "",
+        f"Of the {len(incompatible) - len(proven)} unproven, {len(external)} are on schemas with a `$ref` to"
+        " another document, which the registry never fetches (undecidable offline: counted as unproven): "
+        + (", ".join(sorted({ref for r in external for ref in r["external"]})) or "none"),
     ]
     for row in crashes:
         lines.append(f"CRASH: {row['pair']} ({row['direction']}): {row['crash']}")

@@ -6,12 +6,16 @@ from typing import Any
 
 from registry.domain.compat.containment import Containment
 from registry.domain.compat.document import Doc, Node
-from registry.domain.compat.normalise import Budget, TooComplex
+from registry.domain.compat.normalise import Budget, TooComplex, work_seconds
 from registry.domain.compat.policy import close, open_, validator_class_of
 from registry.domain.compat.report import Finding, Incompatibility, finding
 from registry.domain.compat.samples import samples
 from registry.domain.compat.witnesses import Verifier, incompatibilities
 from registry.domain.model import CompatibilityPolicy
+
+QUESTION_SECONDS = 0.9
+"""CPU seconds of the checking thread one question may take, reading, comparing and verifying witnesses
+together (a single validation under way is not interrupted: what is left of the second covers it)."""
 
 
 def check(
@@ -48,6 +52,7 @@ def prepare(
 
 def check_prepared(p_doc: Doc, c_doc: Doc) -> list[Incompatibility]:
     """`check` of two prepared documents (each prepared in its role)."""
+    start = work_seconds()
     p_root, c_root = Node(p_doc.root, "", p_doc), Node(c_doc.root, "", c_doc)
     try:
         findings = Containment(Budget()).contained([p_root], [c_root])
@@ -59,7 +64,7 @@ def check_prepared(p_doc: Doc, c_doc: Doc) -> list[Incompatibility]:
         if type(exc).__name__ != "PanicException":
             raise
         findings = [_too_complex(p_root)]
-    return incompatibilities(findings, Verifier(p_doc, c_doc))
+    return incompatibilities(findings, Verifier(p_doc, c_doc, until=start + QUESTION_SECONDS))
 
 
 def _too_complex(p_root: Node) -> Finding:

@@ -280,6 +280,12 @@ class Budget:
             self.late = now > self.deadline
         return self.spent <= self.steps and not self.late
 
+    def overdue(self) -> bool:
+        """Reads the clock: True once the deadline has passed (for loops that do not step, such as checking
+        a long list of values one by one)."""
+        self.late = self.late or (bool(self.deadline) and work_seconds() > self.deadline)
+        return self.late
+
     def part(self, seconds: float) -> Budget:
         """A budget for optional work (a second proof, a search for better witnesses): at most `seconds`,
         within this one's deadline and its steps left; `charge` then counts its steps here."""

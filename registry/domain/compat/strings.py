@@ -1,8 +1,9 @@
 """Containment of string constraints: lengths (in code points, as jsonschema counts) and patterns.
 
-Two different regular expressions are not compared: the consumer's pattern must be one the producer already
-imposes, or match everything; otherwise the answer is "incompatible", proven only when a sample string shows
-it.
+A consumer's pattern holds on every producer string when the producer imposes the same one, when it matches
+everything, or when the producer's patterns and lengths are shown to imply it (`regex_inclusion`, which also
+gives the shortest string of the difference as a witness). Otherwise the answer is "incompatible", proven
+only when a sample string shows it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.domain.compat.document import Node
+from registry.domain.compat.regex_inclusion import inclusion
 from registry.domain.compat.regex_samples import (
     matches_everywhere,
     pattern_samples,
@@ -75,8 +77,15 @@ def narrowing(p: Text, c: Text) -> list[Problem]:
             ("max_length_lowered", f"the consumer allows at most {c.max_length} characters", longer)
         )
     for pattern in c.patterns:
-        if not any(same_pattern(pattern, own) for own in p.patterns) and not _universal(pattern):
-            problems.append(("pattern_changed", f"the consumer requires the pattern {pattern!r}", samples(p)))
+        if any(same_pattern(pattern, own) for own in p.patterns) or _universal(pattern):
+            continue
+        found = inclusion(tuple(p.patterns), p.min_length, p.max_length, pattern)
+        if found.contained:
+            continue  # every producer string holds a match of the consumer's pattern
+        shown = [found.witness] if found.witness is not None else []
+        problems.append(
+            ("pattern_changed", f"the consumer requires the pattern {pattern!r}", shown + samples(p))
+        )
     return problems
 
 

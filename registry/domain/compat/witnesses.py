@@ -6,6 +6,9 @@ property names and values both schemas mention) may still find one for the pair.
 
 from __future__ import annotations
 
+import itertools
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from registry.domain.compat.document import Doc, Node
@@ -14,6 +17,11 @@ from registry.domain.compat.report import Finding, Incompatibility
 from registry.domain.compat.samples import ODD_VALUES, samples, unique
 
 SEARCH_SECONDS = 0.05
+DEEP_SEARCH_SECONDS = 0.4
+"""When no finding of a report is proven, the search for any counterexample may use this much more of the
+question's time (within its deadline): a report without a witness is one a developer cannot act on."""
+MAX_PLACES = 400
+"""Places inside a producer sample that the deep variations change, one at a time."""
 
 
 VERIFY_SECONDS = 0.3
@@ -23,9 +31,14 @@ class Verifier:
     """Checks candidate witnesses with jsonschema, within a time bound (a report of hundreds of items must not
     cost hundreds of validations of a large document: past the bound, items stay unproven)."""
 
-    def __init__(self, producer: Doc, consumer: Doc, seconds: float = VERIFY_SECONDS) -> None:
+    def __init__(
+        self, producer: Doc, consumer: Doc, seconds: float = VERIFY_SECONDS, until: float | None = None
+    ) -> None:
+        """`seconds` for verifying; `until`: the question's own deadline, which nothing here passes."""
         self.producer, self.consumer = producer, consumer
-        self.deadline = work_seconds() + seconds
+        now = work_seconds()
+        self.until = now + max(seconds, SEARCH_SECONDS) if until is None else until
+        self.deadline = min(now + seconds, self.until)
 
     def proves(self, value: Any) -> bool:
         return (
@@ -49,7 +62,7 @@ def incompatibilities(findings: list[Finding], verifier: Verifier) -> list[Incom
     items = _distinct(findings)
     witnesses = [verifier.first(list(item.candidates)) for item in items]
     if items and not any(proven for proven, _ in witnesses):
-        found = search(verifier)
+        found = search(verifier, seconds=DEEP_SEARCH_SECONDS, deep=True)
         witnesses = [found] * len(items)
     return [
         Incompatibility(item.rule, item.producer_path, item.consumer_path, item.message, witness, proven)
@@ -57,10 +70,14 @@ def incompatibilities(findings: list[Finding], verifier: Verifier) -> list[Incom
     ]
 
 
-def search(verifier: Verifier, seconds: float = SEARCH_SECONDS) -> tuple[bool, Any]:
-    """A bounded search for any counterexample: producer samples, and variations of them."""
-    deadline = min(work_seconds() + seconds, max(verifier.deadline, work_seconds() + SEARCH_SECONDS))
-    for value in candidates(verifier):
+def search(verifier: Verifier, seconds: float = SEARCH_SECONDS, deep: bool = False) -> tuple[bool, Any]:
+    """A bounded search for any counterexample: producer samples, and variations of them (`deep`: then
+    variations at every place inside each sample, one place at a time)."""
+    now = work_seconds()
+    deadline = min(now + seconds, max(verifier.deadline, now + SEARCH_SECONDS), verifier.until)
+    found = candidates(verifier)
+    values = itertools.chain(found, _deep_candidates(verifier, found)) if deep else iter(found)
+    for value in values:
         if work_seconds() > deadline:
             break
         if verifier.proves(value):
@@ -74,6 +91,47 @@ def candidates(verifier: Verifier) -> list[Any]:
     bases = samples([root])
     names = _mentioned_names(verifier.consumer.root) if any(isinstance(b, dict) for b in bases) else set()
     return unique(bases + [v for b in bases for v in _variations(b, names)])
+
+
+def _deep_candidates(verifier: Verifier, shallow: list[Any]) -> Iterator[Any]:
+    """Each producer sample changed at one place below its top: a member added (a name the consumer
+    mentions, with an odd value) or removed, an item added or repeated, a value replaced by an odd one. A
+    difference deep in a large contract is met this way when the candidates built for it are not whole
+    producer events. Lazy: the caller's deadline decides how many are tried."""
+    seen = {json.dumps(value, sort_keys=True, default=str) for value in shallow}
+    names = sorted(_mentioned_names(verifier.consumer.root))[:20]
+    for base in shallow[:8]:
+        for path, inner in itertools.islice(_places(base), MAX_PLACES):
+            if not path:
+                continue  # the top is varied already
+            for changed in _variations(inner, set(names)):
+                value = _replaced(base, path, changed)
+                key = json.dumps(value, sort_keys=True, default=str)
+                if key not in seen:
+                    seen.add(key)
+                    yield value
+
+
+def _places(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Every place in `value`, outermost first along each branch."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _places(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _places(inner, (*path, index))
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, new)}
+    copy = list(value)
+    copy[head] = _replaced(value[head], rest, new)
+    return copy
 
 
 def _variations(value: Any, names_mentioned: set[str]) -> list[Any]:

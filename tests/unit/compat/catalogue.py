@@ -30,6 +30,10 @@ def breaks(name: str, producer: Any, consumer: Any, proven: bool = True) -> Pair
     return Pair(name, producer, consumer, False, proven)
 
 
+def pattern(regex: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": regex}
+
+
 def obj(properties: dict[str, Any], **more: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties, **more}
 
@@ -132,13 +136,21 @@ CATALOGUE: dict[str, list[Pair]] = {
         breaks(
             "`.` misses line breaks", {"type": "string", "minLength": 1}, {"type": "string", "pattern": ".+"}
         ),
-        # both accept the same strings, but the checker does not compare regular expressions: unproven
-        breaks(
-            "equivalent but different patterns",
-            {"type": "string", "pattern": "^[ab]$"},
-            {"type": "string", "pattern": "^(a|b)$"},
-            proven=False,
+        # regular-expression inclusion (regex_inclusion.py): equivalent, wider and narrower patterns
+        ok("equivalent but different patterns", {"type": "string", "pattern": "^[ab]$"}, pattern("^(a|b)$")),
+        ok("a character class widened", pattern("^[a-z0-9-]+$"), pattern("^[a-z0-9-_]+$")),
+        ok("an alternative added", pattern(r"\S/\S"), pattern(r"\S/\S|\$(\S+)")),
+        ok("line breaks allowed", pattern(r"^\$\{\{.*\}\}$"), pattern("^\\$\\{\\{(.|[\r\n])*\\}\\}$")),
+        ok(
+            "the producer's length implies the match",
+            {"type": "string", "minLength": 2},
+            pattern("..|[\n\r\u2028\u2029]"),
         ),
+        breaks("a character class narrowed", pattern("^[a-z.,]+$"), pattern("^[a-z]+$")),
+        breaks("an anchor added", pattern("a"), pattern("^a")),
+        breaks("one or more, not none", pattern("^a*$"), pattern("^a+$")),
+        # a back-reference is beyond the automaton: not compared, unproven
+        breaks("equal under a back-reference", pattern(r"^(a)\1$"), pattern("^aa$"), proven=False),
     ],
     "min_items_raised": [
         ok("fewer items needed", {"type": "array", "minItems": 2}, {"type": "array", "minItems": 1}),

@@ -3,8 +3,12 @@ is found below the member, and the member's whole value must still reach the rep
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from registry.domain.compat import witnesses
+from registry.domain.compat.document import Doc
+from registry.domain.compat.policy import validator_class_of
 from tests.unit.compat.checking import checked
 
 
@@ -52,3 +56,21 @@ def test_a_member_counterexample_found_past_the_first_candidates_is_proven() -> 
     (member,) = found[0].witness.values()
     assert isinstance(member["defer"], dict) and set(member["defer"]) - {"task"}
     assert checked(_commands(task_only), _commands(task_call)) == []
+
+
+def test_the_search_for_any_counterexample_varies_every_place_of_a_producer_event() -> None:
+    # the consumer closes the items of a nested array: a witness needs a member added two levels down
+    item = {"type": "object", "properties": {"run": {"type": "array"}}, "required": ["run"]}
+    producer = {"type": "object", "properties": {"jobs": {"type": "array", "items": item, "minItems": 1}}}
+    producer["required"] = ["jobs"]
+    consumer = json.loads(json.dumps(producer))
+    consumer["properties"]["jobs"]["items"]["additionalProperties"] = False
+    consumer["properties"]["jobs"]["items"]["properties"]["delegate"] = {"type": "string"}
+
+    def searched(deep: bool) -> tuple[bool, Any]:
+        docs = Doc(producer, validator_class_of(producer)), Doc(consumer, validator_class_of(consumer))
+        return witnesses.search(witnesses.Verifier(*docs, seconds=2.0), seconds=1.0, deep=deep)
+
+    assert searched(deep=False) == (False, None)  # variations of the top level only
+    proven, value = searched(deep=True)
+    assert proven and any(set(job) - {"run"} for job in value["jobs"])
