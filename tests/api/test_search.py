@@ -166,7 +166,9 @@ async def test_a_whole_schema_name_finds_it_first_and_the_rest_through_the_index
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"q": "COM.ACME.OrderPlaced", "limit": 1, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, Any] = {"q": "COM.ACME.OrderPlaced", "limit": 1}
+        if cursor:
+            params["cursor"] = cursor
         page = (await client.get("/search", params=params)).json()
         seen += [hit["schema"] for hit in page["items"]]
         cursor = page["next_cursor"]
