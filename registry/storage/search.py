@@ -32,6 +32,7 @@ from registry.domain.search import (
     SearchAfter,
     SearchDocument,
     contract_keywords,
+    fold,
     keywords_of,
     merge_keywords,
     search_document,
@@ -171,19 +172,23 @@ class SearchRepository:
         """PostgreSQL: the page read tier by tier, best first, each in name order; None when the tiers
         read do not fill it and the rest must be ranked as a whole."""
         hits: list[RankedHit] = []
+        whole_name = False  # the term is a whole schema's name
         for tier in tiers:
             if after is not None and after.rank < tier.rank:
                 continue  # the cursor is past this tier
             resume = after is not None and after.rank == tier.rank
             tier_values = {**values, "limit": limit - len(hits)}
             found: list[RankedHit] = []
-            if tier.walk:
+            # A whole name typed (one schema looked up) is rare in other documents: a walk through them
+            # would test all its budget for nothing, where their trigram index finds the few at once.
+            if tier.walk and not whole_name:
                 found = self._hits(_tier_statement(tier, registries, resume=resume, walk=True), tier_values)
             if len(found) < tier_values["limit"]:  # the walk ended before the page filled: ask the index
                 found = self._hits(_tier_statement(tier, registries, resume=resume, walk=False), tier_values)
             hits += found
             if len(hits) == limit:
                 return hits
+            whole_name = whole_name or any(fold(hit.hit.schema) == values["term0"] for hit in found)
         return hits if tiers[-1].rank == IN_KEYWORDS else None  # the last tier is the lowest rank there is
 
     def _hits(self, statement: TextClause, values: dict[str, Any]) -> list[RankedHit]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, event
 
 from registry.domain.pagination import encode_cursor
 
@@ -136,3 +137,42 @@ async def test_the_index_forgets_deleted_schemas_and_registries(client: httpx.As
     assert await found(client, "warehouse") == ["StockCounted"]
     assert (await client.patch(f"{SHOP}/schemas/StockCounted", json={"description": "inventory"})).is_success
     assert await found(client, "inventory warehouse") == ["StockCounted"]
+
+
+async def test_a_whole_schema_name_finds_it_first_and_the_rest_through_the_index(
+    engine: Engine, client: httpx.AsyncClient
+) -> None:
+    """A schema's whole name typed ranks it first, then the longer names holding it, then the documents
+    holding it elsewhere, in pages as ever; on PostgreSQL those documents are found through their trigram
+    index, not by a walk testing every document in name order (a whole name is rare elsewhere)."""
+    await register(client, "com.acme.OrderPlaced", contract("orderId"))
+    await register(client, "com.acme.OrderPlacedAgain", contract("amount"))
+    await register(client, "com.acme.Refund", contract("amount", title="after com.acme.OrderPlaced"))
+    for n in range(5):
+        await register(client, f"com.acme.Other{n}", contract("amount"))
+    statements: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        whole = await found(client, "com.acme.orderplaced")
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert whole == ["com.acme.OrderPlaced", "com.acme.OrderPlacedAgain", "com.acme.Refund"]
+    walks = [each for each in statements if "d.document FROM search_documents d" in each]
+    assert walks == []
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"q": "COM.ACME.OrderPlaced", "limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await client.get("/search", params=params)).json()
+        seen += [hit["schema"] for hit in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == whole
+    assert await found(client, "com.acme.orderplaced", registry="shop") == whole
