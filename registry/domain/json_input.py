@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any, NoReturn
 
 from registry.domain.errors import (
@@ -78,36 +77,9 @@ def parse_json(text: str | bytes, *, where: str = "the request body") -> Any:
     if duplicates:
         pointer, key = _first_duplicate(value)
         raise DuplicateKey(where=where, pointer=pointer, key=key)
-    if nests_deeper(text, MAX_DEPTH):
+    if may_nest_deeper(text, MAX_DEPTH) and _deeper_than(value, MAX_DEPTH):
         raise JsonTooDeep(where=where, limit=MAX_DEPTH)
     return value
-
-
-def nests_deeper(text: str | bytes, limit: int) -> bool:
-    """Whether the objects and arrays of `text`, a JSON text `json.loads` reads (bytes in any encoding it
-    reads), nest deeper than `limit` levels (the outermost is level 1), read from the text rather than by a
-    walk of its value: most texts have too few brackets to nest that deep, and for the others the brackets
-    outside strings are counted."""
-    if isinstance(text, bytes):
-        # a bracket is at least its byte, in UTF-8, -16 and -32 alike: more bytes than levels, never fewer
-        if text.count(b"[") + text.count(b"{") <= limit:
-            return False
-        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads decodes it
-    elif text.count("[") + text.count("{") <= limit:
-        return False
-    depth = 0
-    for bracket in _ALL_BUT_BRACKETS.sub("", text):
-        if bracket in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
-
-
-# strings whole (a bracket or an escaped quote inside one is text), and runs of anything else but brackets
-_ALL_BUT_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^"\[\]{}]+', re.DOTALL)
 
 
 class _Duplicated(dict[str, Any]):
@@ -143,6 +115,28 @@ def _first_duplicate(value: Any) -> tuple[str, str]:
         children = [(f"{pointer}/{_escape(key)}", child) for key, child in items]
         stack.extend(child for child in reversed(children) if isinstance(child[1], dict | list))
     raise AssertionError("no object repeated a key")
+
+
+def may_nest_deeper(text: str | bytes, limit: int) -> bool:
+    """False when `text`, a JSON text `json.loads` reads (bytes in any encoding it reads), has too few
+    brackets to nest deeper than `limit` levels: most texts need no walk of their value at all. A bracket is
+    at least its byte in UTF-8, -16 and -32 alike, and brackets inside strings only add to the count, so
+    False is sure; True says only "walk to know"."""
+    if isinstance(text, bytes):
+        return text.count(b"[") + text.count(b"{") > limit
+    return text.count("[") + text.count("{") > limit
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest deeper than `limit` (the value itself is level 1); iterative."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _escape(token: str | int) -> str:

@@ -35,9 +35,9 @@ from registry.domain.formats.regexes import regex_budget, search
 
 
 class FastCheck(Protocol):
-    """True: the event is valid. False: maybe not; jsonschema decides and explains. `within_depth`: the caller
-    has found that the event nests no deeper than EVENT_MAX_DEPTH (from its text, `json_input.nests_deeper`),
-    so the check need not walk it to know."""
+    """True: the event is valid. False: maybe not; jsonschema decides and explains. `within_depth`: the
+    caller has found that the event nests no deeper than EVENT_MAX_DEPTH (from its text,
+    `json_input.may_nest_deeper`), so the check need not walk it to know."""
 
     def __call__(self, event: Any, *, within_depth: bool = False) -> bool: ...
 
