@@ -77,7 +77,7 @@ def parse_json(text: str | bytes, *, where: str = "the request body") -> Any:
     if duplicates:
         pointer, key = _first_duplicate(value)
         raise DuplicateKey(where=where, pointer=pointer, key=key)
-    if _may_nest_deeper(text) and _deeper_than(value, MAX_DEPTH):
+    if may_nest_deeper(text, MAX_DEPTH) and _deeper_than(value, MAX_DEPTH):
         raise JsonTooDeep(where=where, limit=MAX_DEPTH)
     return value
 
@@ -117,11 +117,14 @@ def _first_duplicate(value: Any) -> tuple[str, str]:
     raise AssertionError("no object repeated a key")
 
 
-def _may_nest_deeper(text: str | bytes) -> bool:
-    """False when the text has too few brackets to nest past MAX_DEPTH: most bodies need no walk at all."""
+def may_nest_deeper(text: str | bytes, limit: int) -> bool:
+    """False when `text`, a JSON text `json.loads` reads (bytes in any encoding it reads), has too few
+    brackets to nest deeper than `limit` levels: most texts need no walk of their value at all. A bracket is
+    at least its byte in UTF-8, -16 and -32 alike, and brackets inside strings only add to the count, so
+    False is sure; True says only "walk to know"."""
     if isinstance(text, bytes):
-        return text.count(b"[") + text.count(b"{") > MAX_DEPTH
-    return text.count("[") + text.count("{") > MAX_DEPTH
+        return text.count(b"[") + text.count(b"{") > limit
+    return text.count("[") + text.count("{") > limit
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -24,7 +24,7 @@ decides.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import jsonschema_rs
 
@@ -33,8 +33,14 @@ from registry.domain.formats.patterns import DATA_KEYWORDS, NAMED_MAPS
 from registry.domain.formats.pointers import PointerNotFound, resolve_fragment
 from registry.domain.formats.regexes import regex_budget, search
 
-FastCheck = Callable[[Any], bool]
-"""True: the event is valid. False: maybe not; jsonschema decides and explains."""
+
+class FastCheck(Protocol):
+    """True: the event is valid. False: maybe not; jsonschema decides and explains. `within_depth`: the
+    caller has found that the event nests no deeper than EVENT_MAX_DEPTH (from its text,
+    `json_input.may_nest_deeper`), so the check need not walk it to know."""
+
+    def __call__(self, event: Any, *, within_depth: bool = False) -> bool: ...
+
 
 MAX_EXPANDED_NODES = 20_000
 """Schema nodes the event schema may hold once every `$ref` is replaced by its target."""
@@ -171,8 +177,8 @@ class _EcmaPattern:
 
 
 def _checking_with(validator: Any) -> FastCheck:
-    def check(event: Any) -> bool:
-        if _deeper_than(event, EVENT_MAX_DEPTH):
+    def check(event: Any, *, within_depth: bool = False) -> bool:
+        if not within_depth and _deeper_than(event, EVENT_MAX_DEPTH):
             return False  # refused for its depth, whatever the contract: jsonschema's path says so
         with regex_budget() as budget:
             try:
