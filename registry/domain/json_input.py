@@ -42,6 +42,64 @@ def parse_json(text: str | bytes, *, where: str = "the request body") -> Any:
 
     Raises MalformedJson (not JSON at all, or NaN/Infinity), DuplicateKey, NumberTooLong, NumberOutOfRange
     or JsonTooDeep."""
+    try:
+        value = _plain_parse(text)
+    except Exception:  # anything the strict parse may refuse: it decides, and names the error
+        return _strict_parse(text, where)
+    if may_nest_deeper(text, MAX_DEPTH) and _deeper_than(value, MAX_DEPTH):
+        raise JsonTooDeep(where=where, limit=MAX_DEPTH)
+    return value
+
+
+class _NotPlain(Exception):
+    """Raised by the plain parse's hooks at what only the strict parse may judge."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    built = dict(pairs)
+    if len(built) != len(pairs):
+        raise _NotPlain
+    return built
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if len(literal) > MAX_NUMBER_CHARS or not math.isfinite(value):
+        raise _NotPlain
+    return value
+
+
+def _short_int(literal: str) -> int:
+    if len(literal) > MAX_NUMBER_CHARS:
+        raise _NotPlain
+    return int(literal)
+
+
+def _not_plain(_name: str) -> NoReturn:
+    raise _NotPlain
+
+
+# Built once (a decoder per call costs more than the parse of a small body), without state: thread-safe.
+_SHORT_TEXT = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_float=_finite, parse_constant=_not_plain)
+_LONG_TEXT = json.JSONDecoder(
+    object_pairs_hook=_unique_keys, parse_float=_finite, parse_int=_short_int, parse_constant=_not_plain
+)
+
+
+def _plain_parse(text: str | bytes) -> Any:
+    """The value of `text` when it holds nothing the strict parse refuses (no repeated key, no NaN or
+    Infinity, no number too long or out of range), read as `json.loads` reads it; raises at anything else.
+    Its value is then the strict parse's: the same reading, hooks that only differ by raising. A text no
+    longer than MAX_NUMBER_CHARS cannot hold a number that long: its integers need no hook."""
+    if isinstance(text, bytes):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads decodes bytes
+    elif text.startswith("\ufeff"):
+        raise _NotPlain  # json.loads refuses a BOM in a str
+    return (_SHORT_TEXT if len(text) <= MAX_NUMBER_CHARS else _LONG_TEXT).decode(text)
+
+
+def _strict_parse(text: str | bytes, where: str) -> Any:
+    """parse_json's reading of any text, which names what it refuses (a new decoder for each call)."""
     duplicates = False
 
     def object_of(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
