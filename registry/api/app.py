@@ -18,7 +18,7 @@ from registry.access import Authenticator, secret_box
 from registry.api import eventbridge, front, request_log
 from registry.api.capacity import ExpensiveWork
 from registry.api.errors import install_error_handlers
-from registry.api.fast_reads import FastValidation, MemoryReads, ReadCaches
+from registry.api.fast_reads import MemoryReads, MemoryValidation, ReadCaches
 from registry.api.lifecycle import DrainGate, Lifecycle
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.readiness import Readiness
@@ -152,7 +152,15 @@ def create_app(
     request_log.install(app, records=records)
     memory_reads = MemoryReads(numbered=version_cache, caches=read_caches, authenticator=authenticator)
     # Around the request log: a version answered from memory costs no more than its lookup and its record.
-    front.install(app, reads=memory_reads, records=records, lifecycle=lifecycle)
+    memory_validation = MemoryValidation(
+        caches=read_caches,
+        authenticator=authenticator,
+        contracts=services.loaded_contract,
+        body_limit=settings.max_content_bytes,
+    )
+    front.install(
+        app, reads=memory_reads, validations=memory_validation, records=records, lifecycle=lifecycle
+    )
     routers = (
         registries,
         schemas,
@@ -178,10 +186,6 @@ def create_app(
         app.include_router(metrics.router)
         app.state.metrics = Exposition(backlog=lambda: outbox_backlog(uow))
         observe_pool(engine)
-    # Inside the body limit and the JSON check: the event it reads is bounded and well-formed.
-    app.add_middleware(
-        FastValidation, caches=read_caches, authenticator=authenticator, contracts=services.loaded_contract
-    )
     app.add_middleware(JsonBodies)
     app.add_middleware(
         BodyLimit, limit=settings.max_content_bytes, setting=Settings.variable("max_content_bytes")

@@ -22,6 +22,7 @@ ordinary rules, and fills these caches for the next request. Every cache here is
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -32,17 +33,17 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, unquote
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from registry.access import Authenticator
-from registry.api.middleware import PARSED_BODY, read_body, replay_body
+from registry.api.middleware import is_json_media_type
 from registry.api.version_cache import Rendered, VersionCache, caller_may_read, header
+from registry.domain.errors import RegistryError
 from registry.domain.formats import Contract
 from registry.domain.formats.events import EVENT_MAX_DEPTH
 from registry.domain.formats.identity import identity_errors
-from registry.domain.json_input import may_nest_deeper
+from registry.domain.json_input import may_nest_deeper, parse_json
 from registry.observability import metrics
-from registry.observability.logs import note_route
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -215,39 +216,47 @@ async def send_answer(send: Send, status: int, headers: list[tuple[bytes, bytes]
 # --- POST .../versions/{version}/validate ---------------------------------------------------------------
 
 
-class FastValidation:
-    """ASGI middleware answering `POST .../versions/{version}/validate` for a valid event, when the version's
-    contract is in memory and accepts the event in Rust. Sits inside the body limit and the JSON check, so
-    the body it reads is bounded, and strict JSON whose value `JsonBodies` hands on (a body it did not parse
-    on the event loop goes to the application)."""
+class MemoryValidation:
+    """Answers `POST .../versions/{version}/validate` for a valid event, when the version's contract is in
+    memory and accepts the event in Rust: what the front (`registry.api.front`) sends, before the middleware
+    stack. So it does itself what the stack's body limit and JSON check would: it takes only a JSON body
+    (or one with no Content-Type) of a declared length within both limits, reads it with the same strict
+    parser, and leaves whatever it refuses to the stack, which refuses it with its own error."""
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
         caches: ReadCaches,
         authenticator: Authenticator,
         contracts: Callable[[str, str, str | None], Contract | None],
+        body_limit: int,
     ) -> None:
-        self.app = app
         self.caches = caches
         self.authenticator = authenticator
         self.contracts = contracts
+        self.max_bytes = min(body_limit, MAX_FAST_EVENT_BYTES)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            found = self._target(scope)
-            if found is not None:
-                body = await read_body(receive)
-                if await self._answered(found, body, send, scope):
-                    return
-                receive = replay_body(body, receive)
-        await self.app(scope, receive, send)
-
-    def _target(self, scope: Scope) -> tuple[NumberedKey, Contract, bool, bool] | None:
+    def match(self, scope: Scope) -> re.Match[str] | None:
+        """The request's registry, schema and version, when it is a validation this may answer: a body of
+        a declared length within the limits, sent as JSON (or as nothing else)."""
+        if scope["method"] != "POST":
+            return None
         match = _VALIDATE.fullmatch(_raw_path(scope))
         if match is None:
             return None
+        length = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding" or (
+                name == b"content-type" and not is_json_media_type(bytes(value).decode("latin-1"))
+            ):
+                return None
+        if length is None or not length.isdigit() or not 0 < int(length) <= self.max_bytes:
+            return None
+        return match
+
+    def find(self, scope: Scope, match: re.Match[str]) -> tuple[NumberedKey, Contract, bool, bool] | None:
         options = _options(scope.get("query_string", b""))
         if options is None:
             return None
@@ -265,26 +274,35 @@ class FastValidation:
             return None
         return (registry, schema, number), contract, *options
 
-    async def _answered(
-        self, found: tuple[NumberedKey, Contract, bool, bool], body: bytes, send: Send, scope: Scope
-    ) -> bool:
+    def answer(
+        self, found: tuple[NumberedKey, Contract, bool, bool], body: bytes
+    ) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """The answer's headers and body when the event is valid; None: the application answers (and
+        explains, or refuses the body)."""
         (registry, schema, number), contract, check_formats, check_identity = found
         fast = contract.fast_check(check_formats)
-        parsed = scope.get(PARSED_BODY)  # the event as JsonBodies read it, strictly: not parsed again
-        if fast is None or parsed is None or parsed.body != body or len(body) > MAX_FAST_EVENT_BYTES:
-            return False
-        event = parsed.value
+        if fast is None or len(body) > self.max_bytes:
+            return None
+        try:
+            event = parse_json(body)
+        except RegistryError:
+            return None  # the stack's JSON check refuses it, with its error
         # a 1 KB event has too few brackets to be too deep: no walk (one that may be is walked by the check)
         shallow = not may_nest_deeper(body, EVENT_MAX_DEPTH)
         if not fast(event, within_depth=shallow) or (
             check_identity and identity_errors(contract.identity(), event, set())
         ):
-            return False  # the application explains
+            return None
         metrics.event_validations.labels("valid").inc()
-        note_route(VALIDATE_ROUTE)
-        answer = {"valid": True, "errors": [], "registry": registry, "schema": schema, "version": number}
-        await _send_json(send, json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode(), [])
-        return True
+        return _valid_answer(registry, schema, number)
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_answer(registry: str, schema: str, number: int) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The answer to a valid event, built once per version (a few hundred bytes each, bounded)."""
+    answer = {"valid": True, "errors": [], "registry": registry, "schema": schema, "version": number}
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    return [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())], body
 
 
 _FLAGS = {"true": True, "1": True, "false": False, "0": False}
@@ -310,9 +328,3 @@ def _options(query: bytes) -> tuple[bool, bool] | None:
 def _raw_path(scope: Scope) -> str:
     raw = scope.get("raw_path") or scope["path"].encode("utf-8")
     return str(raw.split(b"?", 1)[0].decode("latin-1"))
-
-
-async def _send_json(send: Send, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
-    await send({"type": "http.response.start", "status": 200, "headers": start})
-    await send({"type": "http.response.body", "body": body})

@@ -1,12 +1,14 @@
-"""The first thing a request meets: a GET of a numbered version or of `latest` that memory can answer is
-answered here, outside the rest of the middleware stack (the request log's wrapper, Starlette's error
-middleware, FastAPI's exception and body limit layers, our own), which together cost more CPU than the
-answer itself.
+"""The first thing a request meets: a GET of a numbered version or of `latest` that memory can answer, and a
+validation of a valid event against a version whose contract is in memory, are answered here, outside the
+rest of the middleware stack (the request log's wrapper, Starlette's error middleware, FastAPI's exception
+and body limit layers, our own), which together cost more CPU than the answer itself.
 
 It does for those answers what the stack does for every request: the request's id (`X-Request-Id`, also on
 the trace's server span), its facts for log lines, its metrics and access line
-(`request_log.RequestRecords`), the count of requests in flight for the drain. It stands aside, and the
-stack answers as before, for anything else and while the replica drains (the drain gate refuses).
+(`request_log.RequestRecords`), the count of requests in flight for the drain; for a validation, what the
+body limit and the JSON check do (`fast_reads.MemoryValidation`). It stands aside, and the stack answers as
+before, for anything else and while the replica drains (the drain gate refuses); a body it has read is
+handed on to the stack as it came.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from registry.api.fast_reads import VERSION_ROUTE, MemoryReads, send_answer
+from registry.api.fast_reads import VALIDATE_ROUTE, VERSION_ROUTE, MemoryReads, MemoryValidation, send_answer
 from registry.api.lifecycle import Lifecycle
+from registry.api.middleware import read_body, replay_body
 from registry.api.request_log import HEADER, RequestRecords, request_facts
-from registry.observability.logs import current_request
+from registry.observability.logs import RequestFacts, current_request
 from registry.observability.tracing import annotate
 
 errors = logging.getLogger("registry")
@@ -30,21 +33,34 @@ class Front:
     """ASGI middleware around the whole stack (install() puts it there)."""
 
     def __init__(
-        self, app: ASGIApp, *, reads: MemoryReads, records: RequestRecords, lifecycle: Lifecycle
+        self,
+        app: ASGIApp,
+        *,
+        reads: MemoryReads,
+        validations: MemoryValidation,
+        records: RequestRecords,
+        lifecycle: Lifecycle,
     ) -> None:
         self.app = app
         self.reads = reads
+        self.validations = validations
         self.records = records
         self.lifecycle = lifecycle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not await self._answered(scope, send):
-            await self.app(scope, receive, send)
+        if scope["type"] == "http" and not self.lifecycle.draining:
+            if scope["method"] == "GET":
+                if await self._read(scope, send):
+                    return
+            elif scope["method"] == "POST":
+                left = await self._validation(scope, receive, send)
+                if left is None:
+                    return
+                receive = left
+        await self.app(scope, receive, send)
 
-    async def _answered(self, scope: Scope, send: Send) -> bool:
-        """True when the request was answered here; else nothing was sent, and the stack answers."""
-        if scope["type"] != "http" or self.lifecycle.draining:
-            return False
+    async def _read(self, scope: Scope, send: Send) -> bool:
+        """True when the version was sent from here; else nothing was sent, and the stack answers."""
         match = self.reads.match(scope)
         if match is None:
             return False
@@ -56,29 +72,73 @@ class Front:
             if found is None:
                 return False
             status, headers, body = found
-            facts.route_template = VERSION_ROUTE
-            annotate({"registry.request_id": facts.request_id})
-            self.lifecycle.in_flight += 1
-            try:
-                await send_answer(send, status, [*headers, (HEADER, facts.request_id.encode())], body)
-            except Exception:
-                # as RequestLog does: logged once, with the request's id (the server answers 500 if it can)
-                errors.exception("unhandled error answering %s %s", facts.method, facts.path)
-                status = 500
-            finally:
-                self.lifecycle.in_flight -= 1
-            self.records.finish(scope, facts, status, started)
+            await self._send(scope, send, facts, started, VERSION_ROUTE, status, headers, body)
             return True
         finally:
             current_request.reset(token)
 
+    async def _validation(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """None when the validation was answered here; else the stack answers, reading the body from the
+        receive returned (the body again, when it was read here)."""
+        match = self.validations.match(scope)
+        if match is None:
+            return receive
+        started = time.perf_counter()
+        facts = request_facts(scope)
+        token = current_request.set(facts)
+        try:
+            found = self.validations.find(scope, match)
+            if found is None:
+                return receive
+            # of a declared length within the limit: the server delivers no more than that
+            body = await read_body(receive)
+            answer = self.validations.answer(found, body)
+            if answer is None:
+                return replay_body(body, receive)
+            headers, content = answer
+            await self._send(scope, send, facts, started, VALIDATE_ROUTE, 200, headers, content)
+            return None
+        finally:
+            current_request.reset(token)
 
-def install(app: Any, *, reads: MemoryReads, records: RequestRecords, lifecycle: Lifecycle) -> None:
+    async def _send(
+        self,
+        scope: Scope,
+        send: Send,
+        facts: RequestFacts,
+        started: float,
+        route: str,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> None:
+        facts.route_template = route
+        annotate({"registry.request_id": facts.request_id})
+        self.lifecycle.in_flight += 1
+        try:
+            await send_answer(send, status, [*headers, (HEADER, facts.request_id.encode())], body)
+        except Exception:
+            # as RequestLog does: logged once, with the request's id (the server answers 500 if it can)
+            errors.exception("unhandled error answering %s %s", facts.method, facts.path)
+            status = 500
+        finally:
+            self.lifecycle.in_flight -= 1
+        self.records.finish(scope, facts, status, started)
+
+
+def install(
+    app: Any,
+    *,
+    reads: MemoryReads,
+    validations: MemoryValidation,
+    records: RequestRecords,
+    lifecycle: Lifecycle,
+) -> None:
     """The front around the whole middleware stack (Starlette builds it on the first request): call after
     request_log.install."""
     build = app.build_middleware_stack
 
     def build_with_front() -> ASGIApp:
-        return Front(build(), reads=reads, records=records, lifecycle=lifecycle)
+        return Front(build(), reads=reads, validations=validations, records=records, lifecycle=lifecycle)
 
     app.build_middleware_stack = build_with_front

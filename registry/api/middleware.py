@@ -4,8 +4,6 @@ keeps `%2F` inside names."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, unquote
 
 from starlette.concurrency import run_in_threadpool
@@ -98,9 +96,7 @@ class JsonBodies:
 
     Every JSON body, on every API, is first read by `json_input.parse_json`, which refuses what
     `json.loads` (behind the routes) would let through or fail on: NaN and Infinity, repeated keys, numbers
-    and nesting past the limits. What it accepts, `json.loads` reads to the same value.
-    A body parsed on the event loop (a small one) is handed on with its value (`PARSED_BODY`), so that the
-    fast validation path does not parse the event again."""
+    and nesting past the limits. What it accepts, `json.loads` reads to the same value."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -123,7 +119,7 @@ class JsonBodies:
                 if len(body) > OFF_LOOP_BYTES:
                     await run_in_threadpool(parse_json, body)
                 else:
-                    scope = {**scope, PARSED_BODY: ParsedBody(body, parse_json(body))}
+                    parse_json(body)
             except RegistryError as error:
                 count_refused_registration(scope, "invalid")
                 await _refuse(scope, send, error)
@@ -174,18 +170,6 @@ async def _refuse(scope: Scope, send: Send, error: RegistryError) -> None:
 
 
 NATIVE_API_PREFIX = "/registries/"
-PARSED_BODY = "registry.parsed_body"
-"""The scope key under which `JsonBodies` hands on a small body's `ParsedBody`."""
-
-
-@dataclass(frozen=True)
-class ParsedBody:
-    """A request body and its value, as `json_input.parse_json` read it: strict JSON within the limits."""
-
-    body: bytes
-    value: Any
-
-
 # Bodies larger than this are parsed in a worker thread: a megabyte takes tens of milliseconds, which other
 # requests should not wait for.
 OFF_LOOP_BYTES = 64 * 1024

@@ -3,6 +3,7 @@ skips, and what it still does as every answer does (request id, metrics, the dra
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -17,6 +18,7 @@ from tests.conftest import load_example
 
 VERSIONS = "/registries/orders/schemas/aws.x%2FOrderCreated/versions"
 ROUTE = "/registries/{registry}/schemas/{schema}/versions/{version}"
+EVENT = load_example("draft4/custom-order-created.event.json")
 
 
 class Counting:
@@ -87,7 +89,48 @@ async def test_what_memory_cannot_answer_goes_through_the_stack(client: httpx.As
 
 async def test_a_draining_replica_refuses_versions_in_memory_too(client: httpx.AsyncClient) -> None:
     assert (await client.get(f"{VERSIONS}/1")).status_code == 200
+    assert (await client.post(f"{VERSIONS}/1/validate", json=EVENT)).json()["valid"]
     client.app.state.lifecycle.drain()  # type: ignore[attr-defined]
-    refused = await client.get(f"{VERSIONS}/1")
-    assert (refused.status_code, refused.json()["error"]["code"]) == (503, "shutting_down")
-    assert refused.headers["connection"] == "close"
+    for refused in (
+        await client.get(f"{VERSIONS}/1"),
+        await client.post(f"{VERSIONS}/1/validate", json=EVENT),
+    ):
+        assert (refused.status_code, refused.json()["error"]["code"]) == (503, "shutting_down")
+        assert refused.headers["connection"] == "close"
+
+
+async def test_a_valid_event_against_a_version_in_memory_is_answered_before_the_stack(
+    client: httpx.AsyncClient,
+) -> None:
+    path = f"{VERSIONS}/latest/validate"
+    first = await client.post(path, json=EVENT)  # through the stack, which keeps what to validate against
+    assert first.json()["valid"]
+    Counting.entered.clear()
+    again = await client.post(path, json=EVENT, headers={"X-Request-Id": "from-the-gateway"})
+    assert Counting.entered == []
+    assert (again.status_code, again.content, again.headers["x-request-id"]) == (
+        200,
+        first.content,
+        "from-the-gateway",
+    )
+    assert again.headers["content-type"] == first.headers["content-type"] == "application/json"
+
+
+async def test_validations_the_front_cannot_answer_get_the_stacks_answers(client: httpx.AsyncClient) -> None:
+    path = f"{VERSIONS}/1/validate"
+    assert (await client.post(path, json=EVENT)).json()["valid"]
+    Counting.entered.clear()
+    text = json.dumps(EVENT).encode()
+
+    async def chunked() -> AsyncIterator[bytes]:
+        yield text
+
+    streamed = await client.post(path, content=chunked(), headers={"content-type": "application/json"})
+    assert (streamed.status_code, streamed.json()["valid"]) == (200, True)  # no declared length
+    as_form = await client.post(path, content=text, headers={"content-type": "text/plain"})
+    assert (as_form.status_code, as_form.json()["error"]["code"]) == (415, "unsupported_media_type")
+    repeated = await client.post(path, content=b'{"a":1,"a":2}', headers={"content-type": "application/json"})
+    assert (repeated.status_code, repeated.json()["error"]["code"]) == (422, "duplicate_key")
+    invalid = await client.post(path, json={**EVENT, "detail": 7})
+    assert (invalid.status_code, invalid.json()["valid"]) == (200, False)
+    assert len(Counting.entered) == 4
