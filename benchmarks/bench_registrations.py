@@ -42,6 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from bench_api import contract, register_body  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
+from starlette.types import Message  # noqa: E402
 
 from registry import services  # noqa: E402
 from registry.api.app import create_app  # noqa: E402
@@ -117,16 +118,16 @@ def through_http(url: str, engine: Engine, loop: asyncio.AbstractEventLoop) -> t
             "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 80),
         }
-        messages = [{"type": "http.request", "body": body, "more_body": False}]
-        sent: list[dict[str, Any]] = []
+        messages: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[Message] = []
 
-        async def receive() -> dict[str, Any]:
+        async def receive() -> Message:
             if messages:
                 return messages.pop()
             await asyncio.Event().wait()  # no disconnect: the request is answered first
             raise AssertionError("unreachable")
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: Message) -> None:
             sent.append(message)
 
         await app(scope, receive, send)
