@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_registrations.py --database sqlite -n 300
     .venv/bin/python benchmarks/bench_registrations.py --database postgresql --instructions -n 40
+    .venv/bin/python benchmarks/bench_registrations.py --database sqlite --http --instructions -n 40
 
 `services.register_version` on a fresh database (SQLite file, or a PostgreSQL database created and dropped),
 as `bench_api.py` registers through HTTP: first `n` new schemas of a 30-property draft-04 contract (nothing to
@@ -15,27 +16,38 @@ itself again under valgrind's callgrind, instrumenting only the registrations (t
 helper built with `cc`, whose client requests toggle the instrumentation), about 50 times slower. The
 database server's own work is not counted (PostgreSQL runs in its own processes). Needs valgrind, its
 headers and a C compiler. Not a test.
+
+`--http` registers through the application instead: each registration is a POST of bench_api's body
+(`register_body`) to the ASGI app in this process (every middleware, the route, FastAPI's body handling),
+without a socket or an HTTP server; the difference to the service alone is the cost around it. The route
+runs in a worker thread, so the CPU time is the process's.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ctypes
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from bench_api import contract  # noqa: E402
+from bench_api import contract, register_body  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
+from starlette.types import Message  # noqa: E402
 
 from registry import services  # noqa: E402
+from registry.api.app import create_app  # noqa: E402
 from registry.domain.model import CompatibilityMode  # noqa: E402
+from registry.settings import Settings  # noqa: E402
 from registry.storage.database import Timeouts, make_engine, make_session_factory  # noqa: E402
 from registry.storage.migrations import upgrade  # noqa: E402
 from registry.storage.unit_of_work import UnitOfWork  # noqa: E402
@@ -67,30 +79,86 @@ def drop(name: str | None) -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def register(uow: UnitOfWork, schema: str, content: dict[str, Any]) -> None:
-    _, created = services.register_version(
-        uow, "bench", schema, services.NewVersion("JSONSchemaDraft4", content), actor="bench"
-    )
-    assert created, f"{schema} was not registered"
+Register = Callable[[str, Any], None]
+"""register(schema, prepared): one registration of what `prepare(seed, revision)` made of bench_api's
+contract(seed, revision), ahead of the measurement."""
+Prepare = Callable[[int, int], Any]
 
 
-def measure(uow: UnitOfWork, n: int, helper: Any) -> None:
+def in_service(uow: UnitOfWork) -> tuple[Prepare, Register]:
+    def register(schema: str, content: Any) -> None:
+        _, created = services.register_version(
+            uow, "bench", schema, services.NewVersion("JSONSchemaDraft4", content), actor="bench"
+        )
+        assert created, f"{schema} was not registered"
+
+    return contract, register
+
+
+def through_http(url: str, engine: Engine, loop: asyncio.AbstractEventLoop) -> tuple[Prepare, Register]:
+    """Registrations as POSTs to the ASGI app, on `loop` (the route itself runs in its worker thread)."""
+    app = create_app(Settings(database_url=url, mirror_worker=False, access_log=False), engine=engine)
+
+    async def post(path: str, body: bytes) -> tuple[int, bytes]:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                (b"host", b"registry"),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 80),
+        }
+        messages: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            if messages:
+                return messages.pop()
+            await asyncio.Event().wait()  # no disconnect: the request is answered first
+            raise AssertionError("unreachable")
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent[0]["status"], b"".join(each.get("body", b"") for each in sent[1:])
+
+    def register(schema: str, body: Any) -> None:
+        path = f"/registries/bench/schemas/{schema}/versions"
+        status, answer = loop.run_until_complete(post(path, body))
+        assert status == 201, f"{schema} was not registered: {status} {answer[:300]!r}"
+
+    return register_body, register
+
+
+def measure(registrar: tuple[Prepare, Register], n: int, helper: Any, clock: Callable[[], float]) -> None:
+    prepare, register = registrar
     for index in range(10):  # warm-up: statements compiled, validators and caches built
-        register(uow, f"warm{index}", contract(10**6 + index))
-        register(uow, f"warm{index}", contract(10**6 + index, 1))
+        register(f"warm{index}", prepare(10**6 + index, 0))
+        register(f"warm{index}", prepare(10**6 + index, 1))
     for kind, revision in (("new schema", 0), ("next version, BACKWARD", 1)):
-        items = [(f"s{index}", contract(index + 1, revision)) for index in range(n)]
-        batches, started = [], time.thread_time()
+        items = [(f"s{index}", prepare(index + 1, revision)) for index in range(n)]
+        batches, started = [], clock()
         if helper is not None:
             helper.start()
         for first in range(0, n, BATCH):
-            batch_started = time.thread_time()
-            for schema, content in items[first : first + BATCH]:
-                register(uow, schema, content)
-            batches.append((time.thread_time() - batch_started) / len(items[first : first + BATCH]))
+            batch_started = clock()
+            for schema, prepared in items[first : first + BATCH]:
+                register(schema, prepared)
+            batches.append((clock() - batch_started) / len(items[first : first + BATCH]))
         if helper is not None:
             helper.stop(kind.encode())
-        total = (time.thread_time() - started) / n
+        total = (clock() - started) / n
         batches.sort()
         print(
             f"{kind}: CPU {total * 1e3:.2f} ms per registration (batches of {BATCH}: best "
@@ -115,6 +183,7 @@ def instructions(args: argparse.Namespace) -> int:
             str(args.n),
             "--helper",
             str(library),
+            *(["--http"] if args.http else []),
         ]
         command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}", *argv]
         subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
@@ -131,6 +200,7 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("-n", type=int, default=300, help="registrations of each kind")
     parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind")
+    parser.add_argument("--http", action="store_true", help="POST each registration to the ASGI app")
     parser.add_argument("--helper", help=argparse.SUPPRESS)  # set by --instructions for the run inside
     args = parser.parse_args()
     if args.instructions:
@@ -143,8 +213,14 @@ def main() -> int:
         uow = UnitOfWork(make_session_factory(engine))
         changes = services.RegistryChanges(compatibility=CompatibilityMode.BACKWARD)
         services.put_registry(uow, "bench", changes, actor="bench")
-        print(f"{args.database}, {args.n} registrations of each kind, in process (no HTTP):")
-        measure(uow, args.n, helper)
+        if args.http:
+            print(f"{args.database}, {args.n} registrations of each kind, POSTs to the ASGI app in process:")
+            loop = asyncio.new_event_loop()
+            measure(through_http(url, engine, loop), args.n, helper, time.process_time)
+            loop.close()
+        else:
+            print(f"{args.database}, {args.n} registrations of each kind, in process (no HTTP):")
+            measure(in_service(uow), args.n, helper, time.thread_time)
         engine.dispose()
     finally:
         drop(name)

@@ -4,9 +4,15 @@ keeps `%2F` inside names."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote
 
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.access import Authenticator
@@ -96,7 +102,9 @@ class JsonBodies:
 
     Every JSON body, on every API, is first read by `json_input.parse_json`, which refuses what
     `json.loads` (behind the routes) would let through or fail on: NaN and Infinity, repeated keys, numbers
-    and nesting past the limits. What it accepts, `json.loads` reads to the same value."""
+    and nesting past the limits. What it accepts, `json.loads` reads to the same value.
+    The body is handed on with its value (`PARSED_BODY`), so that the routes (`ParsedJsonRoute`) do not parse
+    it again; a large one is parsed in a worker thread, not on the loop."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -117,15 +125,40 @@ class JsonBodies:
             body = await read_body(receive)
             try:
                 if len(body) > OFF_LOOP_BYTES:
-                    await run_in_threadpool(parse_json, body)
+                    value = await run_in_threadpool(parse_json, body)
                 else:
-                    parse_json(body)
+                    value = parse_json(body)
             except RegistryError as error:
                 count_refused_registration(scope, "invalid")
                 await _refuse(scope, send, error)
                 return
+            scope = {**scope, PARSED_BODY: ParsedBody(body, value)}
             receive = replay_body(body, receive)
         await self.app(scope, receive, send)
+
+
+class ParsedJsonRequest(Request):
+    """A request whose JSON value is the one `JsonBodies` read (strictly, and off the loop when large), so
+    FastAPI does not parse the body a second time with `json.loads`. That parser reads whatever
+    `parse_json` accepts to the same value."""
+
+    async def json(self) -> Any:
+        parsed = self.scope.get(PARSED_BODY)
+        if parsed is not None and parsed.body == await self.body():
+            return parsed.value
+        return await super().json()
+
+
+class ParsedJsonRoute(APIRoute):
+    """The routes of the API: their JSON bodies are the values `JsonBodies` already parsed."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def with_parsed_json(request: Request) -> Response:
+            return await handle(ParsedJsonRequest(request.scope, request.receive))
+
+        return with_parsed_json
 
 
 class PrivateApiDescription:
@@ -170,6 +203,18 @@ async def _refuse(scope: Scope, send: Send, error: RegistryError) -> None:
 
 
 NATIVE_API_PREFIX = "/registries/"
+PARSED_BODY = "registry.parsed_body"
+"""The scope key under which `JsonBodies` hands on a body's `ParsedBody`."""
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    """A request body and its value, as `json_input.parse_json` read it: strict JSON within the limits."""
+
+    body: bytes
+    value: Any
+
+
 # Bodies larger than this are parsed in a worker thread: a megabyte takes tens of milliseconds, which other
 # requests should not wait for.
 OFF_LOOP_BYTES = 64 * 1024

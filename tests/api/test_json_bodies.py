@@ -127,3 +127,16 @@ async def test_the_eventbridge_api_refuses_in_its_own_form(client: httpx.AsyncCl
     assert response.status_code == 400
     assert response.headers["x-amzn-errortype"] == "BadRequestException"
     assert "names the key 'Description' twice" in response.json()["Message"]
+
+
+async def test_a_large_body_is_read_strictly_and_its_value_used(
+    client: httpx.AsyncClient,
+) -> None:
+    """Past 64 KB the body is parsed in a worker thread, and the route takes that value as it is."""
+    tags = json.dumps(["x" * 100] * 1000)
+    response = await client.post(VALIDATE, content='{"n": 1, "tags": ' + tags + "}", headers=JSON)
+    assert response.status_code == 200 and response.json()["valid"] is True
+    response = await client.post(VALIDATE, content='{"n": "one", "tags": ' + tags + "}", headers=JSON)
+    assert response.status_code == 200 and response.json()["valid"] is False
+    response = await client.post(VALIDATE, content='{"n": 1, "n": 2, "tags": ' + tags + "}", headers=JSON)
+    assert error_of(response) == (422, "duplicate_key", {"pointer": "/n", "key": "n"})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from registry import services
 from registry.api.capacity import EXPENSIVE
 from registry.api.deps import ReaderOfRegistry, RegistryName, SchemaName, Uow
+from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -28,6 +29,7 @@ router = APIRouter(
     tags=["compatibility"],
     responses=READ_ERRORS,
     dependencies=EXPENSIVE,
+    route_class=ParsedJsonRoute,
 )
 Policy = Annotated[
     CompatibilityPolicy | None, Query(description="STRICT or LENIENT; default: the schema's policy")

@@ -20,6 +20,7 @@ from registry.api.deps import (
     Uow,
     WriterOfRegistry,
 )
+from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import (
     PARTICIPANT_NAME,
     READ_ERRORS,
@@ -38,7 +39,7 @@ from registry.domain.deployments import Participant, ParticipantRole
 from registry.domain.model import CompatibilityPolicy
 from registry.domain.modes import CompatibilityReport, report_data
 
-router = APIRouter(tags=["deployments"], responses=READ_ERRORS)
+router = APIRouter(tags=["deployments"], responses=READ_ERRORS, route_class=ParsedJsonRoute)
 
 SCHEMA = "/registries/{registry}/schemas/{schema}"
 # Patterns are documented, not enforced here: the domain checks the names and answers `invalid_name`.

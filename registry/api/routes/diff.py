@@ -10,11 +10,14 @@ from registry import diffs
 from registry.api.capacity import EXPENSIVE
 from registry.api.deps import ReaderOfRegistry, RegistryName, SchemaName, Uow
 from registry.api.diff_models import DiffOut, diff_out
+from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import READ_ERRORS
 from registry.api.routes.compatibility import Policy
 from registry.domain import names
 
-router = APIRouter(tags=["compatibility"], responses=READ_ERRORS, dependencies=EXPENSIVE)
+router = APIRouter(
+    tags=["compatibility"], responses=READ_ERRORS, dependencies=EXPENSIVE, route_class=ParsedJsonRoute
+)
 VERSION = "^(latest|[1-9][0-9]{0,8})$"
 
 

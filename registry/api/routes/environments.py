@@ -16,6 +16,7 @@ from registry.api.deps import (
     Uow,
     WriterOfRegistry,
 )
+from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import (
     PARTICIPANT_NAME,
     READ_ERRORS,
@@ -32,7 +33,12 @@ from registry.api.models import (
 from registry.api.routes.deployments import pair_report
 from registry.domain.deployments import EnvironmentSummary, Participant, SchemaPicture
 
-router = APIRouter(prefix="/registries/{registry}/environments", tags=["deployments"], responses=READ_ERRORS)
+router = APIRouter(
+    prefix="/registries/{registry}/environments",
+    tags=["deployments"],
+    responses=READ_ERRORS,
+    route_class=ParsedJsonRoute,
+)
 
 # The pattern is documented, not enforced here: the domain checks the name and answers `invalid_name`.
 Environment = Annotated[str, Path(description="e.g. `prod`", json_schema_extra=PARTICIPANT_NAME)]

@@ -10,11 +10,14 @@ from registry import impact
 from registry.api.capacity import EXPENSIVE
 from registry.api.deps import ReaderOfRegistry, RegistryName, SchemaName, Uow
 from registry.api.impact_models import ImpactOut, impact_out
+from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import READ_ERRORS, WRITE_ERRORS, ErrorOut, RegisterVersionIn
 from registry.api.routes.versions import new_version
 from registry.domain.impact import ImpactScope
 
-router = APIRouter(tags=["compatibility"], responses=READ_ERRORS, dependencies=EXPENSIVE)
+router = APIRouter(
+    tags=["compatibility"], responses=READ_ERRORS, dependencies=EXPENSIVE, route_class=ParsedJsonRoute
+)
 
 
 @router.post(

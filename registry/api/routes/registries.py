@@ -18,6 +18,7 @@ from registry.api.deps import (
     RenderedVersions,
     Uow,
 )
+from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -31,7 +32,9 @@ from registry.api.models import (
 from registry.domain.audit import actor_of
 from registry.domain.model import RegistryInfo
 
-router = APIRouter(prefix="/registries", tags=["registries"], responses=READ_ERRORS)
+router = APIRouter(
+    prefix="/registries", tags=["registries"], responses=READ_ERRORS, route_class=ParsedJsonRoute
+)
 
 
 def _out(info: RegistryInfo) -> RegistryOut:

@@ -21,11 +21,17 @@ from registry.api.deps import (
     Uow,
     WriterOfRegistry,
 )
+from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import READ_ERRORS, WRITE_ERRORS, PageOut, PythonPackageOut, SchemaOut, SchemaPatch
 from registry.domain.audit import actor_of
 from registry.domain.model import SchemaInfo
 
-router = APIRouter(prefix="/registries/{registry}/schemas", tags=["schemas"], responses=READ_ERRORS)
+router = APIRouter(
+    prefix="/registries/{registry}/schemas",
+    tags=["schemas"],
+    responses=READ_ERRORS,
+    route_class=ParsedJsonRoute,
+)
 
 
 def _out(info: SchemaInfo) -> SchemaOut:

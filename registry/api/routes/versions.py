@@ -24,6 +24,7 @@ from registry.api.deps import (
     WriterOfRegistry,
 )
 from registry.api.fast_reads import ValidationTarget, rendered_latest
+from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -45,7 +46,10 @@ from registry.domain.mirror import MIRRORED
 from registry.domain.model import VersionInfo
 
 router = APIRouter(
-    prefix="/registries/{registry}/schemas/{schema}/versions", tags=["versions"], responses=READ_ERRORS
+    prefix="/registries/{registry}/schemas/{schema}/versions",
+    tags=["versions"],
+    responses=READ_ERRORS,
+    route_class=ParsedJsonRoute,
 )
 
 JSON = "application/json"
