@@ -146,7 +146,11 @@ class DependentRepository:
                 VersionRow.fingerprint,
                 RESOLVED_CONTENT,
                 VersionRow.event_root,
-            ).where(tuple_(VersionRow.schema_id, VersionRow.version).in_(chunk))
+            ).where(
+                # the schema ids alone first: SQLite reads a row-value IN list by scanning every version
+                VersionRow.schema_id.in_({schema_id for schema_id, _ in chunk}),
+                tuple_(VersionRow.schema_id, VersionRow.version).in_(chunk),
+            )
             for schema_id, number, fingerprint, canonical, event_root in self.session.execute(query):
                 found[(schema_id, number)] = StoredContract(number, fingerprint, canonical, event_root)
         return found
