@@ -88,28 +88,50 @@ V = TypeVar("V")
 
 
 class Kept(Generic[K, V]):
-    """At most `max_entries` values made once by key, the least recently used evicted first."""
+    """At most `max_entries` values made once by key, the least recently used evicted first; with `size_of`,
+    also at most `max_bytes` of them as it estimates them (a value larger than the whole bound is answered,
+    never kept)."""
 
-    def __init__(self, *, max_entries: int) -> None:
+    def __init__(
+        self, *, max_entries: int, max_bytes: int | None = None, size_of: Callable[[V], int] | None = None
+    ) -> None:
         self._max_entries = max_entries
-        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._size_of = size_of
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()  # routes run in worker threads
 
     def get(self, key: K, make: Callable[[], V]) -> V:
-        """The value kept under `key`, else `make()` (outside the lock: two threads may both make it)."""
+        """The value kept under `key`, else `make()` (outside the lock: two threads may both make it, and the
+        later one is kept)."""
         with self._lock:
-            if key in self._entries:
+            found = self._entries.get(key)
+            if found is not None:
                 self._entries.move_to_end(key)
-                return self._entries[key]
+                return found[0]
         value = make()
+        size = self._size_of(value) if self._size_of is not None else 0
+        if self._max_bytes is not None and size > self._max_bytes:
+            return value
         with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            replaced = self._entries.pop(key, None)
+            self._bytes += size - (replaced[1] if replaced else 0)
+            self._entries[key] = (value, size)
+            while len(self._entries) > self._max_entries or (
+                self._max_bytes is not None and self._bytes > self._max_bytes
+            ):
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._bytes -= evicted
         return value
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """Estimated bytes held (0 without `size_of`)."""
+        return self._bytes
 
 
 class Verdicts:
@@ -186,46 +208,23 @@ class SemanticDiffs:
     def __init__(
         self, *, max_bytes: int = MAX_CACHED_DIFF_BYTES, max_entries: int = MAX_CACHED_DIFFS
     ) -> None:
-        self._max_bytes = max_bytes
-        self._max_entries = max_entries
-        self._entries: OrderedDict[PairKey, tuple[SemanticDiff, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._kept: Kept[PairKey, SemanticDiff] = Kept(
+            max_entries=max_entries, max_bytes=max_bytes, size_of=estimated_size
+        )
 
     def get(
         self, old: Contract, new: Contract, policy: CompatibilityPolicy, compute: Callable[[], SemanticDiff]
     ) -> SemanticDiff:
-        """The diff from `old` to `new` under `policy`: kept, else `compute()`d (outside the lock: two
-        threads missing at once compute twice, and the later answer is kept)."""
-        key = (_key(old), _key(new), policy)
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found[0]
-        diff = compute()
-        size = estimated_size(diff)
-        if size <= self._max_bytes:
-            self._put(key, diff, size)
-        return diff
-
-    def _put(self, key: PairKey, diff: SemanticDiff, size: int) -> None:
-        with self._lock:
-            replaced = self._entries.pop(key, None)
-            self._bytes -= replaced[1] if replaced else 0
-            self._entries[key] = (diff, size)
-            self._bytes += size
-            while self._bytes > self._max_bytes or len(self._entries) > self._max_entries:
-                _, (_, evicted) = self._entries.popitem(last=False)
-                self._bytes -= evicted
+        """The diff from `old` to `new` under `policy`: kept, else `compute()`d."""
+        return self._kept.get(pair_key(old, new, policy), compute)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._kept)
 
     @property
     def size(self) -> int:
         """Estimated bytes held."""
-        return self._bytes
+        return self._kept.size
 
 
 def estimated_size(diff: SemanticDiff) -> int:
