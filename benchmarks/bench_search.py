@@ -10,7 +10,7 @@ the tables (executemany on SQLite, COPY on PostgreSQL), built by the service's o
 and fingerprints (registry.domain.formats.canonical), package names (codegen.names) and search documents
 (registry.domain.search). A sample of the contracts goes through `parse_contract` too, which must give the
 same canonical text and fingerprint. On PostgreSQL the search indexes are dropped for the load and built
-again after it, as migrations 0010 and 0011 build them over existing data; the load time includes that.
+again after it, as migrations 0010 to 0012 build them over existing data; the load time includes that.
 
 The data: schemas of 4 versions each (a version adds a property to the one before), named like
 `com.acme.t000123@InvoiceRefunded` (50 entities x 20 actions), spread over 10 registries; each contract
@@ -179,12 +179,12 @@ SCHEMA_COLUMNS = (
 )
 VERSION_COLUMNS = "schema_id, version, content, fingerprint, event_root, description, created_at, created_by"
 DOCUMENT_COLUMNS = "schema_id, registry_name, schema_name, name, description, document"
-# PostgreSQL's indexes of search_documents (migrations 0010, 0011): dropped for the load, built after it
+# PostgreSQL's search indexes (migrations 0010 to 0012), by table: dropped for the load, built after it
 SEARCH_INDEXES = {
-    "ix_search_documents_document_trgm": "USING gin (document gin_trgm_ops)",
-    "ix_search_documents_name_trgm": "USING gin (name gin_trgm_ops)",
-    "ix_search_documents_description_trgm": "USING gin (description gin_trgm_ops)",
-    "ix_search_documents_names": "(registry_name, schema_name) INCLUDE (name, schema_id)",
+    "ix_search_documents_document_trgm": "search_documents USING gin (document gin_trgm_ops)",
+    "ix_search_names_name_trgm": "search_names USING gin (name gin_trgm_ops)",
+    "ix_search_documents_description_trgm": "search_documents USING gin (description gin_trgm_ops)",
+    "ix_search_documents_names": "search_documents (registry_name, schema_name) INCLUDE (name, schema_id)",
 }
 
 
@@ -237,7 +237,7 @@ class _bulk:
         cursor = self.raw.cursor()
         if self.engine.dialect.name == "postgresql":
             for index, definition in SEARCH_INDEXES.items():
-                cursor.execute(f"CREATE INDEX {index} ON search_documents {definition}")
+                cursor.execute(f"CREATE INDEX {index} ON {definition}")
             for table in ("schemas", "schema_versions"):
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"

@@ -114,7 +114,8 @@ class SearchDocumentRow(Base):
     `document`, those two and the contracts' keywords one a line. The index over `document` is per
     database and outside these models: a GIN trigram index (pg_trgm) on PostgreSQL, the FTS5 table
     `search_documents_fts` (trigram tokenizer, kept by triggers) on SQLite; migration 0010 creates both.
-    On PostgreSQL `name` has a trigram index too (migration 0011): the best-ranked tier is read first.
+    On PostgreSQL the names have a trigram index too (in `search_names`, migration 0012, which a trigger
+    keeps): the best-ranked tier is read first.
     The registry's and the schema's names (never renamed) order the hits without a join per candidate."""
 
     __tablename__ = "search_documents"

@@ -16,6 +16,7 @@ ranked. Otherwise every match is ranked, as before.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -46,6 +47,8 @@ SHORTEST_INDEXED_TERM = 3
 # fills the page), and never more than MAX_WALK_ROWS
 WALK_ROWS_PER_HIT = 100
 MAX_WALK_ROWS = 5000
+# The words of a term as pg_trgm cuts them (letters and digits; anything else separates)
+_WORDS = re.compile(r"[^\W_]+")
 # SQLite's FTS5 table over `search_documents.document` (rowid: the schema id), made by migration 0010
 IN_FTS = "d.schema_id IN (SELECT rowid FROM search_documents_fts WHERE search_documents_fts MATCH :phrases)"
 
@@ -152,6 +155,7 @@ class SearchRepository:
         for index, term in enumerate(terms):
             values[f"term{index}"] = term
             values[f"pattern{index}"] = _like_pattern(term)
+            values[f"piece{index}"] = _like_pattern(index_piece(term))
         values["phrases"] = " ".join('"' + term.replace('"', '""') + '"' for term in indexed)
         values.update({f"registry{index}": name for index, name in enumerate(registries)})
         if after is not None:
@@ -215,7 +219,7 @@ def _search_statement(
         for i in range(terms)
     ]
     if dialect == "postgresql":  # pg_trgm's GIN index answers LIKE '%term%' (shorter than 3: it scans)
-        conditions = [f"d.document LIKE :pattern{i} ESCAPE '\\'" for i in range(terms)]
+        conditions = [_contains("d.document", i, indexed=True) for i in range(terms)]
     else:  # FTS5 finds the terms of 3 characters or more (exactly: its trigrams are case-sensitive, over
         # a folded document), shorter ones are looked for in what it found
         conditions = [f"instr(d.document, :short{i}) > 0" for i in range(short)]
@@ -243,32 +247,55 @@ def _search_statement(
 
 @dataclass(frozen=True)
 class Tier:
-    """Documents of one rank, which a condition on one row finds (`{d}` the row's alias)."""
+    """Documents of one rank: those holding every term in the name (`part` "name"), or for one term,
+    holding it in the description and not the name, or in the keywords only (`part` "document")."""
 
     rank: int
-    condition: str
+    part: str
+    terms: int = 1
     walk: bool = True  # try a walk in name order first (not for descriptions: few, short, their index small)
+
+    def condition(self, d: str, *, indexed: bool) -> str:
+        """The condition on row `d`; `indexed`: written for the trigram index (see _contains)."""
+        found = " AND ".join(_contains(f"{d}.{self.part}", i, indexed=indexed) for i in range(self.terms))
+        outside = {"name": [], "description": ["name"], "document": ["name", "description"]}[self.part]
+        return " AND ".join([found, *(f"strpos({d}.{part}, :term0) = 0" for part in outside)])
 
 
 def _tiers(terms: int) -> tuple[Tier, ...]:
     """The tiers read one by one, best first: every term in the name (the highest rank there is); for one
     term, also in the description (not the name), then in the keywords only: the page is then exact without
     ranking anything. Below the names tier, several terms mix their ranks: they are ranked as a whole."""
-    in_name = Tier(
-        IN_NAME * terms, " AND ".join(f"{{d}}.name LIKE :pattern{i} ESCAPE '\\'" for i in range(terms))
-    )
+    in_name = Tier(IN_NAME * terms, "name", terms)
     if terms > 1:
         return (in_name,)
-    outside_name = "strpos({d}.name, :term0) = 0"
-    return (
-        in_name,
-        Tier(IN_DESCRIPTION, f"{{d}}.description LIKE :pattern0 ESCAPE '\\' AND {outside_name}", walk=False),
-        Tier(
-            IN_KEYWORDS,
-            f"{{d}}.document LIKE :pattern0 ESCAPE '\\' AND {outside_name}"
-            " AND strpos({d}.description, :term0) = 0",
-        ),
-    )
+    return (in_name, Tier(IN_DESCRIPTION, "description", walk=False), Tier(IN_KEYWORDS, "document"))
+
+
+def _contains(column: str, term: int, *, indexed: bool) -> str:
+    """`column` holds term number `term`. For a trigram index, the LIKE names the term's rarest piece
+    (:piece, see index_piece) and strpos tests the whole term in the rows that index finds; elsewhere
+    (a walk) the LIKE tests the whole term."""
+    if not indexed:
+        return f"{column} LIKE :pattern{term} ESCAPE '\\'"
+    return f"{column} LIKE :piece{term} ESCAPE '\\' AND strpos({column}, :term{term}) > 0"
+
+
+def index_piece(term: str) -> str:
+    """The part of a (folded) term the trigram index is asked for; what it finds is then tested for the
+    whole term, so any part gives the same answer, only at another cost.
+
+    pg_trgm reads the posting list of every trigram of the pattern. A term of several words joined by
+    dots, `@` or dashes (a whole schema name, `com.acme.orders@OrderPlaced`) holds namespace words found
+    in nearly every document: their lists are as long as the table (250,000 entries at a million
+    versions), and reading them cost 20-30 ms where the rows they leave are one. Its longest word (the
+    last of equal ones: names end in what they name) is the rarest part by far in names; two words
+    (`order.created`) stay whole: both are likely specific, and their trigrams together narrow more."""
+    words = _WORDS.findall(term)
+    if len(words) < 3:
+        return term
+    longest = max(reversed(words), key=len)
+    return longest if len(longest) >= SHORTEST_INDEXED_TERM else term
 
 
 @lru_cache(maxsize=256)
@@ -278,7 +305,9 @@ def _tier_statement(tier: Tier, registries: int, *, resume: bool, walk: bool) ->
     `walk`: through the index of names (migration 0011), testing at most :budget documents in name order:
     a broad word fills the page in the first few hundred, where the trigram index would read and order
     thousands (a name is tested in the index itself, a document in its row). Otherwise through the
-    trigram indexes, which find the few matches of a selective word wherever they are."""
+    trigram indexes, which find the few matches of a selective word wherever they are; for the names tier
+    that is the narrow table `search_names` (migration 0012): the rows holding a broad word in their name
+    are read to be ordered (5,000 at a million versions), and its rows are a tenth of a document's size."""
     scope = [f"d.registry_name = :registry{i}" for i in range(registries)]
     if resume:
         scope.append("(d.registry_name, d.schema_name) > (:after_registry, :after_schema)")
@@ -294,14 +323,15 @@ def _tier_statement(tier: Tier, registries: int, *, resume: bool, walk: bool) ->
         return _with_schemas(
             f"""SELECT w.schema_id, {tier.rank} AS score, w.registry, w.schema
                 FROM ({rows} ORDER BY d.registry_name, d.schema_name LIMIT :budget) w
-                WHERE {tier.condition.format(d="w")}
+                WHERE {tier.condition("w", indexed=False)}
                 ORDER BY w.registry, w.schema
                 LIMIT :limit"""
         )
+    table = "search_names" if tier.part == "name" else "search_documents"
     return _with_schemas(
         f"""SELECT {columns.replace("d.schema_id", f"d.schema_id, {tier.rank} AS score")}
-            FROM search_documents d
-            WHERE {tier.condition.format(d="d")} AND {where}
+            FROM {table} d
+            WHERE {tier.condition("d", indexed=True)} AND {where}
             ORDER BY d.registry_name, d.schema_name
             LIMIT :limit"""
     )
