@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
 
-from registry import services
+from registry import cli, services
 from registry.domain.formats.bundle import Reference, VersionKey
 from registry.domain.model import CompatibilityMode
 from registry.storage.database import make_engine, make_session_factory
@@ -214,3 +214,16 @@ def _search_documents(engine: Engine) -> list[tuple[str, ...]]:
     )
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(query))]
+
+
+@pytest.mark.postgres
+def test_registry_migrate_is_not_held_to_the_serving_statement_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration builds indexes over the data stored (seconds at a million versions): `registry migrate`
+    runs it without the limit a request's statement gets (here a millisecond, which every step exceeds)."""
+    with fresh_postgres_database() as url:
+        monkeypatch.setenv("REGISTRY_DATABASE_URL", url)
+        monkeypatch.setenv("REGISTRY_DATABASE_STATEMENT_TIMEOUT_SECONDS", "0.001")
+        assert cli.main(["migrate"]) == 0
+        engine = make_engine(url)
+        assert current_revision(engine) == head_revision()
+        engine.dispose()
