@@ -24,34 +24,43 @@ log = logging.getLogger("registry")
 
 
 class BackgroundThread:
-    """Runs the callables handed to `submit`, one at a time, in the order given, on one daemon thread."""
+    """Runs the callables handed to `submit`, one at a time, in the order given, on one daemon thread. The
+    thread ends after `idle_seconds` without work (so that apps made and dropped, as in tests, leave no
+    threads behind), and the next piece of work starts another."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, idle_seconds: float = 60.0) -> None:
         self.name = name
+        self.idle_seconds = idle_seconds
+        self._reset()
+
+    def _reset(self) -> None:
         self._work: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._pid = os.getpid()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def submit(self, work: Callable[[], object]) -> None:
         """Queue `work`; it runs after what was queued before. Its exceptions are its own to handle: one that
         escapes is logged, and the thread goes on."""
-        with self._lock:
-            if self._pid != os.getpid():  # a forked child: the parent's thread and queue are not here
-                self._work, self._thread, self._pid = queue.SimpleQueue(), None, os.getpid()
+        if self._pid != os.getpid():  # a forked child: the parent's thread is not here, nor maybe its lock
+            self._reset()
+        with self._lock:  # the thread cannot end between the check and the put
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
-        self._work.put(work)
-
-    @property
-    def started(self) -> bool:
-        return self._thread is not None and self._pid == os.getpid()
+            self._work.put(work)
 
     def _run(self) -> None:
-        queued = self._work  # this thread's queue, even once a forked child makes its own
         while True:
             try:
-                queued.get()()
+                work = self._work.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if self._work.empty():
+                        self._thread = None
+                        return
+                continue
+            try:
+                work()
             except Exception:
                 log.exception("background work in thread %s failed", self.name)
