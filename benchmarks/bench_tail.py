@@ -5,7 +5,8 @@
     .venv/bin/python benchmarks/bench_tail.py --baseline /tmp/main   # that checkout's code alternating
 
 Each round runs, one after the other: the bare app, then the registry (SQLite, a fresh file) for each code
-tree given (this checkout, and `--baseline`'s, put first on PYTHONPATH), on `--path` (`version`: GET of a
+tree given (this checkout, and `--baseline`'s, put first on PYTHONPATH; `--database postgresql`: a fresh
+PostgreSQL database instead), on `--path` (`version`: GET of a
 numbered version; `latest`; `validate`: POST of a valid event to version 1) with 32 connections. Per run it
 prints requests/s, wrk's p50/p99/p99.9/max, the server's and wrk's CPU per answer, the collections by
 generation (count, total and longest ms) and the loop's stalls over 4 ms (count, total ms, and how many
@@ -19,6 +20,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,6 +42,7 @@ from bench_api import (
     _proc_cpu_seconds,
     free_port,
     http,
+    postgres_database,
     register_body,
     request_bytes,
     valid_event,
@@ -129,13 +132,14 @@ def wrk(port: int, pid: int, request: bytes, seconds: int, connections: int) -> 
             text=True,
             check=True,
         )
-        server_cpu = tree_cpu(pid) - cpu0
+        server_cpu, until = tree_cpu(pid) - cpu0, time.time()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(x for x in done.stdout.splitlines() if x.startswith("TAIL "))
     requests, duration, errors, p50, p99, p999, high, mean = (float(x) for x in line.split()[1:])
     client = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {
         "since": since,
+        "until": until,
         "rate": requests / (duration / 1e6),
         "requests": requests,
         "errors": errors,
@@ -151,26 +155,26 @@ def wrk(port: int, pid: int, request: bytes, seconds: int, connections: int) -> 
     }
 
 
-def probe_summary(paths: list[Path], since: float) -> dict[str, Any]:
-    """Collections and stalls noted during the measured run (from `since`, wall clock, to its end)."""
+def probe_summary(paths: list[Path], since: float, until: float) -> dict[str, Any]:
+    """Collections and stalls noted during the measured run (from `since` to `until`, wall clock)."""
     gcs: dict[int, list[float]] = {0: [], 1: [], 2: []}
     cpu: dict[int, list[float]] = {0: [], 1: [], 2: []}
     stalls: list[list[float]] = []
     for path in paths:
         report = json.loads(path.read_text())
-        start = since - report["wall_started"]
+        start, end = since - report["wall_started"], until - report["wall_started"]
         for at, generation, ms, cpu_ms, _collected in report["collections"]:
-            if at >= start:
+            if start <= at <= end:
                 gcs[generation].append(ms)
                 cpu[generation].append(cpu_ms)
-        stalls += [s for s in report["stalls"] if s[0] >= start]
+        stalls += [s for s in report["stalls"] if start <= s[0] <= end]
     stacks = [s for path in paths for s in json.loads(path.read_text())["stacks"]]
     starts, through = [], []
     for path in paths:
         report = json.loads(path.read_text())
-        start = since - report["wall_started"]
-        starts += [s for s in report["thread_starts"] if s[0] >= start]
-        through += [s for s in report["stack_requests"] if s[0] >= start]
+        start, end = since - report["wall_started"], until - report["wall_started"]
+        starts += [s for s in report["thread_starts"] if start <= s[0] <= end]
+        through += [s for s in report["stack_requests"] if start <= s[0] <= end]
     busy = [s for s in stalls if s[2] >= 0.8 * s[1]]  # the loop's thread ran through it
     off = [s for s in stalls if s[3] < 0.3 * s[1]]  # the process hardly ran
     other = [s for s in stalls if s[3] >= 0.8 * s[1] and s[2] < 0.5 * s[1]]  # another thread ran
@@ -203,11 +207,11 @@ def registry_run(
     label: str, tree: Path | None, args: argparse.Namespace, out_dir: Path
 ) -> tuple[dict[str, float], dict[str, Any]]:
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-tail-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-tail-"))
+        url = stack.enter_context(postgres_database()) if args.database == "postgresql" else None
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-        env.update(
-            REGISTRY_DATABASE_URL=args.database or f"sqlite:///{tmp}/r.db", REGISTRY_ACCESS_LOG="false"
-        )
+        env.update(REGISTRY_DATABASE_URL=url or f"sqlite:///{tmp}/r.db", REGISTRY_ACCESS_LOG="false")
         env.update(dict(kv.split("=", 1) for kv in args.env))
         if tree is not None:
             env["PYTHONPATH"] = str(tree)
@@ -234,7 +238,10 @@ def registry_run(
                 http(method, port, path, payload)
             figures = wrk(port, proc.pid, request_bytes(method, path, port, payload), args.seconds, 32)
         outs = sorted(out_dir.glob(f"{label}*.json"))
-    return figures, probe_summary(outs, figures["since"])
+        if os.environ.get("BENCH_TAIL_KEEP"):
+            for out in outs:
+                shutil.copy(out, Path(os.environ["BENCH_TAIL_KEEP"]) / f"{out_dir.name}-{out.name}")
+    return figures, probe_summary(outs, figures["since"], figures["until"])
 
 
 def bare_run(args: argparse.Namespace, out_dir: Path) -> tuple[dict[str, float], dict[str, Any]]:
@@ -243,7 +250,7 @@ def bare_run(args: argparse.Namespace, out_dir: Path) -> tuple[dict[str, float],
     argv = [sys.executable, str(PROBE), str(out), "bare", "--port", str(port)]
     with server(argv, dict(os.environ), port) as proc:
         figures = wrk(port, proc.pid, request_bytes("GET", "/static", port), args.seconds, 32)
-    return figures, probe_summary([out], figures["since"])
+    return figures, probe_summary([out], figures["since"], figures["until"])
 
 
 def line(label: str, figures: dict[str, float], probe: dict[str, Any]) -> str:
@@ -271,7 +278,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--path", choices=("version", "latest", "validate"), default="version")
     parser.add_argument("--baseline", type=Path, help="another checkout, run alternating with this one")
-    parser.add_argument("--database", help="a database URL instead of a fresh SQLite file")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite", help="a fresh one")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-bare", action="store_true")
     parser.add_argument("--sample", action="store_true", help="sample the loop's stack during stalls")
