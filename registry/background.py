@@ -50,6 +50,14 @@ class BackgroundThread:
                 self._thread.start()
             self._work.put(work)
 
+    def wait(self, timeout: float) -> bool:
+        """True once everything handed over before this call has run (False: still running at `timeout`)."""
+        if self._thread is None or self._pid != os.getpid():
+            return True
+        done = threading.Event()
+        self.submit(done.set)
+        return done.wait(timeout)
+
     def _run(self) -> None:
         while True:
             try:

@@ -214,6 +214,11 @@ class MirrorWorker:
                 return False
         return delivery.result()
 
+    def wait_for_delivery(self, timeout: float) -> bool:
+        """Block until the delivery under way, if any, has ended, even one `run` abandoned when it stopped
+        (for a caller that takes the database away next). False if it has not within `timeout` seconds."""
+        return self._thread.wait(timeout)
+
     def _release_current(self) -> None:
         item = self._current
         if item is None:

@@ -103,3 +103,13 @@ async def test_the_mirror_workers_polls_run_on_one_thread(settings: Settings, en
     await asyncio.wait_for(running, 5)
     assert len(seen) == 1, f"polls ran on {len(seen)} threads"
     assert next(iter(seen)).is_alive(), "the thread stays for the next poll"
+
+
+def test_wait_returns_once_the_work_handed_over_before_has_run() -> None:
+    background = BackgroundThread("test-wait")
+    assert background.wait(0.01), "nothing handed over: nothing to wait for"
+    release, ran = threading.Event(), []
+    background.submit(lambda: (release.wait(5), ran.append(1)))
+    assert not background.wait(0.05), "the work is still running"
+    release.set()
+    assert background.wait(5) and ran == [1]
