@@ -2,11 +2,11 @@
 mirror worker's polls).
 
 Starting a thread blocks its caller until the new thread has run: `Thread.start()` waits for it to be
-scheduled and to take the GIL. Called on the event loop that is the whole loop waiting, every time: 0.1 ms
-on an idle machine, up to 58 ms measured on a busy 2-core one, where a serving process's scheduler wait is a
-whole time slice (docs/benchmarks.md, "The read paths' tail"). Periodic work started a thread per run (the
-token table every second, the mirror worker's poll every second), so the loop stalled twice a second. Here
-the thread is started once, by the first piece of work, and what follows is handed to it on a queue.
+scheduled and to take the GIL. Called on the event loop that is the whole loop waiting, every time: 0.17 ms
+(median) to 10 ms in a process doing nothing else on this busy 2-core machine, up to 58 ms in a serving
+process under load (docs/benchmarks.md, "The read paths' tail"). Periodic work started a thread per run (the
+token table every second under traffic, the mirror worker's poll every second): two such waits a second.
+Here the thread is started once, by the first piece of work, and what follows is handed to it on a queue.
 
 It is a daemon thread, as the threads it replaces were: a piece of work stuck on the network (a mirror
 delivery) must not hold up the process's exit.
