@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine
@@ -34,10 +35,13 @@ def test_work_runs_in_order_on_one_thread_that_outlives_a_failure() -> None:
     def fail() -> None:
         raise ValueError("this piece of work fails; the next ones still run")
 
-    background.submit(lambda: ran.append((1, threading.get_ident())))
+    def note(number: int) -> Callable[[], None]:
+        return lambda: ran.append((number, threading.get_ident()))
+
+    background.submit(note(1))
     background.submit(fail)
     for number in (2, 3):
-        background.submit(lambda number=number: ran.append((number, threading.get_ident())))
+        background.submit(note(number))
     background.submit(done.set)
     assert done.wait(5)
     assert [number for number, _ in ran] == [1, 2, 3]
@@ -108,8 +112,13 @@ async def test_the_mirror_workers_polls_run_on_one_thread(settings: Settings, en
 def test_wait_returns_once_the_work_handed_over_before_has_run() -> None:
     background = BackgroundThread("test-wait")
     assert background.wait(0.01), "nothing handed over: nothing to wait for"
-    release, ran = threading.Event(), []
-    background.submit(lambda: (release.wait(5), ran.append(1)))
+    release, ran = threading.Event(), list[int]()
+
+    def held() -> None:
+        release.wait(5)
+        ran.append(1)
+
+    background.submit(held)
     assert not background.wait(0.05), "the work is still running"
     release.set()
     assert background.wait(5) and ran == [1]
