@@ -4,13 +4,15 @@
     .venv/bin/python benchmarks/bench_tail.py --seconds 8 --rounds 3
     .venv/bin/python benchmarks/bench_tail.py --baseline /tmp/main   # that checkout's code alternating
 
-Each round runs, one after the other: the bare app, then the registry (SQLite, a fresh file) for each code
-tree given (this checkout, and `--baseline`'s, put first on PYTHONPATH; `--database postgresql`: a fresh
-PostgreSQL database instead), on `--path` (`version`: GET of a
-numbered version; `latest`; `validate`: POST of a valid event to version 1) with 32 connections. Per run it
-prints requests/s, wrk's p50/p99/p99.9/max, the server's and wrk's CPU per answer, the collections by
-generation (count, total and longest ms) and the loop's stalls over 4 ms (count, total ms, and how many
-the loop's own thread was busy for, against those where the process was not running).
+Each round runs, one after the other: the bare app, then the registry (a fresh SQLite file, or with
+`--database postgresql` a fresh PostgreSQL database) for each code tree given (this checkout, and
+`--baseline`'s, put first on PYTHONPATH; their order alternates between rounds), on `--path` (`version`:
+GET of a numbered version; `latest`; `validate`: POST of a valid event to version 1) with 32 connections.
+Per run it prints requests/s, wrk's p50/p99/p99.9/max, the server's and wrk's CPU per answer, the
+collections by generation (count, total and longest ms, and CPU ms) and the loop's stalls over 4 ms (how
+many the loop's own thread was busy for, another thread, or the process was not running), the threads
+started on the loop and the requests that got past the front (`--workers 2`: both workers' notes added up).
+Only what happened during wrk's measured run is counted.
 """
 
 from __future__ import annotations
