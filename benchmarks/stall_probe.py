@@ -14,8 +14,8 @@ In the serving process (each worker's, with `--workers`), once uvicorn has start
 * with `--sample`, the loop thread's stack each time a stall is seen while it lasts (a thread looks every
   millisecond; it costs the process a little).
 
-At exit (SIGINT, SIGTERM) it writes OUT.json (OUT.<pid>.json for each worker of several) and nothing else
-changes in the server. For measuring only: `bench_tail.py` drives it.
+When the server shuts down (SIGINT, SIGTERM) it writes OUT.json (OUT.<pid>.json for each worker of
+several), and nothing else changes in the server. For measuring only: `bench_tail.py` drives it.
 """
 
 from __future__ import annotations
@@ -142,6 +142,15 @@ def install(out: Path, *, sample: bool) -> None:
         probe.start()
 
     uvicorn.Server.startup = startup  # type: ignore[method-assign]
+
+    shutdown = uvicorn.Server.shutdown
+
+    async def shutdown_and_write(self: uvicorn.Server, sockets: Any = None) -> None:
+        await shutdown(self, sockets)
+        if probes:
+            probes[-1].write()  # a worker of `--workers` ends with os._exit: no atexit handlers
+
+    uvicorn.Server.shutdown = shutdown_and_write  # type: ignore[method-assign]
 
     thread_start = threading.Thread.start
 
