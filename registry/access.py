@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from registry.background import BackgroundThread
 from registry.domain import errors, names
 from registry.domain.audit import Action, Change
 from registry.domain.auth import ANONYMOUS_ADMIN, Principal, Role, TokenInfo, hash_token, new_token_secret
@@ -73,7 +74,8 @@ class Authenticator:
         self._secrets = secrets_box or SecretBox()
         self._unreadable: set[str] = set()  # access key ids whose secret could not be opened, logged once
         self._lock = threading.Lock()
-        self._renewing = threading.Lock()  # held while a background thread re-reads the table
+        self._renewing = threading.Lock()  # held while the background thread re-reads the table
+        self._background = BackgroundThread("token-table")  # one thread: starting one stalls the loop
         self._forgotten = 0  # a renewal that began before a `forget` must not store what it read
         self._table = _NOTHING_LOADED
         self._loaded_at = -float("inf")
@@ -103,7 +105,7 @@ class Authenticator:
         to the application at once, and queue there, until one had re-read it."""
         if time.monotonic() - self._loaded_at < self._ttl / 2 or not self._renewing.acquire(blocking=False):
             return
-        threading.Thread(target=self._renew, name="token-table", daemon=True).start()
+        self._background.submit(self._renew)
 
     def _renew(self) -> None:
         try:

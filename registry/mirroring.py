@@ -27,6 +27,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from registry.background import BackgroundThread
 from registry.domain import errors
 from registry.domain.mirror import MirrorTarget, OutboxItem, retry_delay
 from registry.observability import metrics, tracing
@@ -114,6 +115,7 @@ class MirrorWorker:
         self._clients: dict[tuple[str, str | None], Any] = {}
         self._clients_lock = threading.Lock()
         self._current: OutboxItem | None = None  # the row being delivered, to hand back when stopping
+        self._thread = BackgroundThread("mirror-delivery")  # every poll runs there: no thread start each time
 
     def _client(self, target: MirrorTarget) -> Any:
         key = (target.region, target.endpoint_url)
@@ -198,7 +200,7 @@ class MirrorWorker:
     async def _attempt(self, stop: asyncio.Event, grace: float) -> bool:
         # A daemon thread, not the default executor: a delivery stuck on the network must not hold up
         # the process's exit once its row is handed back.
-        delivery = _in_daemon_thread(self.run_once)
+        delivery = _in_background(self._thread, self.run_once)
         stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait([delivery, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -211,6 +213,11 @@ class MirrorWorker:
                 await asyncio.get_running_loop().run_in_executor(None, self._release_current)
                 return False
         return delivery.result()
+
+    def wait_for_delivery(self, timeout: float) -> bool:
+        """Block until the delivery under way, if any, has ended, even one `run` abandoned when it stopped
+        (for a caller that takes the database away next). False if it has not within `timeout` seconds."""
+        return self._thread.wait(timeout)
 
     def _release_current(self) -> None:
         item = self._current
@@ -239,7 +246,7 @@ class _Backoff:
         self._next = self._first
 
 
-def _in_daemon_thread(work: Callable[[], T]) -> asyncio.Future[T]:
+def _in_background(thread: BackgroundThread, work: Callable[[], T]) -> asyncio.Future[T]:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
@@ -261,5 +268,5 @@ def _in_daemon_thread(work: Callable[[], T]) -> asyncio.Future[T]:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
             loop.call_soon_threadsafe(settle, result, failure)
 
-    threading.Thread(target=run, name="mirror-delivery", daemon=True).start()
+    thread.submit(run)
     return future

@@ -193,14 +193,13 @@ class MemoryReads:
     def find(self, scope: Scope, match: re.Match[str]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
         """(status, headers, body), or None: the application answers."""
         registry, schema = unquote(match[1]), unquote(match[2])
+        # the caller first: a refused request must not be the one that renews an entry
+        if not caller_may_read(self.authenticator, scope, registry, schema):
+            return None
         if match[3] == "latest":
-            # the caller first: a refused request must not be the one that renews an entry
-            allowed = caller_may_read(self.authenticator, scope, registry, schema)
-            hit = self.caches.latest_bodies.get((registry, schema)) if allowed else None
+            hit = self.caches.latest_bodies.get((registry, schema))
         else:
             hit = self.numbered.get((registry, schema, int(match[3])))
-            if hit is not None and not caller_may_read(self.authenticator, scope, registry, schema):
-                hit = None
         if hit is None:
             return None
         if header(scope, b"if-none-match") == hit.etag:

@@ -7,6 +7,11 @@ an entry is trusted for `ttl` seconds only and then read again; a delete through
 cache at once. Clients are told to cache numbered versions for a year anyway: a few seconds of a deleted
 version on a replica is well within that promise.
 
+Past half its time, one request reads the version again while the others are still answered from the entry:
+at its expiry, every connection asking for the version would otherwise go to the database at once (32
+connections: 32 requests through the whole stack and the thread pool together, the loop held up for 100-550
+ms every `ttl` seconds on a busy machine; docs/benchmarks.md, "The read paths' tail").
+
 Only hits are answered from here (by `fast_reads.MemoryReads`). A miss, a stale token table, or any refusal
 (unknown token, wrong scope, bad name) falls through to the application, which answers with its ordinary
 rules and errors."""
@@ -32,10 +37,18 @@ class Rendered:
     """A response kept in memory: its body and ETag, and the headers of its 200 and 304 answers, built once
     rather than on every hit."""
 
-    __slots__ = ("body", "etag", "expires", "headers", "not_modified")
+    __slots__ = ("body", "etag", "expires", "headers", "not_modified", "renew_after")
 
-    def __init__(self, body: bytes, etag: str, *, cache_control: str, expires: float = float("inf")) -> None:
-        self.body, self.etag, self.expires = body, etag, expires
+    def __init__(
+        self,
+        body: bytes,
+        etag: str,
+        *,
+        cache_control: str,
+        expires: float = float("inf"),
+        renew_after: float = float("inf"),
+    ) -> None:
+        self.body, self.etag, self.expires, self.renew_after = body, etag, expires, renew_after
         validators = [(b"etag", etag.encode("latin-1")), (b"cache-control", cache_control.encode("latin-1"))]
         self.not_modified = validators
         self.headers = [
@@ -58,11 +71,21 @@ class VersionCache:
         self._max_bytes = max_bytes
         self._bytes = 0
         self._entries: OrderedDict[VersionKey, Rendered] = OrderedDict()
+        self._renewing: set[VersionKey] = set()  # entries past half their time, which one request reads again
         self._lock = threading.Lock()  # routes run in worker threads, the fast path on the event loop
 
     def get(self, key: VersionKey) -> Rendered | None:
+        """The entry, or None: the caller reads the version (a miss, an expired entry, or the one request
+        that renews an entry past half its time; ask only for a caller that may read it, since the request
+        that renews must reach the route that stores)."""
         entry = self._entries.get(key)
-        if entry is None or entry.expires < time.monotonic():
+        if entry is None:
+            return None
+        now = time.monotonic()
+        if entry.expires < now:
+            return None
+        if entry.renew_after <= now and key not in self._renewing:
+            self._renewing.add(key)  # this request reads it again; the others keep the entry meanwhile
             return None
         return entry
 
@@ -72,10 +95,14 @@ class VersionCache:
         with self._lock:
             replaced = self._entries.pop(key, None)
             self._bytes += len(body) - (len(replaced.body) if replaced else 0)
-            expires = time.monotonic() + self._ttl
-            self._entries[key] = Rendered(body, etag, cache_control=IMMUTABLE, expires=expires)
+            now = time.monotonic()
+            self._entries[key] = Rendered(
+                body, etag, cache_control=IMMUTABLE, expires=now + self._ttl, renew_after=now + self._ttl / 2
+            )
+            self._renewing.discard(key)
             while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
-                _, evicted = self._entries.popitem(last=False)
+                evicted_key, evicted = self._entries.popitem(last=False)
+                self._renewing.discard(evicted_key)
                 self._bytes -= len(evicted.body)
 
     @property
@@ -87,6 +114,7 @@ class VersionCache:
         """After a delete through this replica: whatever it removed must not be served from here again."""
         with self._lock:
             self._entries.clear()
+            self._renewing.clear()
             self._bytes = 0
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
 import time
 
 import httpx
@@ -72,9 +71,7 @@ async def test_stopping_in_the_middle_of_a_delivery_hands_its_row_back(
         await asyncio.wait_for(running, 3)  # not the endpoint's 30 s read timeout
         assert _lease(engine) is None
         endpoint.refuse()  # the abandoned delivery fails now: let it end before the database goes
-        for thread in threading.enumerate():
-            if thread.name == "mirror-delivery":
-                thread.join(5)
+        worker.wait_for_delivery(5)
 
 
 def _lease(engine: Engine) -> object:

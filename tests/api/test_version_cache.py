@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import Engine, text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry import access
 from registry.api.app import create_app
@@ -78,3 +80,51 @@ async def test_cached_reads_still_need_the_right_token(cached: httpx.AsyncClient
     assert (await cached.get(VERSION_1, headers={"Authorization": "Bearer nope"})).status_code == 401
     assert (await cached.get(VERSION_1, headers={"Authorization": f"Bearer {other}"})).status_code == 403
     assert (await cached.get(VERSION_1, headers={"Authorization": f"Bearer {reader}"})).status_code == 200
+
+
+@pytest.fixture
+async def counted(settings: Settings, engine: Engine) -> AsyncIterator[tuple[httpx.AsyncClient, list[str]]]:
+    """An app whose numbered versions are kept for a second, and the paths of the requests that got past its
+    memory into the middleware stack (which is where the database is read)."""
+    tuned = settings.model_copy(update={"token_cache_seconds": 60, "version_cache_seconds": 1.0})
+    app = create_app(tuned, engine=engine)
+    entered: list[str] = []
+    app.add_middleware(Entering, entered=entered)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r.test") as client:
+        await client.put("/registries/orders", json={})
+        body = {"type": "JSONSchemaDraft4", "content": DRAFT4}
+        assert (await client.post(VERSION_1.rsplit("/", 1)[0], json=body)).status_code == 201
+        yield client, entered
+
+
+class Entering:
+    """A middleware of the application's own stack: notes the requests that enter it."""
+
+    def __init__(self, app: ASGIApp, entered: list[str]) -> None:
+        self.app, self.entered = app, entered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.entered.append(scope["path"])
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+async def test_past_half_its_time_one_request_reads_a_version_again_and_the_others_never_wait(
+    counted: tuple[httpx.AsyncClient, list[str]],
+) -> None:
+    client, entered = counted
+    assert (await client.get(VERSION_1)).status_code == 200  # read, and kept for 1 s
+    kept = time.monotonic()
+    entered.clear()
+    assert [(await client.get(VERSION_1)).status_code for _ in range(5)] == [200] * 5
+    assert entered == [], "answered from memory"
+    await asyncio.sleep(0.6 - (time.monotonic() - kept))  # past half its time
+    together = await asyncio.gather(*(client.get(VERSION_1) for _ in range(8)))
+    assert [answer.status_code for answer in together] == [200] * 8
+    assert len(entered) == 1, "one request reads the version again, the others are answered from memory"
+    await asyncio.sleep(max(0.0, 1.1 - (time.monotonic() - kept)))  # past the first read's time
+    entered.clear()
+    together = await asyncio.gather(*(client.get(VERSION_1) for _ in range(8)))
+    assert [answer.status_code for answer in together] == [200] * 8
+    assert entered == [], "the entry was read again in time: no request waits for the database at its expiry"
