@@ -13,6 +13,13 @@ database statements, the wait for a worker and the IPC, and in the worker proces
 rest of the request is building the wheel, HTTP and the service's own code. Medians in ms, and each stage's
 share of the generator's own time in the same request. The spans cost a little themselves (the SDK
 records ~40 per request), so the total is a little above bench_codegen.py's.
+
+The same in CPU time, steadier than wall time on a shared machine: each stage's span carries the CPU time
+of the worker's thread (`codegen.cpu_ms`); the request's is the CPU time of the server and every process
+under it (its generator worker) during the request, from /proc (10 ms ticks); and before each sample,
+datamodel-code-generator alone in this process (`bench_codegen.time_dcg`: its `generate()` on the same
+prepared contract with the same options, warm) gives the baseline of the same minute. Medians in ms, and
+each stage as a share of DCG alone.
 """
 
 from __future__ import annotations
@@ -33,7 +40,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_api import HOST, Server, postgres_database, registry_server, sqlite_database
-from bench_codegen import REGISTRY, SHAPES, VARIANTS, Service, machine, markdown, postgres_reachable
+from bench_codegen import (
+    REGISTRY,
+    SHAPES,
+    VARIANTS,
+    Service,
+    contract_input,
+    machine,
+    markdown,
+    postgres_reachable,
+    time_dcg,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("codegen.prepare", "codegen.generator", "codegen.proof", "codegen.load")
@@ -44,6 +61,7 @@ COLUMNS = (
     *STAGES,
     "wheel, HTTP, rest",
 )
+CPU_COLUMNS = ("DCG alone", "request", *STAGES, "rest")
 
 
 def traced_server(url: str) -> Server:
@@ -82,6 +100,8 @@ def breakdown(spans: list[dict[str, Any]], trace_id: str) -> dict[str, float]:
     for name in STAGES:
         parts[name] = ms(by_name[name])
     parts["wheel, HTTP, rest"] = parts["request"] - database - ms(by_name["codegen.generate"])
+    for name in STAGES:  # the worker's CPU time in each stage
+        parts[f"cpu {name}"] = float(by_name[name]["attributes"]["codegen.cpu_ms"])
     return parts
 
 
@@ -91,19 +111,26 @@ def run(database: str, url: str, samples: int) -> dict[str, dict[str, list[float
         traced_server(url) as server,
         httpx.Client(base_url=f"http://{HOST}:{server.port}", timeout=120) as client,
     ):
-        service = Service(client, [])
+        service = Service(client, [], server.pid)
         client.put(f"/registries/{REGISTRY}", json={})
         for shape in [shape for shape in SHAPES if shape.large]:
-            for _ in range(2):  # warm-up: this shape generated once in the worker
+            for _ in range(2):  # warm-up: this shape generated in the worker, and by DCG alone here
                 service.download(service.register(shape, next(VARIANTS)).wheel)
+                time_dcg(contract_input(shape, next(VARIANTS)))
             parts: dict[str, list[float]] = defaultdict(list)
             for _ in range(samples):
+                parts["cpu DCG alone"].append(time_dcg(contract_input(shape, next(VARIANTS)))[1] * 1e3)
                 registered = service.register(shape, next(VARIANTS))
+                cpu = service.cpu_seconds()
                 service.download(registered.wheel)
+                parts["cpu request"].append((service.cpu_seconds() - cpu) * 1e3)
                 time.sleep(0.3)  # the batch processor exports every 50 ms
                 spans = spans_in(server)
                 for key, value in breakdown(spans, _latest_trace(spans)).items():
                     parts[key].append(value)
+                parts["cpu rest"].append(
+                    parts["cpu request"][-1] - sum(parts[f"cpu {n}"][-1] for n in STAGES)
+                )
             found[f"{shape.label}|{database}"] = parts
     return found
 
@@ -141,7 +168,27 @@ def main(argv: list[str] | None = None) -> int:
         med = {name: statistics.median(values) for name, values in parts.items()}
         share = (med["codegen.proof"] + med["codegen.load"]) / med["codegen.generator"]
         lines.append([label, database, *(f"{med[name]:.1f}" for name in COLUMNS), f"{share:.0%}"])
-    print(f"medians of {args.samples} cold generations, ms (the request; its parts)")
+    print(f"medians of {args.samples} cold generations, wall ms (the request; its parts)")
+    print()
+    print(markdown(header, lines))
+    print()
+    header = ["contract", "database", *CPU_COLUMNS, "request / DCG", "proof + load / DCG"]
+    lines = []
+    for key, parts in results.items():
+        label, database = key.split("|")
+        cpu = {name: statistics.median(parts[f"cpu {name}"]) for name in CPU_COLUMNS}
+        dcg = cpu["DCG alone"]
+        shares = [
+            f"{cpu[name]:.1f}" if name == "DCG alone" else f"{cpu[name]:.1f} ({cpu[name] / dcg:.0%})"
+            for name in CPU_COLUMNS
+        ]
+        checks = (cpu["codegen.proof"] + cpu["codegen.load"]) / dcg
+        lines.append([label, database, *shares, f"{cpu['request'] / dcg:.2f}", f"{checks:.0%}"])
+    print(
+        f"the same {args.samples} generations in CPU ms (DCG alone: in this process, one before each sample; "
+        "request: the server and its worker, /proc; stages: the worker's thread; rest: request minus the "
+        "stages), and as shares of DCG alone"
+    )
     print()
     print(markdown(header, lines))
     return 0

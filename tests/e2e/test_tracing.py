@@ -244,6 +244,12 @@ def test_a_bindings_download_shows_the_generation_in_its_worker(
     assert all(each.parent_id == worker.span_id for each in stages)
     ends = [worker.start_ns] + [bound for each in stages for bound in (each.start_ns, each.end_ns)]
     assert ends == sorted(ends) and ends[-1] <= worker.end_ns
+    # each with the CPU time the worker spent in it, which cannot exceed the stage's wall time
+    for each in stages:
+        cpu_ms = each.attributes["codegen.cpu_ms"]
+        assert 0 <= cpu_ms <= (each.end_ns - each.start_ns) / 1e6
+    generator = stages[STAGES.index("codegen.generator")]
+    assert generator.attributes["codegen.cpu_ms"] > 0, "generating takes CPU time, not only waiting"
 
 
 def test_a_validation_span_says_whether_the_event_was_valid(

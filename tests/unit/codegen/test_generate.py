@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -331,3 +332,38 @@ def test_the_load_check_runs_the_module_as_its_consumers_import_it() -> None:
         exec(compile(source, "<consumer>", "exec", dont_inherit=True), {})  # what an import does
     with pytest.raises(GenerationFailed, match=r"^the generated models do not load: NameError"):
         _check_loads(tree)
+
+
+def test_the_module_does_not_depend_on_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generator's formatter reads its settings from the nearest pyproject.toml of its settings path,
+    the working directory unless told otherwise: a replica started in a project's folder wrote the same
+    contract otherwise (another line length, pydantic's import grouped as first-party), and so another
+    wheel, with another sha256, than one started elsewhere."""
+    contract = ContractInput(
+        DRAFT4,
+        {
+            "title": "Shipment",
+            "type": "object",
+            "properties": {
+                "reference": {
+                    "type": "string",
+                    "description": "long enough to be wrapped at one line length and not at another",
+                    "maxLength": 64,
+                },
+                "sent_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    )
+    plain, configured = tmp_path / "plain", tmp_path / "configured"
+    plain.mkdir()
+    (configured / "deep").mkdir(parents=True)
+    (configured / "pyproject.toml").write_text(
+        '[tool.ruff]\nline-length = 60\n\n[tool.isort]\nknown_first_party = ["pydantic", "datetime"]\n'
+    )
+    monkeypatch.chdir(plain)
+    expected = generate_models(contract).module
+    monkeypatch.chdir(configured / "deep")  # the nearest pyproject.toml is the parent folder's
+    assert generate_models(contract).module == expected
+    assert max(len(line) for line in expected.splitlines()) > 60  # so a line length of 60 would show
