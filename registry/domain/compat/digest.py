@@ -62,6 +62,17 @@ class Digests:
         # an embedded resource (an id below the root) with references inside: they resolve against it
         self.scoped = any(_refers_at(doc, pointer) for pointer in doc.resources)
 
+    def fresh(self, doc: Doc) -> Digests:
+        """These digests for `doc`, a fresh copy of this one's document (`Doc.fresh`): what was learnt of the
+        document is copied, the answers against other documents start empty."""
+        copy = object.__new__(Digests)
+        copy.__dict__.update(self.__dict__)
+        copy.doc = doc
+        copy._digest, copy._reach = dict(self._digest), dict(self._reach)
+        copy._closures = dict(self._closures)
+        copy.compared, copy.pointers = {}, {}
+        return copy
+
     def of(self, schema: Any, root: bool = False) -> tuple[str, frozenset[str] | None]:
         """(digest, the `$ref` texts in the subtree) - refs None when one of them cannot be compared."""
         key = id(schema)
