@@ -208,7 +208,7 @@ def parse_contract(
             )
         fingerprint = fingerprint_with_references(written, references, graph)
     try:
-        root = _check(contract_type, document, event_root)
+        root = _check(contract_type, document, event_root, canonical)
     except RecursionError as exc:  # validators recurse per level; MAX_DEPTH should keep them clear of this
         raise InvalidContract("the contract is too deeply nested to validate") from exc
     contract = Contract(contract_type, document, canonical, fingerprint, root, written)
@@ -246,8 +246,10 @@ def _canonical(document: dict[str, Any]) -> str:
     return canonical
 
 
-def _check(contract_type: ContractType, document: dict[str, Any], event_root: str | None) -> str | None:
+def _check(
+    contract_type: ContractType, document: dict[str, Any], event_root: str | None, canonical: str
+) -> str | None:
     if contract_type is ContractType.OPENAPI3:
         return openapi.check_contract(document, event_root)
-    jsonschema_draft.check_contract(document)
+    jsonschema_draft.check_contract(document, canonical)
     return None  # a JSON Schema contract is its own event root; `event_root` has nothing to name
