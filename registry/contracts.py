@@ -52,6 +52,14 @@ class CompiledContracts:
         self._put(key, contract, len(canonical))
         return contract
 
+    def keep(self, contract: Contract) -> None:
+        """Keep a contract just parsed from content now stored without references, as loading that content
+        would give it (a bundle's contract is not: its fingerprint covers its references): the schema's next
+        registration checks against it, and its first read validates against it."""
+        assert contract.written is None, "a contract with references is loaded from its stored bundle"
+        key = (contract.type.value, contract.fingerprint, contract.event_root)
+        self._put(key, contract, len(contract.canonical))
+
     def loaded(self, type_: str, fingerprint: str, event_root: str | None) -> Contract | None:
         """The contract of this content if it is kept, else None (nothing is loaded)."""
         found = self._entries.get((type_, fingerprint, event_root))

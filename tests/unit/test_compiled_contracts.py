@@ -23,7 +23,7 @@ from registry.contracts import (
 from registry.domain.compat import check
 from registry.domain.compat.attribution import SemanticDiff, attribute
 from registry.domain.compat.changes import Change
-from registry.domain.formats import Contract, canonical_json, fingerprint_of, parse_contract
+from registry.domain.formats import Contract, canonical_json, fingerprint_of, load_contract, parse_contract
 from registry.domain.model import CompatibilityPolicy
 
 TYPE = "JSONSchemaDraft4"
@@ -250,3 +250,16 @@ def test_verdicts_read_kept_documents_and_answer_as_a_check() -> None:
             assert verdicts.get(older, newer, policy) == expected
     # each content once per reading: STRICT one, LENIENT two (the last is never a producer)
     assert len(verdicts.prepared) == 4 + 3 + 4 - 1
+
+
+def test_a_contract_just_registered_is_kept_as_loading_its_content_gives_it() -> None:
+    cache = CompiledContracts()
+    registered = parsed(7)
+
+    cache.keep(registered)
+
+    fingerprint, canonical = registered.fingerprint, registered.canonical
+    assert cache.get(TYPE, fingerprint, None, canonical) is registered  # not loaded again
+    loaded = load_contract(TYPE, canonical, None)
+    as_loaded = (loaded.content, loaded.fingerprint, loaded.event_root, loaded.checked_digest())
+    assert as_loaded == (registered.content, fingerprint, None, registered.checked_digest())
