@@ -16,16 +16,17 @@ from registry.domain.formats.regexes import regex_budget
 NON_CONSTRAINING = frozenset({"format", "definitions", "$defs", "$comment", "$anchor", "$dynamicAnchor"})
 
 
+_UNBUILT = object()
+
+
 class Doc:
     """One side of a comparison. `keywords` are those its draft's validator evaluates: any other key is
     ignored by jsonschema, so the checker ignores it too (e.g. `const` in Draft 4)."""
 
     def __init__(self, root: Any, validator_class: Any, text: str | None = None) -> None:
         self.root = root
-        try:
-            self.validator: Any = validator_class(root, registry=OFFLINE_REGISTRY)
-        except Exception:  # a root this draft cannot hold (Draft 4 has no boolean schemas): validate nothing
-            self.validator = None
+        self._validator_class = validator_class
+        self._validator: Any = _UNBUILT
         self.keywords = frozenset(validator_class.VALIDATORS) - NON_CONSTRAINING
         # from 2019-09 on, `$ref` is one keyword among others; before, it replaces its siblings
         self.ref_has_siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
@@ -70,6 +71,17 @@ class Doc:
         if kept is not None:
             copy._digests = kept.fresh(copy)  # type: ignore[attr-defined]
         return copy
+
+    @property
+    def validator(self) -> Any:
+        """jsonschema's validator of the document, built at the first validation (many comparisons make
+        none); None when its draft cannot hold the root (Draft 4 has no boolean schemas): none validates."""
+        if self._validator is _UNBUILT:
+            try:
+                self._validator = self._validator_class(self.root, registry=OFFLINE_REGISTRY)
+            except Exception:
+                self._validator = None
+        return self._validator
 
     def refers(self, schema: Any) -> bool:
         """Whether `schema` holds a `$ref` anywhere (remembered: documents are compared many times)."""
