@@ -7,8 +7,9 @@
 `services.register_version` on a fresh database (SQLite file, or a PostgreSQL database created and dropped),
 as `bench_api.py` registers through HTTP: first `n` new schemas of a 30-property draft-04 contract (nothing to
 check them against), then the next version of each under BACKWARD (a compatible revision, checked against the
-one before). Prints the CPU time per registration of this thread (all of it, and the best and the median
-batch of 25).
+one before), then the version after that (checked against the one the round before registered: what a
+schema's history does, where the checker's document of the latest version may still be kept). Prints the
+CPU time per registration of this thread (all of it, and the best and the median batch of 25).
 
 CPU time moves with the machine's load (on a shared VM by a factor of 2 within minutes). `--instructions`
 counts the instructions each registration executes instead, which load does not change: the script runs
@@ -79,6 +80,9 @@ def drop(name: str | None) -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+KINDS = (("new schema", 0), ("next version, BACKWARD", 1), ("version after next, BACKWARD", 2))
+"""What each round registers (name, revision of bench_api's contract), for every schema in turn."""
+
 Register = Callable[[str, Any], None]
 """register(schema, prepared): one registration of what `prepare(seed, revision)` made of bench_api's
 contract(seed, revision), ahead of the measurement."""
@@ -146,7 +150,7 @@ def measure(registrar: tuple[Prepare, Register], n: int, helper: Any, clock: Cal
     for index in range(10):  # warm-up: statements compiled, validators and caches built
         register(f"warm{index}", prepare(10**6 + index, 0))
         register(f"warm{index}", prepare(10**6 + index, 1))
-    for kind, revision in (("new schema", 0), ("next version, BACKWARD", 1)):
+    for kind, revision in KINDS:
         items = [(f"s{index}", prepare(index + 1, revision)) for index in range(n)]
         batches, started = [], clock()
         if helper is not None:

@@ -15,9 +15,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from registry.domain.compat import Incompatibility, check
+from registry.domain.compat import Incompatibility
 from registry.domain.compat.attribution import SemanticDiff
-from registry.domain.compat.checker import check_prepared, prepare
+from registry.domain.compat.checker import check_prepared, prepare, prepare_to_keep
+from registry.domain.compat.digest import digests
 from registry.domain.compat.document import Doc
 from registry.domain.formats import Contract, load_contract
 from registry.domain.model import CompatibilityPolicy
@@ -50,6 +51,14 @@ class CompiledContracts:
         contract = load_contract(type_, canonical, event_root)
         self._put(key, contract, len(canonical))
         return contract
+
+    def keep(self, contract: Contract) -> None:
+        """Keep a contract just parsed from content now stored without references, as loading that content
+        would give it (a bundle's contract is not: its fingerprint covers its references): the schema's next
+        registration checks against it, and its first read validates against it."""
+        assert contract.written is None, "a contract with references is loaded from its stored bundle"
+        key = (contract.type.value, contract.fingerprint, contract.event_root)
+        self._put(key, contract, len(contract.canonical))
 
     def loaded(self, type_: str, fingerprint: str, event_root: str | None) -> Contract | None:
         """The contract of this content if it is kept, else None (nothing is loaded)."""
@@ -134,14 +143,69 @@ class Kept(Generic[K, V]):
         return self._bytes
 
 
+MAX_PREPARED_BYTES = 64 * 1024 * 1024
+"""What the documents kept prepared for checks hold, as `_prepared_size` estimates it: about 1,200 of a
+realistic 30-property contract (whose 3.8 KB of canonical text takes about 44 KB prepared: its schema
+parsed, its validator, the digests of its 40 subschemas)."""
+MAX_PREPARED = 1024
+PREPARED_BYTES_PER_CHARACTER = 3
+PREPARED_BYTES_PER_SUBSCHEMA = 1024
+"""A kept document's text, its schema parsed (strings about as long again), and per subschema its dict and
+its digest's entry: what `tests/unit/test_compiled_contracts.py` measures, with a margin, for shapes from
+long descriptions to many small subschemas."""
+
+ReadingKey = tuple[ContentKey, CompatibilityPolicy, bool]
+
+
+class PreparedDocuments:
+    """Contracts prepared for the checker (`registry.domain.compat.checker.prepare`), with the digests of
+    their subschemas, kept between requests by content and reading, least recently used out first.
+
+    A schema's versions are checked one after the other: the next registration's candidate is checked
+    against this registration's candidate, so a kept document leaves the check only the new side to prepare.
+    Each check reads a `Doc.fresh()` copy: what it learns (answers about the other side, its samples) dies
+    with it, and what is kept never grows nor holds another request's documents alive."""
+
+    def __init__(self, *, max_bytes: int = MAX_PREPARED_BYTES, max_entries: int = MAX_PREPARED) -> None:
+        self._kept: Kept[ReadingKey, Doc] = Kept(
+            max_entries=max_entries, max_bytes=max_bytes, size_of=_prepared_size
+        )
+
+    def of(self, contract: Contract, *, as_producer: bool, policy: CompatibilityPolicy) -> Doc:
+        """A document of its own for one check, reading `contract` in that role under `policy`."""
+        # STRICT reads a contract the same way in both roles; LENIENT closes producers and opens consumers
+        key = (_key(contract), policy, as_producer or policy is CompatibilityPolicy.STRICT)
+        return self._kept.get(key, lambda: _prepared(contract, as_producer, policy)).fresh()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    @property
+    def size(self) -> int:
+        """Estimated bytes held."""
+        return self._kept.size
+
+
+def _prepared(contract: Contract, as_producer: bool, policy: CompatibilityPolicy) -> Doc:
+    schema, text = contract.event_schema(), contract.event_text()
+    return prepare_to_keep(schema, as_producer=as_producer, policy=policy, text=text)
+
+
+def _prepared_size(doc: Doc) -> int:
+    subschemas = len(digests(doc)._digest)  # each one digested when the document was prepared
+    return len(doc.text) * PREPARED_BYTES_PER_CHARACTER + subschemas * PREPARED_BYTES_PER_SUBSCHEMA
+
+
 class Verdicts:
     """A verdict on two contents never changes. Kept by the digests of what the check reads (not by the
     fingerprints: see `Contract.checked_digest`), and not by contract object: a candidate being registered
     is a new object each time, and keeping contracts alive here would hold their documents and validators
-    past CompiledContracts' bound."""
+    past CompiledContracts' bound. The documents a check reads are kept apart (`PreparedDocuments`), as the
+    contents themselves, within their own bound."""
 
-    def __init__(self, *, max_entries: int = MAX_VERDICTS) -> None:
+    def __init__(self, *, max_entries: int = MAX_VERDICTS, prepared: PreparedDocuments | None = None) -> None:
         self._kept: Kept[PairKey, tuple[Incompatibility, ...]] = Kept(max_entries=max_entries)
+        self.prepared = PreparedDocuments() if prepared is None else prepared
 
     def get(
         self,
@@ -153,10 +217,9 @@ class Verdicts:
         """The verdict on the pair, checked if not kept (reading the contracts' `documents` when given)."""
 
         def checked() -> tuple[Incompatibility, ...]:
-            if documents is None:
-                return tuple(check(producer.event_schema(), consumer.event_schema(), policy=policy))
-            p_doc = documents.of(producer, as_producer=True, policy=policy)
-            return tuple(check_prepared(p_doc, documents.of(consumer, as_producer=False, policy=policy)))
+            prepared = self.prepared if documents is None else documents
+            p_doc = prepared.of(producer, as_producer=True, policy=policy)
+            return tuple(check_prepared(p_doc, prepared.of(consumer, as_producer=False, policy=policy)))
 
         return self._kept.get(pair_key(producer, consumer, policy), checked)
 

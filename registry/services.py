@@ -344,6 +344,8 @@ def register_version(
                 description=new.description,
             )
         tx.commit()
+    if contract.written is None:
+        _CONTRACTS.keep(contract)
     info = VersionInfo(
         registry=registry,
         schema=schema,

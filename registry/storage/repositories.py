@@ -145,32 +145,39 @@ class StoredContract:
     event_root: str | None
 
 
+# The tables themselves: statements on their columns run as Core statements. On the ORM's mapped attributes
+# they would run through the ORM's loading (about twice the CPU per statement, for plain columns anyway).
+_REGISTRIES = Base.metadata.tables["registries"]
+_SCHEMAS, _VERSIONS = Base.metadata.tables["schemas"], Base.metadata.tables["schema_versions"]
+
+
 def schema_states() -> Select[int, str, int, str, str, int, bool]:
     """The columns of SchemaState, the schema's own rules overriding its registry's (`schema_state`)."""
+    schemas, registries = _SCHEMAS.c, _REGISTRIES.c
     return select(
-        SchemaRow.id,
-        SchemaRow.type,
-        SchemaRow.last_version,
-        func.coalesce(SchemaRow.compatibility, RegistryRow.compatibility),
-        func.coalesce(SchemaRow.compatibility_policy, RegistryRow.compatibility_policy),
-        RegistryRow.id,
-        RegistryRow.mirror.is_not(None),
-    ).join(RegistryRow, SchemaRow.registry_id == RegistryRow.id)
+        schemas.id,
+        schemas.type,
+        schemas.last_version,
+        func.coalesce(schemas.compatibility, registries.compatibility),
+        func.coalesce(schemas.compatibility_policy, registries.compatibility_policy),
+        registries.id,
+        registries.mirror.is_not(None),
+    ).join(_REGISTRIES, schemas.registry_id == registries.id)
 
 
 # Registration's statements, built once: building a statement (and its cache key) costs more than running
 # it, and registration is a hot path. Values come in as parameters.
 _STATE_BY_NAMES = schema_states().where(
-    RegistryRow.name == bindparam("registry"), SchemaRow.name == bindparam("schema")
+    _REGISTRIES.c.name == bindparam("registry"), _SCHEMAS.c.name == bindparam("schema")
 )
-_LOCKED_STATE_BY_NAMES = _STATE_BY_NAMES.with_for_update(of=SchemaRow)
+_LOCKED_STATE_BY_NAMES = _STATE_BY_NAMES.with_for_update(of=_SCHEMAS)
 _REGISTRY_BY_NAME = select(RegistryRow).where(RegistryRow.name == bindparam("name"))
 _REGISTRY_RULES_BY_NAME = select(
-    RegistryRow.id,
-    RegistryRow.compatibility,
-    RegistryRow.compatibility_policy,
-    RegistryRow.mirror.is_not(None),
-).where(RegistryRow.name == bindparam("name"))
+    _REGISTRIES.c.id,
+    _REGISTRIES.c.compatibility,
+    _REGISTRIES.c.compatibility_policy,
+    _REGISTRIES.c.mirror.is_not(None),
+).where(_REGISTRIES.c.name == bindparam("name"))
 
 
 def schema_state(found: Sequence[Any]) -> SchemaState:
@@ -434,9 +441,6 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-_SCHEMAS, _VERSIONS = Base.metadata.tables["schemas"], Base.metadata.tables["schema_versions"]
-
-
 def _ignoring_conflicts(
     table: Table, *returned: Column[Any], index: list[str] | None = None
 ) -> dict[str, Any]:
@@ -461,20 +465,17 @@ VersionColumns = Select[
 RESOLVED_CONTENT = func.coalesce(VersionRow.bundle, VersionRow.content)
 """What checks read: the bundle of a version with references, else its content."""
 
-_CHECKED_COLUMNS = select(VersionRow.version, VersionRow.fingerprint, RESOLVED_CONTENT, VersionRow.event_root)
-_EVERY_VERSION = _CHECKED_COLUMNS.where(VersionRow.schema_id == bindparam("schema_id")).order_by(
-    VersionRow.version
-)
+_V = _VERSIONS.c
+_CHECKED_COLUMNS = select(_V.version, _V.fingerprint, func.coalesce(_V.bundle, _V.content), _V.event_root)
+_EVERY_VERSION = _CHECKED_COLUMNS.where(_V.schema_id == bindparam("schema_id")).order_by(_V.version)
 _LATEST_OR_SAME_VERSION = _CHECKED_COLUMNS.where(
-    VersionRow.schema_id == bindparam("schema_id"),
+    _V.schema_id == bindparam("schema_id"),
     or_(
-        VersionRow.fingerprint == bindparam("fingerprint"),
-        VersionRow.version
-        == select(func.max(VersionRow.version))
-        .where(VersionRow.schema_id == bindparam("schema_id"))
-        .scalar_subquery(),
+        _V.fingerprint == bindparam("fingerprint"),
+        _V.version
+        == select(func.max(_V.version)).where(_V.schema_id == bindparam("schema_id")).scalar_subquery(),
     ),
-).order_by(VersionRow.version)
+).order_by(_V.version)
 
 
 def _version_query(registry: str, schema: str, version: int | None) -> VersionColumns:

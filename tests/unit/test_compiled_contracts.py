@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import gc
+import itertools
+import tracemalloc
 import weakref
+from collections.abc import Callable
+from typing import Any
 
-from registry.contracts import CompiledContracts, SemanticDiffs, Verdicts, estimated_size
+import pytest
+
+from registry.contracts import (
+    CompiledContracts,
+    PreparedDocuments,
+    SemanticDiffs,
+    Verdicts,
+    _prepared,
+    _prepared_size,
+    estimated_size,
+)
+from registry.domain.compat import check
 from registry.domain.compat.attribution import SemanticDiff, attribute
 from registry.domain.compat.changes import Change
-from registry.domain.formats import Contract, canonical_json, fingerprint_of, parse_contract
+from registry.domain.formats import Contract, canonical_json, fingerprint_of, load_contract, parse_contract
 from registry.domain.model import CompatibilityPolicy
 
 TYPE = "JSONSchemaDraft4"
@@ -146,3 +161,105 @@ def test_semantic_diffs_are_bounded_by_entries_and_by_bytes() -> None:
         assert by_bytes.get(parsed(4), parsed(9), CompatibilityPolicy.STRICT, compute) is large
     assert compute.calls == 2 and len(by_bytes) == 2
     assert estimated_size(large) > 10_000
+
+
+# --- documents kept prepared for checks -----------------------------------------------------------------
+
+
+def wide_contract(seed: int) -> Contract:
+    """A realistic contract: 30 properties of the usual kinds, with descriptions."""
+    kinds: list[dict[str, Any]] = [
+        {"type": "string", "maxLength": 64},
+        {"type": "integer", "minimum": 0},
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "enum": ["NEW", "PAID", "SHIPPED"]},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "properties": {"id": {"type": "string"}, "qty": {"type": "integer"}}},
+    ]
+    properties = {
+        f"field_{i:02d}": {**kinds[i % len(kinds)], "description": f"field {i} of the event ({seed})"}
+        for i in range(30)
+    }
+    return parse_contract(TYPE, {"type": "object", "properties": properties, "required": ["field_00"]})
+
+
+def small_subschemas(seed: int) -> Contract:
+    """Many subschemas of a few characters each: the most memory per character of text."""
+    properties = {f"p{i}_{seed}": {"type": "string"} for i in range(60)}
+    return parse_contract(TYPE, {"type": "object", "properties": properties})
+
+
+def long_descriptions(seed: int) -> Contract:
+    """Few subschemas and much text."""
+    return parse_contract(TYPE, {"description": "x" * 20_000 + str(seed), "type": "object"})
+
+
+@pytest.mark.parametrize("shape", [wide_contract, small_subschemas, long_descriptions])
+@pytest.mark.parametrize("policy", list(CompatibilityPolicy))
+def test_a_kept_document_holds_no_more_than_its_estimate(
+    shape: Callable[[int], Contract], policy: CompatibilityPolicy
+) -> None:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        contracts = [shape(seed) for seed in range(10)]
+        kept = [_prepared(each, True, policy) for each in contracts]
+        contracts.clear()  # what the kept documents share with their contracts (the text) stays counted
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    estimated = sum(_prepared_size(doc) for doc in kept)
+    assert held <= estimated <= 2 * held
+
+
+def test_prepared_documents_are_kept_by_content_and_reading() -> None:
+    prepared = PreparedDocuments()
+    narrow = parsed(5)
+
+    first = prepared.of(narrow, as_producer=True, policy=CompatibilityPolicy.STRICT)
+    # another object of the same content, the other role: STRICT reads both alike, one document is kept
+    again = prepared.of(parsed(5), as_producer=False, policy=CompatibilityPolicy.STRICT)
+    assert len(prepared) == 1
+    assert again is not first and again.root is first.root  # a copy of its own for each check
+    prepared.of(narrow, as_producer=True, policy=CompatibilityPolicy.LENIENT)
+    prepared.of(narrow, as_producer=False, policy=CompatibilityPolicy.LENIENT)
+    assert len(prepared) == 3  # LENIENT closes producers and opens consumers
+
+
+def test_prepared_documents_are_bounded_by_entries_and_by_bytes() -> None:
+    by_entries = PreparedDocuments(max_entries=2)
+    for maximum in (1, 2, 3):
+        by_entries.of(parsed(maximum), as_producer=True, policy=CompatibilityPolicy.STRICT)
+    assert len(by_entries) == 2
+
+    one = _prepared_size(_prepared(parsed(1), True, CompatibilityPolicy.STRICT))
+    by_bytes = PreparedDocuments(max_bytes=one * 2)
+    for maximum in (1, 2, 3):
+        by_bytes.of(parsed(maximum), as_producer=True, policy=CompatibilityPolicy.STRICT)
+    assert len(by_bytes) == 2 and by_bytes.size == one * 2
+
+
+def test_verdicts_read_kept_documents_and_answer_as_a_check() -> None:
+    verdicts = Verdicts()
+    versions = [wide_contract(0), *(parsed(maximum) for maximum in (3, 5, 4))]
+    for older, newer in itertools.pairwise(versions):
+        for policy in CompatibilityPolicy:
+            expected = tuple(check(older.event_schema(), newer.event_schema(), policy=policy))
+            assert verdicts.get(older, newer, policy) == expected
+    # each content once per reading: STRICT one, LENIENT two (the last is never a producer)
+    assert len(verdicts.prepared) == 4 + 3 + 4 - 1
+
+
+def test_a_contract_just_registered_is_kept_as_loading_its_content_gives_it() -> None:
+    cache = CompiledContracts()
+    registered = parsed(7)
+
+    cache.keep(registered)
+
+    fingerprint, canonical = registered.fingerprint, registered.canonical
+    assert cache.get(TYPE, fingerprint, None, canonical) is registered  # not loaded again
+    loaded = load_contract(TYPE, canonical, None)
+    as_loaded = (loaded.content, loaded.fingerprint, loaded.event_root, loaded.checked_digest())
+    assert as_loaded == (registered.content, fingerprint, None, registered.checked_digest())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.domain.compat.containment import Containment
+from registry.domain.compat.digest import digests
 from registry.domain.compat.document import Doc, Node
 from registry.domain.compat.normalise import Budget, TooComplex, work_seconds
 from registry.domain.compat.policy import close, open_, validator_class_of
@@ -39,15 +40,29 @@ def prepare(
     as_producer: bool,
     policy: CompatibilityPolicy,
     validator_class: type | None = None,
+    text: str | None = None,
 ) -> Doc:
     """A schema ready to be checked in one role, as `policy` reads it there (LENIENT closes producers and
     opens consumers). A document remembers what checks learn about it (the digests of its subschemas, its
     samples, which instances it accepts), so checks that share it do that work once: a semantic diff asks
     both ways between the same two schemas. Share it only among the checks of one request: that memory
-    grows with them."""
+    grows with them (to keep one longer, check its `Doc.fresh()` copies). `text`: the schema's canonical
+    JSON when the caller has it (a stored contract's), saving its serialisation."""
     if policy is CompatibilityPolicy.LENIENT:
         schema = close(schema, validator_class) if as_producer else open_(schema)
-    return Doc(schema, validator_class or validator_class_of(schema))
+        text = None  # another schema now
+    return Doc(schema, validator_class or validator_class_of(schema), text)
+
+
+def prepare_to_keep(
+    schema: dict[str, Any], *, as_producer: bool, policy: CompatibilityPolicy, text: str | None = None
+) -> Doc:
+    """`prepare`, with what every check of the document starts from done (the digests of its subschemas,
+    which the comparison of the roots reads): a document to keep between requests, and to check only
+    through its `Doc.fresh()` copies."""
+    doc = prepare(schema, as_producer=as_producer, policy=policy, text=text)
+    digests(doc).of(doc.root, root=True)
+    return doc
 
 
 def check_prepared(p_doc: Doc, c_doc: Doc) -> list[Incompatibility]:

@@ -62,6 +62,17 @@ class Digests:
         # an embedded resource (an id below the root) with references inside: they resolve against it
         self.scoped = any(_refers_at(doc, pointer) for pointer in doc.resources)
 
+    def fresh(self, doc: Doc) -> Digests:
+        """These digests for `doc`, a fresh copy of this one's document (`Doc.fresh`): what was learnt of the
+        document is copied, the answers against other documents start empty."""
+        copy = object.__new__(Digests)
+        copy.__dict__.update(self.__dict__)
+        copy.doc = doc
+        copy._digest, copy._reach = dict(self._digest), dict(self._reach)
+        copy._closures = dict(self._closures)
+        copy.compared, copy.pointers = {}, {}
+        return copy
+
     def of(self, schema: Any, root: bool = False) -> tuple[str, frozenset[str] | None]:
         """(digest, the `$ref` texts in the subtree) - refs None when one of them cannot be compared."""
         key = id(schema)
@@ -70,9 +81,11 @@ class Digests:
             return known[1], known[2]
         refs: set[str] = set()
         text = self._canonical(schema, refs, root)
-        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        # a digest is 32 hex characters: a shorter text (most leaves) stands for itself, unhashed, and cannot
+        # equal a digest; hashing it would cost more than the rest of its work
+        digest = text if len(text) < 32 else hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
         frozen = None if refs is None else frozenset(refs)
-        if isinstance(schema, dict | list):
+        if isinstance(schema, (dict, list)):
             self._digest[key] = (schema, digest, frozen)
         return digest, frozen
 
@@ -81,25 +94,28 @@ class Digests:
             return _encoded(schema)
         pieces = []
         doc = self.doc
+        id_keyword, may_refer = self.id_keyword, doc.may_refer  # read once: every subschema comes here
         for key in sorted(schema):
             if key in ANNOTATIONS:
                 continue
             value = schema[key]
-            if key == self.id_keyword and isinstance(value, str) and (root or not doc.refers(schema)):
-                continue  # an id that changes no resolution
-            if key == "$ref" and isinstance(value, str):
-                refs.add(value)
-            elif key in DYNAMIC or (doc.may_refer and key in doc.keywords and _mentions_ref(key, value)):
+            kind = type(value)
+            if kind is str:  # most values: a type's name, a format, a pattern
+                if key == id_keyword and (root or not doc.refers(schema)):
+                    continue  # an id that changes no resolution
+                if key == "$ref":
+                    refs.add(value)
+                elif key in DYNAMIC:
+                    refs.add("\0")  # resolved by the path taken
+                pieces.append(_quoted(key) + ":" + _quoted(value))
+                continue
+            if key in DYNAMIC or (may_refer and key in doc.keywords and _mentions_ref(key, value)):
                 refs.add("\0")  # resolved by the path taken, or a reference this digest does not follow
-            pieces.append(_quoted(key) + ":" + self._value(key, value, refs))
+            text = int.__repr__(value) if kind is int else self._value(key, value, refs)
+            pieces.append(_quoted(key) + ":" + text)
         return "{" + ",".join(pieces) + "}"
 
     def _value(self, key: str, value: Any, refs: set[str]) -> str:
-        kind = type(value)
-        if kind is str:  # most values: a type's name, a format, a pattern
-            return _quoted(value)
-        if kind is int:
-            return int.__repr__(value)
         if key in SCHEMA_VALUED and isinstance(value, dict | bool):
             return self._child(value, refs)
         if key in SCHEMA_LISTS and isinstance(value, list):
@@ -109,10 +125,12 @@ class Digests:
             if key in CONTAINERS:
                 return "0"
             entries = [
-                _quoted(k) + ":" + (self._child(v, refs) if isinstance(v, dict | bool) else _encoded(v))
+                _quoted(k) + ":" + (self._child(v, refs) if isinstance(v, (dict, bool)) else _encoded(v))
                 for k, v in sorted(value.items())
             ]
             return "{" + ",".join(entries) + "}"
+        if type(value) is list and all(type(each) is str for each in value):
+            return "[" + ", ".join(map(_quoted, value)) + "]"  # `_encoded`'s text: names, `enum`s of them
         return _encoded(value)
 
     def _child(self, value: Any, refs: set[str]) -> str:

@@ -16,16 +16,17 @@ from registry.domain.formats.regexes import regex_budget
 NON_CONSTRAINING = frozenset({"format", "definitions", "$defs", "$comment", "$anchor", "$dynamicAnchor"})
 
 
+_UNBUILT = object()
+
+
 class Doc:
     """One side of a comparison. `keywords` are those its draft's validator evaluates: any other key is
     ignored by jsonschema, so the checker ignores it too (e.g. `const` in Draft 4)."""
 
-    def __init__(self, root: Any, validator_class: Any) -> None:
+    def __init__(self, root: Any, validator_class: Any, text: str | None = None) -> None:
         self.root = root
-        try:
-            self.validator: Any = validator_class(root, registry=OFFLINE_REGISTRY)
-        except Exception:  # a root this draft cannot hold (Draft 4 has no boolean schemas): validate nothing
-            self.validator = None
+        self._validator_class = validator_class
+        self._validator: Any = _UNBUILT
         self.keywords = frozenset(validator_class.VALIDATORS) - NON_CONSTRAINING
         # from 2019-09 on, `$ref` is one keyword among others; before, it replaces its siblings
         self.ref_has_siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
@@ -37,11 +38,12 @@ class Doc:
         # keeps its schemas with it, so their ids are not reused meanwhile)
         self.memo: dict[Any, Any] = {}
         # The text answers two questions for the whole document before any walk: whether a `$ref` may be
-        # anywhere (no `"$ref"` in the text: none is), and whether an id may (a key spelled `"id": "`, a
+        # anywhere (no `"$ref"` in the text: none is), and whether an id may (a key spelled `"id":"`, a
         # string-valued id: only JSON's escaped quotes can stand inside a string, so no text matches there).
-        self.text = json.dumps(root, sort_keys=True)
+        # `text`, when given, is the caller's: a stored contract's canonical text is this text already.
+        self.text = canonical_text(root) if text is None else text
         self.may_refer = '"$ref"' in self.text
-        mentioned = f'"{id_keyword}": "' in self.text
+        mentioned = f'"{id_keyword}":"' in self.text
         siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
         # (pointer, absolute URI) of each resource, the root first: references resolve against the nearest
         found = (
@@ -52,7 +54,34 @@ class Doc:
         self._uris = {uri: pointer for pointer, uri in reversed(self._bases) if uri}
 
     text: str
-    """The document as canonical JSON: two documents with equal texts (and drafts) mean the same."""
+    """The document as canonical JSON (`canonical_text`): two documents with equal texts (and drafts) mean
+    the same."""
+
+    def fresh(self) -> Doc:
+        """This document for another comparison: what it knows of itself (its text, its resources, the
+        digests of its subschemas) is shared, what comparisons teach it (`memo`, answers involving the other
+        side) starts empty. A document prepared once can so be kept between requests without growing with
+        the checks that read it, nor holding their other documents alive."""
+        copy = object.__new__(Doc)
+        # every dict but the schema copied (what a comparison adds to one stays with it), memo emptied
+        own = {k: dict(v) if type(v) is dict and k != "root" else v for k, v in self.__dict__.items()}
+        copy.__dict__.update(own)
+        copy.memo = {}
+        kept = self.__dict__.get("_digests")
+        if kept is not None:
+            copy._digests = kept.fresh(copy)  # type: ignore[attr-defined]
+        return copy
+
+    @property
+    def validator(self) -> Any:
+        """jsonschema's validator of the document, built at the first validation (many comparisons make
+        none); None when its draft cannot hold the root (Draft 4 has no boolean schemas): none validates."""
+        if self._validator is _UNBUILT:
+            try:
+                self._validator = self._validator_class(self.root, registry=OFFLINE_REGISTRY)
+            except Exception:
+                self._validator = None
+        return self._validator
 
     def refers(self, schema: Any) -> bool:
         """Whether `schema` holds a `$ref` anywhere (remembered: documents are compared many times)."""
@@ -161,6 +190,12 @@ class Node:
 
     def has(self, keyword: str) -> bool:
         return isinstance(self.schema, dict) and keyword in self.schema and keyword in self.doc.keywords
+
+
+def canonical_text(root: Any) -> str:
+    """A schema as the registry's canonical JSON spells it (`registry.domain.formats.canonical_json`, which
+    refuses NaN where this does not: a made-up schema is no contract)."""
+    return json.dumps(root, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def same_json(a: Any, b: Any) -> bool:

@@ -56,6 +56,11 @@ class Contract:
             return copied
         return copy.deepcopy(self._event_schema())
 
+    def event_text(self) -> str | None:
+        """The canonical JSON of `event_schema()` when it is at hand without serialising it (a JSON Schema
+        contract's event schema is its whole canonical content, bundle included), else None."""
+        return self.canonical if self.type is ContractType.JSON_SCHEMA_DRAFT4 else None
+
     def checked_digest(self) -> str:
         """The sha256 of `canonical`, what checks read (for a contract with references, its bundle). Not
         always `fingerprint`, which covers the content as written and names the versions its references
@@ -203,10 +208,13 @@ def parse_contract(
             )
         fingerprint = fingerprint_with_references(written, references, graph)
     try:
-        root = _check(contract_type, document, event_root)
+        root = _check(contract_type, document, event_root, canonical)
     except RecursionError as exc:  # validators recurse per level; MAX_DEPTH should keep them clear of this
         raise InvalidContract("the contract is too deeply nested to validate") from exc
-    return Contract(contract_type, document, canonical, fingerprint, root, written)
+    contract = Contract(contract_type, document, canonical, fingerprint, root, written)
+    if not references:  # the fingerprint is the sha256 of `canonical`: what checks read, not hashed again
+        contract._cache["digest"] = fingerprint
+    return contract
 
 
 def load_contract(type: str, canonical: str, event_root: str | None) -> Contract:
@@ -215,7 +223,10 @@ def load_contract(type: str, canonical: str, event_root: str | None) -> Contract
     document = json.loads(canonical)
     if contract_type is ContractType.OPENAPI3 and event_root is None:
         event_root = openapi.select_event_root(document, None)
-    return Contract(contract_type, document, canonical, fingerprint_of(canonical), event_root)
+    fingerprint = fingerprint_of(canonical)
+    contract = Contract(contract_type, document, canonical, fingerprint, event_root)
+    contract._cache["digest"] = fingerprint  # of `canonical`, what checks read (`checked_digest`)
+    return contract
 
 
 def _contract_type(type: str) -> ContractType:
@@ -235,8 +246,10 @@ def _canonical(document: dict[str, Any]) -> str:
     return canonical
 
 
-def _check(contract_type: ContractType, document: dict[str, Any], event_root: str | None) -> str | None:
+def _check(
+    contract_type: ContractType, document: dict[str, Any], event_root: str | None, canonical: str
+) -> str | None:
     if contract_type is ContractType.OPENAPI3:
         return openapi.check_contract(document, event_root)
-    jsonschema_draft.check_contract(document)
+    jsonschema_draft.check_contract(document, canonical)
     return None  # a JSON Schema contract is its own event root; `event_root` has nothing to name

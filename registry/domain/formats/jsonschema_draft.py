@@ -30,7 +30,14 @@ from registry.domain.formats.pointers import (
     to_pointer,
     unescape,
 )
-from registry.domain.formats.refs import DATA_KEYWORDS, OFFLINE_REGISTRY, Resolve, Target, check_refs
+from registry.domain.formats.refs import (
+    DATA_KEYWORDS,
+    OFFLINE_REGISTRY,
+    REFERENCE_KEYWORDS,
+    Resolve,
+    Target,
+    check_refs,
+)
 from registry.domain.formats.resolution import KEYWORDS, is_schema_place, offline_resolver
 
 DRAFT4 = "http://json-schema.org/draft-04/schema"
@@ -73,20 +80,34 @@ def base_uri(document: dict[str, Any], cls: type[Validator]) -> str:
     return value if isinstance(value, str) else ""
 
 
-def check_contract(document: dict[str, Any]) -> None:
+def check_contract(document: dict[str, Any], text: str | None = None) -> None:
     """Validate a JSON Schema contract: its patterns, its meta-schema, its references (nothing is fetched).
 
     Patterns first: their errors say what ECMA-262 expected, the meta-schema's do not. The meta-schema never
     runs the contract's patterns (`format: regex` only parses them, as ECMA-262), nor follows its references
     (the contract is its instance), so the stock validator class serves here, with the bounded class's format
     checker; and once the document has the shapes its draft prescribes, the references can be followed safely.
+
+    `text`: the document's canonical JSON, when the caller has it. A key is spelled there between quotes,
+    and quotes inside a string are escaped, so a text without `"pattern"` has no pattern (nor without
+    `"$ref"` a reference): the walks looking for them are skipped.
     """
     cls = validator_class(document)
-    check_patterns(document)
+    if text is None or _mentions(text, PATTERN_KEYWORDS):
+        check_patterns(document)
     _check_against_meta_schema(document, cls, "")
+    if text is not None and not _mentions(text, REFERENCE_KEYWORDS):
+        return
     base = base_uri(document, cls)
     targets = check_refs(document, base, _resolve_in_scope(document, base), data_keywords=DATA_KEYWORDS)
     _check_targets_are_schemas(document, cls, targets)
+
+
+PATTERN_KEYWORDS = ("pattern", "patternProperties")
+
+
+def _mentions(text: str, keys: tuple[str, ...]) -> bool:
+    return any(f'"{key}"' in text for key in keys)
 
 
 def _check_against_meta_schema(schema: Any, cls: type[Validator], where: str) -> None:

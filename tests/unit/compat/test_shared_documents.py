@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from registry.domain.compat import CompatibilityPolicy, check
-from registry.domain.compat.checker import check_prepared, prepare
+from registry.domain.compat.checker import check_prepared, prepare, prepare_to_keep
+from registry.domain.compat.digest import digests
 from tests.unit.compat.catalogue import CATALOGUE
 
 PAIRS = [pair for pairs in CATALOGUE.values() for pair in pairs]
@@ -29,3 +30,30 @@ def test_both_ways_on_shared_documents_answer_as_two_checks_apart(policy: Compat
             check_prepared(documents[("b", True)], documents[("a", False)]),
         )
         assert shared == apart, pair.name
+
+
+@pytest.mark.parametrize("policy", list(CompatibilityPolicy))
+def test_documents_kept_between_checks_answer_as_documents_prepared_for_each(
+    policy: CompatibilityPolicy,
+) -> None:
+    # one document per schema and role, kept as registry.contracts.PreparedDocuments keeps them between
+    # requests: every check reads fresh copies, after other checks have read copies of the same documents
+    kept = {
+        (index, side, role): prepare_to_keep(schema, as_producer=role, policy=policy)
+        for index, pair in enumerate(PAIRS)
+        for side, schema in (("a", pair.producer), ("b", pair.consumer))
+        for role in (True, False)
+    }
+    learnt = {key: (len(doc.memo), len(digests(doc)._digest)) for key, doc in kept.items()}
+    for round_ in range(2):
+        for index, pair in enumerate(PAIRS):
+            a, b = pair.producer, pair.consumer
+            apart = (check(a, b, policy=policy), check(b, a, policy=policy))
+            both_ways = (
+                check_prepared(kept[(index, "a", True)].fresh(), kept[(index, "b", False)].fresh()),
+                check_prepared(kept[(index, "b", True)].fresh(), kept[(index, "a", False)].fresh()),
+            )
+            assert both_ways == apart, (round_, pair.name)
+    # what the checks learnt stayed with their copies: the kept documents did not grow
+    assert {key: (len(doc.memo), len(digests(doc)._digest)) for key, doc in kept.items()} == learnt
+    assert all(not digests(doc).compared and not digests(doc).pointers for doc in kept.values())
