@@ -121,7 +121,9 @@ def _finite_language(pattern: str, limit: int) -> tuple[str, ...] | None:
     try:
         tree = _tree(pattern)
         if tree.state.flags & ~_constants.SRE_FLAG_UNICODE:
-            return None  # `(?i)` or `(?m)` (a pattern kept in Python's syntax): the literals do not say it all
+            return (
+                None  # `(?i)` or `(?m)` (a pattern kept in Python's syntax): the literals do not say it all
+            )
         items = list(tree)
         c = _constants
         ends = {(c.AT, c.AT_END): ("", "\n"), (c.AT, c.AT_END_STRING): ("",)}

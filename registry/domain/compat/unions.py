@@ -101,7 +101,8 @@ _ONE_KIND = {
     ),
     **dict.fromkeys(("minLength", "maxLength", "pattern"), frozenset({"string"})),
     **dict.fromkeys(
-        ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), frozenset({"int", "frac"})
+        ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+        frozenset({"int", "frac"}),
     ),
 }
 
