@@ -43,6 +43,7 @@ DYNAMIC = frozenset({"$dynamicRef", "$recursiveRef"})
 # json.dumps(value, sort_keys=True) and json.dumps(key), without building an encoder per call: a digest
 # encodes every key and value of a document, so that cost was most of a comparison of two similar versions
 _encoded = json.JSONEncoder(sort_keys=True).encode
+_NO_REFS: frozenset[str] = frozenset()
 _quoted = json.encoder.encode_basestring_ascii
 
 
@@ -53,7 +54,12 @@ class Digests:
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         self.id_keyword = "$id" if "exclusiveMinimum" in doc.keywords else "id"
-        self._digest: dict[int, tuple[Any, str, frozenset[str] | None]] = {}
+        # by object identity: the digest, the references below, and the schema itself (so that its id is not
+        # reused meanwhile). Three flat maps rather than a tuple per subschema: a large document has tens of
+        # thousands, and every tuple is one more object for the garbage collector to walk
+        self._digest: dict[int, str] = {}
+        self._refs: dict[int, frozenset[str] | None] = {}
+        self._kept: dict[int, Any] = {}
         self._reach: dict[str, frozenset[str] | None] = {}
         self._closures: dict[frozenset[str], frozenset[str] | None] = {}
         # answers of `same` against other documents, by (schema, other schema, other document) identity
@@ -68,7 +74,8 @@ class Digests:
         copy = object.__new__(Digests)
         copy.__dict__.update(self.__dict__)
         copy.doc = doc
-        copy._digest, copy._reach = dict(self._digest), dict(self._reach)
+        copy._digest, copy._refs, copy._kept = dict(self._digest), dict(self._refs), dict(self._kept)
+        copy._reach = dict(self._reach)
         copy._closures = dict(self._closures)
         copy.compared, copy.pointers = {}, {}
         return copy
@@ -76,17 +83,16 @@ class Digests:
     def of(self, schema: Any, root: bool = False) -> tuple[str, frozenset[str] | None]:
         """(digest, the `$ref` texts in the subtree) - refs None when one of them cannot be compared."""
         key = id(schema)
-        known = self._digest.get(key)
-        if known is not None and known[0] is schema:
-            return known[1], known[2]
+        if self._kept.get(key) is schema:
+            return self._digest[key], self._refs[key]
         refs: set[str] = set()
         text = self._canonical(schema, refs, root)
         # a digest is 32 hex characters: a shorter text (most leaves) stands for itself, unhashed, and cannot
         # equal a digest; hashing it would cost more than the rest of its work
         digest = text if len(text) < 32 else hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        frozen = None if refs is None else frozenset(refs)
-        if isinstance(schema, (dict, list)):
-            self._digest[key] = (schema, digest, frozen)
+        frozen = _NO_REFS if not refs else frozenset(refs)
+        if isinstance(schema, dict | list):
+            self._digest[key], self._refs[key], self._kept[key] = digest, frozen, schema
         return digest, frozen
 
     def _canonical(self, schema: Any, refs: set[str], root: bool) -> str:
@@ -195,7 +201,16 @@ def _mentions_ref(key: str, value: Any) -> bool:
     """A `$ref` inside a keyword's value that the digest reads as raw data (not one of the schema slots)."""
     if key in SCHEMA_VALUED | SCHEMA_LISTS | SCHEMA_KEYED or key == "$ref":
         return False
-    return isinstance(value, dict | list) and '"$ref"' in json.dumps(value)
+    return _has_ref(value)
+
+
+def _has_ref(value: Any) -> bool:
+    """A `$ref` key anywhere in a JSON value (a walk, not a serialisation: most are lists of names)."""
+    if isinstance(value, dict):
+        return "$ref" in value or any(_has_ref(v) for v in value.values() if isinstance(v, dict | list))
+    if isinstance(value, list):
+        return any(_has_ref(v) for v in value if isinstance(v, dict | list))
+    return False
 
 
 def digests(doc: Doc) -> Digests:

@@ -33,17 +33,24 @@ class Doc:
         # an id below the root starts a resource of its own, against which its references resolve: the
         # checker does not follow references in such documents (jsonschema still validates them)
         id_keyword = "$id" if "exclusiveMinimum" in self.keywords else "id"
-        self._refers: dict[int, tuple[Any, bool]] = {}
+        # (by identity, the schema kept beside its answer so that its id is not reused meanwhile: two flat
+        # maps, not a tuple per schema, which the garbage collector would walk)
+        self._refers: dict[int, bool] = {}
+        self._refers_kept: dict[int, Any] = {}
         # work remembered for the length of one comparison, by the identity of the schemas it read (each key
         # keeps its schemas with it, so their ids are not reused meanwhile)
         self.memo: dict[Any, Any] = {}
+        # each schema's constraining keywords (`Node.keywords`), by identity, the schema kept beside them
+        self.keywords_of: dict[int, dict[str, Any]] = {}
+        self.keywords_kept: dict[int, Any] = {}
         # The text answers two questions for the whole document before any walk: whether a `$ref` may be
         # anywhere (no `"$ref"` in the text: none is), and whether an id may (a key spelled `"id":"`, a
         # string-valued id: only JSON's escaped quotes can stand inside a string, so no text matches there).
         # `text`, when given, is the caller's: a stored contract's canonical text is this text already.
         self.text = canonical_text(root) if text is None else text
         self.may_refer = '"$ref"' in self.text
-        mentioned = f'"{id_keyword}":"' in self.text
+        # (the root's own string id is one such key: when it is the only one, no walk is needed)
+        mentioned = self.text.count(f'"{id_keyword}":"') > (isinstance(_id_of(root, id_keyword), str))
         siblings = "$dynamicRef" in self.keywords or "$recursiveRef" in self.keywords
         # (pointer, absolute URI) of each resource, the root first: references resolve against the nearest
         found = (
@@ -88,12 +95,15 @@ class Doc:
         if not self.may_refer or not isinstance(schema, dict | list):
             return False
         key = id(schema)
-        if key not in self._refers:
-            items = schema.items() if isinstance(schema, dict) else enumerate(schema)
-            found = any(k == "$ref" or self.refers(v) for k, v in items)
-            # the schema is kept with its answer, so its id cannot be reused by another object meanwhile
-            self._refers[key] = (schema, found)
-        return self._refers[key][1]
+        if self._refers_kept.get(key) is not schema:
+            found = isinstance(schema, dict) and "$ref" in schema
+            # (plain loops over the containers only: this walks every schema of a large document once)
+            for value in schema.values() if isinstance(schema, dict) else schema:
+                if found:
+                    break
+                found = isinstance(value, dict | list) and self.refers(value)
+            self._refers[key], self._refers_kept[key] = found, schema
+        return self._refers[key]
 
     def locates(self, node: Node) -> bool:
         """True when `node` is the schema at its pointer (not one the checker made up)."""
@@ -176,14 +186,15 @@ class Node:
 
     def keywords(self) -> dict[str, Any]:
         """The keywords of this schema that constrain instances in its draft."""
-        if not isinstance(self.schema, dict):
+        schema = self.schema
+        if not isinstance(schema, dict):
             return {}
-        key = ("keywords", id(self.schema))
-        known = self.doc.memo.get(key)
-        if known is None or known[0] is not self.schema:
-            known = (self.schema, {k: v for k, v in self.schema.items() if k in self.doc.keywords})
-            self.doc.memo[key] = known
-        return known[1]  # shared: callers read it, never change it
+        # (asked tens of thousands of times in a large comparison: flat maps by identity, no key tuple)
+        doc, key = self.doc, id(schema)
+        if doc.keywords_kept.get(key) is not schema:
+            doc.keywords_of[key] = {k: v for k, v in schema.items() if k in doc.keywords}
+            doc.keywords_kept[key] = schema
+        return doc.keywords_of[key]  # shared: callers read it, never change it
 
     def get(self, keyword: str) -> Any:
         return self.keywords().get(keyword)
@@ -207,6 +218,10 @@ def same_json(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+def _id_of(schema: Any, keyword: str) -> Any:
+    return schema.get(keyword) if isinstance(schema, dict) else None
 
 
 def _own_id(schema: Any, keyword: str) -> str | None:

@@ -111,8 +111,19 @@ def shortest_match(pattern: str) -> int:
 
 def finite_language(pattern: str, limit: int = 64) -> list[str] | None:
     """Every string `pattern` matches, when it is anchored at both ends and matches only a few strings."""
+    words = _finite_language(pattern, limit)
+    return None if words is None else list(words)
+
+
+@functools.lru_cache(maxsize=4096)
+def _finite_language(pattern: str, limit: int) -> tuple[str, ...] | None:
+    # (remembered: a union of hundreds of alternatives, each naming itself in a pattern, is read per producer)
     try:
         tree = _tree(pattern)
+        if tree.state.flags & ~_constants.SRE_FLAG_UNICODE:
+            return (
+                None  # `(?i)` or `(?m)` (a pattern kept in Python's syntax): the literals do not say it all
+            )
         items = list(tree)
         c = _constants
         ends = {(c.AT, c.AT_END): ("", "\n"), (c.AT, c.AT_END_STRING): ("",)}
@@ -120,7 +131,7 @@ def finite_language(pattern: str, limit: int = 64) -> list[str] | None:
             return None
         words = _language(items[1:-1], limit)
         # Python's `$` also matches before a final line break: "^a$" matches "a\n"
-        return None if words is None else [w + end for w in words for end in ends[items[-1]]]
+        return None if words is None else tuple(w + end for w in words for end in ends[items[-1]])
     except Exception:  # a construct this does not enumerate
         return None
 
@@ -142,7 +153,8 @@ def _options(op: Any, arg: Any, limit: int) -> list[str] | None:
     if op is c.LITERAL:
         return [chr(arg)]
     if op is c.SUBPATTERN:
-        return _language(list(arg[-1]), limit)
+        _, add_flags, del_flags, sub = arg
+        return None if add_flags or del_flags else _language(list(sub), limit)
     if op is c.BRANCH:
         found: list[str] = []
         for branch in arg[1]:

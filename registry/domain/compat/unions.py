@@ -20,10 +20,11 @@ from typing import Any
 
 from registry.domain.compat import digest
 from registry.domain.compat.document import Node
-from registry.domain.compat.normalise import canonical, finite_values, is_trivially_true
+from registry.domain.compat.normalise import KINDS, canonical, finite_values, is_trivially_true, kinds_of
 from registry.domain.compat.regex_samples import finite_language
 from registry.domain.compat.report import Finding, finding, led_by
 from registry.domain.compat.samples import samples
+from registry.domain.compat.structure import closes_others, required
 
 Compare = Callable[[list[Node], list[Node], str], list[Finding]]
 # consumer alternatives compared in full for one producer (after the digest and the sample have spoken)
@@ -60,9 +61,62 @@ def split(compare: Compare, ps: list[Node], cs: list[Node], where: str) -> list[
 def _within(compare: Compare, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
     """`compare`, after trying each of several producer schemas alone: one that fits is enough, and alone it
     is the same question for every alternative of a producer union (asked once, then remembered)."""
-    if len(ps) > 1 and any(not compare([p], cs, where) for p in ps):
+    if len(ps) > 1 and any(not _surely_wider(p, cs) and not compare([p], cs, where) for p in ps):
         return []
     return compare(ps, cs, where)
+
+
+# keywords that constrain values of one kind only: every value of another kind passes them
+_ONE_KIND = {
+    **dict.fromkeys(
+        (
+            "properties",
+            "patternProperties",
+            "additionalProperties",
+            "required",
+            "minProperties",
+            "maxProperties",
+            "propertyNames",
+            "dependencies",
+            "dependentRequired",
+            "dependentSchemas",
+            "unevaluatedProperties",
+        ),
+        frozenset({"object"}),
+    ),
+    **dict.fromkeys(
+        (
+            "items",
+            "additionalItems",
+            "prefixItems",
+            "contains",
+            "minContains",
+            "maxContains",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "unevaluatedItems",
+        ),
+        frozenset({"array"}),
+    ),
+    **dict.fromkeys(("minLength", "maxLength", "pattern"), frozenset({"string"})),
+    **dict.fromkeys(
+        ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+        frozenset({"int", "frac"}),
+    ),
+}
+
+
+def _surely_wider(p: Node, cs: list[Node]) -> bool:
+    """True when `p` surely holds a value one of `cs` rejects: its keywords constrain some kinds of values
+    only (an alternative of a union that says which properties its objects have, not that they are objects),
+    so it holds every value of the other kinds, and a consumer's `type`, `enum` or `const` leaves one of those
+    out. Comparing `p` alone with `cs` would then only find that, at the cost of sampling every kind."""
+    keywords = p.keywords()
+    if not isinstance(p.schema, dict) or not keywords.keys() <= _ONE_KIND.keys():
+        return False
+    held = KINDS.difference(*(_ONE_KIND[k] for k in keywords))
+    return any(held - kinds_of(c) for c in cs)
 
 
 def _one_of_them(compare: Compare, ps: list[Node], branches: list[Node], where: str) -> list[Finding]:
@@ -72,13 +126,21 @@ def _one_of_them(compare: Compare, ps: list[Node], branches: list[Node], where: 
             if digest.same(p, branch):
                 return []
     places = _places(branches)
-    ranked = sorted(branches, key=lambda b: -max(_shared(p.path, places[b.path]) for p in ps))
+    narrowed = _discriminated(ps, branches)
+    candidates = [b for b in branches if b.path in narrowed] if narrowed else branches
+    ranked = sorted(candidates, key=lambda b: -max(_shared(p.path, places[b.path]) for p in ps))
     # the nearest alternative first (most often the producer's own, changed or not), then those that accept a
     # value of the producer: the others cannot hold it
     first = compare(ps, ranked[:1], where)
-    if not first:
-        return []
+    if not first or (narrowed and len(ranked) == 1):
+        # (the only alternative that may hold the producer's objects: its findings say why, with their
+        # witnesses; validating against it again, a union of hundreds itself perhaps, would add nothing)
+        return first
     values = _producer_value(ps)
+    if narrowed is not None and not narrowed:
+        # no alternative holds any object of the producer: a value of the producer is a witness, and the
+        # nearest alternative says why
+        return [led_by(f, values[0]) for f in first] if values else first
     accepting = [b for b in ranked[1:] if all(_may_accept(b, v) for v in values)]
     best = first
     for branch in accepting[:MAX_TRIED]:
@@ -91,6 +153,99 @@ def _one_of_them(compare: Compare, ps: list[Node], branches: list[Node], where: 
         # every alternative rejects a value of the producer: a witness; the nearest alternative says why
         return [led_by(f, values[0]) for f in first]
     return best
+
+
+def _discriminated(ps: list[Node], branches: list[Node]) -> set[str] | None:
+    """The places of the alternatives that may hold an object of all `ps`, when the producer's objects
+    require a property whose values are a few listed strings and the alternatives list theirs (Azure
+    Pipelines' `task`: each of hundreds of tasks names itself in a pattern). An alternative whose own
+    `properties` allow none of those values there, or that allows no such property, rejects every object
+    of the producer: it cannot hold any of them, whatever else it says. None when no required property
+    tells the alternatives apart, or when the producer may hold values other than objects."""
+    targets = [_target(p) for p in ps]
+    if not any(kinds_of(t) == {"object"} for t in targets):
+        return None
+    kept: set[str] | None = None
+    for name in sorted(set().union(*(required(t) for t in targets))):
+        values = _producer_strings(targets, name)
+        if values is None:
+            continue
+        by_value, unbounded = _value_index(branches, name)
+        found = set(unbounded).union(*(by_value.get(v, ()) for v in values))
+        kept = found if kept is None else kept & found
+    return None if kept is None or len(kept) == len(branches) else kept
+
+
+def _producer_strings(targets: list[Node], name: str) -> set[str] | None:
+    """The strings the producer's property `name` may hold (more is fine: a bound, not a sample), or None
+    when it is not bounded that way or may hold values of other kinds."""
+    strings: set[str] | None = None
+    others = True
+    for target in targets:
+        properties = target.get("properties")
+        if not isinstance(properties, dict) or name not in properties:
+            continue
+        bound, may_hold_others = _strings(_target(target.child("properties", name)))
+        if bound is not None:
+            strings = set(bound) if strings is None else strings & bound
+        others = others and may_hold_others
+    return None if strings is None or others else strings
+
+
+def _strings(node: Node) -> tuple[frozenset[str] | None, bool]:
+    """(the strings `node` may hold, None when any; whether it may hold values that are not strings), from
+    its own `enum`, `const`, union of those, and `pattern` (when it matches a few strings only)."""
+    if node.schema is False:
+        return frozenset(), False
+    if not isinstance(node.schema, dict):
+        return None, True
+    key = ("strings", id(node.schema), node.path)
+    known = node.doc.memo.get(key)
+    if known is None or known[0] is not node.schema:
+        known = (node.schema, _own_strings(node))
+        node.doc.memo[key] = known
+    return known[1]  # type: ignore[no-any-return]
+
+
+def _own_strings(node: Node) -> tuple[frozenset[str] | None, bool]:
+    bound: frozenset[str] | None = None
+    others = bool(kinds_of(node) - {"string"})
+    listed = listed_values(node)
+    lists = finite_values(node) + ([listed] if listed is not None else [])
+    for values in lists:
+        own = frozenset(v for v in values if isinstance(v, str))
+        bound = own if bound is None else bound & own
+        others = others and any(not isinstance(v, str) for v in values)
+    pattern = node.get("pattern")
+    words = finite_language(pattern) if isinstance(pattern, str) else None
+    if words is not None:
+        bound = frozenset(words) if bound is None else bound & frozenset(words)
+    return bound, others
+
+
+def _value_index(branches: list[Node], name: str) -> tuple[dict[str, list[str]], list[str]]:
+    """Per string value of property `name`, the places of the alternatives that may hold it, and those that
+    may hold any string there (an index kept per union and name: hundreds of producers look it up)."""
+    doc = branches[0].doc
+    key = ("value index", branches[0].path, name)
+    known = doc.memo.get(key)
+    if known is None or known[0] is not branches[0].schema:
+        by_value: dict[str, list[str]] = {}
+        unbounded: list[str] = []
+        for branch in branches:
+            target = _target(branch)
+            properties = target.get("properties")
+            if isinstance(properties, dict) and name in properties:
+                bound, _ = _strings(_target(target.child("properties", name)))
+            else:  # a closed object allows no property it does not declare: no value at all
+                bound = frozenset() if closes_others(target) else None
+            if bound is None:
+                unbounded.append(branch.path)
+            for value in bound or ():
+                by_value.setdefault(value, []).append(branch.path)
+        known = (branches[0].schema, (by_value, unbounded))
+        doc.memo[key] = known
+    return known[1]  # type: ignore[no-any-return]
 
 
 def listed_values(node: Node) -> list[Any] | None:
@@ -132,10 +287,14 @@ def _values(ps: list[Node], cs: list[Node], values: list[Any], where: str) -> li
     seen: set[str] = set()
     # an anchored pattern that matches a few names only: a string outside them fails it, no search needed
     languages = [words for p in ps if (words := _pattern_language(p)) is not None]
+    if languages:  # (hundreds of listed values, and a few in the language: only those are asked)
+        listed = {v for v in values if isinstance(v, str)}
+        fewest = min(languages, key=len)
+        values = [v for v in values if not isinstance(v, str)] + [
+            w for w in sorted(fewest) if w in listed and all(w in words for words in languages)
+        ]
     for value in values:
         key = canonical(value)
-        if isinstance(value, str) and any(value not in words for words in languages):
-            continue
         if key in seen or any(_accepts(p, value, key) is False for p in ps):
             continue
         seen.add(key)
