@@ -152,9 +152,9 @@ def measure(registrar: tuple[Prepare, Register], n: int, helper: Any, clock: Cal
     for index in range(10):  # warm-up: statements compiled, validators and caches built
         register(f"warm{index}", prepare(10**6 + index, 0))
         register(f"warm{index}", prepare(10**6 + index, 1))
-    # as `registry serve` does once the app is built: the heap built so far frozen (a full collection no longer
-    # walks it, which made instruction counts of 30 registrations vary by a few hundred thousand with when one
-    # fell among them), the GIL handed over after 1 ms
+    # as `registry serve` does once the app is built: the heap built so far frozen (a full collection no
+    # longer walks it, which made instruction counts of 30 registrations vary by a few hundred thousand with
+    # when one fell among them), the GIL handed over after 1 ms
     prepare_serving_process()
     for kind, revision in (("new schema", 0), ("next version, BACKWARD", 1)):
         items = [(f"s{index}", prepare(index + 1, revision)) for index in range(n)]
