@@ -161,6 +161,12 @@ def create_app(
     front.install(
         app, reads=memory_reads, validations=memory_validation, records=records, lifecycle=lifecycle
     )
+    # The versions router is matched first, and described in its place below: the registrations and
+    # validations that reach the application were matched against every route listed before theirs (FastAPI
+    # matches an included router's routes to choose it, and again to handle the request), some 50,000
+    # instructions each. No route of another router matches a version's path, so no request is answered
+    # differently; /openapi.json describes the copy included in order.
+    app.include_router(versions.router, include_in_schema=False)
     routers = (
         registries,
         schemas,

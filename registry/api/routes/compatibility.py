@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from registry import services
 from registry.api.capacity import EXPENSIVE
-from registry.api.deps import ReaderOfRegistry, RegistryName, SchemaName, Uow
+from registry.api.deps import SchemaReader
 from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import (
     READ_ERRORS,
@@ -53,10 +53,7 @@ Selector = Annotated[
 )
 def check_candidate(
     body: RegisterVersionIn,
-    registry: RegistryName,
-    schema: SchemaName,
-    caller: ReaderOfRegistry,
-    uow: Uow,
+    on: SchemaReader,
     fail_if_incompatible: Annotated[
         bool,
         Query(
@@ -66,19 +63,21 @@ def check_candidate(
     ] = False,
 ) -> CompatibilityReportOut:
     """Would this content be accepted as the next version under the schema's mode? Nothing is stored."""
-    new = new_version(body, registry)
+    new = new_version(body, on.registry)
     report = services.check_candidate(
-        uow, registry, schema, new, refuse_incompatible=fail_if_incompatible, may_read=caller.may_see
+        on.uow,
+        on.registry,
+        on.schema,
+        new,
+        refuse_incompatible=fail_if_incompatible,
+        may_read=on.caller.may_see,
     )
     return CompatibilityReportOut.model_validate(report_data(report))
 
 
 @router.get("", response_model=PairReportOut)
 def compare_versions(
-    registry: RegistryName,
-    schema: SchemaName,
-    _caller: ReaderOfRegistry,
-    uow: Uow,
+    on: SchemaReader,
     producer: Selector,
     consumer: Selector,
     policy: Policy = None,
@@ -86,9 +85,9 @@ def compare_versions(
     """Can version `consumer` read every event version `producer` may emit? The schema's mode plays no
     part (the report has none); its policy does, unless `policy` is given."""
     report = services.compare_versions(
-        uow,
-        registry,
-        schema,
+        on.uow,
+        on.registry,
+        on.schema,
         producer=names.version_selector(producer),
         consumer=names.version_selector(consumer),
         policy=policy,
@@ -108,10 +107,7 @@ def compare_versions(
     },
 )
 def matrix(
-    registry: RegistryName,
-    schema: SchemaName,
-    _caller: ReaderOfRegistry,
-    uow: Uow,
+    on: SchemaReader,
     policy: Policy = None,
     first: Annotated[
         int | None,
@@ -140,7 +136,7 @@ def matrix(
     them: the latest of them, or the earliest when only `from` is given. `lowest` and `highest` bound the
     schema's versions, for the neighbouring ranges."""
     found = services.compatibility_matrix(
-        uow, registry, schema, policy=policy, limit=limit, first=first, last=last
+        on.uow, on.registry, on.schema, policy=policy, limit=limit, first=first, last=last
     )
     return MatrixOut(
         policy=found.policy,

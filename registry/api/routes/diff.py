@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from registry import diffs
 from registry.api.capacity import EXPENSIVE
-from registry.api.deps import ReaderOfRegistry, RegistryName, SchemaName, Uow
+from registry.api.deps import SchemaReader
 from registry.api.diff_models import DiffOut, diff_out
 from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import READ_ERRORS
@@ -28,10 +28,7 @@ VERSION = "^(latest|[1-9][0-9]{0,8})$"
     response_model_exclude_unset=True,
 )
 def diff_versions(
-    registry: RegistryName,
-    schema: SchemaName,
-    _caller: ReaderOfRegistry,
-    uow: Uow,
+    on: SchemaReader,
     from_: Annotated[str, Query(alias="from", pattern=VERSION, description="the old version, or `latest`")],
     to: Annotated[str, Query(pattern=VERSION, description="the new version, or `latest`")],
     policy: Policy = None,
@@ -41,9 +38,9 @@ def diff_versions(
     and a witness event for each breaking effect. Renaming a component is not a change; two identical
     versions have none."""
     found = diffs.diff_versions(
-        uow,
-        registry,
-        schema,
+        on.uow,
+        on.registry,
+        on.schema,
         old=names.version_selector(from_),
         new=names.version_selector(to),
         policy=policy,

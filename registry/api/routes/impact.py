@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from registry import impact
 from registry.api.capacity import EXPENSIVE
-from registry.api.deps import ReaderOfRegistry, RegistryName, SchemaName, Uow
+from registry.api.deps import SchemaReader
 from registry.api.impact_models import ImpactOut, impact_out
 from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import READ_ERRORS, WRITE_ERRORS, ErrorOut, RegisterVersionIn
@@ -28,10 +28,7 @@ router = APIRouter(
 )
 def analyse_impact(
     body: RegisterVersionIn,
-    registry: RegistryName,
-    schema: SchemaName,
-    caller: ReaderOfRegistry,
-    uow: Uow,
+    on: SchemaReader,
     scope: Annotated[
         ImpactScope,
         Query(
@@ -43,7 +40,6 @@ def analyse_impact(
     """For every version that references this schema, directly or through others: would it stay
     compatible if its references to this schema pointed at the candidate (the body, as a registration's)?
     Only dependents the caller may read are listed. Nothing is stored."""
-    found = impact.analyse(
-        uow, registry, schema, new_version(body, registry), scope=scope, may_read=caller.may_see
-    )
-    return impact_out(found, caller.may_see)
+    candidate = new_version(body, on.registry)
+    found = impact.analyse(on.uow, on.registry, on.schema, candidate, scope=scope, may_read=on.caller.may_see)
+    return impact_out(found, on.caller.may_see)

@@ -14,12 +14,10 @@ from registry.api.deps import (
     DEFAULT_PAGE,
     Cursor,
     Limit,
-    ReaderOfRegistry,
-    RegistryName,
+    RegistryReader,
     RenderedVersions,
-    SchemaName,
-    Uow,
-    WriterOfRegistry,
+    SchemaReader,
+    SchemaWriter,
 )
 from registry.api.middleware import ParsedJsonRoute
 from registry.api.models import READ_ERRORS, WRITE_ERRORS, PageOut, PythonPackageOut, SchemaOut, SchemaPatch
@@ -48,41 +46,33 @@ def _out(info: SchemaInfo) -> SchemaOut:
 
 @router.get("", response_model=PageOut[SchemaOut])
 def list_schemas(
-    registry: RegistryName,
-    _caller: ReaderOfRegistry,
-    uow: Uow,
+    on: RegistryReader,
     prefix: Annotated[str | None, Query(max_length=385, description="only names starting with this")] = None,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> PageOut[SchemaOut]:
-    page = services.list_schemas(uow, registry, prefix=prefix, limit=limit, cursor=cursor)
+    page = services.list_schemas(on.uow, on.registry, prefix=prefix, limit=limit, cursor=cursor)
     return PageOut[SchemaOut](items=[_out(info) for info in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{schema}", response_model=SchemaOut)
-def get_schema(registry: RegistryName, schema: SchemaName, _caller: ReaderOfRegistry, uow: Uow) -> SchemaOut:
-    return _out(services.get_schema(uow, registry, schema))
+def get_schema(on: SchemaReader) -> SchemaOut:
+    return _out(services.get_schema(on.uow, on.registry, on.schema))
 
 
 @router.patch("/{schema}", response_model=SchemaOut, responses=WRITE_ERRORS)
-def patch_schema(
-    body: SchemaPatch, registry: RegistryName, schema: SchemaName, caller: WriterOfRegistry, uow: Uow
-) -> SchemaOut:
+def patch_schema(body: SchemaPatch, on: SchemaWriter) -> SchemaOut:
     """Change the description or the compatibility override (null clears an override)."""
     changes = services.SchemaChanges(**body.model_dump(exclude_unset=True))
-    return _out(services.update_schema(uow, registry, schema, changes, actor=actor_of(caller)))
+    return _out(services.update_schema(on.uow, on.registry, on.schema, changes, actor=actor_of(on.caller)))
 
 
 @router.delete("/{schema}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_schema(
-    registry: RegistryName,
-    schema: SchemaName,
-    caller: WriterOfRegistry,
-    uow: Uow,
-    rendered: RenderedVersions,
-) -> Response:
+def delete_schema(on: SchemaWriter, rendered: RenderedVersions) -> Response:
     """Delete the schema with its versions, unless versions of other schemas reference them (409
     `version_referenced`)."""
-    services.delete_schema(uow, registry, schema, actor=actor_of(caller), may_read=caller.may_see)
+    services.delete_schema(
+        on.uow, on.registry, on.schema, actor=actor_of(on.caller), may_read=on.caller.may_see
+    )
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

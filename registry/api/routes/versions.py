@@ -15,13 +15,11 @@ from registry.api.deps import (
     Cursor,
     FastReadCaches,
     Limit,
-    ReaderOfRegistry,
-    RegistryName,
     RenderedVersions,
-    SchemaName,
-    Uow,
-    VersionSelector,
-    WriterOfRegistry,
+    SchemaReader,
+    SchemaWriter,
+    VersionReader,
+    VersionWriter,
 )
 from registry.api.fast_reads import ValidationTarget, rendered_latest
 from registry.api.middleware import ParsedJsonRoute
@@ -126,39 +124,28 @@ def version_response(
         422: {"model": ErrorOut, "description": "the contract is invalid (details.pointer locates it)"},
     },
 )
-def register_version(
-    body: RegisterVersionIn, registry: RegistryName, schema: SchemaName, caller: WriterOfRegistry, uow: Uow
-) -> Response:
+def register_version(body: RegisterVersionIn, on: SchemaWriter) -> Response:
     """Register a version; the schema is created with its first version. Its non-local `$ref`s resolve
     through `references` to stored versions the caller may read (422 `reference_not_found` otherwise)."""
-    new = new_version(body, registry)
+    new = new_version(body, on.registry)
     info, created = services.register_version(
-        uow, registry, schema, new, actor=actor_of(caller), may_read=caller.may_see
+        on.uow, on.registry, on.schema, new, actor=actor_of(on.caller), may_read=on.caller.may_see
     )
     return version_response(info, status_code=201 if created else 200)
 
 
 @router.get("", response_model=PageOut[VersionSummaryOut])
 def list_versions(
-    registry: RegistryName,
-    schema: SchemaName,
-    _caller: ReaderOfRegistry,
-    uow: Uow,
-    limit: Limit = DEFAULT_PAGE,
-    cursor: Cursor = None,
+    on: SchemaReader, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None
 ) -> PageOut[VersionSummaryOut]:
-    page = services.list_versions(uow, registry, schema, limit=limit, cursor=cursor)
+    page = services.list_versions(on.uow, on.registry, on.schema, limit=limit, cursor=cursor)
     items = [VersionSummaryOut.model_validate(item, from_attributes=True) for item in page.items]
     return PageOut[VersionSummaryOut](items=items, next_cursor=page.next_cursor)
 
 
 @router.get("/{version}", response_model=VersionOut, responses={304: {"description": "not modified"}})
 def get_version(
-    registry: RegistryName,
-    schema: SchemaName,
-    version: VersionSelector,
-    _caller: ReaderOfRegistry,
-    uow: Uow,
+    on: VersionReader,
     rendered: RenderedVersions,
     kept: FastReadCaches,
     request: Request,
@@ -172,8 +159,9 @@ def get_version(
 ) -> Response:
     """One version; `latest` is the highest number. Numbered versions never change, so they are cacheable
     for a year; `latest` must be revalidated (ETag, If-None-Match)."""
+    registry, schema, version = on.registry, on.schema, on.version
     stamp = kept.latest_bodies.stamp()  # before the read: what it finds is only as fresh as this
-    info = services.get_version(uow, registry, schema, version)
+    info = services.get_version(on.uow, registry, schema, version)
     bundled = resolve == "bundle"
     response = version_response(info, immutable=version is not None, bundled=bundled)
     if version is not None and is_final(info) and not bundled:
@@ -199,36 +187,28 @@ def get_version(
         }
     },
 )
-def delete_version(
-    registry: RegistryName,
-    schema: SchemaName,
-    version: VersionSelector,
-    caller: WriterOfRegistry,
-    uow: Uow,
-    rendered: RenderedVersions,
-) -> Response:
+def delete_version(on: VersionWriter, rendered: RenderedVersions) -> Response:
     """Delete one version. Its number is never given to another version. A version recorded as deployed
     (docs/deployments.md) is not deleted: 409 `version_in_use` names the deployments; nor is one that
     other versions reference: 409 `version_referenced` names them."""
-    services.delete_version(uow, registry, schema, version, actor=actor_of(caller), may_read=caller.may_see)
+    caller = on.caller
+    services.delete_version(
+        on.uow, on.registry, on.schema, on.version, actor=actor_of(caller), may_read=caller.may_see
+    )
     rendered.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{version}/referenced-by", response_model=PageOut[ReferenceOut])
 def referenced_by(
-    registry: RegistryName,
-    schema: SchemaName,
-    version: VersionSelector,
-    caller: ReaderOfRegistry,
-    uow: Uow,
+    on: VersionReader,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> PageOut[ReferenceOut]:
     """The versions whose references name this one directly, with the name each uses (those in
     registries the caller may read)."""
     page = services.referenced_by(
-        uow, registry, schema, version, may_read=caller.may_see, limit=limit, cursor=cursor
+        on.uow, on.registry, on.schema, on.version, may_read=on.caller.may_see, limit=limit, cursor=cursor
     )
     items = [ReferenceOut.model_validate(item, from_attributes=True) for item in page.items]
     return PageOut[ReferenceOut](items=items, next_cursor=page.next_cursor)
@@ -242,11 +222,7 @@ def referenced_by(
 )
 def validate_event(
     event: Annotated[Any, Body(description="the event, any JSON value")],
-    registry: RegistryName,
-    schema: SchemaName,
-    version: VersionSelector,
-    _caller: ReaderOfRegistry,
-    uow: Uow,
+    on: VersionReader,
     kept: FastReadCaches,
     check_formats: Annotated[
         bool,
@@ -261,9 +237,10 @@ def validate_event(
     ] = True,
 ) -> ValidationOut:
     """Validate one event against the version: every error, with its JSON pointer and a `code`."""
+    registry, schema, version = on.registry, on.schema, on.version
     stamp = kept.targets.stamp()
     info, problems = services.validate_event(
-        uow, registry, schema, version, event, check_formats=check_formats, check_identity=check_identity
+        on.uow, registry, schema, version, event, check_formats=check_formats, check_identity=check_identity
     )
     target = ValidationTarget(info.type, info.fingerprint, info.event_root)
     kept.targets.put((registry, schema, info.version), target, stamp)
