@@ -98,17 +98,34 @@ def _others(contained: Contained, parts: list[Node], part: Node, names: set[str]
         return []
     if any(closes_others(p) for p in parts):
         return []
-    best: list[Finding] | None = None
+    tried: list[tuple[Node | None, list[Finding]]] = []
     owners: list[Node | None] = list(parts) or [None]
     for own in owners:
-        found = _open_part(contained, own, part, names)
+        found = _open_part(contained, own, part, names, parts)
         if not found:
             return []
-        best = found if best is None else best
-    return best or []
+        tried.append((own, found))
+    return _likeliest(tried)
 
 
-def _open_part(contained: Contained, own: Node | None, part: Node, names: set[str]) -> list[Finding]:
+def _likeliest(tried: list[tuple[Node | None, list[Finding]]]) -> list[Finding]:
+    """Of the findings of each producer part's open part (a name beyond them all is held by every one), those
+    likeliest to give a witness: from a part that constrains such names itself (a value that part allows, a
+    part that does not constrain them allows too), shown a counterexample there first; else the first part's."""
+    ranked = sorted(
+        (f for own, f in tried if own is not None and _open_keywords(own)),
+        key=lambda f: not any(item.promising for item in f),
+    )
+    return ranked[0] if ranked else tried[0][1] if tried else []
+
+
+def _open_keywords(own: Node) -> bool:
+    return own.has("additionalProperties") or bool(pattern_map(own))
+
+
+def _open_part(
+    contained: Contained, own: Node | None, part: Node, names: set[str], parts: list[Node]
+) -> list[Finding]:
     p_patterns = pattern_map(own) if own is not None else {}
     c_patterns = pattern_map(part)
     p_rest = (
@@ -134,7 +151,7 @@ def _open_part(contained: Contained, own: Node | None, part: Node, names: set[st
             continue
         subs = contained(p_nodes, c_nodes, own.path if own else "")
         if subs:
-            found.append(_extra_finding(own, part, (p_nodes, c_nodes), subs, pattern, names))
+            found.append(_extra_finding(own, part, (p_nodes, c_nodes), subs, pattern, names, parts))
     return found
 
 
@@ -179,6 +196,7 @@ def _extra_finding(
     subs: list[Finding],
     pattern: str,
     names: set[str],
+    parts: list[Node],
 ) -> Finding:
     closed = part.get("additionalProperties") is False
     rule = "additional_properties_narrowed"
@@ -197,8 +215,8 @@ def _extra_finding(
     else:  # beyond every pattern: a fresh name that no consumer pattern claims
         keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
         keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
-    parts = [own] if own is not None else []
-    bases = _bases(parts, keys[0] if keys else None)
+    # the base object holds what every producer part requires (not only the part whose open part is compared)
+    bases = _bases(parts or ([own] if own is not None else []), keys[0] if keys else None)
     candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []
     where = own.path if own else ""
     return finding(rule, where, subs[0].consumer_path, message, candidates, promising=index is not None)
