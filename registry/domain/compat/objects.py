@@ -8,6 +8,7 @@ other names through the open parts (additionalProperties, patternProperties) of 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from registry.domain.compat.document import Node, same_json
@@ -19,6 +20,7 @@ from registry.domain.compat.structure import (
     closes_others,
     count,
     declared,
+    evaluated,
     matches,
     pattern_map,
     properties_of,
@@ -31,7 +33,8 @@ Contained = Callable[[list[Node], list[Node], str], list[Finding]]
 
 
 def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
-    parts = list(pc.parts)
+    # a producer's `unevaluatedProperties` counts too, where it amounts to an `additionalProperties`
+    parts = list(pc.parts) + [rest for p in pc.parts if (rest := _unevaluated_rest(p)) is not None]
     names = set().union(
         *(declared(p) for p in parts), declared(part), required(part), _dependency_names(part)
     )
@@ -43,7 +46,55 @@ def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
     found.extend(_required(parts, part))
     found.extend(_counts(parts, part))
     found.extend(_dependencies(parts, part))
+    found.extend(_unevaluated(contained, pc, part))
+    return _renamed(found, [p.path for p in pc.parts if _unevaluated_rest(p) is not None], "producer_path")
+
+
+def _unevaluated(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
+    """A consumer's `unevaluatedProperties` whose evaluated names do not depend on the instance: in an
+    instance the rest of `part` accepts, it is an `additionalProperties` beside those names and patterns,
+    compared so (the reports point at the `unevaluatedProperties`)."""
+    rest = _unevaluated_rest(part)
+    if rest is None:
+        return []
+    return _renamed(narrowing(contained, pc, rest), [part.path], "consumer_path")
+
+
+def _renamed(found: list[Finding], places: list[str], side: str) -> list[Finding]:
+    """The findings with the pointers into a made-up `additionalProperties` of an `unevaluatedProperties` at
+    `places` (`_unevaluated_rest`; no real schema there has one: its names would all count as evaluated)
+    pointing at the `unevaluatedProperties`."""
+    for place in places:
+        made_up, real = f"{place}/additionalProperties", f"{place}/unevaluatedProperties"
+        found = [
+            replace(f, **{side: real + getattr(f, side)[len(made_up) :]})
+            if getattr(f, side) == made_up or getattr(f, side).startswith(made_up + "/")
+            else f
+            for f in found
+        ]
     return found
+
+
+def _unevaluated_rest(part: Node) -> Node | None:
+    """The `additionalProperties` beside the names and patterns it counts as evaluated that `part`'s
+    `unevaluatedProperties` amounts to, when that does not depend on the instance (`structure.evaluated`);
+    None when there is none or it does depend (then: `unsupported.py`)."""
+    if not part.has("unevaluatedProperties"):
+        return None
+    counted = evaluated(part)
+    if counted is None or counted.everything:
+        return None
+    key = ("unevaluated", id(part.schema), part.path)
+    known = part.doc.memo.get(key)
+    if known is None or known[0] is not part.schema:
+        rest = {
+            "properties": {name: {} for name in sorted(counted.names)},
+            "patternProperties": {pattern: {} for pattern in counted.patterns},
+            "additionalProperties": part.schema["unevaluatedProperties"],
+        }
+        known = (part.schema, Node(rest, part.path, part.doc))
+        part.doc.memo[key] = known
+    return known[1]  # type: ignore[no-any-return]
 
 
 def _where(parts: list[Node]) -> str:
@@ -111,7 +162,8 @@ def _others(contained: Contained, parts: list[Node], part: Node, names: set[str]
 def _likeliest(tried: list[tuple[Node | None, list[Finding]]]) -> list[Finding]:
     """Of the findings of each producer part's open part (a name beyond them all is held by every one), those
     likeliest to give a witness: from a part that constrains such names itself (a value that part allows, a
-    part that does not constrain them allows too), shown a counterexample there first; else the first part's."""
+    part that does not constrain them allows too), shown a counterexample there first; else the first
+    part's."""
     ranked = sorted(
         (f for own, f in tried if own is not None and _open_keywords(own)),
         key=lambda f: not any(item.promising for item in f),

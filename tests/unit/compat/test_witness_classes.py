@@ -3,8 +3,14 @@ histories, docs/compat.md "Version histories"): each test is a small hand-made s
 
 from __future__ import annotations
 
+import copy
+import itertools
+import random
 from typing import Any
 
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+
+from registry.domain.formats.refs import OFFLINE_REGISTRY
 from tests.unit.compat.checking import checked
 
 
@@ -27,3 +33,133 @@ def test_a_member_of_an_open_map_under_a_union_takes_its_value_from_the_part_tha
     assert [(item.rule, item.proven) for item in found] == [("additional_properties_narrowed", True)]
     (job,) = found[0].witness["jobs"][0].values()
     assert not isinstance(job["requires"][0], str)
+
+
+DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _plugin(shared: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """Meltano's and compose's shape: an object made of `allOf` references, closed by
+    `unevaluatedProperties: false` (its names are those of the parts it is made of)."""
+    return {
+        "$schema": DRAFT2020,
+        "$defs": {
+            "generic": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+            "shared": {"type": "object", "properties": shared},
+        },
+        "type": "object",
+        "allOf": [{"$ref": "#/$defs/generic"}, {"$ref": "#/$defs/shared"}],
+        "unevaluatedProperties": False,
+        **extra,
+    }
+
+
+def test_unevaluated_properties_made_of_references_is_compared_as_the_names_they_declare() -> None:
+    old = _plugin({"catalog": {"type": "string"}})
+    new = _plugin({"catalog": {"type": "string"}, "log_parser": {"enum": ["sdk"]}})
+    # the new version only adds a name: the old one's events all pass it (both sides closed by
+    # unevaluatedProperties, which the checker reads as the names their parts declare)
+    assert checked(old, new) == []
+    found = checked(new, old)
+    assert [(item.rule, item.proven) for item in found] == [("property_removed_from_closed_model", True)]
+    assert found[0].consumer_path == "/unevaluatedProperties"
+    assert "log_parser" in found[0].witness
+
+
+def test_unevaluated_properties_closes_names_beyond_the_parts_and_their_patterns() -> None:
+    named = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    found = checked({"$schema": DRAFT2020, **named}, _plugin({}))
+    assert [(item.rule, item.proven) for item in found] == [("additional_properties_narrowed", True)]
+    assert set(found[0].witness) - {"name"}
+    # names of a pattern the consumer's parts declare count as evaluated
+    patterned = {
+        "$schema": DRAFT2020,
+        **named,
+        "patternProperties": {"^x-": {}},
+        "additionalProperties": False,
+    }
+    assert checked(patterned, _plugin({}, patternProperties={"^x-": {}})) == []
+    assert checked(patterned, _plugin({})) != []
+
+
+def test_unevaluated_properties_whose_names_depend_on_the_instance_stays_unsupported() -> None:
+    # a name counted only when an anyOf branch holds: not read as fixed names (the answer stays conservative)
+    closed = {"$schema": DRAFT2020, "type": "object", "properties": {"a": {}}, "additionalProperties": False}
+    consumer = {
+        "$schema": DRAFT2020,
+        "type": "object",
+        "anyOf": [{"properties": {"a": {}}}, {"properties": {"b": {}}}],
+        "unevaluatedProperties": False,
+    }
+    assert {(item.rule, item.proven) for item in checked(closed, consumer)} == {
+        ("unsupported_keyword", False)
+    }
+
+
+def _object(rng: random.Random, depth: int = 0, refers: bool = True) -> dict[str, Any]:
+    """A random 2020-12 object schema with the keywords `unevaluatedProperties` reads (`refers`: it may
+    refer to `#/$defs/part`, itself made with `refers=False`)."""
+    leaves: list[Any] = [{}, {"type": "string"}, {"type": "null"}, False]
+    schema: dict[str, Any] = {"type": "object"} if rng.random() < 0.5 else {}
+    names = rng.sample(["a", "b", "c"], rng.randint(0, 2))
+    if names:
+        schema["properties"] = {name: rng.choice(leaves) for name in names}
+    if rng.random() < 0.25:
+        schema["patternProperties"] = {"^x-": rng.choice(leaves)}
+    if rng.random() < 0.15:
+        schema["additionalProperties"] = rng.choice(leaves)
+    if rng.random() < 0.3:
+        schema["required"] = rng.sample(["a", "b"], 1)
+    if depth < 2 and rng.random() < 0.5:
+        keyword = rng.choice(["allOf", "allOf", "anyOf", "oneOf"])
+        schema[keyword] = [_object(rng, depth + 1, refers) for _ in range(rng.randint(1, 2))]
+    if refers and rng.random() < 0.3:
+        schema["$ref"] = "#/$defs/part"
+    if rng.random() < (0.6 if depth == 0 else 0.15):
+        schema["unevaluatedProperties"] = rng.choice(leaves)
+    return schema
+
+
+def _edited(schema: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """`schema` after an edit that often keeps it compatible: its names regrouped (under `allOf`, or an
+    `anyOf` branch, which makes them count only when it holds), a name or a pattern added, its
+    `unevaluatedProperties` loosened."""
+    edited = copy.deepcopy(schema)
+    names = edited.pop("properties", {})
+    choice = rng.randrange(5)
+    if choice == 0:
+        edited["allOf"] = [*edited.get("allOf", []), {"properties": names}]
+    elif choice == 1:
+        edited["anyOf"] = [{"properties": names, "required": [rng.choice(["a", "b"])]}, {}]
+    elif choice == 2:
+        edited["properties"] = {**names, "c": rng.choice([{}, {"type": "string"}])}
+    elif choice == 3:
+        edited["properties"] = names
+        edited["patternProperties"] = {"^x-": {}}
+    else:
+        edited["properties"] = names
+        edited["unevaluatedProperties"] = rng.choice([{}, {"type": "null"}])
+    return edited
+
+
+def test_unevaluated_properties_is_never_called_compatible_unsoundly() -> None:
+    rng = random.Random(10)
+    keys = ["a", "b", "x-1", "z"]
+    pool: list[Any] = [
+        dict(zip(names, chosen, strict=True))
+        for size in range(4)
+        for names in itertools.combinations(keys, size)
+        for chosen in itertools.product([None, "s"], repeat=size)
+    ]
+    decided = 0
+    for _ in range(50):
+        producer = {"$schema": DRAFT2020, "$defs": {"part": _object(rng, 1, refers=False)}, **_object(rng)}
+        consumer = _edited(producer, rng)
+        for p, c in ((producer, consumer), (consumer, producer)):
+            if checked(p, c):
+                continue
+            decided += 1
+            allows, reads = (Draft202012Validator(s, registry=OFFLINE_REGISTRY) for s in (p, c))
+            for instance in pool:
+                assert not (allows.is_valid(instance) and not reads.is_valid(instance)), (p, c, instance)
+    assert decided > 40
