@@ -10,6 +10,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
+from registry.domain.compat import witnesses
+from registry.domain.compat.document import Doc
+from registry.domain.compat.policy import validator_class_of
+from registry.domain.compat.report import finding
 from registry.domain.formats.refs import OFFLINE_REGISTRY
 from tests.unit.compat.checking import checked
 
@@ -163,3 +167,16 @@ def test_unevaluated_properties_is_never_called_compatible_unsoundly() -> None:
             for instance in pool:
                 assert not (allows.is_valid(instance) and not reads.is_valid(instance)), (p, c, instance)
     assert decided > 40
+
+
+def test_findings_at_the_same_places_share_their_candidates() -> None:
+    # two findings of one rule at the same places (from two producer alternatives, or two listed values): one
+    # item is reported, and a counterexample among the second one's candidates still proves it (Drone's
+    # removed pipeline type: the first finding's candidates were all other types)
+    producer, consumer = {"type": "string"}, {"not": {"enum": ["zebra-42"]}}
+    docs = Doc(producer, validator_class_of(producer)), Doc(consumer, validator_class_of(consumer))
+    found = [finding("negation_overlap", "", "/not", "m", [value]) for value in ("a", "zebra-42")]
+    items = witnesses.incompatibilities(found, witnesses.Verifier(*docs))
+    assert [(item.rule, item.proven, item.witness) for item in items] == [
+        ("negation_overlap", True, "zebra-42")
+    ]
