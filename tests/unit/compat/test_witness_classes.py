@@ -180,3 +180,48 @@ def test_findings_at_the_same_places_share_their_candidates() -> None:
     assert [(item.rule, item.proven, item.witness) for item in items] == [
         ("negation_overlap", True, "zebra-42")
     ]
+
+
+def _pipeline(kubernetes_ref: str, types: list[str], **definitions: Any) -> dict[str, Any]:
+    """Drone's shape: a `oneOf` of pipeline kinds, one of which refers to another document (never fetched)."""
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://example.com/ci/drone.json",
+        "definitions": {
+            "kubernetes": {
+                "type": "object",
+                "properties": {"type": {"const": "kubernetes"}, "metadata": {"$ref": kubernetes_ref}},
+            },
+            "other": {"type": "object", "properties": {"type": {"enum": types}}, "required": ["type"]},
+            **definitions,
+        },
+        "oneOf": [{"$ref": "#/definitions/kubernetes"}, {"$ref": "#/definitions/other"}],
+    }
+
+
+def test_references_to_the_same_other_document_name_the_same_schema() -> None:
+    absolute = "https://example.com/ci/kubernetes.json#/definitions/ObjectMeta"
+    relative = "kubernetes.json#/definitions/ObjectMeta"
+    # the same URI, written relative to the document's $id or absolute: the same schema, whatever it is
+    assert checked(_pipeline(relative, ["docker"]), _pipeline(absolute, ["docker"])) == []
+    assert checked(_pipeline(absolute, ["docker"]), _pipeline(relative, ["docker"])) == []
+    # a `oneOf` branch that refers to it is excluded the same way on both sides: a type added is compatible,
+    # a type removed is shown by an event that never reaches the other document
+    assert checked(_pipeline(relative, ["docker"]), _pipeline(absolute, ["docker", "vm"])) == []
+    found = checked(_pipeline(relative, ["docker", "vm"]), _pipeline(absolute, ["docker"]))
+    assert {item.witness.get("type") for item in found if item.proven} == {"vm"}
+    # another document: never taken for the same
+    other = "https://example.com/ci/kubernetes-v2.json#/definitions/ObjectMeta"
+    assert not any(
+        item.proven for item in checked(_pipeline(absolute, ["docker"]), _pipeline(other, ["docker"]))
+    )
+    assert checked(_pipeline(absolute, ["docker"]), _pipeline(other, ["docker"])) != []
+
+
+def test_a_reference_to_the_document_itself_by_its_uri_is_not_another_documents() -> None:
+    # both versions name `.../drone.json#/definitions/meta`: the URI is the same, the schemas it names differ
+    own = "https://example.com/ci/drone.json#/definitions/meta"
+    old = _pipeline(own, ["docker"], meta={"type": "string"})
+    new = _pipeline(own, ["docker"], meta={"type": "integer"})
+    found = checked(old, new)
+    assert found and any(item.proven for item in found)
