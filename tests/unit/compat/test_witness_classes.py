@@ -225,3 +225,18 @@ def test_a_reference_to_the_document_itself_by_its_uri_is_not_another_documents(
     new = _pipeline(own, ["docker"], meta={"type": "integer"})
     found = checked(old, new)
     assert found and any(item.proven for item in found)
+
+
+def _orbs(*strings: str) -> dict[str, Any]:
+    """CircleCI's orbs: a map whose values are one of several kinds of references (`oneOf`)."""
+    kinds = [{"type": "string", "pattern": pattern} for pattern in strings] + [{"type": "object"}]
+    return {"type": "object", "additionalProperties": {"oneOf": kinds}}
+
+
+def test_a_oneof_branch_added_whose_pattern_no_other_branch_meets_is_compatible() -> None:
+    versioned = "^[a-z]+/[a-z]+@([0-9]+|volatile)$"
+    # an old value matches no URL: it still matches exactly one branch of the new union
+    assert checked(_orbs(versioned), _orbs(versioned, "^https://.+$")) == []
+    # a pattern that meets the old one's strings: a value may then match two branches
+    found = checked(_orbs(versioned), _orbs(versioned, "@volatile$"))
+    assert found and any(item.proven for item in found)
