@@ -57,7 +57,7 @@ class Disjointness:
             return numbers.is_empty(numbers.Range(_max(a.low, b.low), _min(a.high, b.high)))
         if kind == "string":
             s, t = strings.text_of(list(pc.parts)), strings.text_of(list(xc.parts))
-            return _apart(s.min_length, s.max_length, t.min_length, t.max_length) or _patterns_apart(s, t)
+            return _apart(s.min_length, s.max_length, t.min_length, t.max_length) or patterns_apart(s, t)
         if kind == "array":
             return self._arrays(pc, xc, depth)
         return self._objects(pc, xc, depth)
@@ -123,7 +123,7 @@ def _names_refused(side: Conj, other: Conj, needed: set[str]) -> bool:
     return False
 
 
-def _patterns_apart(s: strings.Text, t: strings.Text) -> bool:
+def patterns_apart(s: strings.Text, t: strings.Text) -> bool:
     """No string of both lengths holds a match of every pattern of both: the strings they hold together
     are all in the empty language (regular-expression inclusion, `regex_inclusion`; a pattern it cannot
     model is left out, which only makes that set larger)."""

@@ -11,10 +11,13 @@ from typing import Any
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from registry.domain.compat import witnesses
+from registry.domain.compat.disjoint import patterns_apart
 from registry.domain.compat.document import Doc
 from registry.domain.compat.policy import validator_class_of
 from registry.domain.compat.report import finding
+from registry.domain.compat.strings import Text
 from registry.domain.formats.refs import OFFLINE_REGISTRY
+from registry.domain.formats.regexes import search
 from tests.unit.compat.checking import checked
 
 
@@ -240,3 +243,15 @@ def test_a_oneof_branch_added_whose_pattern_no_other_branch_meets_is_compatible(
     # a pattern that meets the old one's strings: a value may then match two branches
     found = checked(_orbs(versioned), _orbs(versioned, "@volatile$"))
     assert found and any(item.proven for item in found)
+
+
+def test_patterns_shown_disjoint_share_no_string() -> None:
+    patterns = ["^a", "b$", "^[a-z]+$", "^[0-9]+$", "@", "^x-", "^h.*:", "a|b", "^$", "^a*$", "[^a]"]
+    alphabet = "ab0x-@:h"
+    texts = ["".join(chars) for size in range(4) for chars in itertools.product(alphabet, repeat=size)]
+    shown = 0
+    for first, second in itertools.combinations(patterns, 2):
+        if patterns_apart(Text(patterns=[first]), Text(patterns=[second])):
+            shown += 1
+            assert not [t for t in texts if search(first, t) and search(second, t)], (first, second)
+    assert shown >= 10
