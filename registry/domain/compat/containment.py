@@ -220,7 +220,8 @@ class Containment:
             message = "the producer may emit values the consumer's `not` (or `oneOf` sibling) excludes"
             both = [*pc.parts, negated]  # values of the producer that the negated schema also holds
             own = conj_samples(pc, 0, kinds)
-            candidates = _merged(own, added) + samples(both) + samples([negated]) + own
+            shared, merged = samples(both), _merged(own, added)
+            candidates = merged[:1] + shared[:1] + merged[1:] + shared[1:] + samples([negated]) + own
             found.append(finding("negation_overlap", _path(pc), negated.path, message, candidates))
         return found
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 from registry.domain.compat.document import Doc, Node
 from registry.domain.compat.equivalence import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_VALUED
@@ -40,6 +41,8 @@ ANNOTATIONS = frozenset(
 CONTAINERS = frozenset({"definitions", "$defs"})
 SCHEMA_KEYED = SCHEMA_MAPS | CONTAINERS
 DYNAMIC = frozenset({"$dynamicRef", "$recursiveRef"})
+# marks, among the pointers a reference reaches, another document's URI (a pointer starts with "/" or is "")
+EXTERNAL = "\1"
 # json.dumps(value, sort_keys=True) and json.dumps(key), without building an encoder per call: a digest
 # encodes every key and value of a document, so that cost was most of a comparison of two similar versions
 _encoded = json.JSONEncoder(sort_keys=True).encode
@@ -111,6 +114,7 @@ class Digests:
                     continue  # an id that changes no resolution
                 if key == "$ref":
                     refs.add(value)
+                    value = self.external(value) or value  # another document's schema: by its absolute URI
                 elif key in DYNAMIC:
                     refs.add("\0")  # resolved by the path taken
                 pieces.append(_quoted(key) + ":" + _quoted(value))
@@ -162,6 +166,20 @@ class Digests:
             return None
         return fragment
 
+    def external(self, ref: str) -> str | None:
+        """The absolute URI of a reference to another document (none of this one's resources), which the
+        registry never fetches; None for any other reference. Two documents that name the same URI name
+        the same schema, whatever it is: as jsonschema reads them, neither instance set depends on it
+        differently (every instance that reaches it is undecided in both)."""
+        if self.scoped or ref.startswith("#"):
+            return None
+        base = self.doc.base_uri
+        absolute = urljoin(base, ref) if base else ref
+        document = urldefrag(absolute)[0]
+        if not document or self.doc.owns(document):
+            return None
+        return absolute
+
     def reach(self, refs: frozenset[str]) -> frozenset[str] | None:
         """Every pointer reachable through `refs` (transitively); None when one cannot be followed."""
         if refs not in self._closures:
@@ -178,6 +196,10 @@ class Digests:
                 if known is None:
                     return None
                 seen |= known
+                continue
+            external = self.external(ref)
+            if external is not None:
+                seen.add(EXTERNAL + external)  # not followed: equal where the other document names it too
                 continue
             pointer = self.target(ref)
             if pointer is None:
@@ -254,7 +276,7 @@ def _same(a: Node, b: Node, da: Digests, db: Digests) -> bool:
     if pointers is None or db.reach(refs) != pointers:
         return False
     try:
-        return all(_pointer_equal(da, db, p) for p in pointers)
+        return all(_pointer_equal(da, db, p) for p in pointers if not p.startswith(EXTERNAL))
     except (PointerNotFound, LookupError, TypeError):
         return False
 

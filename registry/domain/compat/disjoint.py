@@ -8,6 +8,7 @@ from typing import Any
 from registry.domain.compat import numbers, strings
 from registry.domain.compat.document import Node
 from registry.domain.compat.normalise import Conj, TooComplex, conj_kinds, expand, finite_values, kind_of
+from registry.domain.compat.regex_inclusion import NOTHING, inclusion
 from registry.domain.compat.structure import (
     closes_others,
     count,
@@ -56,7 +57,7 @@ class Disjointness:
             return numbers.is_empty(numbers.Range(_max(a.low, b.low), _min(a.high, b.high)))
         if kind == "string":
             s, t = strings.text_of(list(pc.parts)), strings.text_of(list(xc.parts))
-            return _apart(s.min_length, s.max_length, t.min_length, t.max_length)
+            return _apart(s.min_length, s.max_length, t.min_length, t.max_length) or patterns_apart(s, t)
         if kind == "array":
             return self._arrays(pc, xc, depth)
         return self._objects(pc, xc, depth)
@@ -120,6 +121,21 @@ def _names_refused(side: Conj, other: Conj, needed: set[str]) -> bool:
         ):
             return True
     return False
+
+
+def patterns_apart(s: strings.Text, t: strings.Text) -> bool:
+    """No string of both lengths holds a match of every pattern of both: the strings they hold together
+    are all in the empty language (regular-expression inclusion, `regex_inclusion`; a pattern it cannot
+    model is left out, which only makes that set larger)."""
+    if not s.patterns or not t.patterns:
+        return False
+    low = max(s.min_length, t.min_length)
+    high = _lower(s.max_length, t.max_length)
+    return inclusion(tuple(s.patterns + t.patterns), low, high, NOTHING).contained is True
+
+
+def _lower(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _listed(conj: Conj) -> list[Any] | None:

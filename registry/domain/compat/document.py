@@ -139,6 +139,15 @@ class Doc:
             return None
         return None if budget.failures else valid  # a pattern not evaluated (invalid, timed out): no answer
 
+    @property
+    def base_uri(self) -> str:
+        """The root's own URI ("" when it declares none)."""
+        return self._bases[0][1]
+
+    def owns(self, uri: str) -> bool:
+        """Whether `uri` (without a fragment) names this document or one of its embedded resources."""
+        return uri in self._uris
+
     def resolve(self, ref: str, at: str) -> tuple[Any, str] | None:
         """The schema a local reference (written at pointer `at`) names and its pointer, or None when it
         cannot be followed here."""

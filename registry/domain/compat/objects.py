@@ -8,6 +8,7 @@ other names through the open parts (additionalProperties, patternProperties) of 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from registry.domain.compat.document import Node, same_json
@@ -19,6 +20,7 @@ from registry.domain.compat.structure import (
     closes_others,
     count,
     declared,
+    evaluated,
     matches,
     pattern_map,
     properties_of,
@@ -31,7 +33,8 @@ Contained = Callable[[list[Node], list[Node], str], list[Finding]]
 
 
 def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
-    parts = list(pc.parts)
+    # a producer's `unevaluatedProperties` counts too, where it amounts to an `additionalProperties`
+    parts = list(pc.parts) + [rest for p in pc.parts if (rest := _unevaluated_rest(p)) is not None]
     names = set().union(
         *(declared(p) for p in parts), declared(part), required(part), _dependency_names(part)
     )
@@ -43,7 +46,55 @@ def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
     found.extend(_required(parts, part))
     found.extend(_counts(parts, part))
     found.extend(_dependencies(parts, part))
+    found.extend(_unevaluated(contained, pc, part))
+    return _renamed(found, [p.path for p in pc.parts if _unevaluated_rest(p) is not None], "producer_path")
+
+
+def _unevaluated(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
+    """A consumer's `unevaluatedProperties` whose evaluated names do not depend on the instance: in an
+    instance the rest of `part` accepts, it is an `additionalProperties` beside those names and patterns,
+    compared so (the reports point at the `unevaluatedProperties`)."""
+    rest = _unevaluated_rest(part)
+    if rest is None:
+        return []
+    return _renamed(narrowing(contained, pc, rest), [part.path], "consumer_path")
+
+
+def _renamed(found: list[Finding], places: list[str], side: str) -> list[Finding]:
+    """The findings with the pointers into a made-up `additionalProperties` of an `unevaluatedProperties` at
+    `places` (`_unevaluated_rest`; no real schema there has one: its names would all count as evaluated)
+    pointing at the `unevaluatedProperties`."""
+    for place in places:
+        made_up, real = f"{place}/additionalProperties", f"{place}/unevaluatedProperties"
+        found = [
+            replace(f, **{side: real + getattr(f, side)[len(made_up) :]})
+            if getattr(f, side) == made_up or getattr(f, side).startswith(made_up + "/")
+            else f
+            for f in found
+        ]
     return found
+
+
+def _unevaluated_rest(part: Node) -> Node | None:
+    """The `additionalProperties` beside the names and patterns it counts as evaluated that `part`'s
+    `unevaluatedProperties` amounts to, when that does not depend on the instance (`structure.evaluated`);
+    None when there is none or it does depend (then: `unsupported.py`)."""
+    if not part.has("unevaluatedProperties"):
+        return None
+    counted = evaluated(part)
+    if counted is None or counted.everything:
+        return None
+    key = ("unevaluated", id(part.schema), part.path)
+    known = part.doc.memo.get(key)
+    if known is None or known[0] is not part.schema:
+        rest = {
+            "properties": {name: {} for name in sorted(counted.names)},
+            "patternProperties": {pattern: {} for pattern in counted.patterns},
+            "additionalProperties": part.schema["unevaluatedProperties"],
+        }
+        known = (part.schema, Node(rest, part.path, part.doc))
+        part.doc.memo[key] = known
+    return known[1]  # type: ignore[no-any-return]
 
 
 def _where(parts: list[Node]) -> str:
@@ -98,17 +149,35 @@ def _others(contained: Contained, parts: list[Node], part: Node, names: set[str]
         return []
     if any(closes_others(p) for p in parts):
         return []
-    best: list[Finding] | None = None
+    tried: list[tuple[Node | None, list[Finding]]] = []
     owners: list[Node | None] = list(parts) or [None]
     for own in owners:
-        found = _open_part(contained, own, part, names)
+        found = _open_part(contained, own, part, names, parts)
         if not found:
             return []
-        best = found if best is None else best
-    return best or []
+        tried.append((own, found))
+    return _likeliest(tried)
 
 
-def _open_part(contained: Contained, own: Node | None, part: Node, names: set[str]) -> list[Finding]:
+def _likeliest(tried: list[tuple[Node | None, list[Finding]]]) -> list[Finding]:
+    """Of the findings of each producer part's open part (a name beyond them all is held by every one), those
+    likeliest to give a witness: from a part that constrains such names itself (a value that part allows, a
+    part that does not constrain them allows too), shown a counterexample there first; else the first
+    part's."""
+    ranked = sorted(
+        (f for own, f in tried if own is not None and _open_keywords(own)),
+        key=lambda f: not any(item.promising for item in f),
+    )
+    return ranked[0] if ranked else tried[0][1] if tried else []
+
+
+def _open_keywords(own: Node) -> bool:
+    return own.has("additionalProperties") or bool(pattern_map(own))
+
+
+def _open_part(
+    contained: Contained, own: Node | None, part: Node, names: set[str], parts: list[Node]
+) -> list[Finding]:
     p_patterns = pattern_map(own) if own is not None else {}
     c_patterns = pattern_map(part)
     p_rest = (
@@ -134,7 +203,7 @@ def _open_part(contained: Contained, own: Node | None, part: Node, names: set[st
             continue
         subs = contained(p_nodes, c_nodes, own.path if own else "")
         if subs:
-            found.append(_extra_finding(own, part, (p_nodes, c_nodes), subs, pattern, names))
+            found.append(_extra_finding(own, part, (p_nodes, c_nodes), subs, pattern, names, parts))
     return found
 
 
@@ -179,6 +248,7 @@ def _extra_finding(
     subs: list[Finding],
     pattern: str,
     names: set[str],
+    parts: list[Node],
 ) -> Finding:
     closed = part.get("additionalProperties") is False
     rule = "additional_properties_narrowed"
@@ -197,8 +267,8 @@ def _extra_finding(
     else:  # beyond every pattern: a fresh name that no consumer pattern claims
         keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
         keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
-    parts = [own] if own is not None else []
-    bases = _bases(parts, keys[0] if keys else None)
+    # the base object holds what every producer part requires (not only the part whose open part is compared)
+    bases = _bases(parts or ([own] if own is not None else []), keys[0] if keys else None)
     candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []
     where = own.path if own else ""
     return finding(rule, where, subs[0].consumer_path, message, candidates, promising=index is not None)

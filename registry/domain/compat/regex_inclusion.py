@@ -52,6 +52,11 @@ MAX_TRACKED_LENGTH = 64
 _SURROGATES = (0xD800, 0xDFFF)
 
 
+NOTHING = "[]"
+"""An ECMA-262 pattern no string holds a match of (an empty character class): `inclusion(patterns, ...,
+NOTHING)` holds when no string matches all `patterns`, and otherwise spells one that does."""
+
+
 class Unsupported(Exception):
     """A construct the automaton does not model, or one too large."""
 

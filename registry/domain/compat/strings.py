@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.domain.compat.document import Node
-from registry.domain.compat.regex_inclusion import inclusion
+from registry.domain.compat.regex_inclusion import NOTHING, inclusion
 from registry.domain.compat.regex_samples import (
     matches_everywhere,
     pattern_samples,
@@ -130,6 +130,11 @@ def _samples(min_length: int, max_length: int | None, patterns: tuple[str, ...])
         and (max_length is None or len(text) <= max_length)
         and _matches_all(list(patterns), text)
     ]
+    if len(patterns) > 1 and not any(_matches_all(list(patterns), text) for text in found):
+        # several patterns that the samples of each miss together: the automaton spells a string of all
+        shared = inclusion(patterns, min_length, max_length, NOTHING).witness
+        if shared is not None and _matches_all(list(patterns), shared):
+            found.insert(0, shared)
     # line breaks: `.` does not match them, a classic gap between a pattern and a length
     odd = [" ", "0", "A", "\n", "\u00e9"]
     return (*found, *[ch * max(lengths[0], 1) for ch in odd], found[0] + "\n", "\n" + found[0])

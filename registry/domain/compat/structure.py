@@ -4,6 +4,7 @@ samples)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from registry.domain.compat.document import Node
@@ -120,3 +121,82 @@ def pattern_map(part: Node) -> dict[str, Any]:
 def closes_others(part: Node) -> bool:
     """True when part allows no property beyond those it declares."""
     return part.get("additionalProperties") is False and not pattern_map(part)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """The property names an `unevaluatedProperties` counts as evaluated: those of `names`, those matching one
+    of `patterns`, or every name (`everything`)."""
+
+    names: frozenset[str]
+    patterns: tuple[str, ...]
+    everything: bool
+
+
+# in-place keywords whose subschemas count their names only for some instances (a branch that holds, the
+# condition's outcome, a trigger present): fine when they count none
+_CONDITIONAL = ("anyOf", "oneOf", "if", "then", "else")
+
+
+def evaluated(part: Node) -> Evaluated | None:
+    """What 2020-12's `unevaluatedProperties` of `part` counts as evaluated in every instance the rest of
+    `part` accepts, when that does not depend on the instance; None otherwise (another draft, whose validator
+    reads it otherwise; a name counted only by an `anyOf`/`oneOf` branch, a condition, a dependent schema or
+    a dynamic reference; a reference the checker cannot follow).
+
+    As jsonschema collects them: `properties` names, `patternProperties` patterns, every name once an
+    `additionalProperties` other than `false` (or, below the top, an `unevaluatedProperties` other than
+    `false`) holds, through `$ref` and `allOf` (every branch holds in such an instance)."""
+    if "$dynamicRef" not in part.doc.keywords or not isinstance(part.schema, dict):
+        return None
+    key = ("evaluated", id(part.schema), part.path)
+    known = part.doc.memo.get(key)
+    if known is None or known[0] is not part.schema:
+        known = (part.schema, _evaluated(part, True, set()))
+        part.doc.memo[key] = known
+    return known[1]  # type: ignore[no-any-return]
+
+
+def _evaluated(node: Node, top: bool, seen: set[tuple[str, int]]) -> Evaluated | None:
+    mark = (node.path, id(node.schema))
+    if mark in seen or not isinstance(node.schema, dict):
+        return Evaluated(frozenset(), (), False)  # met already (a cycle adds nothing), or a boolean schema
+    seen.add(mark)
+    keywords = node.keywords()
+    if "$dynamicRef" in keywords:
+        return None
+    names = set(declared(node))
+    patterns = list(pattern_map(node))
+    everything = ("additionalProperties" in keywords and keywords["additionalProperties"] is not False) or (
+        not top and "unevaluatedProperties" in keywords and keywords["unevaluatedProperties"] is not False
+    )
+    inner: list[Evaluated | None] = []
+    if isinstance(keywords.get("$ref"), str):
+        found = node.doc.resolve(keywords["$ref"], node.path)
+        if found is None:
+            return None
+        inner.append(_evaluated(Node(found[0], found[1], node.doc), False, seen))
+    branches = keywords.get("allOf")
+    for index in range(len(branches) if isinstance(branches, list) else 0):
+        inner.append(_evaluated(node.child("allOf", index), False, seen))
+    conditional: list[Node] = []
+    for keyword in _CONDITIONAL:
+        value = keywords.get(keyword)
+        if isinstance(value, list):
+            conditional += [node.child(keyword, i) for i in range(len(value))]
+        elif keyword in keywords:
+            conditional.append(node.child(keyword))
+    dependents = keywords.get("dependentSchemas")
+    if isinstance(dependents, dict):
+        conditional += [node.child("dependentSchemas", trigger) for trigger in dependents]
+    for sub in conditional:
+        counted = _evaluated(sub, False, seen)
+        if counted is None or counted.names or counted.patterns or counted.everything:
+            return None
+    for each in inner:
+        if each is None:
+            return None
+        names |= each.names
+        patterns += [p for p in each.patterns if p not in patterns]
+        everything = everything or each.everything
+    return Evaluated(frozenset(names), tuple(patterns), everything)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from registry.domain.compat import strings
 from registry.domain.compat.document import Node, same_json
 from registry.domain.compat.normalise import Conj, canonical
+from registry.domain.compat.structure import evaluated
 
 # compared by the checker itself (numbers.py, strings.py, arrays.py, objects.py, normalise.py)
 NUMBERS = (
@@ -44,6 +45,8 @@ def unsupported_keywords(pc: Conj, part: Node, group: str) -> list[str]:
             continue
         if _vacuous(part, keyword):
             continue
+        if keyword == "unevaluatedProperties" and evaluated(part) is not None:
+            continue  # compared as the `additionalProperties` it amounts to (objects.py)
         if keyword in STANDALONE and any(_same_keyword(p, part, keyword) for p in pc.parts):
             continue  # the producer imposes the very same constraint
         found.append(keyword)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from registry.domain.compat.document import Doc, Node
@@ -161,11 +162,18 @@ def _mentioned_names(schema: Any) -> set[str]:
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str, str]] = set()
-    kept = []
+    """One item per (rule, places), with the candidates of every finding that reported it: two findings at
+    the same places (from two producer alternatives, say) may hold different values, and only one may be a
+    counterexample (those already shown one where they were found go first)."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
     for item in findings:
-        key = (item.rule, item.producer_path, item.consumer_path)
-        if key not in seen:
-            seen.add(key)
-            kept.append(item)
+        groups.setdefault((item.rule, item.producer_path, item.consumer_path), []).append(item)
+    kept = []
+    for group in groups.values():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        ordered = sorted(group, key=lambda item: not item.promising)
+        values = unique([v for item in ordered for v in item.candidates])
+        kept.append(replace(group[0], candidates=tuple(values), promising=ordered[0].promising))
     return kept

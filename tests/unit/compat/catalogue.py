@@ -223,6 +223,16 @@ CATALOGUE: dict[str, list[Pair]] = {
             obj({}, additionalProperties={"type": "number"}),
             obj({}, additionalProperties={"type": "integer"}),
         ),
+        breaks(
+            "closed by unevaluatedProperties",
+            {"$schema": DRAFT2020, "type": "object"},
+            {"$schema": DRAFT2020, "type": "object", "unevaluatedProperties": False},
+        ),
+        ok(
+            "unevaluatedProperties over the names of an allOf",
+            {"$schema": DRAFT2020, **obj({"a": {}}, additionalProperties=False)},
+            {"$schema": DRAFT2020, "allOf": [obj({"a": {}})], "unevaluatedProperties": False},
+        ),
     ],
     "pattern_properties_changed": [
         ok(
@@ -327,10 +337,14 @@ CATALOGUE: dict[str, list[Pair]] = {
             {"$schema": DRAFT7, "type": "array", "contains": {"type": "integer"}},
         ),
         breaks(
-            "unevaluatedProperties",
+            "unevaluatedProperties whose names depend on an anyOf branch",
             {"$schema": DRAFT2020, "type": "object"},
-            {"$schema": DRAFT2020, "type": "object", "unevaluatedProperties": False},
-            proven=False,
+            {
+                "$schema": DRAFT2020,
+                "type": "object",
+                "anyOf": [{"properties": {"a": {}}}, {"required": ["b"]}],
+                "unevaluatedProperties": False,
+            },
         ),
     ],
 }
