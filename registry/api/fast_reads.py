@@ -25,19 +25,15 @@ from __future__ import annotations
 import functools
 import json
 import re
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 from starlette.types import Scope, Send
 
 from registry.access import Authenticator
 from registry.api.middleware import is_json_media_type
-from registry.api.version_cache import Rendered, VersionCache, caller_may_read, header
+from registry.api.version_cache import FreshCache, Rendered, VersionCache, caller_may_read, header
 from registry.domain.errors import RegistryError
 from registry.domain.formats import Contract
 from registry.domain.formats.events import EVENT_MAX_DEPTH
@@ -45,8 +41,6 @@ from registry.domain.formats.identity import identity_errors
 from registry.domain.json_input import may_nest_deeper, parse_json
 from registry.observability import metrics
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 SchemaKey = tuple[str, str]  # (registry, schema)
 NumberedKey = tuple[str, str, int]  # (registry, schema, version)
 
@@ -57,85 +51,6 @@ _GET_VERSION = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/(latest
 _VALIDATE = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/(latest|[1-9][0-9]{0,8})/validate")
 MAX_FAST_EVENT_BYTES = 64 * 1024
 """Larger events are validated by the application, in a worker thread, not on the event loop."""
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """When a read began: the replica's count of committed writes then, and the monotonic clock."""
-
-    commits: int
-    began: float
-
-
-@dataclass(frozen=True)
-class _Entry(Generic[V]):
-    value: V
-    commits: int
-    renew_after: float
-    fresh_until: float
-    size: int
-
-
-class FreshCache(Generic[K, V]):
-    """A bounded map (least recently stored goes first) whose entries hold while no write has committed on
-    this replica since their read began, and for `ttl` seconds from then.
-
-    Past half its time, an entry is read again by one request while the others are still answered from it:
-    32 connections asking for one `latest` would otherwise all go to the database at every expiry, and
-    queue there (the tail latency of every such read path)."""
-
-    def __init__(
-        self,
-        *,
-        ttl: float,
-        commits: Callable[[], int],
-        max_entries: int,
-        max_bytes: int | None = None,
-    ) -> None:
-        self._ttl = ttl
-        self._commits = commits
-        self._max_entries = max_entries
-        self._max_bytes = max_bytes
-        self._bytes = 0
-        self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
-        self._renewing: set[K] = set()  # keys of entries past half their time, which one request reads again
-        self._lock = threading.Lock()  # filled from worker threads, read on the event loop
-
-    def stamp(self) -> Stamp:
-        """Take before reading what will be stored: the entry is only as fresh as the read's start."""
-        return Stamp(self._commits(), time.monotonic())
-
-    def get(self, key: K) -> V | None:
-        entry = self._entries.get(key)
-        now = time.monotonic()
-        if entry is None or entry.commits != self._commits() or entry.fresh_until <= now:
-            return None
-        if entry.renew_after <= now and key not in self._renewing:
-            self._renewing.add(key)  # this request reads it again; the others keep the entry meanwhile
-            return None
-        return entry.value
-
-    def put(self, key: K, value: V, stamp: Stamp, size: int = 0) -> None:
-        if self._ttl <= 0 or stamp.commits != self._commits():
-            return  # a write committed while this was read: what was read may be the past already
-        if self._max_bytes is not None and size > self._max_bytes // 4:
-            return  # one huge body would push out hundreds of small ones
-        with self._lock:
-            replaced = self._entries.pop(key, None)
-            self._bytes -= replaced.size if replaced is not None else 0
-            renew_after, fresh_until = stamp.began + self._ttl / 2, stamp.began + self._ttl
-            self._entries[key] = _Entry(value, stamp.commits, renew_after, fresh_until, size)
-            self._renewing.discard(key)
-            self._bytes += size
-            while len(self._entries) > self._max_entries or (
-                self._max_bytes is not None and self._bytes > self._max_bytes
-            ):
-                evicted_key, evicted = self._entries.popitem(last=False)
-                self._renewing.discard(evicted_key)
-                self._bytes -= evicted.size
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 def rendered_latest(body: bytes, etag: str) -> Rendered:
