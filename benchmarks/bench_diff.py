@@ -12,7 +12,7 @@ diff is reused; the diff asks the checker both ways, the pair check one way), th
 of the last one, all through the ASGI app in process, one request at a time. Wall time and CPU time of the
 process (in process, the request is all it does: CPU time is the less sensitive to a loaded machine). Prints
 a table; not a test. Then the diff's two checks alone, in process: each preparing its own documents, and both
-sharing them (`registry.contracts.SharedDocuments`), CPU time.
+reading the documents kept prepared (`registry.contracts.PreparedDocuments`), CPU time.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from compat_bench import wide_contract
 from large_openapi import large_openapi, release
 
 from registry.api.app import create_app
-from registry.contracts import SharedDocuments, Verdicts
+from registry.contracts import Verdicts
 from registry.domain.formats import parse_contract
 from registry.domain.model import CompatibilityPolicy
 from registry.settings import Settings
@@ -100,17 +100,19 @@ async def scenario(
 
 def checks_both_ways(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """CPU ms (median of FIRSTS) of the diff's two checks without HTTP or database: each check preparing
-    its own documents, as `GET .../compatibility` does, and both sharing them, as the diff does."""
+    its own documents (a `Verdicts` each, each with its own kept documents), and both reading the same kept
+    documents, as the diff does."""
     figures = []
-    for documents in (lambda: None, SharedDocuments):
+    for shared in (False, True):
         spent = []
         for _ in range(FIRSTS):
             before, after = parse_contract(kind, old), parse_contract(kind, new)
-            verdicts, shared = Verdicts(), documents()
+            first = Verdicts()
+            second = first if shared else Verdicts()
             gc.collect()
             started = time.process_time()
-            verdicts.get(before, after, CompatibilityPolicy.STRICT, shared)
-            verdicts.get(after, before, CompatibilityPolicy.STRICT, shared)
+            first.get(before, after, CompatibilityPolicy.STRICT)
+            second.get(after, before, CompatibilityPolicy.STRICT)
             spent.append((time.process_time() - started) * 1000)
         figures.append(f"{statistics.median(spent):.0f}")
     return figures

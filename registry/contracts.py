@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 from registry.domain.compat import Incompatibility
 from registry.domain.compat.attribution import SemanticDiff
-from registry.domain.compat.checker import check_prepared, prepare, prepare_to_keep
+from registry.domain.compat.checker import check_prepared, prepare_to_keep
 from registry.domain.compat.digest import digests
 from registry.domain.compat.document import Doc
 from registry.domain.formats import Contract, load_contract
@@ -212,14 +212,13 @@ class Verdicts:
         producer: Contract,
         consumer: Contract,
         policy: CompatibilityPolicy,
-        documents: SharedDocuments | None = None,
     ) -> tuple[Incompatibility, ...]:
-        """The verdict on the pair, checked if not kept (reading the contracts' `documents` when given)."""
+        """The verdict on the pair, checked if not kept (on the contracts' kept prepared documents: the two
+        checks of a semantic diff, or a schema's consecutive registrations, prepare each contract once)."""
 
         def checked() -> tuple[Incompatibility, ...]:
-            prepared = self.prepared if documents is None else documents
-            p_doc = prepared.of(producer, as_producer=True, policy=policy)
-            return tuple(check_prepared(p_doc, prepared.of(consumer, as_producer=False, policy=policy)))
+            p_doc = self.prepared.of(producer, as_producer=True, policy=policy)
+            return tuple(check_prepared(p_doc, self.prepared.of(consumer, as_producer=False, policy=policy)))
 
         return self._kept.get(pair_key(producer, consumer, policy), checked)
 
@@ -230,26 +229,6 @@ class Verdicts:
 def pair_key(producer: Contract, consumer: Contract, policy: CompatibilityPolicy) -> PairKey:
     """What a verdict on the pair reads: both contents as checked (bundles resolved) and the policy."""
     return (_key(producer), _key(consumer), policy)
-
-
-class SharedDocuments:
-    """The contracts the checks of one request read, each prepared once per role (see
-    `registry.domain.compat.checker.prepare`): the two checks of a semantic diff then digest, sample and
-    validate against each contract once instead of twice. Lives for one request; nothing here is kept
-    across requests (Verdicts keeps the answers)."""
-
-    def __init__(self) -> None:
-        self._prepared: dict[tuple[int, CompatibilityPolicy, bool], tuple[Contract, Doc]] = {}
-
-    def of(self, contract: Contract, *, as_producer: bool, policy: CompatibilityPolicy) -> Doc:
-        # STRICT reads a contract the same way in both roles; LENIENT closes producers and opens consumers
-        key = (id(contract), policy, as_producer or policy is CompatibilityPolicy.STRICT)
-        found = self._prepared.get(key)
-        if found is None or found[0] is not contract:  # the contract is kept with its document: ids stay
-            schema = contract.event_schema()
-            found = (contract, prepare(schema, as_producer=as_producer, policy=policy))
-            self._prepared[key] = found
-        return found[1]
 
 
 def _key(contract: Contract) -> ContentKey:

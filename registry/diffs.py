@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry import services
-from registry.contracts import SemanticDiffs, SharedDocuments
+from registry.contracts import SemanticDiffs
 from registry.domain.compat import diff_words as words
 from registry.domain.compat.attribution import SemanticDiff, attribute
 from registry.domain.compat.changes import Change
@@ -58,10 +58,10 @@ def _semantic_diff(
     uow: UnitOfWork, old: VersionInfo, new: VersionInfo, policy: CompatibilityPolicy
 ) -> SemanticDiff:
     """The walk and both checks: what a diff costs the first time its pair of contents is asked for. The
-    checks share the contracts' prepared documents (digests, samples, validations): each is done once."""
-    documents = SharedDocuments()
-    backward = services.compare_read_versions(uow, old, new, policy=policy, documents=documents)
-    forward = services.compare_read_versions(uow, new, old, policy=policy, documents=documents)
+    checks read the contracts' kept prepared documents (`contracts.PreparedDocuments`): each contract is
+    prepared once."""
+    backward = services.compare_read_versions(uow, old, new, policy=policy)
+    forward = services.compare_read_versions(uow, new, old, policy=policy)
     before, after = services.contract_of(old), services.contract_of(new)
     changes = [] if before.fingerprint == after.fingerprint else contract_changes(before, after)
     return attribute(

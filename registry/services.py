@@ -14,7 +14,6 @@ from registry.contracts import (
     CompiledContracts,
     Kept,
     PairKey,
-    SharedDocuments,
     Verdicts,
     pair_key,
 )
@@ -576,21 +575,17 @@ def _report(
     policy: CompatibilityPolicy,
     pairs: list[Pair],
     contracts: dict[VersionLabel, Contract],
-    documents: SharedDocuments | None = None,
 ) -> CompatibilityReport:
     findings = [
         Finding(producer=pair.producer, consumer=pair.consumer, incompatibility=item)
         for pair in pairs
-        for item in _placed(contracts[pair.producer], contracts[pair.consumer], policy, documents)
+        for item in _placed(contracts[pair.producer], contracts[pair.consumer], policy)
     ]
     return CompatibilityReport(mode=mode, policy=policy, checked=pairs, incompatibilities=findings)
 
 
 def _placed(
-    producer: Contract,
-    consumer: Contract,
-    policy: CompatibilityPolicy,
-    documents: SharedDocuments | None = None,
+    producer: Contract, consumer: Contract, policy: CompatibilityPolicy
 ) -> tuple[Incompatibility, ...]:
     """The verdict on the pair placed in the contracts as stored, kept as the verdict is (placing reads
     nothing else): a picture of an environment asks for the same pairs again and again."""
@@ -598,9 +593,7 @@ def _placed(
         return ()  # as `_incompatibilities` says, and not kept: the key is by digest
     return _PLACED.get(
         pair_key(producer, consumer, policy),
-        lambda: tuple(
-            _place(item, producer, consumer) for item in _VERDICTS.get(producer, consumer, policy, documents)
-        ),
+        lambda: tuple(_place(item, producer, consumer) for item in _VERDICTS.get(producer, consumer, policy)),
     )
 
 
@@ -630,14 +623,11 @@ def _with_identity(item: Incompatibility, producer: Contract, consumer: Contract
 
 
 def _incompatibilities(
-    producer: Contract,
-    consumer: Contract,
-    policy: CompatibilityPolicy,
-    documents: SharedDocuments | None = None,
+    producer: Contract, consumer: Contract, policy: CompatibilityPolicy
 ) -> list[Incompatibility]:
     if producer.fingerprint == consumer.fingerprint:
         return []
-    return list(_VERDICTS.get(producer, consumer, policy, documents))
+    return list(_VERDICTS.get(producer, consumer, policy))
 
 
 _VERDICTS = Verdicts()
@@ -696,13 +686,11 @@ def compare_read_versions(
     consumer: VersionInfo,
     *,
     policy: CompatibilityPolicy | None,
-    documents: SharedDocuments | None = None,
 ) -> CompatibilityReport:
-    """`compare_versions` for two versions of one schema already read (None: the schema's policy).
-    `documents`: shared with other checks of the same request, which then prepare each contract once."""
+    """`compare_versions` for two versions of one schema already read (None: the schema's policy)."""
     pair = Pair(producer=producer.version, consumer=consumer.version)
     contracts = {pair.producer: contract_of(producer), pair.consumer: contract_of(consumer)}
-    return _report(None, policy or policy_of(uow, producer), [pair], contracts, documents)
+    return _report(None, policy or policy_of(uow, producer), [pair], contracts)
 
 
 def policy_of(uow: UnitOfWork, version: VersionInfo) -> CompatibilityPolicy:

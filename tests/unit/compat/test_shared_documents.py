@@ -17,7 +17,7 @@ def test_both_ways_on_shared_documents_answer_as_two_checks_apart(policy: Compat
     for pair in PAIRS:
         a, b = pair.producer, pair.consumer
         apart = (check(a, b, policy=policy), check(b, a, policy=policy))
-        # one document per schema and role, as registry.contracts.SharedDocuments keeps them for a request
+        # one document per schema and role, as the two checks of a semantic diff read them
         documents = {
             (side, role): prepare(schema, as_producer=role, policy=policy)
             for side, schema in (("a", a), ("b", b))
