@@ -48,13 +48,13 @@ class ExpensiveWork:
     async def slot(self) -> AsyncIterator[None]:
         """Hold a slot for the block; raises ServerBusy when none came free in time."""
         if self._slots.locked() and self._waiting >= MAX_WAITING_PER_SLOT * self.concurrency:
-            raise self._busy()
+            raise self._refusal()
         self._waiting += 1
         try:
             async with asyncio.timeout(self.queue_seconds):
                 await self._slots.acquire()
         except TimeoutError:
-            raise self._busy() from None
+            raise self._refusal() from None
         finally:
             self._waiting -= 1
         try:
@@ -62,7 +62,11 @@ class ExpensiveWork:
         finally:
             self._slots.release()
 
-    def _busy(self) -> ServerBusy:
+    def busy(self) -> bool:
+        """Every slot is taken."""
+        return self._slots.locked()
+
+    def _refusal(self) -> ServerBusy:
         return ServerBusy(concurrency=self.concurrency, waited_seconds=self.queue_seconds)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from codegen import GeneratorPool
@@ -40,9 +41,9 @@ def deep_event(levels: int = 20) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def one_slot(
+async def busy_app(
     settings: Settings, engine: Engine, generator_pool: GeneratorPool
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     narrow = settings.model_copy(
         update={"expensive_concurrency": 1, "expensive_queue_seconds": QUEUE_SECONDS}
     )
@@ -53,25 +54,29 @@ async def one_slot(
             VERSIONS, json={"type": "JSONSchemaDraft4", "content": exponential_contract()}
         )
         assert registered.status_code == 201, registered.text
-        yield http
+        yield app, http
+
+
+@pytest.fixture
+def one_slot(busy_app: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return busy_app[1]
 
 
 async def test_an_expensive_request_finding_every_slot_taken_gets_503_with_retry_after(
-    one_slot: httpx.AsyncClient,
+    busy_app: tuple[FastAPI, httpx.AsyncClient],
 ) -> None:
-    started = time.monotonic()
-    slow = asyncio.create_task(one_slot.post(f"{VERSIONS}/1/validate", json=deep_event()))
-    await asyncio.sleep(0.1)  # it holds the only slot
-
-    health, refused, discovery = await asyncio.gather(  # all three while the slot is taken
-        one_slot.get("/healthz"),
-        one_slot.post(
-            "/registries/busy/schemas/s/compatibility", json={"type": "JSONSchemaDraft4", "content": {}}
-        ),
-        one_slot.post("/v1/discover", json={"Events": [json.dumps({"id": 1})], "Type": "JSONSchemaDraft4"}),
-    )
-    answered = await slow
-    elapsed = time.monotonic() - started
+    # The only slot is held here, through the replica's own gate, for as long as the requests take: a
+    # validation holding it instead ends after its budget, and on a loaded machine a request could reach
+    # the gate only after that (CI once saw the discovery answered).
+    app, http = busy_app
+    async with app.state.expensive_work.slot():
+        health, refused, discovery = await asyncio.gather(
+            http.get("/healthz"),
+            http.post(
+                "/registries/busy/schemas/s/compatibility", json={"type": "JSONSchemaDraft4", "content": {}}
+            ),
+            http.post("/v1/discover", json={"Events": [json.dumps({"id": 1})], "Type": "JSONSchemaDraft4"}),
+        )
 
     assert health.status_code == 200
     assert refused.status_code == 503, refused.text
@@ -82,8 +87,28 @@ async def test_an_expensive_request_finding_every_slot_taken_gets_503_with_retry
     assert discovery.status_code == 503, discovery.text
     assert discovery.headers["x-amzn-errortype"] == "ServiceUnavailableException"
     assert discovery.headers["retry-after"] == "1"
+    after = await http.post(
+        "/v1/discover", json={"Events": [json.dumps({"id": 1})], "Type": "JSONSchemaDraft4"}
+    )
+    assert after.status_code == 200, "the slot came free"
+
+
+async def test_a_validation_outrunning_its_budget_holds_the_slot_only_for_the_budget(
+    busy_app: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    app, http = busy_app
+    started = time.monotonic()
+    slow = asyncio.create_task(http.post(f"{VERSIONS}/1/validate", json=deep_event()))
+    while not app.state.expensive_work.busy():
+        await asyncio.sleep(0.005)
+    health = await http.get("/healthz")  # answered while the validation runs
+    answered = await slow
+    elapsed = time.monotonic() - started
+
+    assert health.status_code == 200
     assert answered.status_code == 422 and answered.json()["error"]["code"] == "validation_budget_exceeded"
     assert elapsed < VALIDATION_BUDGET + BUDGET_MARGIN, "the budget did not hold"
+    assert not app.state.expensive_work.busy()
 
 
 async def test_a_request_that_waits_briefly_for_a_slot_is_answered(one_slot: httpx.AsyncClient) -> None:
