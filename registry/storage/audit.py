@@ -11,11 +11,17 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from registry.domain.audit import Action, AuditRecord, Change
+from registry.storage.direct import Direct
 from registry.storage.models import AuditRow, Base, utcnow
 from registry.storage.repositories import aware
 
-# Built once (every change writes one): building a statement costs more than running it.
-_NEW_ENTRY = insert(Base.metadata.tables["audit_history"])
+_COLUMNS = (
+    "at", "actor", "action", "registry_id", "registry_name", "schema_name", "version", "environment",
+    "subject", "detail",
+)  # fmt: skip
+# Built once (every change writes one): building a statement costs more than running it; run on the
+# driver's cursor (registry.storage.direct), in the change's transaction.
+_NEW_ENTRY = Direct(insert(Base.metadata.tables["audit_history"]), columns=_COLUMNS)
 
 
 def _entry(change: Change, *, actor: str, registry_id: int | None, at: datetime | None) -> dict[str, Any]:
@@ -41,13 +47,13 @@ class AuditRepository:
         self, change: Change, *, actor: str, registry_id: int | None = None, at: datetime | None = None
     ) -> None:
         """Add an entry to the history; it is kept only if the transaction commits, with the change."""
-        self.session.execute(_NEW_ENTRY, _entry(change, actor=actor, registry_id=registry_id, at=at))
+        _NEW_ENTRY.run(self.session, _entry(change, actor=actor, registry_id=registry_id, at=at))
 
     def record_all(self, changes: list[Change], *, actor: str, registry_id: int | None = None) -> None:
         """`record` for several changes at once (one statement)."""
         at = utcnow()
         entries = [_entry(change, actor=actor, registry_id=registry_id, at=at) for change in changes]
-        self.session.execute(_NEW_ENTRY, entries)
+        _NEW_ENTRY.run_many(self.session, entries)
 
     def page(
         self,

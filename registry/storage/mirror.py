@@ -9,8 +9,17 @@ from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from registry.domain.mirror import FAILED, MIRRORED, PENDING, MirrorState, MirrorTarget, OutboxItem
+from registry.storage.direct import Direct
 from registry.storage.models import MirrorOutboxRow, RegistryRow, SchemaRow, VersionRow, utcnow
 from registry.storage.repositories import RESOLVED_CONTENT, mirror_state
+
+_OUTBOX_COLUMNS = (
+    "registry_id", "version_id", "schema_name", "version", "type", "content", "description", "status",
+    "attempts", "next_attempt_at", "created_at", "updated_at",
+)  # fmt: skip
+# Written with every version of a mirrored registry: built once, run on the driver's cursor in the
+# registration's transaction (registry.storage.direct).
+_NEW_ITEM = Direct(insert(MirrorOutboxRow), columns=_OUTBOX_COLUMNS)
 
 
 class MirrorRepository:
@@ -29,22 +38,21 @@ class MirrorRepository:
         description: str | None,
     ) -> None:
         now = utcnow()
-        self.session.execute(
-            insert(MirrorOutboxRow).values(
-                registry_id=registry_id,
-                version_id=version_id,
-                schema_name=schema,
-                version=version,
-                type=type_,
-                content=content,
-                description=description,
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-            )
+        values = dict(
+            registry_id=registry_id,
+            version_id=version_id,
+            schema_name=schema,
+            version=version,
+            type=type_,
+            content=content,
+            description=description,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
         )
+        _NEW_ITEM.run(self.session, values)
 
     def restart(self, registry_id: int) -> None:
         """A new target: forget every delivery to the old one and queue every version, in order."""

@@ -32,6 +32,7 @@ from registry.domain.model import (
     VersionInfo,
     VersionSummary,
 )
+from registry.storage.direct import Direct
 from registry.storage.models import (
     Base,
     MirrorOutboxRow,
@@ -68,11 +69,11 @@ class RegistryRepository:
 
     def rules(self, name: str) -> RegistryRules | None:
         """What a schema created in the registry starts with (plain columns: registration's hot path)."""
-        found = self.session.execute(_REGISTRY_RULES_BY_NAME, {"name": name}).first()
+        found = _REGISTRY_RULES_BY_NAME.first(self.session, {"name": name})
         if found is None:
             return None
         id_, mode, policy, mirrored = found
-        return RegistryRules(id_, CompatibilityMode(mode), CompatibilityPolicy(policy), mirrored)
+        return RegistryRules(id_, CompatibilityMode(mode), CompatibilityPolicy(policy), bool(mirrored))
 
     def create(self, name: str) -> RegistryRow:
         row = RegistryRow(
@@ -166,24 +167,34 @@ def schema_states() -> Select[int, str, int, str, str, int, bool]:
 
 
 # Registration's statements, built once: building a statement (and its cache key) costs more than running
-# it, and registration is a hot path. Values come in as parameters.
-_STATE_BY_NAMES = schema_states().where(
+# it, and registration is a hot path. Values come in as parameters. `Direct`: run on the driver's cursor,
+# in the session's transaction (registry.storage.direct).
+_STATE = schema_states().where(
     _REGISTRIES.c.name == bindparam("registry"), _SCHEMAS.c.name == bindparam("schema")
 )
-_LOCKED_STATE_BY_NAMES = _STATE_BY_NAMES.with_for_update(of=_SCHEMAS)
+_STATE_BY_NAMES = Direct(_STATE)
+_LOCKED_STATE_BY_NAMES = Direct(_STATE.with_for_update(of=_SCHEMAS))
 _REGISTRY_BY_NAME = select(RegistryRow).where(RegistryRow.name == bindparam("name"))
-_REGISTRY_RULES_BY_NAME = select(
-    _REGISTRIES.c.id,
-    _REGISTRIES.c.compatibility,
-    _REGISTRIES.c.compatibility_policy,
-    _REGISTRIES.c.mirror.is_not(None),
-).where(_REGISTRIES.c.name == bindparam("name"))
+_REGISTRY_RULES_BY_NAME = Direct(
+    select(
+        _REGISTRIES.c.id,
+        _REGISTRIES.c.compatibility,
+        _REGISTRIES.c.compatibility_policy,
+        _REGISTRIES.c.mirror.is_not(None),
+    ).where(_REGISTRIES.c.name == bindparam("name"))
+)
 
 
 def schema_state(found: Sequence[Any]) -> SchemaState:
     id_, type_, last_version, mode, policy, registry_id, mirrored = found
     return SchemaState(
-        id_, type_, last_version, CompatibilityMode(mode), CompatibilityPolicy(policy), registry_id, mirrored
+        id_,
+        type_,
+        last_version,
+        CompatibilityMode(mode),
+        CompatibilityPolicy(policy),
+        registry_id,
+        bool(mirrored),  # SQLite's 0 or 1 when read on the driver's cursor
     )
 
 
@@ -207,7 +218,7 @@ class SchemaRepository:
         waited for the lock returns the locked row as it is now, but anything joined to it as it was when
         the statement started, so a check of the versions must be a statement of its own."""
         query = _LOCKED_STATE_BY_NAMES if lock else _STATE_BY_NAMES
-        found = self.session.execute(query, {"registry": registry, "schema": name}).first()
+        found = query.first(self.session, {"registry": registry, "schema": name})
         return None if found is None else schema_state(found)
 
     def create_if_absent(
@@ -222,10 +233,11 @@ class SchemaRepository:
             type=type_,
             last_version=0,
             package_name=package_name,
+            tags={},
             created_at=now,
             updated_at=now,
         )
-        found = self.session.execute(_NEW_SCHEMA[_dialect(self.session)], values).first()
+        found = _NEW_SCHEMA.first(self.session, values)
         if found is None:
             return None
         return SchemaState(
@@ -335,10 +347,10 @@ class VersionRepository:
             created_by=created_by,
             bundle=bundle,
         )
-        added = self.session.execute(_NEW_VERSION[_dialect(self.session)], values).first()
+        added = _NEW_VERSION.first(self.session, values)
         if added is None:
             return None
-        self.session.execute(_NUMBER_ALLOCATED, {"id_": schema.id, "number": number, "now": now})
+        _NUMBER_ALLOCATED.run(self.session, {"id_": schema.id, "number": number, "now": now})
         return added[0], number, now
 
     def before(
@@ -348,10 +360,10 @@ class VersionRepository:
         version that already holds it (None: none does), and the versions to check it against, oldest
         first (the latest only, unless `every`)."""
         if every:
-            rows = self.session.execute(_EVERY_VERSION, {"schema_id": schema_id})
+            rows = _EVERY_VERSION.rows(self.session, {"schema_id": schema_id})
         else:
-            rows = self.session.execute(
-                _LATEST_OR_SAME_VERSION, {"schema_id": schema_id, "fingerprint": fingerprint}
+            rows = _LATEST_OR_SAME_VERSION.rows(
+                self.session, {"schema_id": schema_id, "fingerprint": fingerprint}
             )
         found = [StoredContract(*row) for row in rows]
         same = next((each.version for each in found if each.fingerprint == fingerprint), None)
@@ -437,23 +449,36 @@ class VersionRepository:
         )
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
 def _ignoring_conflicts(
-    table: Table, *returned: Column[Any], index: list[str] | None = None
-) -> dict[str, Any]:
+    table: Table, columns: Sequence[str], *returned: Column[Any], index: list[str] | None = None
+) -> Direct:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING, by dialect: no row back when the row exists."""
-    return {
-        dialect: insert(table).on_conflict_do_nothing(index_elements=index).returning(*returned)
-        for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-    }
+    return Direct(
+        {
+            dialect: insert(table).on_conflict_do_nothing(index_elements=index).returning(*returned)
+            for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+        },
+        columns=columns,
+    )
 
 
-_NEW_SCHEMA = _ignoring_conflicts(_SCHEMAS, _SCHEMAS.c.id, _SCHEMAS.c.type, _SCHEMAS.c.last_version)
-_NEW_VERSION = _ignoring_conflicts(_VERSIONS, _VERSIONS.c.id, index=["schema_id", "fingerprint"])
-_NUMBER_ALLOCATED = (
+_NEW_SCHEMA = _ignoring_conflicts(
+    _SCHEMAS,
+    ("registry_id", "name", "type", "last_version", "package_name", "tags", "created_at", "updated_at"),
+    _SCHEMAS.c.id,
+    _SCHEMAS.c.type,
+    _SCHEMAS.c.last_version,
+)
+_NEW_VERSION = _ignoring_conflicts(
+    _VERSIONS,
+    (
+        "schema_id", "version", "content", "fingerprint", "event_root", "description", "created_at",
+        "created_by", "bundle",
+    ),
+    _VERSIONS.c.id,
+    index=["schema_id", "fingerprint"],
+)  # fmt: skip
+_NUMBER_ALLOCATED = Direct(
     update(_SCHEMAS)
     .where(_SCHEMAS.c.id == bindparam("id_"))
     .values(last_version=bindparam("number"), updated_at=bindparam("now"))
@@ -467,15 +492,17 @@ RESOLVED_CONTENT = func.coalesce(VersionRow.bundle, VersionRow.content)
 
 _V = _VERSIONS.c
 _CHECKED_COLUMNS = select(_V.version, _V.fingerprint, func.coalesce(_V.bundle, _V.content), _V.event_root)
-_EVERY_VERSION = _CHECKED_COLUMNS.where(_V.schema_id == bindparam("schema_id")).order_by(_V.version)
-_LATEST_OR_SAME_VERSION = _CHECKED_COLUMNS.where(
-    _V.schema_id == bindparam("schema_id"),
-    or_(
-        _V.fingerprint == bindparam("fingerprint"),
-        _V.version
-        == select(func.max(_V.version)).where(_V.schema_id == bindparam("schema_id")).scalar_subquery(),
-    ),
-).order_by(_V.version)
+_EVERY_VERSION = Direct(_CHECKED_COLUMNS.where(_V.schema_id == bindparam("schema_id")).order_by(_V.version))
+_LATEST_OR_SAME_VERSION = Direct(
+    _CHECKED_COLUMNS.where(
+        _V.schema_id == bindparam("schema_id"),
+        or_(
+            _V.fingerprint == bindparam("fingerprint"),
+            _V.version
+            == select(func.max(_V.version)).where(_V.schema_id == bindparam("schema_id")).scalar_subquery(),
+        ),
+    ).order_by(_V.version)
+)
 
 
 def _version_query(registry: str, schema: str, version: int | None) -> VersionColumns:

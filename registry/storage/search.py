@@ -38,6 +38,7 @@ from registry.domain.search import (
     merge_keywords,
     search_document,
 )
+from registry.storage.direct import Direct
 from registry.storage.models import Base, RegistryRow, SchemaRow, VersionRow
 from registry.storage.repositories import RESOLVED_CONTENT
 
@@ -56,10 +57,12 @@ IN_FTS = "d.schema_id IN (SELECT rowid FROM search_documents_fts WHERE search_do
 # The statements of the write path, built once (every registration writes its schema's document): building
 # a statement costs more than running it.
 _DOCUMENTS = Base.metadata.tables["search_documents"]
-_STORED_DOCUMENT = select(_DOCUMENTS.c.name, _DOCUMENTS.c.description, _DOCUMENTS.c.document).where(
-    _DOCUMENTS.c.schema_id == bindparam("sid")
+_STORED_DOCUMENT = Direct(
+    select(_DOCUMENTS.c.name, _DOCUMENTS.c.description, _DOCUMENTS.c.document).where(
+        _DOCUMENTS.c.schema_id == bindparam("sid")
+    )
 )
-_NEW_TEXT = (
+_NEW_TEXT = Direct(
     update(_DOCUMENTS).where(_DOCUMENTS.c.schema_id == bindparam("sid")).values(document=bindparam("text"))
 )
 _NAMES = (
@@ -67,8 +70,8 @@ _NAMES = (
     .join(RegistryRow, RegistryRow.id == SchemaRow.registry_id)
     .where(SchemaRow.id == bindparam("sid"))
 )
-_NEW_DOCUMENT = insert(_DOCUMENTS)
 _PARTS = ("registry_name", "schema_name", "name", "description", "document")
+_NEW_DOCUMENT = Direct(insert(_DOCUMENTS), columns=("schema_id", *_PARTS))
 _REWRITTEN = (
     update(_DOCUMENTS)
     .where(_DOCUMENTS.c.schema_id == bindparam("sid"))
@@ -82,25 +85,26 @@ class SearchRepository:
 
     def add_contract(self, schema_id: int, contract: Any) -> None:
         """A new version (the newest) of the schema holds `contract` (parsed, references inlined)."""
-        stored = self.session.execute(_STORED_DOCUMENT, {"sid": schema_id}).first()
+        stored = _STORED_DOCUMENT.first(self.session, {"sid": schema_id})
         if stored is None:  # the schema's first version
             self._write(schema_id, contract_keywords(contract), exists=False)
             return
-        keywords = merge_keywords(contract_keywords(contract), keywords_of(stored.document))
-        document = SearchDocument(stored.name, stored.description, tuple(keywords)).text
-        if document != stored.document:  # an unchanged document would only churn the index
-            self.session.execute(_NEW_TEXT, {"sid": schema_id, "text": document})
+        name, description, text = stored
+        keywords = merge_keywords(contract_keywords(contract), keywords_of(text))
+        document = SearchDocument(name, description, tuple(keywords)).text
+        if document != text:  # an unchanged document would only churn the index
+            _NEW_TEXT.run(self.session, {"sid": schema_id, "text": document})
 
     def add_first_contract(self, schema_id: int, registry: str, schema: str, contract: Any) -> None:
         """The first version of a schema created in this transaction (no document yet, no description)."""
         document = search_document(schema, None, contract_keywords(contract))
         parts = (registry, schema, document.name, document.description, document.text)
-        self.session.execute(_NEW_DOCUMENT, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))})
+        _NEW_DOCUMENT.run(self.session, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))})
 
     def describe(self, schema_id: int) -> None:
         """The schema's description changed: its document follows, keeping its keywords."""
-        stored = self.session.execute(_STORED_DOCUMENT, {"sid": schema_id}).first()
-        keywords = keywords_of(stored.document) if stored is not None else []
+        stored = _STORED_DOCUMENT.first(self.session, {"sid": schema_id})
+        keywords = keywords_of(stored[2]) if stored is not None else []
         self._write(schema_id, keywords, exists=stored is not None)
 
     def rebuild(self, schema_id: int) -> None:
@@ -129,9 +133,7 @@ class SearchRepository:
             values = {f"new_{part}": value for part, value in zip(_PARTS, parts, strict=True)}
             self.session.execute(_REWRITTEN, {"sid": schema_id, **values})
         else:
-            self.session.execute(
-                _NEW_DOCUMENT, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))}
-            )
+            _NEW_DOCUMENT.run(self.session, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))})
 
     def search(
         self,
