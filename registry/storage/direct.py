@@ -117,12 +117,15 @@ class Direct:
         finally:
             cursor.close()
 
+    def statement_for(self, dialect: str) -> ClauseElement:
+        """The statement as SQLAlchemy would run it in `dialect` (tests compare what each stores)."""
+        statement = self._statement
+        return statement[dialect] if isinstance(statement, Mapping) else statement
+
     def _compiled(self, dialect: Dialect) -> _Compiled:
         found = self._by_dialect.get(dialect.name)
         if found is None:  # two threads may both compile it: the same result, one kept
-            statement = self._statement
-            if isinstance(statement, Mapping):
-                statement = statement[dialect.name]
+            statement = self.statement_for(dialect.name)
             found = self._by_dialect[dialect.name] = _Compiled(statement, dialect, self._columns)
         return found
 

@@ -1,0 +1,176 @@
+"""Statements run on the driver's cursor (registry.storage.direct) store what SQLAlchemy's execution of the
+same statement stores, read back through the ORM; they run in the session's transaction, raise SQLAlchemy's
+errors, and are heard by cursor-execution listeners (tracing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, func, insert, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from registry import services
+from registry.domain.model import CompatibilityMode
+from registry.storage import audit, mirror, repositories, search
+from registry.storage.database import make_session_factory
+from registry.storage.direct import Direct
+from registry.storage.models import (
+    AuditRow,
+    Base,
+    MirrorOutboxRow,
+    SchemaRow,
+    SearchDocumentRow,
+    VersionRow,
+)
+from registry.storage.unit_of_work import UnitOfWork
+
+# Microseconds, a non-ASCII name, nested JSON with unicode and a None: what a processor could change.
+AT = datetime(2026, 12, 6, 11, 45, 7, 123456, tzinfo=UTC)
+DETAIL = {"fingerprint": "ab" * 32, "nested": {"ünïcode": ["é", 1, 2.5, None, True]}}
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on a database holding a registry and two schemas of one version each."""
+    uow = UnitOfWork(make_session_factory(engine))
+    services.put_registry(uow, "orders", services.RegistryChanges(CompatibilityMode.BACKWARD), actor="t")
+    for name in ("OrderCreated", "OrderShipped"):
+        new = services.NewVersion("JSONSchemaDraft4", {"type": "object", "properties": {"id": {}}})
+        services.register_version(uow, "orders", name, new, actor="t")
+    with make_session_factory(engine)() as opened:
+        yield opened
+
+
+def ids(session: Session) -> tuple[int, list[int], int]:
+    """The registry's row id, the schemas' and the first version's."""
+    schemas = session.scalars(select(SchemaRow).order_by(SchemaRow.id)).all()
+    version = session.scalars(select(VersionRow).order_by(VersionRow.id)).first()
+    assert version is not None
+    return schemas[0].registry_id, [each.id for each in schemas], version.id
+
+
+Insert = tuple[Direct, type[Base], dict[str, Any], tuple[dict[str, Any], dict[str, Any]]]
+
+
+def inserts(session: Session) -> list[Insert]:
+    """Every insert of registration's path: (statement, its model, values, and the values telling apart a
+    row written by SQLAlchemy and one written directly, the first of them finding the row)."""
+    registry_id, schema_ids, version_id = ids(session)
+    return [
+        (
+            repositories._NEW_SCHEMA,
+            SchemaRow,
+            dict(registry_id=registry_id, type="JSONSchemaDraft4", last_version=0, tags={}, created_at=AT,
+                 updated_at=AT + timedelta(seconds=1)),
+            ({"name": "Ünïcode.Schema/1", "package_name": "pkg-one"},
+             {"name": "Ünïcode.Schema/2", "package_name": "pkg-two"}),
+        ),
+        (
+            repositories._NEW_VERSION,
+            VersionRow,
+            dict(schema_id=schema_ids[0], content='{"type":"object"}', event_root=None, description="déjà vu",
+                 created_at=AT, created_by="token-1", bundle=None),
+            ({"version": 7, "fingerprint": "e" * 64}, {"version": 8, "fingerprint": "f" * 64}),
+        ),
+        (
+            audit._NEW_ENTRY,
+            AuditRow,
+            dict(at=AT, action="version.registered", registry_id=registry_id, registry_name="orders",
+                 schema_name="OrderCreated", version=1, environment=None, subject=None, detail=DETAIL),
+            ({"actor": "token-1"}, {"actor": "token-2"}),
+        ),
+        (
+            search._NEW_DOCUMENT,
+            SearchDocumentRow,
+            dict(registry_name="orders", schema_name="Other", name="other", description="", document="x id"),
+            ({"schema_id": schema_ids[0]}, {"schema_id": schema_ids[1]}),
+        ),
+        (
+            mirror._NEW_ITEM,
+            MirrorOutboxRow,
+            dict(registry_id=registry_id, version_id=version_id, version=1, type="JSONSchemaDraft4",
+                 content="{}", description=None, status="pending", attempts=0, next_attempt_at=AT,
+                 created_at=AT, updated_at=AT),
+            ({"schema_name": "A"}, {"schema_name": "B"}),
+        ),
+    ]  # fmt: skip
+
+
+def stored(session: Session, model: type[Base], found_by: dict[str, Any]) -> dict[str, Any]:
+    """A row read back through the ORM: every column but the row id and those telling the rows apart."""
+    session.expire_all()
+    (key, value), *_ = found_by.items()
+    row = session.scalars(select(model).where(getattr(model, key) == value)).one()
+    return {
+        column.key: getattr(row, column.key)
+        for column in inspect(model).columns
+        if column.key != "id" and column.key not in found_by
+    }
+
+
+def test_an_insert_stores_what_sqlalchemys_execution_stores(session: Session) -> None:
+    dialect = session.get_bind().dialect.name
+    session.execute(search._DOCUMENTS.delete())  # registration wrote the schemas' documents
+    for direct, model, values, (by_sqlalchemy, by_direct) in inserts(session):
+        session.execute(direct.statement_for(dialect), {**values, **by_sqlalchemy})
+        direct.run(session, {**values, **by_direct})
+        expected = stored(session, model, by_sqlalchemy)
+        assert stored(session, model, by_direct) == expected, model.__name__
+        assert expected  # something was compared
+    assert stored(session, AuditRow, {"actor": "token-2"})["detail"] == DETAIL
+    at = stored(session, AuditRow, {"actor": "token-2"})["at"]
+    assert repositories.aware(at) == AT  # SQLite gives it back naive, PostgreSQL aware: the same instant
+
+
+def test_a_driver_error_is_sqlalchemys_error_and_the_transaction_can_roll_back(session: Session) -> None:
+    registry_id = ids(session)[0]
+    duplicate = Direct(
+        insert(Base.metadata.tables["schemas"]),
+        columns=("registry_id", "name", "type", "last_version", "package_name", "tags", "created_at",
+                 "updated_at"),
+    )  # fmt: skip
+    values = dict(registry_id=registry_id, name="OrderCreated", type="JSONSchemaDraft4", last_version=0,
+                  package_name="x", tags={}, created_at=AT, updated_at=AT)  # fmt: skip
+    with pytest.raises(IntegrityError) as raised:
+        duplicate.run(session, values)
+    assert type(raised.value.orig).__name__ in {"IntegrityError", "UniqueViolation"}
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(SchemaRow)) == 2
+
+
+def test_statements_after_a_commit_run_in_the_next_transaction(session: Session) -> None:
+    entry = inserts(session)[2][2]  # the audit entry's values
+    audit._NEW_ENTRY.run(session, {**entry, "actor": "kept"})
+    session.commit()
+    audit._NEW_ENTRY.run(session, {**entry, "actor": "rolled back"})
+    session.rollback()
+    audit._NEW_ENTRY.run(session, {**entry, "actor": "closed"})
+    session.close()
+    actors = set(session.scalars(select(AuditRow.actor)))
+    assert "kept" in actors and not {"rolled back", "closed"} & actors
+
+
+def test_cursor_listeners_hear_each_statement(session: Session, engine: Engine) -> None:
+    heard: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        heard.append(statement)
+
+    entry = {**inserts(session)[2][2], "actor": "heard"}
+    named = {"registry": "orders", "schema": "OrderCreated"}
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        with make_session_factory(engine)() as listened:
+            found = repositories._STATE_BY_NAMES.first(listened, named)
+            audit._NEW_ENTRY.run_many(listened, [entry, entry])
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert found is not None and found[2] == 1  # last_version
+    heard = [each for each in heard if each != "BEGIN"]  # SQLite's, from the engine's begin event
+    assert len(heard) == 2, heard  # one execution of each (an executemany is one)
+    assert "FROM schemas JOIN registries" in heard[0]
+    assert heard[1].startswith("INSERT INTO audit_history")
