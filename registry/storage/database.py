@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.settings import Settings
+from registry.storage.direct import run_sql
 
 # Execution option asking SQLite for `BEGIN IMMEDIATE`: a writer takes the write lock when its transaction
 # starts, so two writers never both read and then deadlock upgrading their locks.
@@ -131,7 +132,7 @@ def _sqlite_engine(url: str, timeouts: Timeouts) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(IMMEDIATE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        run_sql(connection, "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

@@ -18,6 +18,7 @@ from registry.storage.availability import POOL_EXHAUSTED, DatabaseState, transla
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
+from registry.storage.direct import remember
 from registry.storage.environments import EnvironmentRepository
 from registry.storage.impact import DependentRepository
 from registry.storage.mirror import MirrorRepository
@@ -140,7 +141,7 @@ class Transaction:
         self._turn.__enter__()
         try:
             if self._options:
-                self.session.connection(execution_options=self._options)
+                remember(self.session, self.session.connection(execution_options=self._options))
         except BaseException as exc:
             self.session.close()
             self._turn.__exit__(None, None, None)

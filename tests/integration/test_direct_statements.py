@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, insert, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from registry import services
+from registry.domain import errors
 from registry.domain.model import CompatibilityMode
 from registry.storage import audit, mirror, repositories, search
-from registry.storage.database import make_session_factory
+from registry.storage.database import Timeouts, make_engine, make_session_factory
 from registry.storage.direct import Direct
+from registry.storage.migrations import upgrade
 from registry.storage.models import (
     AuditRow,
     Base,
@@ -174,3 +177,24 @@ def test_cursor_listeners_hear_each_statement(session: Session, engine: Engine) 
     assert len(heard) == 2, heard  # one execution of each (an executemany is one)
     assert "FROM schemas JOIN registries" in heard[0]
     assert heard[1].startswith("INSERT INTO audit_history")
+
+
+def test_a_writer_finding_sqlite_locked_at_its_begin_is_told_the_database_is_unavailable(
+    tmp_path: Path,
+) -> None:
+    """SQLite's BEGIN IMMEDIATE runs on the driver's cursor too: its error is still translated (503)."""
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    holder, waiter = make_engine(url), make_engine(url, timeouts=Timeouts(sqlite_busy=0.05))
+    upgrade(holder)
+    try:
+        holding = UnitOfWork(make_session_factory(holder)).writing()  # holds the write lock
+        waiting = UnitOfWork(make_session_factory(waiter)).writing()
+        with holding, pytest.raises(errors.DatabaseUnavailable) as refused, waiting:
+            pass
+        assert "locked" in refused.value.details["reason"]
+        assert isinstance(refused.value.__cause__, OperationalError)
+        with UnitOfWork(make_session_factory(waiter)).writing():  # and once released, it writes
+            pass
+    finally:
+        holder.dispose()
+        waiter.dispose()
