@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    exists,
     func,
     or_,
     select,
@@ -347,6 +348,9 @@ class VersionRepository:
             created_by=created_by,
             bundle=bundle,
         )
+        if self.session.get_bind().dialect.name == "postgresql":  # one round trip instead of two
+            added = _NUMBERED_VERSION.first(self.session, values)
+            return None if added is None else (added[0], number, now)
         added = _NEW_VERSION.first(self.session, values)
         if added is None:
             return None
@@ -483,6 +487,29 @@ _NUMBER_ALLOCATED = Direct(
     .where(_SCHEMAS.c.id == bindparam("id_"))
     .values(last_version=bindparam("number"), updated_at=bindparam("now"))
 )
+
+
+def _numbered_version() -> Direct:
+    """PostgreSQL: `_NEW_VERSION` and `_NUMBER_ALLOCATED` in one statement (a round trip costs the server and
+    the client about 40 µs of CPU each): the schema's number moves only when the version was stored."""
+    columns = [column.key for column in _VERSIONS.c if column.key != "id"]
+    added = (
+        postgresql.insert(_VERSIONS)
+        .values({key: bindparam(key) for key in columns})
+        .on_conflict_do_nothing(index_elements=["schema_id", "fingerprint"])
+        .returning(_VERSIONS.c.id)
+        .cte("added")
+    )
+    allocated = (
+        update(_SCHEMAS)
+        .where(_SCHEMAS.c.id == bindparam("schema_id"), exists(select(added.c.id)))
+        .values(last_version=bindparam("version"), updated_at=bindparam("created_at"))
+        .cte("allocated")
+    )
+    return Direct({"postgresql": select(added.c.id).add_cte(allocated)})
+
+
+_NUMBERED_VERSION = _numbered_version()
 
 VersionColumns = Select[
     int, str, str, str, str | None, str | None, datetime, MirrorOutboxRow | None, str | None, str | None

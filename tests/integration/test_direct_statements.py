@@ -198,3 +198,26 @@ def test_a_writer_finding_sqlite_locked_at_its_begin_is_told_the_database_is_una
     finally:
         holder.dispose()
         waiter.dispose()
+
+
+def test_content_the_unique_index_refuses_allocates_no_number(engine: Engine) -> None:
+    """Under NONE nothing is read before the insert: the unique index finds the same content, and the
+    schema's last number must not move (on PostgreSQL the insert and the allocation are one statement, which
+    moves the number only when it stored the version; the refused registration also rolls back)."""
+    uow = UnitOfWork(make_session_factory(engine))
+    services.put_registry(uow, "orders", services.RegistryChanges(CompatibilityMode.NONE), actor="t")
+
+    def register(key: str) -> tuple[int, bool]:
+        new = services.NewVersion("JSONSchemaDraft4", {"type": "object", "properties": {key: {}}})
+        info, created = services.register_version(uow, "orders", "OrderCreated", new, actor="t")
+        return info.version, created
+
+    assert register("a") == (1, True)
+    assert register("a") == (1, False)
+    assert register("b") == (2, True)
+    with make_session_factory(engine)() as session:
+        schema = session.scalars(select(SchemaRow)).one()
+        assert schema.last_version == 2
+        assert repositories.aware(schema.updated_at) == max(
+            repositories.aware(each) for each in session.scalars(select(VersionRow.created_at))
+        )
