@@ -36,11 +36,13 @@ class _Compiled:
     def __init__(self, statement: ClauseElement, dialect: Dialect, columns: Sequence[str]) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(columns) or None)
         assert isinstance(compiled, SQLCompiler)
-        # Parameters rendered into the text at execution (expanding IN, literal LIMIT) need SQLAlchemy.
-        assert not compiled.literal_execute_params and not compiled.post_compile_params, statement
-        # Nor are Python-side column defaults computed here: every value is given by the caller.
+        # Parameters rendered into the text at execution (expanding IN, literal LIMIT) need SQLAlchemy,
+        # and so do Python-side column defaults: here every value is given by the caller.
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError(f"a statement with parameters rendered at execution: {statement}")
         missing = [column.key for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
-        assert not missing, f"values without a default of their own: {missing}"
+        if missing:
+            raise ValueError(f"columns with a Python-side default must be given values: {missing}")
         self.sql = compiled.string
         processors: dict[str, Processor] = {}
         for bind, name in compiled.bind_names.items():

@@ -221,3 +221,11 @@ def test_content_the_unique_index_refuses_allocates_no_number(engine: Engine) ->
         assert repositories.aware(schema.updated_at) == max(
             repositories.aware(each) for each in session.scalars(select(VersionRow.created_at))
         )
+
+
+def test_a_column_whose_default_python_would_compute_must_be_given(session: Session) -> None:
+    """`schemas.tags` defaults to `{}` in the model: SQLAlchemy computes that at execution, a direct
+    statement cannot, so it refuses to run without it rather than store something else."""
+    without_tags = Direct(insert(Base.metadata.tables["schemas"]), columns=("registry_id", "name"))
+    with pytest.raises(ValueError, match="tags"):
+        without_tags.run(session, {"registry_id": ids(session)[0], "name": "x"})
