@@ -27,6 +27,8 @@ _TYPE_KINDS = {
 }
 COMBINATORS = frozenset({"allOf", "anyOf", "oneOf", "not", "$ref"})
 MAX_DISJUNCTS = 64
+RAW_FACTOR = 4
+"""A product may reach RAW_FACTOR times MAX_DISJUNCTS before its conjunctions without instances go."""
 
 
 class TooComplex(Exception):
@@ -166,9 +168,57 @@ def _bounded(left: list[Any], right: list[Any]) -> None:
 
 
 def _product(left: list[Conj], right: list[Conj]) -> list[Conj]:
-    if len(left) * len(right) > MAX_DISJUNCTS:
+    if len(left) * len(right) > MAX_DISJUNCTS * RAW_FACTOR:
         raise TooComplex
-    return [a & b for a in left for b in right]
+    found = [a & b for a in left for b in right]
+    if len(found) > 1:
+        # `allOf` of `if`/`then`s on one property's values (GitHub issue forms: one per item type) multiplies
+        # out to 2^n conjunctions, all but n + 1 of them asking that property to hold two values at once
+        found = [c for c in found if not _impossible(c)]
+    if len(found) > MAX_DISJUNCTS:
+        raise TooComplex
+    return found
+
+
+def _impossible(conj: Conj) -> bool:
+    """True when the conjunction surely has no instance: its parts allow objects only, require a property,
+    and two of them list the strings that property may hold (`const`/`enum`) with none in common. (Only
+    strings: JSON equality of numbers and booleans is not Python's.)"""
+    if len(conj.parts) < 2:
+        return False
+    needed: set[str] = set()
+    listing: list[tuple[Node, dict[str, Any]]] = []
+    for part in conj.parts:
+        keywords = part.keywords()
+        names = keywords.get("required")
+        if isinstance(names, list):
+            needed.update(n for n in names if isinstance(n, str))
+        properties = keywords.get("properties")
+        if isinstance(properties, dict):
+            listing.append((part, properties))
+    if not needed or len(listing) < 2 or conj_kinds(conj) != {"object"}:
+        return False
+    allowed: dict[str, frozenset[str]] = {}
+    for part, properties in listing:
+        for name in needed.intersection(properties):
+            strings = _listed_strings(part.child("properties", name))
+            if strings is None:
+                continue
+            allowed[name] = allowed[name] & strings if name in allowed else strings
+            if not allowed[name]:
+                return True
+    return False
+
+
+def _listed_strings(node: Node) -> frozenset[str] | None:
+    """The strings a schema's own `enum`/`const` limit it to (None: not limited so, or not to strings only).
+    Before 2019-09 a `$ref` replaces its siblings: its `enum` says nothing then."""
+    if not isinstance(node.schema, dict) or ("$ref" in node.schema and not node.doc.ref_has_siblings):
+        return None
+    lists = finite_values(node)
+    if not lists or not all(isinstance(v, str) for values in lists for v in values):
+        return None
+    return frozenset.intersection(*(frozenset(values) for values in lists))
 
 
 def kinds_of(node: Node) -> frozenset[str]:
