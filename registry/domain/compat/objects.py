@@ -107,12 +107,20 @@ def _property(
     c_nodes = property_nodes(part, name)
     if any(n.schema is False for n in p_nodes) or not c_nodes:
         return []  # the producer never has this property, or the consumer does not constrain it
-    subs = contained(p_nodes, c_nodes, f"{_where(parts)}/properties/{name}")
+    in_producer = any(name in declared(p) for p in parts)
+    at = f"{_where(parts)}/properties/{name}"
+    if not p_nodes and not in_producer and name in declared(part):
+        subs = _against_anything(contained, c_nodes, at)  # (reported as an added property below)
+    else:
+        subs = contained(p_nodes, c_nodes, at)
     if not subs:
         return []
-    in_producer = any(name in declared(p) for p in parts)
     embed = _embedder(parts, name)
-    if any(n.schema is False for n in c_nodes):
+    closed = any(n.schema is False for n in c_nodes)  # (that alone decides: the consumer refuses the name)
+    if not closed and all(s.rule == "too_complex" for s in subs):
+        # every comparison below ran out of bounds: undecided, whatever the rule would have been
+        return [s.wrapped(embed) for s in subs]
+    if closed:
         rule = "property_removed_from_closed_model" if in_producer else "additional_properties_narrowed"
         message = f"the consumer does not allow the property {name!r}"
     elif not in_producer and name in declared(part):
@@ -201,10 +209,63 @@ def _open_part(
     for p_nodes, c_nodes, pattern in pairs:
         if any(n.schema is False for n in p_nodes):
             continue
-        subs = contained(p_nodes, c_nodes, own.path if own else "")
-        if subs:
-            found.append(_extra_finding(own, part, (p_nodes, c_nodes), subs, pattern, names, parts))
+        where = own.path if own else ""
+        subs = (
+            _against_anything(contained, c_nodes, where)
+            if not p_nodes
+            else contained(p_nodes, c_nodes, where)
+        )
+        # a comparison below that ran out of bounds decided nothing: it stays `too_complex`, not a narrowing
+        decided, undecided = _split_undecided(subs)
+        if decided:
+            found.append(_extra_finding(own, part, (p_nodes, c_nodes), decided, pattern, names, parts))
+        embed = _member_embedder(own, part, pattern, names, parts)
+        found.extend(s.wrapped(embed) for s in undecided)
     return found
+
+
+def _against_anything(contained: Contained, c_nodes: list[Node], at: str) -> list[Finding]:
+    """`contained([], c_nodes)`, where the producer allows any value and the caller reports what is found
+    by a rule of its own (a property added to an open object, extra properties narrowed): an odd value a
+    consumer schema rejects (jsonschema says) settles it at once. Comparing "anything" with the consumer's
+    schemas walks all of them (a job template of thirty members, each a definition in turn) only to find
+    the same."""
+    for value in ODD_VALUES:
+        if any(n.doc.is_valid(n.schema, value) is False for n in c_nodes):
+            message = "the consumer rejects a value the producer allows here"
+            return [finding("type_narrowed", at, c_nodes[0].path, message, [value], promising=True)]
+    return contained([], c_nodes, at)
+
+
+def _split_undecided(subs: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """(the findings that say something, the `too_complex` ones: comparisons left undecided)."""
+    return [s for s in subs if s.rule != "too_complex"], [s for s in subs if s.rule == "too_complex"]
+
+
+def _member_embedder(
+    own: Node | None, part: Node, pattern: str, names: set[str], parts: list[Node]
+) -> Callable[[Any], list[Any]]:
+    """Values of an undeclared member placed in a producer object, under a name `_extra_finding` would use."""
+
+    made: list[tuple[str, dict[str, Any]]] = []
+
+    def embed(value: Any) -> list[Any]:
+        if not made:  # (built once, on the first candidate)
+            keys = _member_keys(part, pattern, names) or ["extra"]
+            made.append((keys[0], _bases(parts or ([own] if own is not None else []), keys[0])[0]))
+        key, base = made[0]
+        return [{**base, key: value}]
+
+    return embed
+
+
+def _member_keys(part: Node, pattern: str, names: set[str]) -> list[str]:
+    named = pattern_samples(pattern, 1) if pattern else []
+    if named:  # a property of this pattern on both sides: its name must match it
+        return [k for k in named if k not in names] or named
+    # beyond every pattern: a fresh name that no consumer pattern claims
+    keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
+    return [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
 
 
 def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[str]) -> list[Finding]:
@@ -218,17 +279,28 @@ def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[
     )
     c_options = [part.child("patternProperties", r) for r in pattern_map(part) if not _finite_names(r, names)]
     c_options += _listed(part.child("additionalProperties") if part.has("additionalProperties") else None)
-    subs = [
-        s for p in p_options if p.schema is not False for c in c_options for s in contained([p], [c], p.path)
-    ]
+    subs, undecided = _split_undecided(
+        [
+            s
+            for p in p_options
+            if p.schema is not False
+            for c in c_options
+            for s in contained([p], [c], p.path)
+        ]
+    )
+    if undecided:  # (left undecided below: not a change of patterns, for all that is known)
+        keys = [k for r in pattern_map(part) for k in pattern_samples(r, 1) if k not in names] + ["extra"]
+        base = _bases([own] if own is not None else [])[0]
+        undecided = [s.wrapped(lambda v: [{**base, key: v} for key in keys[:2]]) for s in undecided]
     if not subs:
-        return []
+        return undecided
     values = [v for s in subs for v in s.candidates] + list(ODD_VALUES)
     keys = [k for r in pattern_map(part) for k in pattern_samples(r, 1) if k not in names] + ["extra"]
     bases = _bases([own] if own is not None else [])
     candidates = [{**bases[0], key: v} for key in keys[:3] for v in values[:4]]
     message = "the consumer's patternProperties differ from the producer's and may reject its properties"
-    return [finding("pattern_properties_changed", own.path if own else "", part.path, message, candidates)]
+    where = own.path if own else ""
+    return [finding("pattern_properties_changed", where, part.path, message, candidates), *undecided]
 
 
 def _finite_names(pattern: str, names: set[str]) -> bool:
@@ -261,12 +333,7 @@ def _extra_finding(
     index = proving(*sides, values)
     if index is not None:
         values.insert(0, values.pop(index))
-    named = pattern_samples(pattern, 1) if pattern else []
-    if named:  # a property of this pattern on both sides: its name must match it
-        keys = [k for k in named if k not in names] or named
-    else:  # beyond every pattern: a fresh name that no consumer pattern claims
-        keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
-        keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
+    keys = _member_keys(part, pattern, names)
     # the base object holds what every producer part requires (not only the part whose open part is compared)
     bases = _bases(parts or ([own] if own is not None else []), keys[0] if keys else None)
     candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []
