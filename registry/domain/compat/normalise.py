@@ -28,6 +28,8 @@ _TYPE_KINDS = {
 COMBINATORS = frozenset({"allOf", "anyOf", "oneOf", "not", "$ref"})
 MAX_DISJUNCTS = 64
 RAW_FACTOR = 4
+PRUNED_FROM = 8
+"""Products of more conjunctions than this are rid of those without instances (`_impossible`)."""
 """A product may reach RAW_FACTOR times MAX_DISJUNCTS before its conjunctions without instances go."""
 
 
@@ -168,46 +170,65 @@ def _bounded(left: list[Any], right: list[Any]) -> None:
 
 
 def _product(left: list[Conj], right: list[Conj]) -> list[Conj]:
-    if len(left) * len(right) > MAX_DISJUNCTS * RAW_FACTOR:
+    raw = len(left) * len(right)
+    # `allOf` of `if`/`then`s on one property's values (GitHub issue forms: one per item type) multiplies
+    # out to 2^n conjunctions, all but n + 1 of them asking that property to hold two values at once: those
+    # are left out as they come (past MAX_DISJUNCTS only when both sides list such values)
+    prune = raw > PRUNED_FROM and any(map(_lists_values, left)) and any(map(_lists_values, right))
+    if raw > MAX_DISJUNCTS * (RAW_FACTOR if prune else 1):
         raise TooComplex
-    found = [a & b for a in left for b in right]
-    if len(found) > 1:
-        # `allOf` of `if`/`then`s on one property's values (GitHub issue forms: one per item type) multiplies
-        # out to 2^n conjunctions, all but n + 1 of them asking that property to hold two values at once
-        found = [c for c in found if not _impossible(c)]
+    if not prune:
+        return [a & b for a in left for b in right]
+    found = [c for a in left for b in right if not _impossible(c := a & b)]
     if len(found) > MAX_DISJUNCTS:
         raise TooComplex
     return found
+
+
+def _lists_values(conj: Conj) -> bool:
+    return any(_listing(part)[1] for part in conj.parts)
 
 
 def _impossible(conj: Conj) -> bool:
     """True when the conjunction surely has no instance: its parts allow objects only, require a property,
     and two of them list the strings that property may hold (`const`/`enum`) with none in common. (Only
     strings: JSON equality of numbers and booleans is not Python's.)"""
-    if len(conj.parts) < 2:
-        return False
     needed: set[str] = set()
-    listing: list[tuple[Node, dict[str, Any]]] = []
+    listings = []
     for part in conj.parts:
-        keywords = part.keywords()
-        names = keywords.get("required")
-        if isinstance(names, list):
-            needed.update(n for n in names if isinstance(n, str))
-        properties = keywords.get("properties")
-        if isinstance(properties, dict):
-            listing.append((part, properties))
-    if not needed or len(listing) < 2 or conj_kinds(conj) != {"object"}:
+        names, listed = _listing(part)
+        needed |= names
+        if listed:
+            listings.append(listed)
+    if not needed or len(listings) < 2:
         return False
     allowed: dict[str, frozenset[str]] = {}
-    for part, properties in listing:
-        for name in needed.intersection(properties):
-            strings = _listed_strings(part.child("properties", name))
-            if strings is None:
-                continue
-            allowed[name] = allowed[name] & strings if name in allowed else strings
+    for listed in listings:
+        for name in needed.intersection(listed):
+            allowed[name] = allowed[name] & listed[name] if name in allowed else listed[name]
             if not allowed[name]:
-                return True
+                return conj_kinds(conj) == {"object"}  # (a value of another kind has no properties)
     return False
+
+
+def _listing(part: Node) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """(the names `part` requires, the strings each of its `properties` is limited to where it lists them)
+    (remembered: a product meets the same parts in many conjunctions)."""
+    key = ("listing", id(part.schema), part.path)
+    known = part.doc.memo.get(key)
+    if known is None or known[0] is not part.schema:
+        keywords = part.keywords()
+        names = keywords.get("required")
+        needed = frozenset(n for n in names if isinstance(n, str)) if isinstance(names, list) else frozenset()
+        properties = keywords.get("properties")
+        listed = {}
+        for name in properties if isinstance(properties, dict) else ():
+            strings = _listed_strings(part.child("properties", name))
+            if strings is not None:
+                listed[name] = strings
+        known = (part.schema, (needed, listed))
+        part.doc.memo[key] = known
+    return known[1]  # type: ignore[no-any-return]
 
 
 def _listed_strings(node: Node) -> frozenset[str] | None:
