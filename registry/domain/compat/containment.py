@@ -163,8 +163,12 @@ class Containment:
     ) -> list[Finding]:
         paths = (where, cs[0].path)
         tried: list[list[Finding]] = []
+        # (alternatives of another kind, a `null` beside a union of variants, fail on their own)
+        typed = [cc for cc in cconjs if conj_kinds(cc) & kinds]
+        shared = self._shared_failure(pc, typed, group, kinds)
         for cc in cconjs:
-            found = self._conj(pc, cc, group, kinds)
+            # alternatives that fail the same way: what comparing each would have found, found once
+            found = shared if shared and any(cc is t for t in typed) else self._conj(pc, cc, group, kinds)
             if not found:
                 return []
             tried.append(found)
@@ -187,6 +191,30 @@ class Containment:
                 index = proving(ps, cs, pool, ALTERNATIVES_CHECKS)
         best = [with_candidates(f, others) for f in tried[0]]
         return best if index is None else [led_by(f, pool[index]) for f in best]
+
+    def _shared_failure(
+        self, pc: Conj, cconjs: list[Conj], group: str, kinds: frozenset[str]
+    ) -> list[Finding] | None:
+        """The findings of a part that every consumer alternative starts with (after parts they all share
+        and that hold), when the producer fails it: `_conj` returns just those for each alternative (a
+        union of variants of one base: GitLab CI's inputs, an `allOf` of four `if`/`then`s, are sixteen
+        alternatives, each compared with each producer alternative). None otherwise."""
+        if len(cconjs) < 2 or group not in ("object", "array") or any(cc.undecided for cc in cconjs):
+            return None
+        for index, part in enumerate(cconjs[0].parts):
+            if any(
+                len(cc.parts) <= index
+                or cc.parts[index].path != part.path
+                or cc.parts[index].schema is not part.schema
+                for cc in cconjs
+            ):
+                return None
+            if not self.budget.spend():
+                return None
+            found = self._part(pc, part, group, kinds)
+            if found:
+                return found
+        return None
 
     def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
         if not self.budget.spend():  # (alternatives against alternatives: a step each)

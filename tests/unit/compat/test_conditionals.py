@@ -8,8 +8,9 @@ import copy
 from typing import Any
 
 from registry.domain.compat import CompatibilityPolicy, check
+from registry.domain.compat.containment import Containment
 from registry.domain.compat.document import Doc, Node
-from registry.domain.compat.normalise import expand
+from registry.domain.compat.normalise import Budget, expand
 from registry.domain.compat.policy import validator_class_of
 
 KINDS = [f"kind{n}" for n in range(9)]
@@ -87,3 +88,36 @@ def _too_large(schema: dict[str, Any]) -> bool:
     except TooComplex:
         return True
     return False
+
+
+def _inputs(closed: bool) -> dict[str, Any]:
+    """A map of inputs, each a base object and four conditions on its `type` (not required: 16
+    alternatives), or null."""
+    base: dict[str, Any] = {"type": "object", "properties": {"type": {"enum": KINDS[:4]}, "default": {}}}
+    if closed:
+        base["additionalProperties"] = False
+    conditions = [
+        {"if": {"properties": {"type": {"enum": [k]}}}, "then": {"properties": {"default": {}}}}
+        for k in KINDS[:4]
+    ]
+    variants = {"allOf": [{"$ref": "#/definitions/base"}, {"allOf": conditions}]}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "definitions": {"base": base},
+        "type": "object",
+        "patternProperties": {".*": {"oneOf": [variants, {"type": "null"}]}},
+    }
+
+
+def test_alternatives_that_fail_on_the_base_they_share_are_compared_once() -> None:
+    producer, consumer = _inputs(closed=False), _inputs(closed=True)
+    budget = Budget()
+    p_doc, c_doc = Doc(producer, validator_class_of(producer)), Doc(consumer, validator_class_of(consumer))
+
+    found = Containment(budget).contained([Node(producer, "", p_doc)], [Node(consumer, "", c_doc)])
+
+    assert [f.consumer_path for f in found] == ["/definitions/base/additionalProperties"]
+    assert budget.spent < 400  # (each of 16 producer alternatives against each of 16: 3,860 steps)
+    [item] = check(producer, consumer, policy=CompatibilityPolicy.STRICT)
+    assert (item.rule, item.proven) == ("additional_properties_narrowed", True)
+    assert check(consumer, producer, policy=CompatibilityPolicy.STRICT) == []
