@@ -8,6 +8,8 @@ producer keyword is ignored), a consumer constraint the checker cannot reason ab
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from registry.domain.compat import arrays, digest, numbers, objects, strings, unions
@@ -110,6 +112,17 @@ class Containment:
                     findings.extend(self._group(pc, cconjs, group, kinds & members, ps, cs, where))
         return findings
 
+    @contextmanager
+    def _optional_work(self) -> Iterator[None]:
+        """A block of optional work: its time is the allowance's (OPTIONAL_SECONDS), not the comparison's,
+        whose deadline moves by as much (a large contract's better witnesses used to eat a quarter of the
+        comparison's bound and leave the comparisons after them `too_complex`). The question's deadline
+        (`checker.QUESTION_SECONDS`) bounds both."""
+        used = self.optional.used
+        with self.optional:
+            yield
+        self.budget.extend(self.optional.used - used)
+
     def _same_values(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
         """`contained` for parts of the values being compared (no object or array in between): a pair
         already being compared is not assumed to hold (that would be circular), it is too complex."""
@@ -187,7 +200,7 @@ class Containment:
         pool = _pool(tried)
         index = None
         if self.optional.left() > 0:
-            with self.optional:
+            with self._optional_work():
                 index = proving(ps, cs, pool, ALTERNATIVES_CHECKS)
         best = [with_candidates(f, others) for f in tried[0]]
         return best if index is None else [led_by(f, pool[index]) for f in best]
@@ -263,7 +276,7 @@ class Containment:
         if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
             self.reverse = Containment(part, reversed=True)
         self.reverse.budget = part
-        with self.optional:
+        with self._optional_work():
             found = self.reverse.contained([negated], owns[:1])
         self.budget.charge(part)
         return [v for f in found for v in f.candidates], not found

@@ -367,6 +367,11 @@ class Budget:
     def charge(self, part: Budget) -> None:
         self.spent += part.spent
 
+    def extend(self, seconds: float) -> None:
+        """Moves the deadline by `seconds` (time spent on work that has its own allowance)."""
+        if self.deadline and seconds > 0:
+            self.deadline += seconds
+
 
 class Allowance:
     """CPU seconds for optional work, spent by the blocks run `with` it (nested blocks count once)."""

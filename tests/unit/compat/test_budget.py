@@ -117,3 +117,16 @@ def test_overlapping_checks_resume_the_collector_when_the_last_one_ends() -> Non
     leave.set()
     thread.join(5)
     assert gc.isenabled()
+
+
+def test_optional_work_moves_the_comparison_deadline_by_its_own_time() -> None:
+    # better witnesses have their own allowance: spending it leaves the comparison's bound whole
+    containment = Containment(Budget(seconds=0.05))
+    assert containment.budget.spend()  # the first step sets the deadline
+    deadline = containment.budget.deadline
+    with containment._optional_work():
+        until = time.thread_time() + 0.06  # past the comparison's own bound
+        while time.thread_time() < until:
+            pass
+    assert containment.budget.deadline - deadline == containment.optional.used >= 0.06
+    assert not containment.budget.overdue()
