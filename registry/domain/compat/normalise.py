@@ -228,7 +228,7 @@ def _listing(part: Node) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
                 listed[name] = strings
         known = (part.schema, (needed, listed))
         part.doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def _listed_strings(node: Node) -> frozenset[str] | None:
