@@ -57,6 +57,7 @@ class Containment:
         self.reverse: Containment | None = None
         # the time spent on work the verdict does not need (better witnesses, second proofs) is bounded
         self.optional = Allowance(OPTIONAL_SECONDS)
+        self.moved = 0.0  # how far optional work has moved the comparison's deadline (`_optional_work`)
         self.active: set[Key] = set()
         # the pairs (still being computed) that the answer being computed assumes contained
         self.assumed: set[Key] = set()
@@ -121,7 +122,10 @@ class Containment:
         used = self.optional.used
         with self.optional:
             yield
-        self.budget.extend(self.optional.used - used)
+        # (by the allowance at most: a block that overran it eats into the comparison's time as before)
+        moved = min(self.optional.used - used, OPTIONAL_SECONDS - self.moved)
+        self.budget.extend(moved)
+        self.moved += max(moved, 0.0)
 
     def _same_values(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
         """`contained` for parts of the values being compared (no object or array in between): a pair

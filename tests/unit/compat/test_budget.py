@@ -11,7 +11,7 @@ from jsonschema import Draft4Validator  # type: ignore[import-untyped, unused-ig
 
 from registry.domain.compat import CompatibilityPolicy, check
 from registry.domain.compat.checker import QUESTION_SECONDS, _CollectorPause
-from registry.domain.compat.containment import Containment
+from registry.domain.compat.containment import OPTIONAL_SECONDS, Containment
 from registry.domain.compat.document import Doc, Node
 from registry.domain.compat.normalise import CLOCK_STEPS, Budget
 
@@ -128,5 +128,15 @@ def test_optional_work_moves_the_comparison_deadline_by_its_own_time() -> None:
         until = time.thread_time() + 0.06  # past the comparison's own bound
         while time.thread_time() < until:
             pass
-    assert containment.budget.deadline - deadline == containment.optional.used >= 0.06
+    assert abs(containment.budget.deadline - deadline - containment.optional.used) < 1e-9
+    assert containment.optional.used >= 0.06
     assert not containment.budget.overdue()
+    # by the allowance at most: past it, optional work eats into the comparison's time again
+    moved = containment.budget.deadline
+    with containment._optional_work():
+        until = time.thread_time() + OPTIONAL_SECONDS
+        while time.thread_time() < until:
+            pass
+    assert containment.moved == OPTIONAL_SECONDS
+    assert abs(containment.budget.deadline - deadline - OPTIONAL_SECONDS) < 1e-9
+    assert containment.budget.deadline > moved
