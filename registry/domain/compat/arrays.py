@@ -25,7 +25,7 @@ def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
     found = _items(contained, parts, part, high)
     c_low, c_high = min_items([part]), max_items([part])
     if c_low > low:
-        shorter = [_array(parts, n) for n in range(low, c_low)][-2:]
+        shorter = [_array(parts, n) for n in range(max(low, c_low - 2), c_low)]
         found.append(
             finding("min_items_raised", where, part.path, f"the consumer needs {c_low} items", shorter)
         )

@@ -8,6 +8,8 @@ producer keyword is ignored), a consumer constraint the checker cannot reason ab
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from registry.domain.compat import arrays, digest, numbers, objects, strings, unions
@@ -55,6 +57,7 @@ class Containment:
         self.reverse: Containment | None = None
         # the time spent on work the verdict does not need (better witnesses, second proofs) is bounded
         self.optional = Allowance(OPTIONAL_SECONDS)
+        self.moved = 0.0  # how far optional work has moved the comparison's deadline (`_optional_work`)
         self.active: set[Key] = set()
         # the pairs (still being computed) that the answer being computed assumes contained
         self.assumed: set[Key] = set()
@@ -110,6 +113,20 @@ class Containment:
                     findings.extend(self._group(pc, cconjs, group, kinds & members, ps, cs, where))
         return findings
 
+    @contextmanager
+    def _optional_work(self) -> Iterator[None]:
+        """A block of optional work: its time is the allowance's (OPTIONAL_SECONDS), not the comparison's,
+        whose deadline moves by as much (a large contract's better witnesses used to eat a quarter of the
+        comparison's bound and leave the comparisons after them `too_complex`). The question's deadline
+        (`checker.QUESTION_SECONDS`) bounds both."""
+        used = self.optional.used
+        with self.optional:
+            yield
+        # (by the allowance at most: a block that overran it eats into the comparison's time as before)
+        moved = min(self.optional.used - used, OPTIONAL_SECONDS - self.moved)
+        self.budget.extend(moved)
+        self.moved += max(moved, 0.0)
+
     def _same_values(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
         """`contained` for parts of the values being compared (no object or array in between): a pair
         already being compared is not assumed to hold (that would be circular), it is too complex."""
@@ -163,8 +180,12 @@ class Containment:
     ) -> list[Finding]:
         paths = (where, cs[0].path)
         tried: list[list[Finding]] = []
+        # (alternatives of another kind, a `null` beside a union of variants, fail on their own)
+        typed = [cc for cc in cconjs if conj_kinds(cc) & kinds]
+        shared = self._shared_failure(pc, typed, group, kinds)
         for cc in cconjs:
-            found = self._conj(pc, cc, group, kinds)
+            # alternatives that fail the same way: what comparing each would have found, found once
+            found = shared if shared and any(cc is t for t in typed) else self._conj(pc, cc, group, kinds)
             if not found:
                 return []
             tried.append(found)
@@ -183,10 +204,34 @@ class Containment:
         pool = _pool(tried)
         index = None
         if self.optional.left() > 0:
-            with self.optional:
+            with self._optional_work():
                 index = proving(ps, cs, pool, ALTERNATIVES_CHECKS)
         best = [with_candidates(f, others) for f in tried[0]]
         return best if index is None else [led_by(f, pool[index]) for f in best]
+
+    def _shared_failure(
+        self, pc: Conj, cconjs: list[Conj], group: str, kinds: frozenset[str]
+    ) -> list[Finding] | None:
+        """The findings of a part that every consumer alternative starts with (after parts they all share
+        and that hold), when the producer fails it: `_conj` returns just those for each alternative (a
+        union of variants of one base: GitLab CI's inputs, an `allOf` of four `if`/`then`s, are sixteen
+        alternatives, each compared with each producer alternative). None otherwise."""
+        if len(cconjs) < 2 or group not in ("object", "array") or any(cc.undecided for cc in cconjs):
+            return None
+        for index, part in enumerate(cconjs[0].parts):
+            if any(
+                len(cc.parts) <= index
+                or cc.parts[index].path != part.path
+                or cc.parts[index].schema is not part.schema
+                for cc in cconjs
+            ):
+                return None
+            if not self.budget.spend():
+                return None
+            found = self._part(pc, part, group, kinds)
+            if found:
+                return found
+        return None
 
     def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
         if not self.budget.spend():  # (alternatives against alternatives: a step each)
@@ -235,7 +280,7 @@ class Containment:
         if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
             self.reverse = Containment(part, reversed=True)
         self.reverse.budget = part
-        with self.optional:
+        with self._optional_work():
             found = self.reverse.contained([negated], owns[:1])
         self.budget.charge(part)
         return [v for f in found for v in f.candidates], not found

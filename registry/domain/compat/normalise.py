@@ -27,6 +27,10 @@ _TYPE_KINDS = {
 }
 COMBINATORS = frozenset({"allOf", "anyOf", "oneOf", "not", "$ref"})
 MAX_DISJUNCTS = 64
+RAW_FACTOR = 4
+PRUNED_FROM = 8
+"""Products of more conjunctions than this are rid of those without instances (`_impossible`)."""
+"""A product may reach RAW_FACTOR times MAX_DISJUNCTS before its conjunctions without instances go."""
 
 
 class TooComplex(Exception):
@@ -166,9 +170,76 @@ def _bounded(left: list[Any], right: list[Any]) -> None:
 
 
 def _product(left: list[Conj], right: list[Conj]) -> list[Conj]:
-    if len(left) * len(right) > MAX_DISJUNCTS:
+    raw = len(left) * len(right)
+    # `allOf` of `if`/`then`s on one property's values (GitHub issue forms: one per item type) multiplies
+    # out to 2^n conjunctions, all but n + 1 of them asking that property to hold two values at once: those
+    # are left out as they come (past MAX_DISJUNCTS only when both sides list such values)
+    prune = raw > PRUNED_FROM and any(map(_lists_values, left)) and any(map(_lists_values, right))
+    if raw > MAX_DISJUNCTS * (RAW_FACTOR if prune else 1):
         raise TooComplex
-    return [a & b for a in left for b in right]
+    if not prune:
+        return [a & b for a in left for b in right]
+    found = [c for a in left for b in right if not _impossible(c := a & b)]
+    if len(found) > MAX_DISJUNCTS:
+        raise TooComplex
+    return found
+
+
+def _lists_values(conj: Conj) -> bool:
+    return any(_listing(part)[1] for part in conj.parts)
+
+
+def _impossible(conj: Conj) -> bool:
+    """True when the conjunction surely has no instance: its parts allow objects only, require a property,
+    and two of them list the strings that property may hold (`const`/`enum`) with none in common. (Only
+    strings: JSON equality of numbers and booleans is not Python's.)"""
+    needed: set[str] = set()
+    listings = []
+    for part in conj.parts:
+        names, listed = _listing(part)
+        needed |= names
+        if listed:
+            listings.append(listed)
+    if not needed or len(listings) < 2:
+        return False
+    allowed: dict[str, frozenset[str]] = {}
+    for listed in listings:
+        for name in needed.intersection(listed):
+            allowed[name] = allowed[name] & listed[name] if name in allowed else listed[name]
+            if not allowed[name]:
+                return conj_kinds(conj) == {"object"}  # (a value of another kind has no properties)
+    return False
+
+
+def _listing(part: Node) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """(the names `part` requires, the strings each of its `properties` is limited to where it lists them)
+    (remembered: a product meets the same parts in many conjunctions)."""
+    key = ("listing", id(part.schema), part.path)
+    known = part.doc.memo.get(key)
+    if known is None or known[0] is not part.schema:
+        keywords = part.keywords()
+        names = keywords.get("required")
+        needed = frozenset(n for n in names if isinstance(n, str)) if isinstance(names, list) else frozenset()
+        properties = keywords.get("properties")
+        listed = {}
+        for name in properties if isinstance(properties, dict) else ():
+            strings = _listed_strings(part.child("properties", name))
+            if strings is not None:
+                listed[name] = strings
+        known = (part.schema, (needed, listed))
+        part.doc.memo[key] = known
+    return known[1]
+
+
+def _listed_strings(node: Node) -> frozenset[str] | None:
+    """The strings a schema's own `enum`/`const` limit it to (None: not limited so, or not to strings only).
+    Before 2019-09 a `$ref` replaces its siblings: its `enum` says nothing then."""
+    if not isinstance(node.schema, dict) or ("$ref" in node.schema and not node.doc.ref_has_siblings):
+        return None
+    lists = finite_values(node)
+    if not lists or not all(isinstance(v, str) for values in lists for v in values):
+        return None
+    return frozenset.intersection(*(frozenset(values) for values in lists))
 
 
 def kinds_of(node: Node) -> frozenset[str]:
@@ -295,6 +366,11 @@ class Budget:
 
     def charge(self, part: Budget) -> None:
         self.spent += part.spent
+
+    def extend(self, seconds: float) -> None:
+        """Moves the deadline by `seconds` (time spent on work that has its own allowance)."""
+        if self.deadline and seconds > 0:
+            self.deadline += seconds
 
 
 class Allowance:

@@ -35,13 +35,12 @@ Contained = Callable[[list[Node], list[Node], str], list[Finding]]
 def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
     # a producer's `unevaluatedProperties` counts too, where it amounts to an `additionalProperties`
     parts = list(pc.parts) + [rest for p in pc.parts if (rest := _unevaluated_rest(p)) is not None]
-    names = set().union(
-        *(declared(p) for p in parts), declared(part), required(part), _dependency_names(part)
-    )
+    in_producer = set().union(*(declared(p) for p in parts))
+    names = in_producer | declared(part) | required(part) | _dependency_names(part)
     found: list[Finding] = []
     producer_nodes = properties_of(parts)
     for name in sorted(names):
-        found.extend(_property(contained, parts, part, name, producer_nodes(name)))
+        found.extend(_property(contained, parts, part, name, producer_nodes(name), name in in_producer))
     found.extend(_others(contained, parts, part, names))
     found.extend(_required(parts, part))
     found.extend(_counts(parts, part))
@@ -102,17 +101,25 @@ def _where(parts: list[Node]) -> str:
 
 
 def _property(
-    contained: Contained, parts: list[Node], part: Node, name: str, p_nodes: list[Node]
+    contained: Contained, parts: list[Node], part: Node, name: str, p_nodes: list[Node], in_producer: bool
 ) -> list[Finding]:
+    """`in_producer`: whether a producer part declares the property."""
     c_nodes = property_nodes(part, name)
     if any(n.schema is False for n in p_nodes) or not c_nodes:
         return []  # the producer never has this property, or the consumer does not constrain it
-    subs = contained(p_nodes, c_nodes, f"{_where(parts)}/properties/{name}")
+    at = f"{_where(parts)}/properties/{name}"
+    if not p_nodes and not in_producer and name in declared(part):
+        subs = _against_anything(contained, c_nodes, at)  # (reported as an added property below)
+    else:
+        subs = contained(p_nodes, c_nodes, at)
     if not subs:
         return []
-    in_producer = any(name in declared(p) for p in parts)
     embed = _embedder(parts, name)
-    if any(n.schema is False for n in c_nodes):
+    closed = any(n.schema is False for n in c_nodes)  # (that alone decides: the consumer refuses the name)
+    if not closed and all(s.rule == "too_complex" for s in subs):
+        # every comparison below ran out of bounds: undecided, whatever the rule would have been
+        return [s.wrapped(embed) for s in subs]
+    if closed:
         rule = "property_removed_from_closed_model" if in_producer else "additional_properties_narrowed"
         message = f"the consumer does not allow the property {name!r}"
     elif not in_producer and name in declared(part):
@@ -139,7 +146,29 @@ def _embedder(parts: list[Node], name: str) -> Callable[[Any], list[Any]]:
 
 
 def _bases(parts: list[Node], include: str | None = None) -> list[dict[str, Any]]:
-    return [o for o in objects(parts, 0, include=include) if isinstance(o, dict)] or [{}]
+    """Producer objects to lay a member into; `include` counts among their members (every caller then
+    sets its value). Without `minProperties`, that is the base without it plus that name, and the base is
+    built once per conjunction: a closed consumer meeting an open producer of 300 properties asked for one
+    per property (Renovate: most of a question's time)."""
+    if not parts:
+        return [{}] if include is None else [{include: None}]
+    # (the same list of parts asks once per property: its answer is kept with it, by identity)
+    memo = parts[0].doc.memo
+    quick = memo.get(("bases of", id(parts)))
+    if quick is None or quick[0] is not parts:
+        key = ("bases", tuple((p.path, id(p.schema)) for p in parts))
+        known = memo.get(key)
+        if known is None or any(a is not p.schema for a, p in zip(known[0], parts, strict=True)):
+            bounded = any(count(p.get("minProperties")) for p in parts)
+            built = [o for o in objects(parts, 0) if isinstance(o, dict)] or [{}]
+            known = ([p.schema for p in parts], (bounded, built))
+            memo[key] = known
+        quick = (parts, known[1])
+        memo[("bases of", id(parts))] = quick
+    bounded, built = quick[1]
+    if include is not None and bounded:
+        return [o for o in objects(parts, 0, include=include) if isinstance(o, dict)] or [{}]
+    return [dict(base) if include is None else {**base, include: None} for base in built]
 
 
 def _others(contained: Contained, parts: list[Node], part: Node, names: set[str]) -> list[Finding]:
@@ -201,10 +230,63 @@ def _open_part(
     for p_nodes, c_nodes, pattern in pairs:
         if any(n.schema is False for n in p_nodes):
             continue
-        subs = contained(p_nodes, c_nodes, own.path if own else "")
-        if subs:
-            found.append(_extra_finding(own, part, (p_nodes, c_nodes), subs, pattern, names, parts))
+        where = own.path if own else ""
+        subs = (
+            _against_anything(contained, c_nodes, where)
+            if not p_nodes
+            else contained(p_nodes, c_nodes, where)
+        )
+        # a comparison below that ran out of bounds decided nothing: it stays `too_complex`, not a narrowing
+        decided, undecided = _split_undecided(subs)
+        if decided:
+            found.append(_extra_finding(own, part, (p_nodes, c_nodes), decided, pattern, names, parts))
+        embed = _member_embedder(own, part, pattern, names, parts)
+        found.extend(s.wrapped(embed) for s in undecided)
     return found
+
+
+def _against_anything(contained: Contained, c_nodes: list[Node], at: str) -> list[Finding]:
+    """`contained([], c_nodes)`, where the producer allows any value and the caller reports what is found
+    by a rule of its own (a property added to an open object, extra properties narrowed): an odd value a
+    consumer schema rejects (jsonschema says) settles it at once. Comparing "anything" with the consumer's
+    schemas walks all of them (a job template of thirty members, each a definition in turn) only to find
+    the same."""
+    for value in ODD_VALUES:
+        if any(n.doc.is_valid(n.schema, value) is False for n in c_nodes):
+            message = "the consumer rejects a value the producer allows here"
+            return [finding("type_narrowed", at, c_nodes[0].path, message, [value], promising=True)]
+    return contained([], c_nodes, at)
+
+
+def _split_undecided(subs: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """(the findings that say something, the `too_complex` ones: comparisons left undecided)."""
+    return [s for s in subs if s.rule != "too_complex"], [s for s in subs if s.rule == "too_complex"]
+
+
+def _member_embedder(
+    own: Node | None, part: Node, pattern: str, names: set[str], parts: list[Node]
+) -> Callable[[Any], list[Any]]:
+    """Values of an undeclared member placed in a producer object, under a name `_extra_finding` would use."""
+
+    made: list[tuple[str, dict[str, Any]]] = []
+
+    def embed(value: Any) -> list[Any]:
+        if not made:  # (built once, on the first candidate)
+            keys = _member_keys(part, pattern, names) or ["extra"]
+            made.append((keys[0], _bases(parts or ([own] if own is not None else []), keys[0])[0]))
+        key, base = made[0]
+        return [{**base, key: value}]
+
+    return embed
+
+
+def _member_keys(part: Node, pattern: str, names: set[str]) -> list[str]:
+    named = pattern_samples(pattern, 1) if pattern else []
+    if named:  # a property of this pattern on both sides: its name must match it
+        return [k for k in named if k not in names] or named
+    # beyond every pattern: a fresh name that no consumer pattern claims
+    keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
+    return [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
 
 
 def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[str]) -> list[Finding]:
@@ -218,17 +300,28 @@ def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[
     )
     c_options = [part.child("patternProperties", r) for r in pattern_map(part) if not _finite_names(r, names)]
     c_options += _listed(part.child("additionalProperties") if part.has("additionalProperties") else None)
-    subs = [
-        s for p in p_options if p.schema is not False for c in c_options for s in contained([p], [c], p.path)
-    ]
+    subs, undecided = _split_undecided(
+        [
+            s
+            for p in p_options
+            if p.schema is not False
+            for c in c_options
+            for s in contained([p], [c], p.path)
+        ]
+    )
+    if undecided:  # (left undecided below: not a change of patterns, for all that is known)
+        keys = [k for r in pattern_map(part) for k in pattern_samples(r, 1) if k not in names] + ["extra"]
+        base = _bases([own] if own is not None else [])[0]
+        undecided = [s.wrapped(lambda v: [{**base, key: v} for key in keys[:2]]) for s in undecided]
     if not subs:
-        return []
+        return undecided
     values = [v for s in subs for v in s.candidates] + list(ODD_VALUES)
     keys = [k for r in pattern_map(part) for k in pattern_samples(r, 1) if k not in names] + ["extra"]
     bases = _bases([own] if own is not None else [])
     candidates = [{**bases[0], key: v} for key in keys[:3] for v in values[:4]]
     message = "the consumer's patternProperties differ from the producer's and may reject its properties"
-    return [finding("pattern_properties_changed", own.path if own else "", part.path, message, candidates)]
+    where = own.path if own else ""
+    return [finding("pattern_properties_changed", where, part.path, message, candidates), *undecided]
 
 
 def _finite_names(pattern: str, names: set[str]) -> bool:
@@ -261,12 +354,7 @@ def _extra_finding(
     index = proving(*sides, values)
     if index is not None:
         values.insert(0, values.pop(index))
-    named = pattern_samples(pattern, 1) if pattern else []
-    if named:  # a property of this pattern on both sides: its name must match it
-        keys = [k for k in named if k not in names] or named
-    else:  # beyond every pattern: a fresh name that no consumer pattern claims
-        keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
-        keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
+    keys = _member_keys(part, pattern, names)
     # the base object holds what every producer part requires (not only the part whose open part is compared)
     bases = _bases(parts or ([own] if own is not None else []), keys[0] if keys else None)
     candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []

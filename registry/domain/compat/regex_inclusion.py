@@ -26,6 +26,7 @@ import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
+from registry.domain.compat.regex_samples import finite_language
 from registry.domain.formats.ecma_syntax import parse
 from registry.domain.formats.ecma_tree import (
     MAX_CODE_POINT,
@@ -40,7 +41,7 @@ from registry.domain.formats.ecma_tree import (
     Sequence,
     complement,
 )
-from registry.domain.formats.regexes import UnsafePattern, checked_size
+from registry.domain.formats.regexes import UnsafePattern, checked_size, search
 
 MAX_STATES = 10_000
 """Automaton states one pattern may unroll to (counted repetitions are copied)."""
@@ -244,6 +245,9 @@ def inclusion(
 ) -> Inclusion:
     """Does every string of length in [min_length, max_length] that matches all `producer_patterns` match
     `consumer_pattern`? (Remembered: a large contract repeats its string constraints.)"""
+    listed = _listed(producer_patterns, min_length, max_length, consumer_pattern)
+    if listed is not None:
+        return listed
     consumer = _automaton(consumer_pattern)
     if consumer is None:
         return Inclusion(None)
@@ -256,6 +260,31 @@ def inclusion(
         return _explore([_Search(a, work) for a in producers], _Search(consumer, work), low, high)
     except Unsupported:
         return Inclusion(None)
+
+
+def _listed(
+    producer_patterns: tuple[str, ...], min_length: int, max_length: int | None, consumer_pattern: str
+) -> Inclusion | None:
+    """`inclusion` where a producer pattern matches a few strings only (`^(boolean|number)$`): each is
+    searched by the validator's own engine, far cheaper than stepping automata through the strings of
+    both patterns (a large union compares hundreds of such names with one another). None when no producer
+    pattern lists its strings, or a search cannot tell."""
+    words = next((w for p in producer_patterns if (w := finite_language(p)) is not None), None)
+    if words is None:
+        return None
+    try:
+        # the listed strings hold every string that pattern matches: those the producer allows are among them
+        allowed = [
+            w
+            for w in sorted(words, key=len)
+            if min_length <= len(w)
+            and (max_length is None or len(w) <= max_length)
+            and all(search(p, w) for p in producer_patterns)
+        ]
+        missed = next((w for w in allowed if not search(consumer_pattern, w)), None)
+    except UnsafePattern:
+        return None
+    return Inclusion(True) if missed is None else Inclusion(False, missed)
 
 
 def _explore(producers: list[_Search], consumer: _Search, low: int, high: int | None) -> Inclusion:

@@ -4,6 +4,7 @@ verified with jsonschema before it is reported, so a wrong guess here costs a pr
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -122,6 +123,7 @@ def array_of(parts: list[Node], length: int, depth: int = 0, distinct: bool = Fa
     distinct = distinct or any(p.get("uniqueItems") is True for p in parts)
     # per position schemas: their samples, and those valid there (validated once, not once per position)
     cache: dict[tuple[str, ...], tuple[list[Any], list[Any]]] = {}
+    made: dict[tuple[str, ...], Callable[[int], Any]] = {}
     result: list[Any] = []
     taken: set[str] = set()  # the items so far, when they must be distinct
     for index in range(min(length, 1000)):
@@ -132,10 +134,16 @@ def array_of(parts: list[Node], length: int, depth: int = 0, distinct: bool = Fa
             cache[key] = (sampled, [v for v in sampled if _fits(nodes, v)])
         sampled, fitting = cache[key]
         chosen = [v for v in fitting if not distinct or canonical(v) not in taken][:1]
+        if not chosen and key in made:  # a value made for this position's schemas fitted before: its like
+            chosen = [v for v in [made[key](index)] if canonical(v) not in taken]
         if not chosen:  # as `pick` over the samples and this position's own values
             values = [*sampled, index, f"item{index}", None]
             fresh = [v for v in values if canonical(v) not in taken] if distinct else values
             chosen = [pick(nodes, fresh or values)]
+            if distinct and chosen[0] in (index, f"item{index}") and _fits(nodes, chosen[0]):
+                # (hundreds of distinct items, each validated, cost a fifth of a question: the next ones
+                # are made alike without asking, candidates that the witness check still verifies)
+                made[key] = (lambda i: i) if chosen[0] == index else (lambda i: f"item{i}")
         result.append(chosen[0])
         if distinct:
             taken.add(canonical(chosen[0]))

@@ -4,12 +4,13 @@ witness of a difference is a producer string the consumer's pattern misses, as t
 from __future__ import annotations
 
 import itertools
+from re import escape as re_escape
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.domain.compat import CompatibilityPolicy, check
-from registry.domain.compat.regex_inclusion import inclusion
+from registry.domain.compat.regex_inclusion import Inclusion, inclusion
 from registry.domain.formats.regexes import search
 
 ALPHABET = "ab\n"
@@ -57,8 +58,31 @@ def test_a_narrowed_pattern_is_shown_by_the_shortest_string_of_the_difference() 
     assert (item.rule, item.proven, item.witness) == ("pattern_changed", True, {"key": ","})
 
 
+words = st.lists(st.text(alphabet="ab\n", min_size=0, max_size=3).map(re_escape), min_size=1, max_size=4)
+finite_patterns = words.map(lambda ws: "^(" + "|".join(ws) + ")$")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(producer=finite_patterns, other=patterns, consumer=patterns, min_length=st.integers(0, 2))
+def test_a_producer_of_a_few_strings_is_decided_by_the_validator_itself(
+    producer: str, other: str, consumer: str, min_length: int
+) -> None:
+    # (each listed string is searched, as jsonschema searches, instead of stepping automata through them)
+    found = inclusion((producer, other), min_length, 2, consumer)
+    allowed = [
+        t for t in SHORT_STRINGS if min_length <= len(t) <= 2 and search(producer, t) and search(other, t)
+    ]
+    missed = [t for t in allowed if not search(consumer, t)]
+    assert found.contained is (not missed)
+    if missed:
+        assert found.witness in missed and len(found.witness) == min(map(len, missed))
+
+
 def test_patterns_beyond_the_automaton_stay_undecided() -> None:
-    assert inclusion(("^aa$",), 0, None, "^(a)\\1$").contained is None  # a back-reference
+    assert inclusion(("^a+$",), 0, None, "^(a)\\1$").contained is None  # a back-reference
+    # (unless the producer lists its few strings: each is asked of the validator)
+    assert inclusion(("^aa$",), 0, None, "^(a)\\1$").contained is True
+    assert inclusion(("^(aa|ab)$",), 0, None, "^(a)\\1$") == Inclusion(False, "ab")
     # a producer pattern beyond it is left out (the producer only grows): never a proof, only candidates
     assert inclusion(("^(a)\\1$",), 0, None, "^aa$").contained is not True
     assert inclusion(("^a",), 0, None, "\\ba").contained is None  # a word boundary

@@ -116,3 +116,19 @@ def test_too_complex_schemas_get_a_conservative_answer() -> None:
     branches = [{"anyOf": [{"minimum": i}, {"maximum": -i}, {"multipleOf": i + 2}]} for i in range(5)]
     found = checked({"type": "integer"}, {"allOf": branches})
     assert "too_complex" in rules(found)
+
+
+def test_too_complex_below_extra_properties_is_reported_as_such() -> None:
+    # the comparison of the open parts ran out of bounds: nothing says the consumer narrows them
+    branches = [{"anyOf": [{"minimum": i}, {"maximum": -i}, {"multipleOf": i + 2}]} for i in range(5)]
+    producer = {"type": "object", "additionalProperties": {"type": "integer"}}
+    consumer = {"type": "object", "additionalProperties": {"allOf": branches}}
+    assert rules(checked(producer, consumer)) == {"too_complex"}
+    # a property an open producer may send: neither an added property nor compatible, undecided (when no odd
+    # value shows it: these branches hold every one)
+    wide = [{"anyOf": [{"minimum": -1}, {"maximum": -2 - i}, {"multipleOf": i + 2}]} for i in range(5)]
+    producer, consumer = {"type": "object"}, {"type": "object", "properties": {"a": {"allOf": wide}}}
+    assert rules(checked(producer, consumer)) == {"too_complex"}
+    # and where one does, it is the witness of the added property
+    [item] = checked(producer, {"type": "object", "properties": {"a": {"allOf": branches}}})
+    assert (item.rule, item.proven) == ("property_added_to_open_model", True)
