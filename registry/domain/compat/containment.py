@@ -27,6 +27,8 @@ from registry.domain.compat.normalise import (
     is_trivially_true,
     kind_of,
     kinds_of,
+    small_complement,
+    without_negations,
 )
 from registry.domain.compat.report import Finding, finding, kinds_in_words, led_by, with_candidates
 from registry.domain.compat.samples import ODD_VALUES, conj_samples, proving, samples, unique
@@ -61,6 +63,7 @@ class Containment:
         # answers that rely on no assumption are final; the nodes are kept so that their ids stay unique
         self.known: dict[Key, tuple[list[Node], list[Node], list[Finding]]] = {}
         self.disjoint = Disjointness()
+        self.negating: set[tuple[str, int]] = set()  # consumer negations being compared as complements
 
     def contained(self, ps: list[Node], cs: list[Node], at: str = "") -> list[Finding]:
         """Findings that show (or conservatively suspect) an instance of all `ps` failing some of `cs`;
@@ -95,7 +98,12 @@ class Containment:
 
     def _contained(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
         try:
-            pconjs = [_deduplicated(pc) for pc in expand_all(ps) if not _unsatisfiable(pc)]
+            pconjs = [
+                _deduplicated(strong)
+                for pc in expand_all(ps)
+                for strong in without_negations(pc)
+                if not _unsatisfiable(strong)
+            ]
             cconjs = [_deduplicated(cc) for cc in expand_all(cs)]
         except TooComplex:
             found = unions.split(self._same_values, ps, cs, where)
@@ -210,10 +218,15 @@ class Containment:
                 continue  # the producer excludes the very same schema
             if self.disjoint.conj_node(pc, negated, kinds):
                 continue
+            # disjoint when the producer's values are among those the negated schema rejects (exactly
+            # expressed); otherwise what stands in the way are producer values it holds: candidates
+            overlap = self._outside(pc, negated, group, kinds)
+            if overlap is None:
+                continue
             # the producer excludes the same place of its own version: when that holds all the consumer's
             # negated schema holds, the producer excludes it too; otherwise the values it adds are witnesses
             added, covered = self._beyond(
-                [own for own in pc.nots + pc.excluded if own.path == negated.path], negated
+                [own for own in pc.nots + pc.excluded if own.path == negated.path], negated, pc.parts
             )
             if covered:
                 continue
@@ -221,14 +234,41 @@ class Containment:
             both = [*pc.parts, negated]  # values of the producer that the negated schema also holds
             own = conj_samples(pc, 0, kinds)
             shared, merged = samples(both), _merged(own, added)
-            candidates = merged[:1] + shared[:1] + merged[1:] + shared[1:] + samples([negated]) + own
+            candidates = (
+                merged[:1] + overlap + shared[:1] + merged[1:] + shared[1:] + samples([negated]) + own
+            )
             found.append(finding("negation_overlap", _path(pc), negated.path, message, candidates))
         return found
 
-    def _beyond(self, owns: list[Node], negated: Node) -> tuple[list[Any], bool]:
-        """Values of `negated` (a consumer schema) outside the first of `owns` (producer schemas the producer
-        excludes), and whether there are none: contained the other way round, by a checker of its own (its
-        assumptions are about that direction only), never nested."""
+    def _outside(self, pc: Conj, negated: Node, group: str, kinds: frozenset[str]) -> list[Any] | None:
+        """None when every value of `pc` (of `kinds`) fits an alternative of the exact complement of
+        `negated`; otherwise the candidates of the nearest alternative's findings (an empty list when the
+        complement is not exact or small)."""
+        pieces = small_complement(negated)
+        key = (negated.path, id(negated.schema))
+        if pieces is None or key in self.negating:
+            return []  # (a negation met again inside its own complement: not expanded twice)
+        tried = []
+        self.negating.add(key)
+        try:
+            for piece in pieces:
+                found = self._conj(pc, piece, group, kinds)
+                if not found:
+                    return None
+                tried.append(found)
+        finally:
+            self.negating.discard(key)
+        tried.sort(key=_closeness)
+        return [v for f in (tried[0] if tried else []) for v in f.candidates[:2]]
+
+    def _beyond(
+        self, owns: list[Node], negated: Node, context: tuple[Node, ...] = ()
+    ) -> tuple[list[Any], bool]:
+        """Values of `negated` (a consumer schema) that the producer's `context` (its parts) also holds,
+        outside the first of `owns` (producer schemas the producer excludes), and whether there are none:
+        contained the other way round, by a checker of its own (its assumptions are about that direction
+        only), never nested. The context counts: a condition `if: {properties: {kind: {const: "a"}}}` made
+        `{type: "object", properties: ...}` holds `{"kind": 5}`, which the producer's own parts never send."""
         if not owns or self.reversed or self.optional.left() <= 0:
             return [], False
         part = self.budget.part(self.optional.left())
@@ -236,7 +276,7 @@ class Containment:
             self.reverse = Containment(part, reversed=True)
         self.reverse.budget = part
         with self.optional:
-            found = self.reverse.contained([negated], owns[:1])
+            found = self.reverse.contained([negated, *context], owns[:1])
         self.budget.charge(part)
         return [v for f in found for v in f.candidates], not found
 
