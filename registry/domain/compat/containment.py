@@ -8,6 +8,7 @@ producer keyword is ignored), a consumer constraint the checker cannot reason ab
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from registry.domain.compat import arrays, digest, numbers, objects, strings, unions
@@ -31,7 +32,7 @@ from registry.domain.compat.normalise import (
     without_negations,
 )
 from registry.domain.compat.report import Finding, finding, kinds_in_words, led_by, with_candidates
-from registry.domain.compat.samples import ODD_VALUES, conj_samples, proving, samples, unique
+from registry.domain.compat.samples import ODD_VALUES, conj_samples, outside, proving, samples, unique
 from registry.domain.compat.unsupported import unsupported_keywords
 
 GROUPS = {
@@ -212,6 +213,8 @@ class Containment:
         for part in cc.parts:
             found.extend(self._part(pc, part, group, kinds))
             if found:
+                if group == "object" and pc.nots:
+                    found = [replace(f, candidates=outside(pc.parts, pc.nots, f.candidates)) for f in found]
                 return found
         for negated in cc.nots:
             if any(_same([own], [negated]) for own in pc.nots + pc.excluded):
@@ -226,7 +229,10 @@ class Containment:
             # the producer excludes the same place of its own version: when that holds all the consumer's
             # negated schema holds, the producer excludes it too; otherwise the values it adds are witnesses
             added, covered = self._beyond(
-                [own for own in pc.nots + pc.excluded if own.path == negated.path], negated, pc.parts
+                [own for own in pc.nots + pc.excluded if own.path == negated.path],
+                negated,
+                pc.parts,
+                pc.nots,
             )
             if covered:
                 continue
@@ -262,23 +268,35 @@ class Containment:
         return [v for f in (tried[0] if tried else []) for v in f.candidates[:2]]
 
     def _beyond(
-        self, owns: list[Node], negated: Node, context: tuple[Node, ...] = ()
+        self,
+        owns: list[Node],
+        negated: Node,
+        context: tuple[Node, ...] = (),
+        nots: tuple[Node, ...] = (),
     ) -> tuple[list[Any], bool]:
         """Values of `negated` (a consumer schema) that the producer's `context` (its parts) also holds,
-        outside the first of `owns` (producer schemas the producer excludes), and whether there are none:
-        contained the other way round, by a checker of its own (its assumptions are about that direction
-        only), never nested. The context counts: a condition `if: {properties: {kind: {const: "a"}}}` made
-        `{type: "object", properties: ...}` holds `{"kind": 5}`, which the producer's own parts never send."""
-        if not owns or self.reversed or self.optional.left() <= 0:
-            return [], False
-        part = self.budget.part(self.optional.left())
-        if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
-            self.reverse = Containment(part, reversed=True)
-        self.reverse.budget = part
-        with self.optional:
-            found = self.reverse.contained([negated, *context], owns[:1])
-        self.budget.charge(part)
-        return [v for f in found for v in f.candidates], not found
+        outside what the producer excludes (the first of `owns`, its schema at the same place; then, if
+        that is not enough, all its negations `nots` together where they are few), and whether there are
+        none: contained the other way round, by a checker of its own (its assumptions are about that
+        direction only), never nested. The context counts: a condition `if: {properties: {kind: {const:
+        "a"}}}` made `{type: "object", properties: ...}` holds `{"kind": 5}`, which the producer's own
+        parts never send; and so do the other negations: `{"if": ""}` may be in the consumer's new branch
+        and in the producer's, and still be no event (another of its branches holds it too)."""
+        union = _union([*owns[:1], *(n for n in nots if n not in owns[:1])])
+        found: list[Finding] = []
+        for excluded in unique_nodes([*owns[:1], *([union] if union is not None else [])]):
+            if self.reversed or self.optional.left() <= 0:
+                return [], False
+            part = self.budget.part(self.optional.left())
+            if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
+                self.reverse = Containment(part, reversed=True)
+            self.reverse.budget = part
+            with self.optional:
+                found = self.reverse.contained([negated, *context], [excluded])
+            self.budget.charge(part)
+            if not found:
+                return [], True
+        return [v for f in found for v in f.candidates], False
 
     def _part(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
         missing = kinds - kinds_of(part)
@@ -356,6 +374,31 @@ def _referenced(node: Node) -> Node:
             return node
         node = Node(found[0], found[1], node.doc)
     return node
+
+
+# the producer negations `_beyond` takes together (an `anyOf` of them all), beyond which it takes one
+UNION_NEGATIONS = 8
+
+
+def unique_nodes(nodes: list[Node]) -> list[Node]:
+    return [n for i, n in enumerate(nodes) if n not in nodes[:i]]
+
+
+def _union(nodes: list[Node]) -> Node | None:
+    """One schema holding what any of `nodes` (schemas of one document) holds: the node itself when there is
+    one, a made-up `anyOf` of them (remembered) when there are at most UNION_NEGATIONS and the document has
+    no embedded resource (their references then resolve from anywhere); None otherwise."""
+    if len(nodes) == 1:
+        return nodes[0]
+    if not nodes or len(nodes) > UNION_NEGATIONS or nodes[0].doc.resources:
+        return None
+    doc = nodes[0].doc
+    key = ("negations", tuple((n.path, id(n.schema)) for n in nodes))
+    known = doc.memo.get(key)
+    if known is None:
+        known = (nodes, Node({"anyOf": [n.schema for n in nodes]}, nodes[0].path, doc))
+        doc.memo[key] = known
+    return known[1]  # type: ignore[no-any-return]
 
 
 def _pool(tried: list[list[Finding]]) -> list[Any]:

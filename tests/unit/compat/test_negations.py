@@ -114,3 +114,33 @@ def test_a_condition_narrowed_where_the_producer_reaches_is_shown() -> None:
         found = checked(producer, consumer)
         assert found and all(item.proven for item in found)
         assert not isinstance(found[0].witness["runs"], dict)
+
+
+def _notify(check_members: dict[str, Any]) -> dict[str, Any]:
+    """Buildkite's notifications: a `oneOf` of closed objects whose members are all optional, so `{}` and
+    `{"if": ...}` match several branches (and no event holds them)."""
+    condition = {"type": "string"}
+
+    def closed(members: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "object", "properties": members, "additionalProperties": False}
+
+    return {
+        "type": "array",
+        "items": {
+            "oneOf": [
+                closed({"email": {"type": "string"}, "if": condition}),
+                closed({"slack": {"type": "string"}, "if": condition}),
+                closed({"github_check": {"type": "object"}, **check_members}),
+            ]
+        },
+    }
+
+
+def test_a_member_added_to_one_closed_branch_is_shown_with_that_branch_s_own_member() -> None:
+    # the new `if` of the check branch: `[{"if": ""}]` is no event of the new version (it matches the
+    # email and slack branches too); `[{"if": "", "github_check": {}}]` is, and the old one refuses it
+    old, new = _notify({}), _notify({"if": {"type": "string"}})
+    found = checked(new, old)
+    assert found and all(item.proven for item in found)
+    assert all(set(item.witness[0]) == {"if", "github_check"} for item in found)
+    assert checked(old, new) == []
