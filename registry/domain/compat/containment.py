@@ -49,6 +49,7 @@ MAX_FINDINGS = 24
 ALTERNATIVES_CHECKS = 6
 # of the budget's time, what local witness checks and reversed comparisons may take (see `Allowance`)
 OPTIONAL_SECONDS = 0.15
+AWAY_SECONDS = 0.03
 
 
 class Containment:
@@ -58,6 +59,9 @@ class Containment:
         self.reverse: Containment | None = None
         # the time spent on work the verdict does not need (better witnesses, second proofs) is bounded
         self.optional = Allowance(OPTIONAL_SECONDS)
+        # candidates moved out of a producer branch's siblings (`samples.outside`): validations of whole
+        # objects against each sibling, cheap on small branches and bounded on large ones
+        self.away = Allowance(AWAY_SECONDS)
         self.active: set[Key] = set()
         # the pairs (still being computed) that the answer being computed assumes contained
         self.assumed: set[Key] = set()
@@ -213,8 +217,11 @@ class Containment:
         for part in cc.parts:
             found.extend(self._part(pc, part, group, kinds))
             if found:
-                if group == "object" and pc.nots:
-                    found = [replace(f, candidates=outside(pc.parts, pc.nots, f.candidates)) for f in found]
+                if group == "object" and pc.nots and self.away.left() > 0:
+                    with self.away:
+                        found = [
+                            replace(f, candidates=outside(pc.parts, pc.nots, f.candidates)) for f in found
+                        ]
                 return found
         for negated in cc.nots:
             if any(_same([own], [negated]) for own in pc.nots + pc.excluded):
