@@ -405,7 +405,7 @@ def _union(nodes: list[Node]) -> Node | None:
     if known is None:
         known = (nodes, Node({"anyOf": [n.schema for n in nodes]}, nodes[0].path, doc))
         doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def _pool(tried: list[list[Finding]]) -> list[Any]:

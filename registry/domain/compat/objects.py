@@ -141,7 +141,7 @@ def _names_of(part: Node) -> Node | None:
         schema: Any = {"type": "string", "anyOf": branches} if branches else False
         known = (part.schema, Node(schema, part.path, part.doc))
         part.doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def _where(parts: list[Node]) -> str:
