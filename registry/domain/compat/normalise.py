@@ -427,8 +427,8 @@ def without_negations(conj: Conj) -> list[Conj]:
     reject, where that is exact and the alternatives stay within NEGATION_ALTERNATIVES; the others are
     kept. The same instances: a producer keeps constraints it would otherwise drop
     (`oneOf: [{required: ["a"]}, {required: ["b"]}]` sends no object with both)."""
-    if not conj.nots:
-        return [conj]
+    if not conj.nots or len(conj.nots) > NEGATION_ALTERNATIVES:
+        return [conj]  # (a union of dozens of branches: their complements would cost more than they prove)
     result = [Conj(conj.parts, (), conj.undecided, conj.excluded)]
     kept: list[Node] = []
     for negated in conj.nots:
