@@ -290,8 +290,11 @@ class Containment:
         parts never send; and so do the other negations: `{"if": ""}` may be in the consumer's new branch
         and in the producer's, and still be no event (another of its branches holds it too)."""
         union = _union([*owns[:1], *(n for n in nots if n not in owns[:1])])
+        # without the context first: that answer holds for every producer alternative, and is remembered
+        tries = [(own, ()) for own in owns[:1]] + [(own, context) for own in owns[:1] if context]
+        tries += [(union, context)] if union is not None and union not in owns[:1] else []
         found: list[Finding] = []
-        for excluded in unique_nodes([*owns[:1], *([union] if union is not None else [])]):
+        for excluded, around in tries:
             if self.reversed or self.optional.left() <= 0:
                 return [], False
             part = self.budget.part(self.optional.left())
@@ -299,7 +302,7 @@ class Containment:
                 self.reverse = Containment(part, reversed=True)
             self.reverse.budget = part
             with self.optional:
-                found = self.reverse.contained([negated, *context], [excluded])
+                found = self.reverse.contained([negated, *around], [excluded])
             self.budget.charge(part)
             if not found:
                 return [], True
@@ -385,10 +388,6 @@ def _referenced(node: Node) -> Node:
 
 # the producer negations `_beyond` takes together (an `anyOf` of them all), beyond which it takes one
 UNION_NEGATIONS = 8
-
-
-def unique_nodes(nodes: list[Node]) -> list[Node]:
-    return [n for i, n in enumerate(nodes) if n not in nodes[:i]]
 
 
 def _union(nodes: list[Node]) -> Node | None:
