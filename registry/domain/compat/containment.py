@@ -50,6 +50,7 @@ ALTERNATIVES_CHECKS = 6
 # of the budget's time, what local witness checks and reversed comparisons may take (see `Allowance`)
 OPTIONAL_SECONDS = 0.15
 AWAY_SECONDS = 0.03
+CONTEXT_SECONDS = 0.05
 
 
 class Containment:
@@ -62,6 +63,8 @@ class Containment:
         # candidates moved out of a producer branch's siblings (`samples.outside`): validations of whole
         # objects against each sibling, cheap on small branches and bounded on large ones
         self.away = Allowance(AWAY_SECONDS)
+        # the reverse comparisons of a consumer's negation with the producer's context (`_beyond`)
+        self.context = Allowance(CONTEXT_SECONDS)
         self.active: set[Key] = set()
         # the pairs (still being computed) that the answer being computed assumes contained
         self.assumed: set[Key] = set()
@@ -217,7 +220,7 @@ class Containment:
         for part in cc.parts:
             found.extend(self._part(pc, part, group, kinds))
             if found:
-                if group == "object" and pc.nots and self.away.left() > 0:
+                if group == "object" and pc.nots and not self.reversed and self.away.left() > 0:
                     with self.away:
                         found = [
                             replace(f, candidates=outside(pc.parts, pc.nots, f.candidates)) for f in found
@@ -294,19 +297,24 @@ class Containment:
         tries = [(own, ()) for own in owns[:1]] + [(own, context) for own in owns[:1] if context]
         tries += [(union, context)] if union is not None and union not in owns[:1] else []
         found: list[Finding] = []
-        for excluded, around in tries:
-            if self.reversed or self.optional.left() <= 0:
-                return [], False
-            part = self.budget.part(self.optional.left())
+        added: list[Any] = []
+        for index, (excluded, around) in enumerate(tries):
+            # (the later tries have an allowance of their own: where the first shows values the producer
+            # really sends, they only cost, and the other optional work must not starve for them)
+            allowance = self.optional if index == 0 else self.context
+            if self.reversed or allowance.left() <= 0:
+                break
+            part = self.budget.part(allowance.left())
             if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
                 self.reverse = Containment(part, reversed=True)
             self.reverse.budget = part
-            with self.optional:
+            with allowance:
                 found = self.reverse.contained([negated, *around], [excluded])
             self.budget.charge(part)
             if not found:
                 return [], True
-        return [v for f in found for v in f.candidates], False
+            added = added or [v for f in found for v in f.candidates]
+        return added, False
 
     def _part(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
         missing = kinds - kinds_of(part)
