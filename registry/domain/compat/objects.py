@@ -109,7 +109,9 @@ def _names(contained: Contained, parts: list[Node], part: Node) -> list[Finding]
     p_names = [n for p in parts if (n := _names_of(p)) is not None]
     if any(n.schema is False for n in p_names):
         return []  # the producer's objects have no property at all
-    subs = contained(p_names, [names], f"{_where(parts)}/propertyNames")
+    # names are strings, whatever the producer says of them (an open producer says nothing)
+    strings = Node({"type": "string"}, part.path, part.doc)
+    subs = contained([strings, *p_names], [names], f"{_where(parts)}/propertyNames")
     if not subs:
         return []
     refused = [v for s in subs for v in s.candidates if isinstance(v, str)]
@@ -120,6 +122,14 @@ def _names(contained: Contained, parts: list[Node], part: Node) -> list[Finding]
     )
     candidates = [base for name in (in_producer or refused)[:6] for base in _bases(parts, name)[:1]]
     return [finding(rule, _where(parts), names.path, message, candidates)]
+
+
+def _name_refused(parts: list[Node], name: str) -> bool:
+    """Whether a producer part's `propertyNames` refuses `name` (jsonschema says): its objects never have
+    it."""
+    return any(
+        p.has("propertyNames") and p.doc.is_valid(p.schema["propertyNames"], name) is False for p in parts
+    )
 
 
 def _names_of(part: Node) -> Node | None:
@@ -152,7 +162,7 @@ def _property(
     contained: Contained, parts: list[Node], part: Node, name: str, p_nodes: list[Node]
 ) -> list[Finding]:
     c_nodes = property_nodes(part, name)
-    if any(n.schema is False for n in p_nodes) or not c_nodes:
+    if any(n.schema is False for n in p_nodes) or not c_nodes or _name_refused(parts, name):
         return []  # the producer never has this property, or the consumer does not constrain it
     subs = contained(p_nodes, c_nodes, f"{_where(parts)}/properties/{name}")
     if not subs:
