@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from registry.domain.compat import arrays, digest, numbers, objects, strings, unions
@@ -29,9 +30,11 @@ from registry.domain.compat.normalise import (
     is_trivially_true,
     kind_of,
     kinds_of,
+    small_complement,
+    without_negations,
 )
 from registry.domain.compat.report import Finding, finding, kinds_in_words, led_by, with_candidates
-from registry.domain.compat.samples import ODD_VALUES, conj_samples, proving, samples, unique
+from registry.domain.compat.samples import ODD_VALUES, conj_samples, outside, proving, samples, unique
 from registry.domain.compat.unsupported import unsupported_keywords
 
 GROUPS = {
@@ -48,6 +51,8 @@ MAX_FINDINGS = 24
 ALTERNATIVES_CHECKS = 6
 # of the budget's time, what local witness checks and reversed comparisons may take (see `Allowance`)
 OPTIONAL_SECONDS = 0.15
+AWAY_SECONDS = 0.03
+CONTEXT_SECONDS = 0.05
 
 
 class Containment:
@@ -58,12 +63,18 @@ class Containment:
         # the time spent on work the verdict does not need (better witnesses, second proofs) is bounded
         self.optional = Allowance(OPTIONAL_SECONDS)
         self.moved = 0.0  # how far optional work has moved the comparison's deadline (`_optional_work`)
+        # candidates moved out of a producer branch's siblings (`samples.outside`): validations of whole
+        # objects against each sibling, cheap on small branches and bounded on large ones
+        self.away = Allowance(AWAY_SECONDS)
+        # the reverse comparisons of a consumer's negation with the producer's context (`_beyond`)
+        self.context = Allowance(CONTEXT_SECONDS)
         self.active: set[Key] = set()
         # the pairs (still being computed) that the answer being computed assumes contained
         self.assumed: set[Key] = set()
         # answers that rely on no assumption are final; the nodes are kept so that their ids stay unique
         self.known: dict[Key, tuple[list[Node], list[Node], list[Finding]]] = {}
         self.disjoint = Disjointness()
+        self.negating: set[tuple[str, int]] = set()  # consumer negations being compared as complements
 
     def contained(self, ps: list[Node], cs: list[Node], at: str = "") -> list[Finding]:
         """Findings that show (or conservatively suspect) an instance of all `ps` failing some of `cs`;
@@ -98,7 +109,12 @@ class Containment:
 
     def _contained(self, ps: list[Node], cs: list[Node], where: str) -> list[Finding]:
         try:
-            pconjs = [_deduplicated(pc) for pc in expand_all(ps) if not _unsatisfiable(pc)]
+            pconjs = [
+                _deduplicated(strong)
+                for pc in expand_all(ps)
+                for strong in without_negations(pc)
+                if not _unsatisfiable(strong)
+            ]
             cconjs = [_deduplicated(cc) for cc in expand_all(cs)]
         except TooComplex:
             found = unions.split(self._same_values, ps, cs, where)
@@ -249,16 +265,29 @@ class Containment:
         for part in cc.parts:
             found.extend(self._part(pc, part, group, kinds))
             if found:
+                if group == "object" and pc.nots and not self.reversed and self.away.left() > 0:
+                    with self.away:
+                        found = [
+                            replace(f, candidates=outside(pc.parts, pc.nots, f.candidates)) for f in found
+                        ]
                 return found
         for negated in cc.nots:
             if any(_same([own], [negated]) for own in pc.nots + pc.excluded):
                 continue  # the producer excludes the very same schema
             if self.disjoint.conj_node(pc, negated, kinds):
                 continue
+            # disjoint when the producer's values are among those the negated schema rejects (exactly
+            # expressed); otherwise what stands in the way are producer values it holds: candidates
+            overlap = self._outside(pc, negated, group, kinds)
+            if overlap is None:
+                continue
             # the producer excludes the same place of its own version: when that holds all the consumer's
             # negated schema holds, the producer excludes it too; otherwise the values it adds are witnesses
             added, covered = self._beyond(
-                [own for own in pc.nots + pc.excluded if own.path == negated.path], negated
+                [own for own in pc.nots + pc.excluded if own.path == negated.path],
+                negated,
+                pc.parts,
+                pc.nots,
             )
             if covered:
                 continue
@@ -266,24 +295,71 @@ class Containment:
             both = [*pc.parts, negated]  # values of the producer that the negated schema also holds
             own = conj_samples(pc, 0, kinds)
             shared, merged = samples(both), _merged(own, added)
-            candidates = merged[:1] + shared[:1] + merged[1:] + shared[1:] + samples([negated]) + own
+            candidates = (
+                merged[:1] + overlap + shared[:1] + merged[1:] + shared[1:] + samples([negated]) + own
+            )
             found.append(finding("negation_overlap", _path(pc), negated.path, message, candidates))
         return found
 
-    def _beyond(self, owns: list[Node], negated: Node) -> tuple[list[Any], bool]:
-        """Values of `negated` (a consumer schema) outside the first of `owns` (producer schemas the producer
-        excludes), and whether there are none: contained the other way round, by a checker of its own (its
-        assumptions are about that direction only), never nested."""
-        if not owns or self.reversed or self.optional.left() <= 0:
-            return [], False
-        part = self.budget.part(self.optional.left())
-        if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
-            self.reverse = Containment(part, reversed=True)
-        self.reverse.budget = part
-        with self._optional_work():
-            found = self.reverse.contained([negated], owns[:1])
-        self.budget.charge(part)
-        return [v for f in found for v in f.candidates], not found
+    def _outside(self, pc: Conj, negated: Node, group: str, kinds: frozenset[str]) -> list[Any] | None:
+        """None when every value of `pc` (of `kinds`) fits an alternative of the exact complement of
+        `negated`; otherwise the candidates of the nearest alternative's findings (an empty list when the
+        complement is not exact or small)."""
+        pieces = small_complement(negated)
+        key = (negated.path, id(negated.schema))
+        if pieces is None or key in self.negating:
+            return []  # (a negation met again inside its own complement: not expanded twice)
+        tried = []
+        self.negating.add(key)
+        try:
+            for piece in pieces:
+                found = self._conj(pc, piece, group, kinds)
+                if not found:
+                    return None
+                tried.append(found)
+        finally:
+            self.negating.discard(key)
+        tried.sort(key=_closeness)
+        return [v for f in (tried[0] if tried else []) for v in f.candidates[:2]]
+
+    def _beyond(
+        self,
+        owns: list[Node],
+        negated: Node,
+        context: tuple[Node, ...] = (),
+        nots: tuple[Node, ...] = (),
+    ) -> tuple[list[Any], bool]:
+        """Values of `negated` (a consumer schema) that the producer's `context` (its parts) also holds,
+        outside what the producer excludes (the first of `owns`, its schema at the same place; then, if
+        that is not enough, all its negations `nots` together where they are few), and whether there are
+        none: contained the other way round, by a checker of its own (its assumptions are about that
+        direction only), never nested. The context counts: a condition `if: {properties: {kind: {const:
+        "a"}}}` made `{type: "object", properties: ...}` holds `{"kind": 5}`, which the producer's own
+        parts never send; and so do the other negations: `{"if": ""}` may be in the consumer's new branch
+        and in the producer's, and still be no event (another of its branches holds it too)."""
+        union = _union([*owns[:1], *(n for n in nots if n not in owns[:1])])
+        # without the context first: that answer holds for every producer alternative, and is remembered
+        tries = [(own, ()) for own in owns[:1]] + [(own, context) for own in owns[:1] if context]
+        tries += [(union, context)] if union is not None and union not in owns[:1] else []
+        found: list[Finding] = []
+        added: list[Any] = []
+        for index, (excluded, around) in enumerate(tries):
+            # (the later tries have an allowance of their own: where the first shows values the producer
+            # really sends, they only cost, and the other optional work must not starve for them)
+            allowance = self.optional if index == 0 else self.context
+            if self.reversed or allowance.left() <= 0:
+                break
+            part = self.budget.part(allowance.left())
+            if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
+                self.reverse = Containment(part, reversed=True)
+            self.reverse.budget = part
+            with self._optional_work() if index == 0 else allowance:
+                found = self.reverse.contained([negated, *around], [excluded])
+            self.budget.charge(part)
+            if not found:
+                return [], True
+            added = added or [v for f in found for v in f.candidates]
+        return added, False
 
     def _part(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
         missing = kinds - kinds_of(part)
@@ -361,6 +437,27 @@ def _referenced(node: Node) -> Node:
             return node
         node = Node(found[0], found[1], node.doc)
     return node
+
+
+# the producer negations `_beyond` takes together (an `anyOf` of them all), beyond which it takes one
+UNION_NEGATIONS = 8
+
+
+def _union(nodes: list[Node]) -> Node | None:
+    """One schema holding what any of `nodes` (schemas of one document) holds: the node itself when there is
+    one, a made-up `anyOf` of them (remembered) when there are at most UNION_NEGATIONS and the document has
+    no embedded resource (their references then resolve from anywhere); None otherwise."""
+    if len(nodes) == 1:
+        return nodes[0]
+    if not nodes or len(nodes) > UNION_NEGATIONS or nodes[0].doc.resources:
+        return None
+    doc = nodes[0].doc
+    key = ("negations", tuple((n.path, id(n.schema)) for n in nodes))
+    known = doc.memo.get(key)
+    if known is None:
+        known = (nodes, Node({"anyOf": [n.schema for n in nodes]}, nodes[0].path, doc))
+        doc.memo[key] = known
+    return known[1]
 
 
 def _pool(tried: list[list[Finding]]) -> list[Any]:

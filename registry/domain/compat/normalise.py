@@ -457,7 +457,63 @@ def _keyword_complement(node: Node, keyword: str, value: Any, refs: frozenset[st
         return union
     if keyword == "type":
         return _type_complement(node, value)
+    if _vacuous(node, keyword, value):
+        return []  # every instance satisfies it: its complement is empty
     return _bound_complement(node, keyword, value)
+
+
+# keywords whose value is a map of schemas (each applies to some members), or a schema (to some members or
+# items): with schemas that hold every instance, they constrain nothing (`properties: {"run": true}`, written
+# beside `required` to name the member)
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties"})
+_SCHEMA_VALUES = frozenset({"additionalProperties", "additionalItems", "items", "propertyNames"})
+
+
+def _vacuous(node: Node, keyword: str, value: Any) -> bool:
+    if keyword in _SCHEMA_MAPS and isinstance(value, dict):
+        return all(is_trivially_true(node.child(keyword, name)) for name in value)
+    if keyword in _SCHEMA_VALUES and isinstance(value, dict | bool):
+        return is_trivially_true(node.child(keyword))
+    return False
+
+
+# the alternatives a negation may be replaced by (`small_complement`, `without_negations`)
+NEGATION_ALTERNATIVES = 8
+
+
+def small_complement(node: Node) -> list[Conj] | None:
+    """`complement`, when it is exact and has at most NEGATION_ALTERNATIVES alternatives (remembered: the
+    same `oneOf` sibling is negated in every other branch)."""
+    key = ("small complement", id(node.schema), node.path)
+    known = node.doc.memo.get(key)
+    if known is None or known[0] is not node.schema:
+        try:
+            pieces = complement(node)
+        except TooComplex:
+            pieces = None
+        if pieces is not None and len(pieces) > NEGATION_ALTERNATIVES:
+            pieces = None
+        known = (node.schema, pieces)
+        node.doc.memo[key] = known
+    return None if known[1] is None else list(known[1])
+
+
+def without_negations(conj: Conj) -> list[Conj]:
+    """`conj` with its negations (a `oneOf`'s other branches, a `not` kept whole) replaced by what they
+    reject, where that is exact and the alternatives stay within NEGATION_ALTERNATIVES; the others are
+    kept. The same instances: a producer keeps constraints it would otherwise drop
+    (`oneOf: [{required: ["a"]}, {required: ["b"]}]` sends no object with both)."""
+    if not conj.nots or len(conj.nots) > NEGATION_ALTERNATIVES:
+        return [conj]  # (a union of dozens of branches: their complements would cost more than they prove)
+    result = [Conj(conj.parts, (), conj.undecided, conj.excluded)]
+    kept: list[Node] = []
+    for negated in conj.nots:
+        pieces = small_complement(negated)
+        if pieces is None or len(result) * len(pieces) > NEGATION_ALTERNATIVES:
+            kept.append(negated)
+            continue
+        result = [c & p & Conj(excluded=(negated,)) for c in result for p in pieces]
+    return [Conj(c.parts, tuple(kept), c.undecided, c.excluded) for c in result]
 
 
 def _type_complement(node: Node, value: Any) -> list[Conj] | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from registry.domain.compat import strings
 from registry.domain.compat.document import Node, same_json
 from registry.domain.compat.normalise import Conj, is_trivially_true
 from registry.domain.compat.regex_samples import finite_language, pattern_samples
@@ -46,6 +47,7 @@ def narrowing(contained: Contained, pc: Conj, part: Node) -> list[Finding]:
     found.extend(_counts(parts, part))
     found.extend(_dependencies(parts, part))
     found.extend(_unevaluated(contained, pc, part))
+    found.extend(_names(contained, parts, part))
     return _renamed(found, [p.path for p in pc.parts if _unevaluated_rest(p) is not None], "producer_path")
 
 
@@ -96,6 +98,66 @@ def _unevaluated_rest(part: Node) -> Node | None:
     return known[1]  # type: ignore[no-any-return]
 
 
+def _names(contained: Contained, parts: list[Node], part: Node) -> list[Finding]:
+    """A consumer's `propertyNames`: the names the producer's objects may have, as string schemas (one per
+    producer part: `_names_of`), must all be strings it accepts. What stands in the way are names: each
+    goes into a producer object (with a value the producer allows there) as a candidate."""
+    if not part.has("propertyNames"):
+        return []
+    names = part.child("propertyNames")
+    p_names = [n for p in parts if (n := _names_of(p)) is not None]
+    if any(n.schema is False for n in p_names):
+        return []  # the producer's objects have no property at all
+    # names are strings, whatever the producer says of them (an open producer says nothing)
+    strings = Node({"type": "string"}, part.path, part.doc)
+    subs = contained([strings, *p_names], [names], f"{_where(parts)}/propertyNames")
+    if not subs:
+        return []
+    refused = [v for s in subs for v in s.candidates if isinstance(v, str)]
+    in_producer = [n for n in refused if any(n in declared(p) for p in parts)]
+    rule = "property_removed_from_closed_model" if in_producer else "additional_properties_narrowed"
+    message = "the consumer's propertyNames refuse names the producer's objects may have" + (
+        f" ({in_producer[0]!r})" if in_producer else ""
+    )
+    # (objects that hold the name with a value the producer allows there: `_bases` leaves it to be set)
+    candidates = [
+        base
+        for name in (in_producer or refused)[:6]
+        for base in [o for o in objects(parts, 0, include=name) if isinstance(o, dict)][:1]
+    ]
+    return [finding(rule, _where(parts), names.path, message, candidates)]
+
+
+def _name_refused(parts: list[Node], name: str) -> bool:
+    """Whether a producer part's `propertyNames` refuses `name` (jsonschema says): its objects never have
+    it."""
+    return any(
+        p.has("propertyNames") and p.doc.is_valid(p.schema["propertyNames"], name) is False for p in parts
+    )
+
+
+def _names_of(part: Node) -> Node | None:
+    """The names `part` lets an object have, as a string schema (made up where it has no `propertyNames`):
+    its own `propertyNames`, or, when it allows nothing beyond its properties and patterns, those names and
+    the strings matching those patterns; None when it lets through any name."""
+    if part.has("propertyNames"):
+        return part.child("propertyNames")
+    if part.get("additionalProperties") is not False:
+        return None
+    allowed = sorted(n for n in declared(part) if part.child("properties", n).schema is not False)
+    branches: list[Any] = [{"enum": allowed}] if allowed else []
+    branches += [
+        {"pattern": r} for r in pattern_map(part) if part.child("patternProperties", r).schema is not False
+    ]
+    key = ("names of", id(part.schema), part.path)
+    known = part.doc.memo.get(key)
+    if known is None or known[0] is not part.schema:
+        schema: Any = {"type": "string", "anyOf": branches} if branches else False
+        known = (part.schema, Node(schema, part.path, part.doc))
+        part.doc.memo[key] = known
+    return known[1]
+
+
 def _where(parts: list[Node]) -> str:
     return parts[-1].path if parts else ""
 
@@ -105,7 +167,7 @@ def _property(
 ) -> list[Finding]:
     """`in_producer`: whether a producer part declares the property."""
     c_nodes = property_nodes(part, name)
-    if any(n.schema is False for n in p_nodes) or not c_nodes:
+    if any(n.schema is False for n in p_nodes) or not c_nodes or _name_refused(parts, name):
         return []  # the producer never has this property, or the consumer does not constrain it
     at = f"{_where(parts)}/properties/{name}"
     if not p_nodes and not in_producer and name in declared(part):
@@ -299,7 +361,9 @@ def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[
         else Node(True, own.path if own else "", part.doc)
     )
     c_options = [part.child("patternProperties", r) for r in pattern_map(part) if not _finite_names(r, names)]
-    c_options += _listed(part.child("additionalProperties") if part.has("additionalProperties") else None)
+    if not any(strings.matches_every_name(r) for r in pattern_map(part)):
+        # (a pattern matching every name leaves the consumer's additionalProperties nothing to apply to)
+        c_options += _listed(part.child("additionalProperties") if part.has("additionalProperties") else None)
     subs, undecided = _split_undecided(
         [
             s

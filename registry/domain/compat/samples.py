@@ -4,7 +4,7 @@ verified with jsonschema before it is reported, so a wrong guess here costs a pr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -208,3 +208,39 @@ def unique(values: list[Any]) -> list[Any]:
             seen.add(key)
             kept.append(value)
     return kept
+
+
+# candidates of a finding moved out of the producer's negations, and the variations tried for each
+OUTSIDE_CANDIDATES = 3
+OUTSIDE_VARIATIONS = 8
+
+
+def outside(parts: tuple[Node, ...], nots: tuple[Node, ...], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`values` (candidates of a producer conjunction's place) with the first few objects that one of `nots`
+    (a `oneOf`'s other branches, say) holds replaced by a variation none holds and `parts` still allow: an
+    optional property of the parts added. A `oneOf` of closed objects whose members are all optional holds
+    `{"if": ...}` in several branches, so the producer never sends it; with its own branch's member it does
+    (a guess: each witness is verified anyway)."""
+    if not nots or not parts or len(nots) > OUTSIDE_VARIATIONS:
+        return values  # (dozens of siblings: as many validations of each candidate)
+    changed = list(values)
+    for index, value in enumerate(values[:OUTSIDE_CANDIDATES]):
+        if isinstance(value, dict) and not _beside(nots, value):
+            changed[index] = next(
+                (v for v in _with_one_more(parts, value) if _beside(nots, v) and _fits(list(parts), v)), value
+            )
+            break  # (one such candidate is enough: each costs validations of whole objects)
+    return tuple(changed)
+
+
+def _beside(nots: tuple[Node, ...], value: Any) -> bool:
+    """No negated schema surely holds `value`."""
+    return all(n.doc.is_valid(n.schema, value) is not True for n in nots)
+
+
+def _with_one_more(parts: tuple[Node, ...], value: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """(lazily: each variation samples a member, and the first that does is enough)"""
+    names = sorted(set().union(*(declared(p) for p in parts)) - set(value))[:OUTSIDE_VARIATIONS]
+    nodes_of = properties_of(list(parts))
+    for name in names:
+        yield {**value, name: pick(nodes_of(name), samples(nodes_of(name), 1))}

@@ -104,6 +104,11 @@ def accepts_every_string(node: Node) -> bool:
     return "string" in types and isinstance(pattern, str) and _universal(pattern)
 
 
+def matches_every_name(pattern: Any) -> bool:
+    """Whether a `patternProperties` pattern matches every property name."""
+    return isinstance(pattern, str) and _universal(pattern)
+
+
 def _universal(pattern: str) -> bool:
     return pattern in UNIVERSAL_PATTERNS or matches_everywhere(pattern)
 

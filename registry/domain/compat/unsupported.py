@@ -47,6 +47,8 @@ def unsupported_keywords(pc: Conj, part: Node, group: str) -> list[str]:
             continue
         if keyword == "unevaluatedProperties" and evaluated(part) is not None:
             continue  # compared as the `additionalProperties` it amounts to (objects.py)
+        if keyword == "propertyNames":
+            continue  # compared with the names the producer's objects may have (objects.py)
         if keyword in STANDALONE and any(_same_keyword(p, part, keyword) for p in pc.parts):
             continue  # the producer imposes the very same constraint
         found.append(keyword)
