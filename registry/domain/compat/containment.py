@@ -46,6 +46,8 @@ MAX_FINDINGS = 24
 ALTERNATIVES_CHECKS = 6
 # of the budget's time, what local witness checks and reversed comparisons may take (see `Allowance`)
 OPTIONAL_SECONDS = 0.15
+# schemas the producer excludes that `_beyond` compares with a consumer's negated one
+BEYOND_TRIES = 3
 
 
 class Containment:
@@ -210,11 +212,10 @@ class Containment:
                 continue  # the producer excludes the very same schema
             if self.disjoint.conj_node(pc, negated, kinds):
                 continue
-            # the producer excludes the same place of its own version: when that holds all the consumer's
-            # negated schema holds, the producer excludes it too; otherwise the values it adds are witnesses
-            added, covered = self._beyond(
-                [own for own in pc.nots + pc.excluded if own.path == negated.path], negated
-            )
+            # a schema the producer excludes that holds every value of its own the consumer's negated schema
+            # holds: the producer excludes those values too; otherwise the values found beyond it (of the
+            # producer and the negated schema, outside the producer's own version of that place) are witnesses
+            added, covered = self._beyond(pc, negated)
             if covered:
                 continue
             message = "the producer may emit values the consumer's `not` (or `oneOf` sibling) excludes"
@@ -225,20 +226,33 @@ class Containment:
             found.append(finding("negation_overlap", _path(pc), negated.path, message, candidates))
         return found
 
-    def _beyond(self, owns: list[Node], negated: Node) -> tuple[list[Any], bool]:
-        """Values of `negated` (a consumer schema) outside the first of `owns` (producer schemas the producer
-        excludes), and whether there are none: contained the other way round, by a checker of its own (its
-        assumptions are about that direction only), never nested."""
+    def _beyond(self, pc: Conj, negated: Node) -> tuple[list[Any], bool]:
+        """Whether the producer's values that `negated` (a consumer schema) holds all lie in a schema the
+        producer excludes (then it has none: `negated ∧ parts ⊆ own` with `¬own` among the producer's
+        conjuncts), and if not, values of that difference. Compared the other way round, by a checker of
+        its own (its assumptions are about that direction only), never nested; the producer's exclusion at
+        the same place (its own version of the sibling) first, then a few others."""
+        excluded = list(pc.nots + pc.excluded)
+        owns = sorted(excluded, key=lambda own: own.path != negated.path)[:BEYOND_TRIES]
         if not owns or self.reversed or self.optional.left() <= 0:
             return [], False
-        part = self.budget.part(self.optional.left())
         if self.reverse is None:  # one for the whole comparison: what it learns holds for every question
-            self.reverse = Containment(part, reversed=True)
-        self.reverse.budget = part
-        with self.optional:
-            found = self.reverse.contained([negated], owns[:1])
-        self.budget.charge(part)
-        return [v for f in found for v in f.candidates], not found
+            self.reverse = Containment(self.budget.part(0.0), reversed=True)
+        added: list[Any] = []
+        for own in owns:
+            if self.optional.left() <= 0:
+                break
+            part = self.budget.part(self.optional.left())
+            self.reverse.budget = part
+            with self.optional:
+                # the producer's own parts narrow the negated schema to the values the producer may send
+                found = self.reverse.contained([negated, *pc.parts], [own])
+            self.budget.charge(part)
+            if not found:
+                return [], True
+            if own.path == negated.path and not added:
+                added = [v for f in found for v in f.candidates]
+        return added, False
 
     def _part(self, pc: Conj, part: Node, group: str, kinds: frozenset[str]) -> list[Finding]:
         missing = kinds - kinds_of(part)
