@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.domain.compat import arrays, digest, numbers, objects, strings, unions
+from registry.domain.compat import arrays, digest, numbers, objects, splits, strings, unions
 from registry.domain.compat.disjoint import Disjointness
 from registry.domain.compat.document import Node
 from registry.domain.compat.equivalence import equivalent
@@ -175,6 +175,8 @@ class Containment:
         if not tried:  # the consumer allows nothing at all here
             message = f"the consumer accepts no {kinds_in_words(kinds)} here"
             return [finding("type_narrowed", *paths, message, conj_samples(pc, 0, kinds))]
+        if group == "object" and self._held_in_pieces(pc, cconjs, group, kinds):
+            return []
         tried.sort(key=_closeness)
         if len(tried) == 1:
             return tried[0]
@@ -189,6 +191,14 @@ class Containment:
                 index = proving(ps, cs, pool, ALTERNATIVES_CHECKS)
         best = [with_candidates(f, others) for f in tried[0]]
         return best if index is None else [led_by(f, pool[index]) for f in best]
+
+    def _held_in_pieces(self, pc: Conj, cconjs: list[Conj], group: str, kinds: frozenset[str]) -> bool:
+        """Whether `pc`, cut by the value of one member (`splits`), has each piece held by some consumer
+        alternative: then the union holds it, though no single alternative does."""
+        for pieces in splits.cuts(pc, cconjs):
+            if all(any(not self._conj(piece, cc, group, kinds) for cc in cconjs) for piece in pieces):
+                return True
+        return False
 
     def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
         if not self.budget.spend():  # (alternatives against alternatives: a step each)

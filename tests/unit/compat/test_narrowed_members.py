@@ -6,6 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from jsonschema import Draft4Validator, Draft7Validator  # type: ignore[import-untyped, unused-ignore]
+
+from registry.domain.compat.containment import Containment
+from registry.domain.compat.document import Doc, Node
+from registry.domain.compat.normalise import Budget
+from registry.domain.compat.samples import samples
 from tests.unit.compat.checking import checked
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
@@ -79,3 +85,140 @@ def test_siblings_kept_apart_by_their_closed_names_whatever_their_members_become
     assert checked(typed, wrappers({"type": "object"})) == []
     found = checked(wrappers({"type": "object"}), typed)
     assert found and any(item.proven for item in found)
+
+
+def inputs(conditional: dict[str, Any]) -> dict[str, Any]:
+    """GitHub workflows' dispatch inputs: what `default` may hold depends on the declared `type`."""
+    return {
+        "$schema": DRAFT7,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"type": {"enum": ["string", "boolean", "choice"]}, "default": {}},
+        "allOf": [conditional],
+    }
+
+
+def when(value: str, then: dict[str, Any], otherwise: dict[str, Any] | None = None) -> dict[str, Any]:
+    condition = {"properties": {"type": {"const": value}}, "required": ["type"]}
+    return {"if": condition, "then": then, **({"else": otherwise} if otherwise is not None else {})}
+
+
+def typed_default(kind: str) -> dict[str, Any]:
+    return {"properties": {"default": {"type": kind}}}
+
+
+def test_an_alternative_several_conditions_hold_together_is_cut_by_its_listed_values() -> None:
+    # "boolean, else string" became one condition per type (choice left free): each value of `type` (and
+    # its absence) meets the one consumer alternative that holds it
+    old = inputs(when("boolean", typed_default("boolean"), typed_default("string")))
+    new = inputs(
+        {"allOf": [when("string", typed_default("string")), when("boolean", typed_default("boolean"))]}
+    )
+    assert checked(old, new) == []
+    found = checked(new, old)  # a choice's default may now be a number
+    assert found and any(item.proven for item in found)
+
+
+def detached(commands: dict[str, Any]) -> dict[str, Any]:
+    """Woodpecker's step: a detached one needs no commands."""
+    return {
+        "$schema": DRAFT7,
+        "type": "object",
+        "properties": {"detach": {"type": "boolean"}, "commands": {"type": "array"}, "image": {}},
+        **commands,
+    }
+
+
+def test_a_boolean_member_cuts_an_alternative_in_three() -> None:
+    always = detached({"required": ["commands"]})
+    unless_detached = detached(
+        {"if": {"properties": {"detach": {"const": True}}}, "then": {}, "else": {"required": ["commands"]}}
+    )
+    assert checked(always, unless_detached) == []
+    found = checked(unless_detached, always)  # {"detach": true}: no commands
+    assert found and all(item.proven for item in found)
+    needs_image = detached(
+        {"if": {"properties": {"detach": {"const": True}}}, "then": {}, "else": {"required": ["image"]}}
+    )
+    found = checked(always, needs_image)  # cut or not, a step that is not detached may lack an image
+    assert found and all(item.proven for item in found)
+
+
+def deferred(alternatives: list[dict[str, Any]]) -> dict[str, Any]:
+    """Taskfile's deferred command: a member that was a string or a call, split into two alternatives."""
+    return {"$schema": DRAFT7, "definitions": {"call": CALL}, "anyOf": alternatives}
+
+
+CALL = {
+    "type": "object",
+    "properties": {"task": {"type": "string"}},
+    "required": ["task"],
+    "additionalProperties": False,
+}
+
+
+def defer(value: dict[str, Any], **more: Any) -> dict[str, Any]:
+    properties = {"defer": value, **more}
+    return {"type": "object", "properties": properties, "required": ["defer"], "additionalProperties": False}
+
+
+def test_a_member_of_two_kinds_cuts_an_alternative_by_kind() -> None:
+    either = deferred([defer({"anyOf": [{"type": "string"}, {"$ref": "#/definitions/call"}]})])
+    split = deferred(
+        [
+            defer({"type": "string"}, silent={"type": "boolean"}),
+            defer({"anyOf": [{"$ref": "#/definitions/call"}]}),
+        ]
+    )
+    assert checked(either, split) == []
+    found = checked(split, either)  # {"defer": "", "silent": true}
+    assert found and any(item.proven for item in found)
+
+
+def test_an_undecided_comparison_below_a_map_stays_too_complex() -> None:
+    # each value is a validation: out of time, the values left are undecided, and so are the map's members
+    values = {"enum": [f"value {n}" for n in range(3000)]}
+    producer = {"type": "object", "additionalProperties": values}
+    consumer = {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}}
+    p_doc, c_doc = Doc(producer, Draft4Validator), Doc(consumer, Draft4Validator)
+    budget = Budget(seconds=0.02)  # far less than 3000 validations take
+
+    found = Containment(budget).contained([Node(producer, "", p_doc)], [Node(consumer, "", c_doc)])
+
+    assert [item.rule for item in found] == ["too_complex"]
+    assert all(isinstance(value, dict) for item in found for value in item.candidates)
+
+
+def targets(typed: bool) -> dict[str, Any]:
+    """Woodpecker's secret target: an environment variable or a file, one of them (its older version wrote
+    the branches' members where their keywords belong, so both branches hold everything)."""
+
+    def target(name: str) -> dict[str, Any]:
+        member = {"type": "string"}
+        if not typed:
+            return {name: member}
+        return {"type": "object", "properties": {name: member}, "additionalProperties": False}
+
+    secret = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "target": {"$ref": "#/definitions/target"}},
+        "required": ["name"],
+    }
+    return {
+        "$schema": DRAFT7,
+        "definitions": {"target": {"oneOf": [target("env"), target("file")]}},
+        "type": "object",
+        "properties": {"secrets": {"type": "array", "items": secret}},
+    }
+
+
+def test_a_sample_of_a_oneof_branch_escapes_the_other_branches() -> None:
+    # {} is in both typed branches (no value of the union); {"env": ""} only in the first
+    schema = targets(typed=True)
+    doc = Doc(schema, Draft7Validator)
+    union = Node(schema["definitions"]["target"], "/definitions/target", doc)
+    found = samples([union])
+    assert found and Draft7Validator(union.schema).is_valid(found[0])
+    # and a whole witness, against the older version that accepts no target at all
+    found_items = checked(schema, targets(typed=False))
+    assert found_items and all(item.proven for item in found_items)
