@@ -202,8 +202,12 @@ def _open_part(
         if any(n.schema is False for n in p_nodes):
             continue
         subs = contained(p_nodes, c_nodes, own.path if own else "")
-        if subs:
-            found.append(_extra_finding(own, part, (p_nodes, c_nodes), subs, pattern, names, parts))
+        # a comparison left undecided below (out of time or steps) is no narrowing: it stays too_complex
+        decided = [s for s in subs if s.rule != "too_complex"]
+        if decided:
+            found.append(_extra_finding(own, part, (p_nodes, c_nodes), decided, pattern, names, parts))
+        embed = _extra_embedder(own, part, pattern, names, parts)
+        found.extend(s.wrapped(embed) for s in subs if s.rule == "too_complex")
     return found
 
 
@@ -261,17 +265,34 @@ def _extra_finding(
     index = proving(*sides, values)
     if index is not None:
         values.insert(0, values.pop(index))
+    embed = _extra_embedder(own, part, pattern, names, parts)
+    candidates = [v for value in values[:6] for v in embed(value)]
+    where = own.path if own else ""
+    return finding(rule, where, subs[0].consumer_path, message, candidates, promising=index is not None)
+
+
+def _extra_embedder(
+    own: Node | None, part: Node, pattern: str, names: set[str], parts: list[Node]
+) -> Callable[[Any], list[Any]]:
+    """Values placed as a property no side declares: of `pattern` when it is one of both sides, else of
+    none of the consumer's patterns, in an object of the producer (built once, on the first value)."""
     named = pattern_samples(pattern, 1) if pattern else []
     if named:  # a property of this pattern on both sides: its name must match it
         keys = [k for k in named if k not in names] or named
     else:  # beyond every pattern: a fresh name that no consumer pattern claims
         keys = [k for k in ["extra", "x-extra", "zz", "_", "0"] if k not in names]
         keys = [k for k in keys if not any(matches(r, k) for r in pattern_map(part))] or keys
-    # the base object holds what every producer part requires (not only the part whose open part is compared)
-    bases = _bases(parts or ([own] if own is not None else []), keys[0] if keys else None)
-    candidates = [{**base, keys[0]: v} for v in values[:6] for base in bases[:1]] if keys else []
-    where = own.path if own else ""
-    return finding(rule, where, subs[0].consumer_path, message, candidates, promising=index is not None)
+    bases: list[dict[str, Any]] = []
+
+    def embed(value: Any) -> list[Any]:
+        if not keys:
+            return []
+        # the base object holds what every producer part requires (not only the part whose open part is
+        # compared)
+        bases[:] = bases or _bases(parts or ([own] if own is not None else []), keys[0])
+        return [{**base, keys[0]: value} for base in bases[:1]]
+
+    return embed
 
 
 def _required(parts: list[Node], part: Node) -> list[Finding]:
