@@ -48,6 +48,8 @@ ALTERNATIVES_CHECKS = 6
 OPTIONAL_SECONDS = 0.15
 # schemas the producer excludes that `_beyond` compares with a consumer's negated one
 BEYOND_TRIES = 3
+# of the budget's time, what cutting producer alternatives into pieces may take (see `_held_in_pieces`)
+CUT_SECONDS = 0.1
 
 
 class Containment:
@@ -55,6 +57,10 @@ class Containment:
         self.budget = budget
         self.reversed = reversed  # comparing a consumer schema against a producer one (see `_beyond`)
         self.reverse: Containment | None = None
+        # cutting a producer alternative into pieces (`_held_in_pieces`): a second proof, bounded apart
+        self.cutter: Containment | None = None
+        self.cutting = False  # this is a cutter (it cuts nothing itself)
+        self.cuts = Allowance(CUT_SECONDS)
         # the time spent on work the verdict does not need (better witnesses, second proofs) is bounded
         self.optional = Allowance(OPTIONAL_SECONDS)
         self.active: set[Key] = set()
@@ -194,9 +200,26 @@ class Containment:
 
     def _held_in_pieces(self, pc: Conj, cconjs: list[Conj], group: str, kinds: frozenset[str]) -> bool:
         """Whether `pc`, cut by the value of one member (`splits`), has each piece held by some consumer
-        alternative: then the union holds it, though no single alternative does."""
+        alternative: then the union holds it, though no single alternative does. A second proof, within
+        its own allowance and by a checker of its own (in the same direction): what it leaves undecided
+        for lack of time must not be remembered as undecided by this one; never nested."""
+        if self.cutting or self.reversed or self.cuts.left() <= 0:
+            return False
+        if self.cutter is None:  # one for the whole comparison: what it learns holds for every question
+            self.cutter = Containment(self.budget.part(0.0))
+            self.cutter.cutting = True
+        cutter = self.cutter
         for pieces in splits.cuts(pc, cconjs):
-            if all(any(not self._conj(piece, cc, group, kinds) for cc in cconjs) for piece in pieces):
+            if self.cuts.left() <= 0:
+                return False
+            cutter.budget = self.budget.part(self.cuts.left())
+            with self.cuts:
+                held = all(
+                    any(not cutter._conj(piece, cc, group, kinds) for cc in admitting)
+                    for piece, admitting in pieces
+                )
+            self.budget.charge(cutter.budget)
+            if held and not cutter.budget.late:
                 return True
         return False
 

@@ -39,14 +39,19 @@ _TYPE_OF_KIND = {
 }
 
 
-def cuts(pc: Conj, cconjs: list[Conj]) -> Iterator[list[Conj]]:
-    """Ways of cutting `pc` into pieces whose union is `pc`, by the members the consumer discriminates by."""
+def cuts(pc: Conj, cconjs: list[Conj]) -> Iterator[list[tuple[Conj, list[Conj]]]]:
+    """Ways of cutting `pc` into pieces whose union is `pc`, by the members the consumer discriminates by:
+    each piece with the consumer alternatives that may hold it (the others surely do not)."""
     if len(cconjs) < 2 or len(cconjs) > MAX_ALTERNATIVES or not pc.parts:
         return
     parts = list(pc.parts)
     names = set().union(*(declared(p) for p in parts))
-    scores = {name: _discriminates(name, cconjs) for name in names}
-    ranked = sorted((name for name in names if scores[name]), key=lambda name: (-scores[name], name))
+    scores: dict[str, int] = {}
+    for cc in cconjs:
+        for node in (*cc.parts, *cc.nots):
+            for name in _discriminated(node):
+                scores[name] = scores.get(name, 0) + 1
+    ranked = sorted((name for name in names if scores.get(name)), key=lambda name: (-scores[name], name))
     nodes_of = properties_of(parts)
     have = set().union(*(required(p) for p in parts))
     for name in ranked[:MAX_MEMBERS]:
@@ -54,22 +59,51 @@ def cuts(pc: Conj, cconjs: list[Conj]) -> Iterator[list[Conj]]:
         if pieces is None:
             continue
         where = parts[-1]
-        yield [
-            Conj((*pc.parts, Node(p, where.path, where.doc)), pc.nots, pc.undecided, pc.excluded)
+        cut = [
+            (
+                Conj((*pc.parts, Node(p, where.path, where.doc)), pc.nots, pc.undecided, pc.excluded),
+                [cc for cc in cconjs if _admits(cc, name, p)],
+            )
             for p in pieces
         ]
+        # the pieces fewest alternatives may hold first: a cut that fails, fails soon
+        yield sorted(cut, key=lambda piece: len(piece[1]))
 
 
-def _discriminates(name: str, cconjs: list[Conj]) -> int:
-    """How many of the consumer's alternatives' schemas require `name` or list its values (a `const`
-    discriminator, an `if` on its value): the likelier the cut by it lets each piece meet one of them."""
-    score = 0
-    for cc in cconjs:
-        for node in (*cc.parts, *cc.nots):
-            node = _followed(node)
-            listed = name in declared(node) and any(finite_values(n) for n in property_nodes(node, name))
-            score += name in required(node) or listed
-    return score
+def _admits(cc: Conj, name: str, piece: dict[str, Any]) -> bool:
+    """False when the consumer alternative surely holds no value of the piece, by the member alone: it
+    rejects the member's one value, or requires the member the piece has not (a cheap check before the
+    comparison, which would walk every other member first)."""
+    member = piece["properties"][name]
+    for part in cc.parts:
+        if member is False:
+            if name in required(part):
+                return False
+            continue
+        listed = member.get("enum")
+        if listed is not None and any(
+            n.doc.is_valid(n.schema, listed[0]) is False for n in property_nodes(part, name)
+        ):
+            return False
+    return True
+
+
+def _discriminated(node: Node) -> frozenset[str]:
+    """The members a consumer schema requires or lists the values of (a `const` discriminator, an `if` on
+    a value): the more of the consumer's alternatives do, the likelier a cut by that member lets each piece
+    meet one of them. Remembered: the same alternatives meet many producer alternatives."""
+    key = ("discriminated", id(node.schema), node.path)
+    known = node.doc.memo.get(key)
+    if known is None or known[0] is not node.schema:
+        followed = _followed(node)
+        listed = {
+            name
+            for name in declared(followed)
+            if any(finite_values(n) for n in property_nodes(followed, name))
+        }
+        known = (node.schema, frozenset(required(followed) | listed))
+        node.doc.memo[key] = known
+    return known[1]  # type: ignore[no-any-return]
 
 
 def _followed(node: Node) -> Node:

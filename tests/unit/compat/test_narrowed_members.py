@@ -222,3 +222,16 @@ def test_a_sample_of_a_oneof_branch_escapes_the_other_branches() -> None:
     # and a whole witness, against the older version that accepts no target at all
     found_items = checked(schema, targets(typed=False))
     assert found_items and all(item.proven for item in found_items)
+
+
+def variables(patterns: dict[str, Any]) -> dict[str, Any]:
+    """GitLab CI's variables: any name, a scalar value (an older version also had a pattern that forbids)."""
+    return {"type": "object", "properties": {"variables": {"type": "object", "patternProperties": patterns}}}
+
+
+def test_a_pattern_that_forbids_is_shown_with_a_name_of_its_own() -> None:
+    scalar = {"type": ["string", "number", "boolean"]}
+    found = checked(variables({".*": scalar}), variables({".*": scalar, "additionalProperties": False}))
+    assert found and all(item.proven for item in found)
+    assert all("additionalProperties" in item.witness["variables"] for item in found)
+    assert checked(variables({".*": scalar, "additionalProperties": False}), variables({".*": scalar})) == []
