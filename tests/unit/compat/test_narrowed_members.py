@@ -4,6 +4,7 @@ alternatives hold together, and witnesses that must also satisfy the rest of the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from jsonschema import Draft4Validator, Draft7Validator  # type: ignore[import-untyped, unused-ignore]
@@ -235,3 +236,26 @@ def test_a_pattern_that_forbids_is_shown_with_a_name_of_its_own() -> None:
     assert found and all(item.proven for item in found)
     assert all("additionalProperties" in item.witness["variables"] for item in found)
     assert checked(variables({".*": scalar, "additionalProperties": False}), variables({".*": scalar})) == []
+
+
+def workflow(steps: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """GitHub workflows' jobs: a map of jobs, each with steps that use or run something."""
+    step = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"uses": {"type": "string"}, "run": {"type": "string"}, "name": {"type": "string"}},
+    }
+    job = {"type": "object", "required": ["runs-on"], "properties": {"runs-on": {}, "steps": steps(step)}}
+    return {"$schema": DRAFT7, "type": "object", "properties": {"jobs": {"additionalProperties": job}}}
+
+
+USES_OR_RUN = {"oneOf": [{"required": ["uses"]}, {"required": ["run"]}]}
+
+
+def test_an_item_witness_keeps_an_item_the_producer_must_contain() -> None:
+    # the older version needs one step that uses or runs something, the newer every step: [{}] alone fails
+    # the older one's `contains`, [{}, {"uses": ""}] does not
+    some = workflow(lambda step: {"type": "array", "items": step, "contains": USES_OR_RUN})
+    every = workflow(lambda step: {"type": "array", "items": {"allOf": [USES_OR_RUN, step]}})
+    found = checked(some, every)
+    assert found and all(item.proven for item in found)
