@@ -259,3 +259,24 @@ def test_an_item_witness_keeps_an_item_the_producer_must_contain() -> None:
     every = workflow(lambda step: {"type": "array", "items": {"allOf": [USES_OR_RUN, step]}})
     found = checked(some, every)
     assert found and all(item.proven for item in found)
+
+
+MONTHS = "JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC"
+DAYS = "MON|TUE|WED|THU|FRI|SAT|SUN"
+
+
+def schedule(ranges_with_steps: bool) -> dict[str, Any]:
+    """A cron line: five fields, each a number, a list, a step, a range or a name (a newer version also
+    takes a range with a step, `1-5/2`)."""
+    fields = [r"(\d+,)+\d+", r"(\d+|\*)/\d+", r"\d+-\d+", r"\d+", r"\*", f"({MONTHS})(-({MONTHS}))?"]
+    if ranges_with_steps:
+        fields.insert(3, r"\d+(-\d+)?/\d+(-\d+)?")
+    fields.append(f"({DAYS})(-({DAYS}))?")
+    cron = {"type": "string", "pattern": "^((" + "|".join(fields) + ") ?){5}$"}
+    return {"type": "object", "properties": {"cron": cron}}
+
+
+def test_an_alternative_added_to_a_pattern_is_shown_by_a_string_of_it() -> None:
+    # beyond the automaton's bound (five copies of eight alternatives, both sides): "0-0/0-0 0-0/0-0 ..."
+    found = checked(schedule(True), schedule(False))
+    assert found and all(item.proven for item in found)
