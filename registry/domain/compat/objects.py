@@ -218,11 +218,12 @@ def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[
     """Different patterns: without comparing regular expressions, every schema the producer may apply to an
     undeclared name must fit every schema the consumer may apply to one (sufficient, not necessary)."""
     # (each schema with its pattern: None for an `additionalProperties`)
-    p_options: list[tuple[Node, str | None]] = [
-        (own.child("patternProperties", r), r) for r in (pattern_map(own) if own is not None else {})
-    ]
+    p_patterns = pattern_map(own) if own is not None else {}
+    p_options: list[tuple[Node, str | None]] = (
+        [(own.child("patternProperties", r), r) for r in p_patterns] if own is not None else []
+    )
     # (a producer pattern that every name matches leaves no name to its `additionalProperties`)
-    if not any(matches_everywhere(r) for r in (pattern_map(own) if own is not None else {})):
+    if not any(matches_everywhere(r) for r in p_patterns):
         p_options.append(
             (
                 own.child("additionalProperties")

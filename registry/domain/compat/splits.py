@@ -103,7 +103,7 @@ def _discriminated(node: Node) -> frozenset[str]:
         }
         known = (node.schema, frozenset(required(followed) | listed))
         node.doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return frozenset(known[1])
 
 
 def _followed(node: Node) -> Node:

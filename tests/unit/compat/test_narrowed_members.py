@@ -302,7 +302,7 @@ def discriminated_pair(rng: random.Random) -> tuple[dict[str, Any], dict[str, An
         "required": rng.choice([[], ["kind"], ["value"]]),
         "additionalProperties": rng.random() < 0.5,
     }
-    by_kind = [
+    by_kind: list[dict[str, Any]] = [
         {"properties": {"kind": {"const": k}, "value": {"type": some(types)}}, "required": ["kind"]}
         for k in kinds
     ]
