@@ -10,7 +10,7 @@ from typing import Any
 from registry.domain.compat.document import Node
 from registry.domain.compat.normalise import Conj
 from registry.domain.compat.report import Finding, finding
-from registry.domain.compat.samples import array_of
+from registry.domain.compat.samples import array_of, pick, samples
 from registry.domain.compat.structure import item_node, max_items, min_items, tuple_length
 
 Contained = Callable[[list[Node], list[Node], str], list[Finding]]
@@ -80,10 +80,22 @@ def _placer(parts: list[Node], index: int) -> Callable[[Any], list[Any]]:
 
 
 def _placed(parts: list[Node], index: int, value: Any) -> list[Any]:
-    """Arrays of the producer with `value` at `index` (and, for the shared tail, at every later place)."""
+    """Arrays of the producer with `value` at `index` (and, for the shared tail, at every later place); when
+    the producer's arrays must contain some item (`contains`), first one with such an item after `value`."""
     base = _array(parts, max(index + 1, min_items(parts)))
     single = [*base[:index], value, *base[index + 1 :]]
-    return [single, [*base[:index], value]]
+    placed = [single, [*base[:index], value]]
+    held = _contained_item(parts, index + 1)
+    return [[*base[:index], value, *held], *placed] if held else placed
+
+
+def _contained_item(parts: list[Node], index: int) -> list[Any]:
+    """An item for position `index` that the producer's `contains` schemas hold (as one list), or []."""
+    wanted = [p.child("contains") for p in parts if p.has("contains")]
+    if not wanted:
+        return []
+    nodes = [n for p in parts if (n := item_node(p, index)) is not None] + wanted
+    return [pick(nodes, samples(nodes, 1))]
 
 
 def _array(parts: list[Node], length: int, distinct: bool = False) -> list[Any]:

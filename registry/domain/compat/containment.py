@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from registry.domain.compat import arrays, digest, numbers, objects, strings, unions
+from registry.domain.compat import arrays, digest, numbers, objects, splits, strings, unions
 from registry.domain.compat.disjoint import Disjointness
 from registry.domain.compat.document import Node
 from registry.domain.compat.equivalence import equivalent
@@ -53,6 +53,8 @@ ALTERNATIVES_CHECKS = 6
 OPTIONAL_SECONDS = 0.15
 AWAY_SECONDS = 0.03
 CONTEXT_SECONDS = 0.05
+# of the budget's time, what cutting producer alternatives into pieces may take (see `_held_in_pieces`)
+CUT_SECONDS = 0.1
 
 
 class Containment:
@@ -60,6 +62,10 @@ class Containment:
         self.budget = budget
         self.reversed = reversed  # comparing a consumer schema against a producer one (see `_beyond`)
         self.reverse: Containment | None = None
+        # cutting a producer alternative into pieces (`_held_in_pieces`): a second proof, bounded apart
+        self.cutter: Containment | None = None
+        self.cutting = False  # this is a cutter (it cuts nothing itself)
+        self.cuts = Allowance(CUT_SECONDS)
         # the time spent on work the verdict does not need (better witnesses, second proofs) is bounded
         self.optional = Allowance(OPTIONAL_SECONDS)
         self.moved = 0.0  # how far optional work has moved the comparison's deadline (`_optional_work`)
@@ -210,6 +216,8 @@ class Containment:
         if not tried:  # the consumer allows nothing at all here
             message = f"the consumer accepts no {kinds_in_words(kinds)} here"
             return [finding("type_narrowed", *paths, message, conj_samples(pc, 0, kinds))]
+        if group == "object" and self._held_in_pieces(pc, cconjs, group, kinds):
+            return []
         tried.sort(key=_closeness)
         if len(tried) == 1:
             return tried[0]
@@ -248,6 +256,31 @@ class Containment:
             if found:
                 return found
         return None
+
+    def _held_in_pieces(self, pc: Conj, cconjs: list[Conj], group: str, kinds: frozenset[str]) -> bool:
+        """Whether `pc`, cut by the value of one member (`splits`), has each piece held by some consumer
+        alternative: then the union holds it, though no single alternative does. A second proof, within
+        its own allowance and by a checker of its own (in the same direction): what it leaves undecided
+        for lack of time must not be remembered as undecided by this one; never nested."""
+        if self.cutting or self.reversed or self.cuts.left() <= 0:
+            return False
+        if self.cutter is None:  # one for the whole comparison: what it learns holds for every question
+            self.cutter = Containment(self.budget.part(0.0))
+            self.cutter.cutting = True
+        cutter = self.cutter
+        for pieces in splits.cuts(pc, cconjs):
+            if self.cuts.left() <= 0:
+                return False
+            cutter.budget = self.budget.part(self.cuts.left())
+            with self.cuts:
+                held = all(
+                    any(not cutter._conj(piece, cc, group, kinds) for cc in admitting)
+                    for piece, admitting in pieces
+                )
+            self.budget.charge(cutter.budget)
+            if held and not cutter.budget.late:
+                return True
+        return False
 
     def _conj(self, pc: Conj, cc: Conj, group: str, kinds: frozenset[str]) -> list[Finding]:
         if not self.budget.spend():  # (alternatives against alternatives: a step each)

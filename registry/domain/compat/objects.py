@@ -14,9 +14,9 @@ from typing import Any
 from registry.domain.compat import strings
 from registry.domain.compat.document import Node, same_json
 from registry.domain.compat.normalise import Conj, is_trivially_true
-from registry.domain.compat.regex_samples import finite_language, pattern_samples
+from registry.domain.compat.regex_samples import finite_language, matches_everywhere, pattern_samples
 from registry.domain.compat.report import Finding, finding
-from registry.domain.compat.samples import ODD_VALUES, objects, proving, samples
+from registry.domain.compat.samples import ODD_VALUES, objects, proving, samples, unique
 from registry.domain.compat.structure import (
     closes_others,
     count,
@@ -354,38 +354,84 @@ def _member_keys(part: Node, pattern: str, names: set[str]) -> list[str]:
 def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[str]) -> list[Finding]:
     """Different patterns: without comparing regular expressions, every schema the producer may apply to an
     undeclared name must fit every schema the consumer may apply to one (sufficient, not necessary)."""
-    p_options = [own.child("patternProperties", r) for r in pattern_map(own)] if own is not None else []
-    p_options.append(
-        own.child("additionalProperties")
-        if own is not None and own.has("additionalProperties")
-        else Node(True, own.path if own else "", part.doc)
+    # (each schema with its pattern: None for an `additionalProperties`)
+    p_patterns = pattern_map(own) if own is not None else {}
+    p_options: list[tuple[Node, str | None]] = (
+        [(own.child("patternProperties", r), r) for r in p_patterns] if own is not None else []
     )
-    c_options = [part.child("patternProperties", r) for r in pattern_map(part) if not _finite_names(r, names)]
+    # (a producer pattern that every name matches leaves no name to its `additionalProperties`)
+    if not any(matches_everywhere(r) for r in p_patterns):
+        p_options.append(
+            (
+                own.child("additionalProperties")
+                if own is not None and own.has("additionalProperties")
+                else Node(True, own.path if own else "", part.doc),
+                None,
+            )
+        )
+    c_options: list[tuple[Node, str | None]] = [
+        (part.child("patternProperties", r), r) for r in pattern_map(part) if not _finite_names(r, names)
+    ]
     if not any(strings.matches_every_name(r) for r in pattern_map(part)):
         # (a pattern matching every name leaves the consumer's additionalProperties nothing to apply to)
-        c_options += _listed(part.child("additionalProperties") if part.has("additionalProperties") else None)
-    subs, undecided = _split_undecided(
-        [
-            s
-            for p in p_options
-            if p.schema is not False
-            for c in c_options
-            for s in contained([p], [c], p.path)
+        c_options += [
+            (n, None)
+            for n in _listed(part.child("additionalProperties") if part.has("additionalProperties") else None)
         ]
-    )
+    pairs = []
+    undecided: list[Finding] = []
+    for p in p_options:
+        if p[0].schema is False:
+            continue
+        for c in c_options:
+            decided, left = _split_undecided(contained([p[0]], [c[0]], p[0].path))
+            undecided += left
+            if decided:
+                pairs.append((p, c, decided))
     if undecided:  # (left undecided below: not a change of patterns, for all that is known)
         keys = [k for r in pattern_map(part) for k in pattern_samples(r, 1) if k not in names] + ["extra"]
         base = _bases([own] if own is not None else [])[0]
         undecided = [s.wrapped(lambda v: [{**base, key: v} for key in keys[:2]]) for s in undecided]
-    if not subs:
+    if not pairs:
         return undecided
-    values = [v for s in subs for v in s.candidates] + list(ODD_VALUES)
-    keys = [k for r in pattern_map(part) for k in pattern_samples(r, 1) if k not in names] + ["extra"]
     bases = _bases([own] if own is not None else [])
-    candidates = [{**bases[0], key: v} for key in keys[:3] for v in values[:4]]
+    # per pair of schemas that differ, a name both apply to, with values of their difference
+    candidates = []
+    for p, c, found in pairs:
+        values = [v for s in found for v in s.candidates][:3] + list(ODD_VALUES[:2])
+        for key in _names_between(p, c, own, part, names)[:2]:
+            candidates += [{**bases[0], key: v} for v in values]
+    candidates = unique(candidates)
+    if own is not None:  # one already shown a counterexample here goes first
+        index = proving([own], [part], candidates)
+        if index is not None:
+            candidates.insert(0, candidates.pop(index))
     message = "the consumer's patternProperties differ from the producer's and may reject its properties"
     where = own.path if own else ""
     return [finding("pattern_properties_changed", where, part.path, message, candidates), *undecided]
+
+
+def _names_between(
+    p: tuple[Node, str | None], c: tuple[Node, str | None], own: Node | None, part: Node, names: set[str]
+) -> list[str]:
+    """Property names (not declared) to which the producer applies `p` and the consumer `c` (schemas with
+    their patterns): a name of the pattern of either that the other's pattern matches too (or that no pattern
+    of its side claims, for an `additionalProperties`)."""
+    p_pattern, c_pattern = p[1], c[1]
+    tried = [k for r in (c_pattern, p_pattern) if r is not None for k in pattern_samples(r, 1)]
+    tried += ["extra", "x-extra", "zz", "_", "0"]
+    p_patterns = list(pattern_map(own)) if own is not None else []
+
+    def applies(pattern: str | None, others: list[str], name: str) -> bool:
+        return matches(pattern, name) if pattern is not None else not any(matches(r, name) for r in others)
+
+    return [
+        k
+        for k in unique(tried)
+        if k not in names
+        and applies(p_pattern, p_patterns, k)
+        and applies(c_pattern, list(pattern_map(part)), k)
+    ]
 
 
 def _finite_names(pattern: str, names: set[str]) -> bool:

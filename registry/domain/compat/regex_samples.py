@@ -168,11 +168,33 @@ def _options(op: Any, arg: Any, limit: int) -> list[str] | None:
     return None
 
 
-def _build(tree: Any, extra: int, choice: int = 0) -> str:
-    return "".join(_item(op, arg, extra, choice) for op, arg in tree)
+ALTERNATIVE_CHOICES = 8
 
 
-def _item(op: Any, arg: Any, extra: int, choice: int = 0) -> str:
+@functools.lru_cache(maxsize=4096)
+def alternative_samples(pattern: str) -> tuple[str, ...]:
+    """Strings of each alternative of the pattern's `|` (the same index at every `|`), with its optional
+    parts left out and taken once: a pattern that gained an alternative, or an optional part inside one,
+    is told from its older version by such a string (`pattern_samples` takes the first few only)."""
+    try:
+        tree = _tree(pattern)
+    except Exception:
+        return ()
+    found = []
+    for choice in range(ALTERNATIVE_CHOICES):
+        for fill in (False, True):
+            try:
+                found.append(_build(tree, 0, choice, fill))
+            except Exception:
+                continue
+    return tuple(dict.fromkeys(found))
+
+
+def _build(tree: Any, extra: int, choice: int = 0, fill: bool = False) -> str:
+    return "".join(_item(op, arg, extra, choice, fill) for op, arg in tree)
+
+
+def _item(op: Any, arg: Any, extra: int, choice: int = 0, fill: bool = False) -> str:
     c = _constants
     if op is c.LITERAL:
         return chr(arg)
@@ -184,15 +206,17 @@ def _item(op: Any, arg: Any, extra: int, choice: int = 0) -> str:
         return _in(arg)
     if op is c.BRANCH:
         branches = arg[1]
-        return _build(branches[min(choice, len(branches) - 1)], extra, choice)
+        return _build(branches[min(choice, len(branches) - 1)], extra, choice, fill)
     if op is c.SUBPATTERN:
-        return _build(arg[-1], extra, choice)
+        return _build(arg[-1], extra, choice, fill)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
         low, high, sub = arg
         count = int(low)
         if extra and (high is c.MAXREPEAT or high > low):
             count = min(count + extra, _MAX_REPEAT if high is c.MAXREPEAT else int(high))
-        return _build(sub, 0, choice) * count
+        if fill and count == 0 and (high is c.MAXREPEAT or high > 0):
+            count = 1  # an optional part, taken once
+        return _build(sub, 0, choice, fill) * count
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT, c.GROUPREF):
         return ""
     raise ValueError(op)

@@ -82,7 +82,33 @@ def conj_samples(conj: Conj, depth: int, kinds: frozenset[str] | None = None) ->
     for kind in KIND_ORDER:
         if kind in allowed:
             found.extend(_of_kind(conj, kind, depth))
+    if conj.nots and "object" in allowed:
+        return _escaping(conj, found, depth)
     return found
+
+
+ESCAPE_NAMES = 8
+
+
+def _escaping(conj: Conj, found: list[Any], depth: int) -> list[Any]:
+    """The samples with those the conjunction's negated schemas reject first (a `oneOf` branch's sample that
+    another branch also holds is no value of the union), objects varied by one more property they declare
+    (a member another branch, closed, does not allow)."""
+
+    def escapes(value: Any) -> bool:
+        return all(n.doc.is_valid(n.schema, value) is False for n in conj.nots)
+
+    if all(escapes(v) for v in found):
+        return found
+    parts = list(conj.parts)
+    nodes_of = properties_of(parts)
+    names = sorted(set().union(*(declared(p) for p in parts)))
+    more = []
+    for base in [v for v in found if isinstance(v, dict)][:2]:
+        for name in [n for n in names if n not in base][:ESCAPE_NAMES]:
+            nodes = nodes_of(name)
+            more.append({**base, name: pick(nodes, samples(nodes, depth + 1))})
+    return sorted(unique(found + more), key=lambda v: not escapes(v))
 
 
 def _of_kind(conj: Conj, kind: str, depth: int) -> list[Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from registry.domain.compat.document import Node
 from registry.domain.compat.regex_inclusion import NOTHING, inclusion
 from registry.domain.compat.regex_samples import (
+    alternative_samples,
     matches_everywhere,
     pattern_samples,
     same_pattern,
@@ -82,11 +83,24 @@ def narrowing(p: Text, c: Text) -> list[Problem]:
         found = inclusion(tuple(p.patterns), p.min_length, p.max_length, pattern)
         if found.contained:
             continue  # every producer string holds a match of the consumer's pattern
-        shown = [found.witness] if found.witness is not None else []
+        shown = [found.witness] if found.witness is not None else _differing(p, pattern)
         problems.append(
             ("pattern_changed", f"the consumer requires the pattern {pattern!r}", shown + samples(p))
         )
     return problems
+
+
+def _differing(p: Text, pattern: str) -> list[str]:
+    """Producer strings the consumer's `pattern` misses, among the strings of each alternative of the
+    producer's patterns (where the automaton gave no answer): the likeliest witnesses, checked here."""
+    found = []
+    for text in (t for own in p.patterns[:1] for t in alternative_samples(own)):
+        within = p.min_length <= len(text) and (p.max_length is None or len(text) <= p.max_length)
+        if within and _matches_all(p.patterns, text) and not _matches_all([pattern], text):
+            found.append(text)
+            if len(found) == 2:
+                break
+    return found
 
 
 def accepts_every_string(node: Node) -> bool:
