@@ -190,6 +190,9 @@ class Result:
     server_cpu: float = 0.0  # seconds of the server process's CPU while measuring
     client: str = "asyncio"  # which load generator measured it
     quantiles_ms: dict[float, float] = field(default_factory=dict)  # as wrk reports them (no latency list)
+    # the warm-up's answers (not measured, but a registration refused there leaves a gap the first reads meet)
+    warmup_statuses: Counter[int] = field(default_factory=Counter)
+    warmup_errors: Counter[str] = field(default_factory=Counter)
 
     def ok(self, expected: int) -> int:
         return self.statuses[expected]
@@ -330,9 +333,10 @@ def run_load(
     counter = iter(range(10**12))
 
     async def main() -> Result:
+        warm = Result()
         if warmup > 0:
-            await _drive(port, make, counter, warmup, connections, 10**12, None, client_kind)
-        result = Result()
+            await _drive(port, make, counter, warmup, connections, 10**12, warm, client_kind)
+        result = Result(warmup_statuses=warm.statuses, warmup_errors=warm.errors)
         limit = next(counter) + max_requests
         cpu0, server0, t0 = time.process_time(), _proc_cpu_seconds(server_pid), time.perf_counter()
         await _drive(port, make, counter, seconds, connections, limit, result, client_kind)
@@ -609,6 +613,13 @@ def check(row: Row) -> None:
         print(
             f"  !! {row.scenario} on {row.database}: {wrong} of {total} answers were not {row.expected}: "
             f"{dict(result.statuses)}; connection errors: {dict(result.errors)}",
+            file=sys.stderr,
+        )
+    warm_wrong = sum(result.warmup_statuses.values()) - result.warmup_statuses[row.expected]
+    if warm_wrong or result.warmup_errors:
+        print(
+            f"  !! {row.scenario} on {row.database}, warm-up: {warm_wrong} answers were not {row.expected}: "
+            f"{dict(result.warmup_statuses)}; connection errors: {dict(result.warmup_errors)}",
             file=sys.stderr,
         )
     if total == 0 or wrong * 2 > total:

@@ -24,7 +24,7 @@ def highlight_json(text: str) -> Markup:
 def stylesheet() -> str:
     """The token rules, scoped to SCOPE (Pygments also emits unscoped `pre` and line-number rules, which
     would restyle every <pre> of the catalog: left out)."""
-    rules = HtmlFormatter(style=STYLE).get_style_defs(SCOPE).splitlines()
+    rules = HtmlFormatter(style=STYLE).get_style_defs(SCOPE).splitlines()  # type: ignore[no-untyped-call]
     header = f"/* Pygments' '{STYLE}' style (BSD-2-Clause), written by `python -m registry.web.highlight` */"
     return "\n".join([header, *(rule for rule in rules if rule.startswith(f"{SCOPE} "))]) + "\n"
 

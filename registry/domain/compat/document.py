@@ -125,7 +125,7 @@ class Doc:
         if known is None or known[0] is not schema:
             known = (schema, self._is_valid(schema, instance))
             self.memo[key] = known
-        return known[1]  # type: ignore[no-any-return]
+        return known[1]
 
     def _is_valid(self, schema: Any, instance: Any) -> bool | None:
         try:

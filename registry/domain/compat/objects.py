@@ -95,7 +95,7 @@ def _unevaluated_rest(part: Node) -> Node | None:
         }
         known = (part.schema, Node(rest, part.path, part.doc))
         part.doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def _names(contained: Contained, parts: list[Node], part: Node) -> list[Finding]:

@@ -154,7 +154,7 @@ def evaluated(part: Node) -> Evaluated | None:
     if known is None or known[0] is not part.schema:
         known = (part.schema, _evaluated(part, True, set()))
         part.doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def _evaluated(node: Node, top: bool, seen: set[tuple[str, int]]) -> Evaluated | None:

@@ -53,8 +53,8 @@ def split(compare: Compare, ps: list[Node], cs: list[Node], where: str) -> list[
         return None
     index, keyword = consumer
     union, others = cs[index], cs[:index] + cs[index + 1 :]
-    rest = _kept([*others, _without(union, keyword)])
-    found = _within(compare, ps, rest, where) if rest else []
+    kept = _kept([*others, _without(union, keyword)])
+    found = _within(compare, ps, kept, where) if kept else []
     return found + _one_of_them(compare, ps, _branches(union, keyword), where)
 
 
@@ -204,7 +204,7 @@ def _strings(node: Node) -> tuple[frozenset[str] | None, bool]:
     if known is None or known[0] is not node.schema:
         known = (node.schema, _own_strings(node))
         node.doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def _own_strings(node: Node) -> tuple[frozenset[str] | None, bool]:
@@ -245,7 +245,7 @@ def _value_index(branches: list[Node], name: str) -> tuple[dict[str, list[str]],
                 by_value.setdefault(value, []).append(branch.path)
         known = (branches[0].schema, (by_value, unbounded))
         doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def listed_values(node: Node) -> list[Any] | None:
@@ -336,7 +336,7 @@ def _listed_keys(node: Node) -> set[str] | None:
         pure = values is not None and all(set(b.keywords()) <= {"enum", "const"} for b in _union_of(node))
         known = (node.schema, {canonical(v) for v in values} if pure and values is not None else None)
         node.doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def _union_of(node: Node) -> list[Node]:
@@ -430,7 +430,7 @@ def _places(branches: list[Node]) -> dict[str, str]:
     if known is None or known[0] is not branches[0].schema:
         known = (branches[0].schema, {b.path: _target(b).path for b in branches})
         doc.memo[key] = known
-    return known[1]  # type: ignore[no-any-return]
+    return known[1]
 
 
 def _shared(a: str, b: str) -> int:
