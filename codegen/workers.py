@@ -200,6 +200,13 @@ class GeneratorPool:
         workers = dict(pool._pool_manager.worker_manager.workers)
         return [pid for pid, process in workers.items() if process.is_alive()]
 
+    def jobs_in_workers(self) -> int:
+        """How many jobs a worker has begun and not yet finished: each makes its own folder as it starts."""
+        try:
+            return len(os.listdir(self._workdirs))
+        except FileNotFoundError:
+            return 0
+
     @traced_generation
     async def generate(self, contract: ContractInput, *, size: int = 0) -> GeneratedModels:
         """The contract's models, generated in a worker. `size` (bytes of the contract's JSON) decides

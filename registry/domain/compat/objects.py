@@ -14,7 +14,7 @@ from typing import Any
 from registry.domain.compat import strings
 from registry.domain.compat.document import Node, same_json
 from registry.domain.compat.normalise import Conj, is_trivially_true
-from registry.domain.compat.regex_samples import finite_language, matches_everywhere, pattern_samples
+from registry.domain.compat.regex_samples import finite_language, pattern_samples
 from registry.domain.compat.report import Finding, finding
 from registry.domain.compat.samples import ODD_VALUES, objects, proving, samples, unique
 from registry.domain.compat.structure import (
@@ -360,7 +360,7 @@ def _any_pattern(contained: Contained, own: Node | None, part: Node, names: set[
         [(own.child("patternProperties", r), r) for r in p_patterns] if own is not None else []
     )
     # (a producer pattern that every name matches leaves no name to its `additionalProperties`)
-    if not any(matches_everywhere(r) for r in p_patterns):
+    if not any(strings.matches_every_name(r) for r in p_patterns):
         p_options.append(
             (
                 own.child("additionalProperties")

@@ -17,7 +17,6 @@ from codegen.scheduling import FairSlots
 from tests.unit.codegen.test_workers import SMALL, big_contract
 
 SLOW_OBJECTS = 8  # ~1.2 s of generation on an idle 2-core machine, more on a busy one
-KILL_AFTER = 0.3  # well inside the generation, well after a worker has taken the job
 
 
 def worker_deaths() -> float:
@@ -45,7 +44,11 @@ async def warm_pool(pool: GeneratorPool) -> GeneratorPool:
 
 
 async def kill_the_workers_soon(pool: GeneratorPool) -> list[int]:
-    await asyncio.sleep(KILL_AFTER)
+    """Kill every worker once one has begun the job, not after a fixed time: on a busy machine the job may
+    reach a worker late, and killing idle workers only replaces the pool the job then runs in."""
+    async with asyncio.timeout(10):
+        while not pool.jobs_in_workers():
+            await asyncio.sleep(0.01)
     pids = pool.worker_pids()
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
