@@ -48,7 +48,7 @@ def narrowing(contained: Contained, pc: Conj, part: Node, step: Step) -> list[Fi
     producer_nodes = properties_of(parts)
     unchanged = _unchanged(parts, part)
     for name in sorted(names):
-        if unchanged is not None and unchanged(name):
+        if name in unchanged:
             step()  # what comparing the two would have counted, so that the budget runs out where it did
             continue
         found.extend(_property(contained, parts, part, name, producer_nodes(name), name in in_producer))
@@ -61,16 +61,16 @@ def narrowing(contained: Contained, pc: Conj, part: Node, step: Step) -> list[Fi
     return _renamed(found, [p.path for p in pc.parts if _unevaluated_rest(p) is not None], "producer_path")
 
 
-def _unchanged(parts: list[Node], part: Node) -> Callable[[str], bool] | None:
-    """Which property names `_property` would find nothing for at once, without building their nodes: a name
+def _unchanged(parts: list[Node], part: Node) -> set[str]:
+    """The property names `_property` would find nothing for at once, without building their nodes: a name
     whose schema is declared by one producer part and by the consumer, each the only schema its side applies
     to the name (no patternProperties, no additionalProperties that constrains, no propertyNames), with
     equal digests and no reference (`digest.same` then holds, so `contained` answers []). Versions of a
     large contract mostly repeat each other: building and normalising the nodes of every unchanged property
-    was most of the time a check of two such versions took. None when no name qualifies this way."""
+    was most of the time a check of two such versions took."""
     c_properties = part.get("properties")
     if not isinstance(c_properties, dict) or part.has("patternProperties") or not parts:
-        return None
+        return set()
     p_doc, c_doc = parts[0].doc, part.doc
     if (
         p_doc.keywords != c_doc.keywords
@@ -79,27 +79,26 @@ def _unchanged(parts: list[Node], part: Node) -> Callable[[str], bool] | None:
         # both schemas hold everything, or neither does
         or not p_doc.keywords.isdisjoint(_NO_KEYWORDS)
     ):
-        return None
+        return set()
     declaring: dict[str, Any] = {}  # name -> the one producer schema for it (None: several)
     for p in parts:
         rest = p.get("additionalProperties")
         if p.doc is not p_doc or p.has("patternProperties") or p.has("propertyNames"):
-            return None
+            return set()
         if not (rest is None or rest is True or rest == {}):
-            return None  # an open part (`properties_of`): its additionalProperties may apply to a name
+            return set()  # an open part (`properties_of`): its additionalProperties may apply to a name
         properties = p.get("properties")
         for name, schema in properties.items() if isinstance(properties, dict) else ():
             declaring[name] = None if name in declaring else schema
-    p_digests, c_digests = digests(p_doc), digests(c_doc)
-
-    def unchanged(name: str) -> bool:
-        p_schema, c_schema = declaring.get(name), c_properties.get(name)
-        if not isinstance(p_schema, dict) or not isinstance(c_schema, dict):
-            return False
-        p_digest, p_refs = p_digests.of(p_schema)
-        return not p_refs and p_refs is not None and p_digest == c_digests.of(c_schema)[0]
-
-    return unchanged
+    p_digest_of, c_digest_of = digests(p_doc).of, digests(c_doc).of
+    found = set()
+    for name, p_schema in declaring.items():
+        c_schema = c_properties.get(name)
+        if isinstance(p_schema, dict) and isinstance(c_schema, dict):
+            p_digest, p_refs = p_digest_of(p_schema)
+            if not p_refs and p_refs is not None and p_digest == c_digest_of(c_schema)[0]:
+                found.add(name)
+    return found
 
 
 def _unevaluated(contained: Contained, pc: Conj, part: Node, step: Step) -> list[Finding]:
