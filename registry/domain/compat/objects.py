@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from registry.domain.compat import strings
-from registry.domain.compat.digest import ANNOTATIONS, digests
+from registry.domain.compat.digest import ANNOTATIONS, digests, equal_without_references
 from registry.domain.compat.document import Node, same_json
 from registry.domain.compat.normalise import Conj, is_trivially_true
 from registry.domain.compat.regex_samples import finite_language, pattern_samples
@@ -90,15 +90,12 @@ def _unchanged(parts: list[Node], part: Node) -> set[str]:
         properties = p.get("properties")
         for name, schema in properties.items() if isinstance(properties, dict) else ():
             declaring[name] = None if name in declaring else schema
-    p_digest_of, c_digest_of = digests(p_doc).of, digests(c_doc).of
-    found = set()
-    for name, p_schema in declaring.items():
-        c_schema = c_properties.get(name)
-        if isinstance(p_schema, dict) and isinstance(c_schema, dict):
-            p_digest, p_refs = p_digest_of(p_schema)
-            if not p_refs and p_refs is not None and p_digest == c_digest_of(c_schema)[0]:
-                found.add(name)
-    return found
+    pairs = (
+        (name, p_schema, c_schema)
+        for name, p_schema in declaring.items()
+        if isinstance(p_schema, dict) and isinstance(c_schema := c_properties.get(name), dict)
+    )
+    return equal_without_references(digests(p_doc), digests(c_doc), pairs)
 
 
 def _unevaluated(contained: Contained, pc: Conj, part: Node, step: Step) -> list[Finding]:
