@@ -85,8 +85,10 @@ def _unchanged(parts: list[Node], part: Node) -> set[str]:
         rest = p.get("additionalProperties")
         if p.doc is not p_doc or p.has("patternProperties") or p.has("propertyNames"):
             return set()
-        if not (rest is None or rest is True or rest == {}):
-            return set()  # an open part (`properties_of`): its additionalProperties may apply to a name
+        if len(parts) > 1 and not (rest is None or rest is True or rest == {}):
+            # an open part (`properties_of`): its additionalProperties applies to the names another part
+            # declares (a lone part's never applies to its own properties: LENIENT's closed producers)
+            return set()
         properties = p.get("properties")
         for name, schema in properties.items() if isinstance(properties, dict) else ():
             declaring[name] = None if name in declaring else schema
