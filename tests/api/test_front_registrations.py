@@ -18,10 +18,11 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Engine, text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from registry import access
+from registry import access, services
 from registry.api.app import create_app
 from registry.api.front_registrations import REGISTER_ROUTE
 from registry.domain.auth import Role
+from registry.services import RegistryChanges
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
@@ -224,3 +225,63 @@ async def test_registrations_answered_in_front_equal_the_stacks_answers(
     expected = [path for _, path, _, _, _, _, in_front in EXCHANGES if not in_front]
     assert front[2] == expected
     assert len(stack[2]) == len(EXCHANGES)
+
+
+async def test_a_database_that_refuses_writes_gets_the_same_503_in_front(tmp_path: Path) -> None:
+    path = tmp_path / "registry.db"
+    writable = make_engine(f"sqlite:///{path}")
+    upgrade(writable)
+    services.put_registry(UnitOfWork(make_session_factory(writable)), "r", RegistryChanges(), actor="test")
+    writable.dispose()
+    # as the registry sees a file it may not write (chmod cannot stop root, who runs CI's containers)
+    settings = Settings(database_url=f"sqlite:///file:{path}?mode=ro&uri=true", mirror_worker=False)
+    app = create_app(settings)
+    app.add_middleware(Entering)
+    Entering.entered = []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r.test") as client:
+        in_front = await client.post(VERSIONS, content=body(contract(10)), headers=JSON)
+        by_stack = await client.post(f"{VERSIONS}?via=stack", content=body(contract(10)), headers=JSON)
+    app.state.engine.dispose()
+    assert len(Entering.entered) == 1  # the second only
+    assert (in_front.status_code, in_front.json()["error"]["code"]) == (503, "database_read_only")
+    assert in_front.content == by_stack.content
+    for name in ("retry-after", "content-type", "content-length"):
+        assert in_front.headers[name] == by_stack.headers[name]
+
+
+async def test_a_registration_begun_before_the_drain_is_answered_and_counted_in_flight(
+    settings: Settings, engine: Engine
+) -> None:
+    """The drain begins while the body is on its way: the request was let in, as the stack's drain gate
+    lets in what arrives before the drain, and it is in flight until answered; also when the front hands
+    it on to the stack."""
+    app = create_app(settings, engine=engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r.test") as client:
+        assert (await client.put("/registries/r", json={})).status_code == 201
+    lifecycle = app.state.lifecycle
+    in_flight: list[int] = []
+
+    async def post(content: bytes) -> int:
+        async def receive() -> dict[str, Any]:
+            lifecycle.drain()
+            in_flight.append(lifecycle.in_flight)
+            return {"type": "http.request", "body": content, "more_body": False}
+
+        sent: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        path = VERSIONS.encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
+        scope = {"type": "http", "method": "POST", "path": "/", "raw_path": path, "query_string": b""}
+        scope.update({"headers": headers, "http_version": "1.1", "scheme": "http", "root_path": ""})
+        scope["path"] = path.decode()
+        lifecycle.draining = False  # each request arrives before its drain
+        await app(scope, receive, send)
+        return int(sent[0]["status"])
+
+    assert await post(body(contract(10))) == 201  # answered in front
+    assert await post(body(contract(10), colour="red")) == 422  # refused by the stack, not shut out
+    assert in_flight == [1, 1]
+    assert lifecycle.in_flight == 0
