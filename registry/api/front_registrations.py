@@ -98,7 +98,7 @@ class FrontRegistrations:
                 found = await run_in_threadpool(self.authenticator.principal_for, authorization)
             caller = noted_caller(refuse_metrics_only(found))
             authorize(caller, Role.WRITER, registry)
-        except RegistryError:
+        except Exception:  # a refusal, or a failure of the token table's read: the stack meets it again
             return None
         return OnSchema(registry, schema, caller, self.uow)
 
