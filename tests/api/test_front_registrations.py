@@ -6,7 +6,9 @@ stack as it came."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -22,6 +24,7 @@ from registry import access, services
 from registry.api.app import create_app
 from registry.api.front_registrations import REGISTER_ROUTE
 from registry.domain.auth import Role
+from registry.observability.logs import ACCESS_LOGGER, JsonFormatter
 from registry.services import RegistryChanges
 from registry.settings import Settings
 from registry.storage.database import make_engine, make_session_factory
@@ -285,3 +288,37 @@ async def test_a_registration_begun_before_the_drain_is_answered_and_counted_in_
     assert await post(body(contract(10), colour="red")) == 422  # refused by the stack, not shut out
     assert in_flight == [1, 1]
     assert lifecycle.in_flight == 0
+
+
+async def test_access_lines_of_registrations_in_front_name_the_route_and_the_token(
+    settings: Settings, engine: Engine
+) -> None:
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(ACCESS_LOGGER)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        async with replica(settings.model_copy(update={"token_cache_seconds": 60}), engine) as (
+            client,
+            tokens,
+        ):
+            writer = {**JSON, "Authorization": f"Bearer {tokens['writer'][1]}"}
+            for via, suffix in (("front", ""), ("stack", "?via=stack")):
+                sent = {**writer, "X-Request-Id": via}
+                answer = await client.post(f"{VERSIONS}{suffix}", content=body(contract(10)), headers=sent)
+                assert answer.status_code == {"front": 201, "stack": 200}[via]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    lines = {line["request_id"]: line for line in map(json.loads, written.getvalue().splitlines())}
+    for via in ("front", "stack"):
+        line = lines[via]
+        assert (line["route"], line["method"], line["token_id"]) == (
+            REGISTER_ROUTE,
+            "POST",
+            tokens["writer"][0],
+        )
+    assert lines["front"]["path"] == VERSIONS
