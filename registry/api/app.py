@@ -19,6 +19,7 @@ from registry.api import eventbridge, front, request_log
 from registry.api.capacity import ExpensiveWork
 from registry.api.errors import install_error_handlers
 from registry.api.fast_reads import MemoryReads, MemoryValidation, ReadCaches
+from registry.api.front_registrations import FrontRegistrations
 from registry.api.lifecycle import DrainGate, Lifecycle
 from registry.api.middleware import BodyLimit, JsonBodies, KeepEncodedSlashes, PrivateApiDescription
 from registry.api.readiness import Readiness
@@ -158,8 +159,17 @@ def create_app(
         contracts=services.loaded_contract,
         body_limit=settings.max_content_bytes,
     )
+    # Around the request log too: a registration answered in front costs the service and little more.
+    front_registrations = FrontRegistrations(
+        uow=uow, authenticator=authenticator, body_limit=settings.max_content_bytes
+    )
     front.install(
-        app, reads=memory_reads, validations=memory_validation, records=records, lifecycle=lifecycle
+        app,
+        reads=memory_reads,
+        validations=memory_validation,
+        registrations=front_registrations,
+        records=records,
+        lifecycle=lifecycle,
     )
     # The versions router is matched first, and described in its place below: the registrations and
     # validations that reach the application were matched against every route listed before theirs (FastAPI

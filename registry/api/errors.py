@@ -109,13 +109,19 @@ def error_response(status: int, code: str, message: str, details: Any = None, **
 
 async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.RegistryError)
-    headers = error_headers(exc)
     if is_eventbridge(request):
-        return eventbridge_error(*eventbridge_status_for(exc), _eventbridge_message(exc), headers)
+        return eventbridge_error(*eventbridge_status_for(exc), _eventbridge_message(exc), error_headers(exc))
+    return native_error(exc, request.url.path)
+
+
+def native_error(exc: errors.RegistryError, path: str) -> JSONResponse:
+    """The native API's answer to an error of a request for `path` (also what the front answers with
+    for the registrations it handles, api.front_registrations)."""
+    headers = error_headers(exc)
     if isinstance(exc, errors.Unauthenticated):
         # pip answers a Basic challenge with the index URL's credentials, .netrc or keyring; a browser
         # would pop up a login dialog for it, so only the package index asks that way.
-        basic = INDEX_PATH.match(request.url.path) is not None
+        basic = INDEX_PATH.match(path) is not None
         headers["WWW-Authenticate"] = 'Basic realm="package index"' if basic else "Bearer"
     return error_response(status_for(exc), exc.code, exc.message, exc.details, headers=headers)
 

@@ -1,7 +1,8 @@
-"""The first thing a request meets: a GET of a numbered version or of `latest` that memory can answer, and a
-validation of a valid event against a version whose contract is in memory, are answered here, outside the
-rest of the middleware stack (the request log's wrapper, Starlette's error middleware, FastAPI's exception
-and body limit layers, our own), which together cost more CPU than the answer itself.
+"""The first thing a request meets: a GET of a numbered version or of `latest` that memory can answer, a
+validation of a valid event against a version whose contract is in memory, and a registration
+(`front_registrations`), are answered here, outside the rest of the middleware stack (the request log's
+wrapper, Starlette's error middleware, FastAPI's exception and body limit layers, routing and dependencies,
+our own), which together cost more CPU than a cached answer itself, and a third of a registration.
 
 It does for those answers what the stack does for every request: the request's id (`X-Request-Id`, also on
 the trace's server span), its facts for log lines, its metrics and access line
@@ -20,7 +21,8 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from registry.api.fast_reads import VALIDATE_ROUTE, VERSION_ROUTE, MemoryReads, MemoryValidation, send_answer
-from registry.api.lifecycle import Lifecycle
+from registry.api.front_registrations import REGISTER_ROUTE, FrontRegistrations, server_error
+from registry.api.lifecycle import ADMITTED, Lifecycle
 from registry.api.middleware import read_body, replay_body
 from registry.api.request_log import HEADER, RequestRecords, request_facts
 from registry.observability.logs import RequestFacts, current_request
@@ -38,12 +40,14 @@ class Front:
         *,
         reads: MemoryReads,
         validations: MemoryValidation,
+        registrations: FrontRegistrations,
         records: RequestRecords,
         lifecycle: Lifecycle,
     ) -> None:
         self.app = app
         self.reads = reads
         self.validations = validations
+        self.registrations = registrations
         self.records = records
         self.lifecycle = lifecycle
 
@@ -54,6 +58,8 @@ class Front:
                     return
             elif scope["method"] == "POST":
                 left = await self._validation(scope, receive, send)
+                if left is not None:
+                    left = await self._registration(scope, left, send)
                 if left is None:
                     return
                 receive = left
@@ -94,11 +100,45 @@ class Front:
             body = await read_body(receive)
             answer = self.validations.answer(found, body)
             if answer is None:
+                scope[ADMITTED] = True
                 return replay_body(body, receive)
             headers, content = answer
             await self._send(scope, send, facts, started, VALIDATE_ROUTE, 200, headers, content)
             return None
         finally:
+            current_request.reset(token)
+
+    async def _registration(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """None when the registration was answered here; else the stack answers, reading the body from
+        the receive returned (the body again, when it was read here)."""
+        match = self.registrations.match(scope)
+        if match is None:
+            return receive
+        started = time.perf_counter()
+        facts = request_facts(scope)
+        token = current_request.set(facts)
+        self.lifecycle.in_flight += 1  # as the drain gate counts it: from the first await to the answer
+        try:
+            on = await self.registrations.admit(scope, match)
+            if on is None:
+                scope[ADMITTED] = True
+                return receive
+            # of a declared length within the limit: the server delivers no more than that
+            body = await read_body(receive)
+            request = await self.registrations.request(body)
+            if request is None:
+                scope[ADMITTED] = True
+                return replay_body(body, receive)
+            try:
+                status, headers, content = await self.registrations.answer(on, request, facts.path)
+            except Exception:
+                # as RequestLog does for the stack's 500: logged once, with the request's id
+                errors.exception("unhandled error answering %s %s", facts.method, facts.path)
+                status, headers, content = server_error()
+            await self._send(scope, send, facts, started, REGISTER_ROUTE, status, headers, content)
+            return None
+        finally:
+            self.lifecycle.in_flight -= 1
             current_request.reset(token)
 
     async def _send(
@@ -131,6 +171,7 @@ def install(
     *,
     reads: MemoryReads,
     validations: MemoryValidation,
+    registrations: FrontRegistrations,
     records: RequestRecords,
     lifecycle: Lifecycle,
 ) -> None:
@@ -139,6 +180,13 @@ def install(
     build = app.build_middleware_stack
 
     def build_with_front() -> ASGIApp:
-        return Front(build(), reads=reads, validations=validations, records=records, lifecycle=lifecycle)
+        return Front(
+            build(),
+            reads=reads,
+            validations=validations,
+            registrations=registrations,
+            records=records,
+            lifecycle=lifecycle,
+        )
 
     app.build_middleware_stack = build_with_front

@@ -16,6 +16,9 @@ log = logging.getLogger("registry")
 
 # Answered while draining: the process is alive, it says it is not ready, and its last numbers are read.
 _ALWAYS_ANSWERED = frozenset({"/healthz", "/readyz", "/metrics"})
+ADMITTED = "registry.admitted"
+"""Set on a request's scope by the front (api.front) when it hands on a request it began to answer before
+the drain: the drain gate lets it in, as it would have at the request's start."""
 
 
 class Lifecycle:
@@ -44,7 +47,7 @@ class DrainGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.lifecycle.draining and scope["path"] not in _ALWAYS_ANSWERED:
+        if self.lifecycle.draining and scope["path"] not in _ALWAYS_ANSWERED and ADMITTED not in scope:
             await _refuse(scope, receive, send)
             return
         self.lifecycle.in_flight += 1
