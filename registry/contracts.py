@@ -187,7 +187,8 @@ class PreparedDocuments:
 
 
 def _prepared(contract: Contract, as_producer: bool, policy: CompatibilityPolicy) -> Doc:
-    schema, text = contract.event_schema(), contract.event_text()
+    # (the checker never changes a schema, and LENIENT's rewrite builds a new one: no copy is needed)
+    schema, text = contract.shared_event_schema(), contract.event_text()
     return prepare_to_keep(schema, as_producer=as_producer, policy=policy, text=text)
 
 

@@ -440,7 +440,7 @@ class Containment:
         elif group == "array":
             return arrays.narrowing(self.contained, pc, part)
         else:
-            return objects.narrowing(self.contained, pc, part)
+            return objects.narrowing(self.contained, pc, part, self.budget.spend)
         return [finding(rule, _path(pc), part.path, message, values) for rule, message, values in problems]
 
 

@@ -56,6 +56,12 @@ class Contract:
             return copied
         return copy.deepcopy(self._event_schema())
 
+    def shared_event_schema(self) -> dict[str, Any]:
+        """`event_schema()` without the copy: the contract's own object, which its validators read too, for
+        readers that never change it (the checker's documents: a copy cost as much as parsing the contract
+        again, each time a version was prepared for a check)."""
+        return self._event_schema()
+
     def event_text(self) -> str | None:
         """The canonical JSON of `event_schema()` when it is at hand without serialising it (a JSON Schema
         contract's event schema is its whole canonical content, bundle included), else None."""

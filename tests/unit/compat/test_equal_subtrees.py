@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from registry.domain.compat.containment import Containment
 from registry.domain.compat.document import Doc, Node
 from registry.domain.compat.normalise import Budget
@@ -96,3 +98,31 @@ def test_recursion_through_the_root_meets_itself_again() -> None:
     assert checked(schema("boolean"), schema(["boolean", "null"])) == []
     found = checked(schema(["boolean", "null"]), schema("boolean"))
     assert "too_complex" not in rules(found) and found[0].proven
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_properties_equal_but_for_annotations_are_not_read_and_count_their_steps(closed: bool) -> None:
+    # the next version of a contract of thirty properties changes one bound, and every description: the
+    # other 29 are recognised by their digests (`objects._unchanged`), none of their keywords read, and each
+    # still counts the step its comparison would have, so that the budget runs out where it did; also where
+    # the producer is closed (as LENIENT reads producers), whose additionalProperties applies to no property
+    def version(revision: int) -> dict[str, Any]:
+        properties = {
+            f"p{i:02d}": {"type": "integer", "minimum": 0, "description": f"{i}, revision {revision}"}
+            for i in range(30)
+        }
+        properties["p00"]["maximum"] = 10 + revision
+        return {"type": "object", "properties": properties}
+
+    producer, consumer = version(1), version(2)
+    if closed:
+        producer["additionalProperties"] = False
+    c_doc = Doc(consumer, validator_class_of(consumer))
+    budget = Budget()
+    found = Containment(budget).contained(
+        [Node(producer, "", Doc(producer, validator_class_of(producer)))], [Node(consumer, "", c_doc)]
+    )
+    assert found == [] and checked(consumer, producer) != []
+    read = [name for name, s in consumer["properties"].items() if c_doc.keywords_kept.get(id(s)) is s]
+    assert read == ["p00"]
+    assert budget.spent == 1 + 30 + 2  # the root, one per property, two inside p00 (as before the shortcut)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from registry.domain.compat import CompatibilityPolicy, check
 from registry.domain.compat.checker import check_prepared, prepare, prepare_to_keep
 from registry.domain.compat.digest import digests
+from registry.domain.compat.document import canonical_text
+from tests.corpus.contracts import sample
+from tests.corpus.evolutions import evolutions
 from tests.unit.compat.catalogue import CATALOGUE
 
 PAIRS = [pair for pairs in CATALOGUE.values() for pair in pairs]
@@ -57,3 +62,17 @@ def test_documents_kept_between_checks_answer_as_documents_prepared_for_each(
     # what the checks learnt stayed with their copies: the kept documents did not grow
     assert {key: (len(doc.memo), len(digests(doc)._digest)) for key, doc in kept.items()} == learnt
     assert all(not digests(doc).compared and not digests(doc).pointers for doc in kept.values())
+
+
+@pytest.mark.parametrize("policy", list(CompatibilityPolicy))
+def test_a_check_leaves_the_schemas_it_reads_as_they_were(policy: CompatibilityPolicy) -> None:
+    # kept documents read a contract's own schema, which its validators read too
+    # (`Contract.shared_event_schema`): a check that changed it would change them
+    pairs = [(pair.name, pair.producer, pair.consumer) for pair in PAIRS]
+    pairs += [(e.name, e.before, e.after) for e in evolutions(sample(20, seed="shared documents"))]
+    for name, a, b in pairs:
+        a, b = copy.deepcopy(a), copy.deepcopy(b)
+        before = canonical_text([a, b])
+        check(a, b, policy=policy)
+        check(b, a, policy=policy)
+        assert canonical_text([a, b]) == before, name
