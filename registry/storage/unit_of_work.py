@@ -78,7 +78,7 @@ class UnitOfWork:
         bind = session_factory.kw["bind"]
         self.engine: Engine = bind
         self.database = DatabaseState()
-        self._dialect: str = bind.dialect.name
+        self.dialect: str = bind.dialect.name
         # SQLite admits one writer at a time and makes the others sleep in growing steps while they wait;
         # queueing this process's writers on a lock instead keeps their latency flat.
         self._sqlite_writer = threading.Lock()
@@ -86,11 +86,11 @@ class UnitOfWork:
 
     def reading(self) -> Transaction:
         # PostgreSQL reads run in autocommit: no BEGIN and ROLLBACK round trips around a lone SELECT.
-        options = {"isolation_level": "AUTOCOMMIT"} if self._dialect == "postgresql" else {}
+        options = {"isolation_level": "AUTOCOMMIT"} if self.dialect == "postgresql" else {}
         return Transaction(self._session_factory(), options, nullcontext(), self)
 
     def writing(self) -> Transaction:
-        if self._dialect == "sqlite":
+        if self.dialect == "sqlite":
             return Transaction(
                 self._session_factory(), {IMMEDIATE: True}, self._sqlite_writer, self, writing=True
             )
@@ -133,7 +133,7 @@ class Transaction:
         self.deployments = DeploymentRepository(session)
         self.environments = EnvironmentRepository(session)
         self.references = ReferenceRepository(session)
-        self.search = SearchRepository(session)
+        self.search = SearchRepository(session, uow.dialect)
         self.dependents = DependentRepository(session)
         self.audit = AuditRepository(session)
 
