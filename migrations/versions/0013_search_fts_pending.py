@@ -65,7 +65,8 @@ MOVE_PENDING = (
     """INSERT INTO search_documents_fts (search_documents_fts, rowid, document)
     SELECT 'delete', schema_id, indexed FROM search_fts_pending WHERE indexed IS NOT NULL""",
     """INSERT INTO search_documents_fts (rowid, document)
-    SELECT d.schema_id, d.document FROM search_fts_pending p JOIN search_documents d ON d.schema_id = p.schema_id""",
+    SELECT d.schema_id, d.document
+    FROM search_fts_pending p JOIN search_documents d ON d.schema_id = p.schema_id""",
     "DELETE FROM search_fts_pending",
 )
 
@@ -73,9 +74,7 @@ MOVE_PENDING = (
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    op.execute(
-        "CREATE TABLE search_fts_pending (schema_id INTEGER NOT NULL PRIMARY KEY, indexed TEXT)"
-    )
+    op.execute("CREATE TABLE search_fts_pending (schema_id INTEGER NOT NULL PRIMARY KEY, indexed TEXT)")
     _replace_triggers(PENDING_TRIGGERS)
 
 

@@ -93,16 +93,15 @@ _REWRITTEN = (
 
 # SQLite (migration 0013): how many changed documents wait for the index, and moving them into it
 _PENDING = Direct(text("SELECT count(*) FROM search_fts_pending"))
-_MOVE_PENDING = tuple(
-    Direct(text(statement))
-    for statement in (
-        "INSERT INTO search_documents_fts (search_documents_fts, rowid, document)"
-        " SELECT 'delete', schema_id, indexed FROM search_fts_pending WHERE indexed IS NOT NULL",
-        "INSERT INTO search_documents_fts (rowid, document) SELECT d.schema_id, d.document"
-        " FROM search_fts_pending p JOIN search_documents d ON d.schema_id = p.schema_id",
-        "DELETE FROM search_fts_pending",
-    )
+# (bulk loads writing rows directly run these at the end: the documents they inserted are listed)
+MOVE_PENDING_SQL = (
+    "INSERT INTO search_documents_fts (search_documents_fts, rowid, document)"
+    " SELECT 'delete', schema_id, indexed FROM search_fts_pending WHERE indexed IS NOT NULL",
+    "INSERT INTO search_documents_fts (rowid, document) SELECT d.schema_id, d.document"
+    " FROM search_fts_pending p JOIN search_documents d ON d.schema_id = p.schema_id",
+    "DELETE FROM search_fts_pending",
 )
+_MOVE_PENDING = tuple(Direct(text(statement)) for statement in MOVE_PENDING_SQL)
 
 
 class SearchRepository:

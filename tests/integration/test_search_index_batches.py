@@ -25,6 +25,10 @@ from tests.integration.test_search_strategies import paged, ranking
 REGISTRY = "teams"
 # Enough schemas that the first batches went into the index and some wait in the list
 SCHEMAS = FTS_BATCH * 2 + FTS_BATCH // 2
+# FTS5's check of the index against its content table (the documents): raises when they differ
+INTEGRITY_CHECK = (
+    "INSERT INTO search_documents_fts (search_documents_fts, rank) VALUES ('integrity-check', 1)"
+)
 QUERIES = ("oldword", "newword", "common", "keep3x", "shared described", "schema0", "zz", "schema1 oldword")
 
 
@@ -99,9 +103,7 @@ def test_search_answers_the_stored_documents_across_batches_changes_and_deletes(
         assert pending(engine) == 0
         assert_search_is_exact(uow, engine)
         with engine.begin() as connection:  # raises when the index and the documents differ
-            connection.execute(
-                text("INSERT INTO search_documents_fts (search_documents_fts, rank) VALUES ('integrity-check', 1)")
-            )
+            connection.execute(text(INTEGRITY_CHECK))
 
 
 @pytest.fixture
@@ -136,6 +138,4 @@ def test_a_word_a_document_no_longer_holds_is_not_found_while_the_index_still_ho
     services.delete_schema(uow, REGISTRY, name(0), actor="test")  # listed, indexed before its change
     assert paged(uow, "gone", limit=10) == paged(uow, "other", limit=10) == []
     with engine.begin() as connection:
-        connection.execute(
-            text("INSERT INTO search_documents_fts (search_documents_fts, rank) VALUES ('integrity-check', 1)")
-        )
+        connection.execute(text(INTEGRITY_CHECK))
