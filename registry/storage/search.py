@@ -119,14 +119,16 @@ class SearchRepository:
         keywords = merge_keywords(contract_keywords(contract), keywords_of(text))
         document = SearchDocument(name, description, tuple(keywords)).text
         if document != text:  # an unchanged document would only churn the index
-            _NEW_TEXT.run(self.session, {"sid": schema_id, "text": document})
+            # (a registration reads no document after this: on PostgreSQL it goes with the COMMIT)
+            _NEW_TEXT.run_at_commit(self.session, {"sid": schema_id, "text": document})
             self._written()
 
     def add_first_contract(self, schema_id: int, registry: str, schema: str, contract: Any) -> None:
         """The first version of a schema created in this transaction (no document yet, no description)."""
         document = search_document(schema, None, contract_keywords(contract))
         parts = (registry, schema, document.name, document.description, document.text)
-        _NEW_DOCUMENT.run(self.session, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))})
+        values = {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))}
+        _NEW_DOCUMENT.run_at_commit(self.session, values)  # as in add_contract
         self._written()
 
     def describe(self, schema_id: int) -> None:

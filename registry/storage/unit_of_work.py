@@ -18,7 +18,7 @@ from registry.storage.availability import POOL_EXHAUSTED, DatabaseState, transla
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
-from registry.storage.direct import remember
+from registry.storage.direct import commit, forget_queued, remember
 from registry.storage.environments import EnvironmentRepository
 from registry.storage.impact import DependentRepository
 from registry.storage.mirror import MirrorRepository
@@ -155,6 +155,7 @@ class Transaction:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         failure: Exception | None = None
+        forget_queued(self.session)
         try:
             self.session.rollback()
         except Exception as error:  # the connection broke: the block's own error, if any, says more
@@ -173,5 +174,5 @@ class Transaction:
             raise failure
 
     def commit(self) -> None:
-        self.session.commit()
+        commit(self.session)  # with the statements queued to go with it (direct.run_at_commit)
         self._uow.committed()
