@@ -18,7 +18,7 @@ from registry import services
 from registry.domain.model import CompatibilityMode
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
-from registry.storage.search import FTS_BATCH
+from registry.storage.search import FTS_BATCH, _search_statement
 from registry.storage.unit_of_work import UnitOfWork
 from tests.integration.test_search_strategies import paged, ranking
 
@@ -139,3 +139,23 @@ def test_a_word_a_document_no_longer_holds_is_not_found_while_the_index_still_ho
     assert paged(uow, "gone", limit=10) == paged(uow, "other", limit=10) == []
     with engine.begin() as connection:
         connection.execute(text(INTEGRITY_CHECK))
+
+
+def test_sqlite_search_reads_the_listed_documents_by_the_list_not_every_document(
+    sqlite_engine: Engine,
+) -> None:
+    """The listed documents are searched themselves: through the list (a few dozen rows), never by testing
+    the terms in every stored document (what SQLite's planner chose for a plain join: 35 ms at 100,000)."""
+    statement = _search_statement("sqlite", 2, 0, 0, fts=True, after=False)
+    values = {
+        "phrases": '"abc" "def"',
+        "term0": "abc",
+        "term1": "def",
+        "indexed0": "abc",
+        "indexed1": "def",
+        "limit": 21,
+    }
+    with sqlite_engine.connect() as connection:
+        plan = [row[3] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {statement.text}"), values)]
+    assert "SCAN p" in plan and "SCAN x" not in plan, plan
+    assert "SCAN d" not in plan, plan
