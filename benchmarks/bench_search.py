@@ -65,6 +65,7 @@ from registry.domain.search import contract_keywords, merge_keywords, search_doc
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
 from registry.storage.models import RegistryRow, SchemaRow, VersionRow
+from registry.storage.search import MOVE_PENDING_SQL
 from registry.storage.unit_of_work import UnitOfWork
 
 DEFAULT_SIZES = "sqlite:100000,postgres:100000,postgres:1000000"
@@ -235,6 +236,9 @@ class _bulk:
 
     def __exit__(self, *exc: object) -> None:
         cursor = self.raw.cursor()
+        if self.engine.dialect.name == "sqlite":  # the documents inserted wait for the FTS5 index (0013)
+            for statement in MOVE_PENDING_SQL:
+                cursor.execute(statement)
         if self.engine.dialect.name == "postgresql":
             for index, definition in SEARCH_INDEXES.items():
                 cursor.execute(f"CREATE INDEX {index} ON {definition}")

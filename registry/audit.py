@@ -60,9 +60,11 @@ def record_registration(tx: Transaction, locked: SchemaState, registered: Change
             schema=registered.schema,
             detail={"type": locked.type},
         )
-        tx.audit.record_all([created, registered], actor=actor, registry_id=locked.registry_id)
-        return
-    tx.audit.record(registered, actor=actor, registry_id=locked.registry_id)
+        changes = [created, registered]
+    else:
+        changes = [registered]
+    # nothing in a registration reads the history after this: the entries may go with the COMMIT
+    tx.audit.record_all(changes, actor=actor, registry_id=locked.registry_id, at_commit=True)
 
 
 # --- what the writers compare before and after a change ---------------------------------------------------

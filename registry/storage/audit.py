@@ -49,11 +49,17 @@ class AuditRepository:
         """Add an entry to the history; it is kept only if the transaction commits, with the change."""
         _NEW_ENTRY.run(self.session, _entry(change, actor=actor, registry_id=registry_id, at=at))
 
-    def record_all(self, changes: list[Change], *, actor: str, registry_id: int | None = None) -> None:
-        """`record` for several changes at once (one statement)."""
+    def record_all(
+        self, changes: list[Change], *, actor: str, registry_id: int | None = None, at_commit: bool = False
+    ) -> None:
+        """`record` for several changes at once (one statement). `at_commit`: the caller reads nothing of
+        the history before it commits, so the entries may go with the COMMIT (direct.run_at_commit)."""
         at = utcnow()
         entries = [_entry(change, actor=actor, registry_id=registry_id, at=at) for change in changes]
-        _NEW_ENTRY.run_many(self.session, entries)
+        if at_commit:
+            _NEW_ENTRY.run_many_at_commit(self.session, entries)
+        else:
+            _NEW_ENTRY.run_many(self.session, entries)
 
     def page(
         self,

@@ -87,6 +87,25 @@ class Direct:
     def run(self, session: Session, values: Mapping[str, Any]) -> None:
         self._execute(session, values, fetch=False)
 
+    def run_at_commit(self, session: Session, values: Mapping[str, Any]) -> None:
+        """`run`, for a write whose result and effect nothing in the transaction reads afterwards: on
+        PostgreSQL it is sent with the COMMIT (`commit`), in one round trip; elsewhere it runs now. An
+        error it meets comes out of the commit, and the transaction is rolled back as before."""
+        self._at_commit(session, values, many=False)
+
+    def run_many_at_commit(self, session: Session, many: Sequence[Mapping[str, Any]]) -> None:
+        """`run_many`, sent with the COMMIT as `run_at_commit` is."""
+        self._at_commit(session, many, many=True)
+
+    def _at_commit(self, session: Session, values: Any, *, many: bool) -> None:
+        connection, listened = _connection(session)
+        if listened or connection.dialect.name != "postgresql":
+            self.run_many(session, values) if many else self.run(session, values)
+            return
+        compiled = self._compiled(connection.dialect)
+        parameters = [compiled.parameters(each) for each in values] if many else compiled.parameters(values)
+        session.info.setdefault(_AT_COMMIT, []).append((compiled.sql, parameters, many))
+
     def run_many(self, session: Session, many: Sequence[Mapping[str, Any]]) -> None:
         """The statement once per set of values (the driver's `executemany`); returns nothing."""
         connection, listened = _connection(session)
@@ -147,6 +166,36 @@ def run_sql(connection: Connection, sql: str) -> None:
         cursor.close()
 
 
+def commit(session: Session) -> None:
+    """Commit the session's transaction, sending the statements queued by `run_at_commit` first: on
+    PostgreSQL they and the COMMIT go in one pipeline (psycopg's: sent together, answered together), where
+    each would have been a round trip of its own. The session's own commit then finds the driver's
+    transaction ended and sends nothing more."""
+    queued = session.info.pop(_AT_COMMIT, None)
+    if queued:
+        connection, _ = _connection(session)
+        dbapi_connection: Any = connection.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()
+        sql, parameters = "COMMIT", None
+        try:
+            with dbapi_connection.pipeline():
+                for sql, parameters, many in queued:
+                    (cursor.executemany if many else cursor.execute)(sql, parameters)
+                sql, parameters = "COMMIT", None
+                # as a statement of the pipeline (its one Sync); `commit()` would add a Sync of its own
+                cursor.execute(sql)
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _translated(connection, cursor, sql, parameters, error) from error
+        finally:
+            cursor.close()
+    session.commit()
+
+
+def forget_queued(session: Session) -> None:
+    """The transaction ends without a commit: what `run_at_commit` queued is dropped with it."""
+    session.info.pop(_AT_COMMIT, None)
+
+
 def remember(session: Session, connection: Connection) -> None:
     """The session's transaction has just begun on `connection` (the unit of work asked for it with its
     options): statements need not ask the session again."""
@@ -160,6 +209,7 @@ def _listened(connection: Connection) -> bool:
 
 
 _CONNECTION = "registry.direct.connection"
+_AT_COMMIT = "registry.direct.at_commit"
 
 
 def _connection(session: Session) -> tuple[Connection, bool]:

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-# Made by the migrations beside the models, per database: the search indexes (migrations 0010 to 0012;
+# Made by the migrations beside the models, per database: the search indexes (migrations 0010 to 0013;
 # `search_names`, PostgreSQL's table of names, with its index). Comparing the models with the database
 # leaves them out.
 OUTSIDE_THE_MODELS = (
@@ -20,6 +20,7 @@ OUTSIDE_THE_MODELS = (
     "ix_search_documents_description_trgm",
     "ix_search_documents_names",
     "search_documents_fts",
+    "search_fts_pending",
     "search_names",
     "ix_search_names_name_trgm",
 )

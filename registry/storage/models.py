@@ -113,7 +113,9 @@ class SearchDocumentRow(Base):
     """What search looks in for one schema (registry.domain.search), folded: its name, its description, and
     `document`, those two and the contracts' keywords one a line. The index over `document` is per
     database and outside these models: a GIN trigram index (pg_trgm) on PostgreSQL, the FTS5 table
-    `search_documents_fts` (trigram tokenizer, kept by triggers) on SQLite; migration 0010 creates both.
+    `search_documents_fts` (trigram tokenizer) on SQLite; migration 0010 creates both. On SQLite the
+    documents changed since the index took them are listed in `search_fts_pending` (by triggers) and moved
+    into it in batches (migration 0013).
     On PostgreSQL the names have a trigram index too (in `search_names`, migration 0012, which a trigger
     keeps): the best-ranked tier is read first.
     The registry's and the schema's names (never renamed) order the hits without a join per candidate."""

@@ -50,8 +50,22 @@ WALK_ROWS_PER_HIT = 100
 MAX_WALK_ROWS = 5000
 # The words of a term as pg_trgm cuts them (letters and digits; anything else separates)
 _WORDS = re.compile(r"[^\W_]+")
-# SQLite's FTS5 table over `search_documents.document` (rowid: the schema id), made by migration 0010
-IN_FTS = "d.schema_id IN (SELECT rowid FROM search_documents_fts WHERE search_documents_fts MATCH :phrases)"
+# SQLite: what the FTS5 table over `search_documents.document` (rowid: the schema id, migration 0010) finds,
+# but for the documents listed in `search_fts_pending` (migration 0013: changed since the index last took
+# them, so what it holds of them may be stale), which are searched themselves (a few dozen at most).
+IN_FTS = """d.schema_id IN (
+    SELECT rowid FROM search_documents_fts
+    WHERE search_documents_fts MATCH :phrases AND rowid NOT IN (SELECT schema_id FROM search_fts_pending)
+    UNION ALL
+    SELECT p.schema_id FROM search_fts_pending p CROSS JOIN search_documents x ON x.schema_id = p.schema_id
+    WHERE {in_pending})"""
+# (CROSS JOIN: SQLite's way to keep the join's order, the few listed first; the planner may otherwise test
+# the terms in every document, 35 ms at 100,000 versions)
+# SQLite: the changed documents are moved into the FTS5 index once this many are listed. FTS5 writes the
+# terms of a transaction's documents as one new segment: a document written alone cost 170-360 µs (every
+# distinct trigram of it a term of its own segment), 64 at a time about 60 µs each (the terms they share
+# written once); searching the listed ones themselves costs little at this size.
+FTS_BATCH = 64
 
 
 # The statements of the write path, built once (every registration writes its schema's document): building
@@ -79,9 +93,23 @@ _REWRITTEN = (
 )
 
 
+# SQLite (migration 0013): how many changed documents wait for the index, and moving them into it
+_PENDING = Direct(text("SELECT count(*) FROM search_fts_pending"))
+# (bulk loads writing rows directly run these at the end: the documents they inserted are listed)
+MOVE_PENDING_SQL = (
+    "INSERT INTO search_documents_fts (search_documents_fts, rowid, document)"
+    " SELECT 'delete', schema_id, indexed FROM search_fts_pending WHERE indexed IS NOT NULL",
+    "INSERT INTO search_documents_fts (rowid, document) SELECT d.schema_id, d.document"
+    " FROM search_fts_pending p JOIN search_documents d ON d.schema_id = p.schema_id",
+    "DELETE FROM search_fts_pending",
+)
+_MOVE_PENDING = tuple(Direct(text(statement)) for statement in MOVE_PENDING_SQL)
+
+
 class SearchRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, dialect: str) -> None:
         self.session = session
+        self._batched_index = dialect == "sqlite"
 
     def add_contract(self, schema_id: int, contract: Any) -> None:
         """A new version (the newest) of the schema holds `contract` (parsed, references inlined)."""
@@ -93,13 +121,17 @@ class SearchRepository:
         keywords = merge_keywords(contract_keywords(contract), keywords_of(text))
         document = SearchDocument(name, description, tuple(keywords)).text
         if document != text:  # an unchanged document would only churn the index
-            _NEW_TEXT.run(self.session, {"sid": schema_id, "text": document})
+            # (a registration reads no document after this: on PostgreSQL it goes with the COMMIT)
+            _NEW_TEXT.run_at_commit(self.session, {"sid": schema_id, "text": document})
+            self._written()
 
     def add_first_contract(self, schema_id: int, registry: str, schema: str, contract: Any) -> None:
         """The first version of a schema created in this transaction (no document yet, no description)."""
         document = search_document(schema, None, contract_keywords(contract))
         parts = (registry, schema, document.name, document.description, document.text)
-        _NEW_DOCUMENT.run(self.session, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))})
+        values = {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))}
+        _NEW_DOCUMENT.run_at_commit(self.session, values)  # as in add_contract
+        self._written()
 
     def describe(self, schema_id: int) -> None:
         """The schema's description changed: its document follows, keeping its keywords."""
@@ -134,6 +166,19 @@ class SearchRepository:
             self.session.execute(_REWRITTEN, {"sid": schema_id, **values})
         else:
             _NEW_DOCUMENT.run(self.session, {"schema_id": schema_id, **dict(zip(_PARTS, parts, strict=True))})
+        self._written()
+
+    def _written(self) -> None:
+        """A document was written: on SQLite, the changed ones go into the index once FTS_BATCH wait."""
+        if self._batched_index:
+            waiting = _PENDING.first(self.session, {})
+            if waiting is not None and waiting[0] >= FTS_BATCH:
+                self.index_pending()
+
+    def index_pending(self) -> None:
+        """SQLite: every changed document into the FTS5 index now (bulk loads call this at the end)."""
+        for statement in _MOVE_PENDING:
+            statement.run(self.session, {})
 
     def search(
         self,
@@ -154,6 +199,7 @@ class SearchRepository:
         statement = _search_statement(dialect, *shape, fts=bool(indexed), after=after is not None)
         values: dict[str, Any] = {"limit": limit}
         values.update({f"short{index}": term for index, term in enumerate(short)})
+        values.update({f"indexed{index}": term for index, term in enumerate(indexed)})
         for index, term in enumerate(terms):
             values[f"term{index}"] = term
             values[f"pattern{index}"] = _like_pattern(term)
@@ -226,7 +272,8 @@ def _search_statement(
         # a folded document), shorter ones are looked for in what it found
         conditions = [f"instr(d.document, :short{i}) > 0" for i in range(short)]
         if fts:
-            conditions.append(IN_FTS)
+            in_pending = (f"instr(x.document, :indexed{i}) > 0" for i in range(terms - short))
+            conditions.append(IN_FTS.format(in_pending=" AND ".join(in_pending)))
     conditions += [f"d.registry_name = :registry{i}" for i in range(registries)]
     resume = (
         "WHERE m.score < :after_score OR (m.score = :after_score AND (m.registry > :after_registry"

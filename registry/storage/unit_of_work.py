@@ -18,7 +18,7 @@ from registry.storage.availability import POOL_EXHAUSTED, DatabaseState, transla
 from registry.storage.bindings import GeneratedCodeRepository, PackageFileRepository
 from registry.storage.database import IMMEDIATE
 from registry.storage.deployments import DeploymentRepository
-from registry.storage.direct import remember
+from registry.storage.direct import commit, forget_queued, remember
 from registry.storage.environments import EnvironmentRepository
 from registry.storage.impact import DependentRepository
 from registry.storage.mirror import MirrorRepository
@@ -78,7 +78,7 @@ class UnitOfWork:
         bind = session_factory.kw["bind"]
         self.engine: Engine = bind
         self.database = DatabaseState()
-        self._dialect: str = bind.dialect.name
+        self.dialect: str = bind.dialect.name
         # SQLite admits one writer at a time and makes the others sleep in growing steps while they wait;
         # queueing this process's writers on a lock instead keeps their latency flat.
         self._sqlite_writer = threading.Lock()
@@ -86,11 +86,11 @@ class UnitOfWork:
 
     def reading(self) -> Transaction:
         # PostgreSQL reads run in autocommit: no BEGIN and ROLLBACK round trips around a lone SELECT.
-        options = {"isolation_level": "AUTOCOMMIT"} if self._dialect == "postgresql" else {}
+        options = {"isolation_level": "AUTOCOMMIT"} if self.dialect == "postgresql" else {}
         return Transaction(self._session_factory(), options, nullcontext(), self)
 
     def writing(self) -> Transaction:
-        if self._dialect == "sqlite":
+        if self.dialect == "sqlite":
             return Transaction(
                 self._session_factory(), {IMMEDIATE: True}, self._sqlite_writer, self, writing=True
             )
@@ -133,7 +133,7 @@ class Transaction:
         self.deployments = DeploymentRepository(session)
         self.environments = EnvironmentRepository(session)
         self.references = ReferenceRepository(session)
-        self.search = SearchRepository(session)
+        self.search = SearchRepository(session, uow.dialect)
         self.dependents = DependentRepository(session)
         self.audit = AuditRepository(session)
 
@@ -155,6 +155,7 @@ class Transaction:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         failure: Exception | None = None
+        forget_queued(self.session)
         try:
             self.session.rollback()
         except Exception as error:  # the connection broke: the block's own error, if any, says more
@@ -173,5 +174,5 @@ class Transaction:
             raise failure
 
     def commit(self) -> None:
-        self.session.commit()
+        commit(self.session)  # with the statements queued to go with it (direct.run_at_commit)
         self._uow.committed()

@@ -19,7 +19,7 @@ from registry.domain import errors
 from registry.domain.model import CompatibilityMode
 from registry.storage import audit, mirror, repositories, search
 from registry.storage.database import Timeouts, make_engine, make_session_factory
-from registry.storage.direct import Direct
+from registry.storage.direct import Direct, commit, forget_queued
 from registry.storage.migrations import upgrade
 from registry.storage.models import (
     AuditRow,
@@ -30,6 +30,7 @@ from registry.storage.models import (
     VersionRow,
 )
 from registry.storage.unit_of_work import UnitOfWork
+from tests.conftest import fresh_postgres_database
 
 # Microseconds, a non-ASCII name, nested JSON with unicode and a None: what a processor could change.
 AT = datetime(2026, 12, 6, 11, 45, 7, 123456, tzinfo=UTC)
@@ -229,3 +230,69 @@ def test_a_column_whose_default_python_would_compute_must_be_given(session: Sess
     without_tags = Direct(insert(Base.metadata.tables["schemas"]), columns=("registry_id", "name"))
     with pytest.raises(ValueError, match="tags"):
         without_tags.run(session, {"registry_id": ids(session)[0], "name": "x"})
+
+
+def test_statements_queued_for_the_commit_are_stored_with_it_or_not_at_all(session: Session) -> None:
+    """`run_at_commit`: on PostgreSQL sent with the COMMIT, elsewhere at once; either way stored when the
+    transaction commits, never when it rolls back, and a failing one fails the commit as SQLAlchemy's
+    error, with every write of the transaction undone."""
+    entry = inserts(session)[2][2]
+    audit._NEW_ENTRY.run_at_commit(session, {**entry, "actor": "committed"})
+    audit._NEW_ENTRY.run_many_at_commit(session, [{**entry, "actor": "many"}, {**entry, "actor": "many"}])
+    commit(session)
+    audit._NEW_ENTRY.run_at_commit(session, {**entry, "actor": "rolled back"})
+    forget_queued(session)
+    session.rollback()
+    registry_id = ids(session)[0]
+    duplicate = Direct(
+        insert(Base.metadata.tables["schemas"]),
+        columns=("registry_id", "name", "type", "last_version", "package_name", "tags", "created_at",
+                 "updated_at"),
+    )  # fmt: skip
+    values = dict(registry_id=registry_id, name="OrderCreated", type="JSONSchemaDraft4", last_version=0,
+                  package_name="x", tags={}, created_at=AT, updated_at=AT)  # fmt: skip
+    audit._NEW_ENTRY.run(session, {**entry, "actor": "before the failure"})
+    with pytest.raises(IntegrityError):  # at once on SQLite, from the commit on PostgreSQL
+        duplicate.run_at_commit(session, values)
+        audit._NEW_ENTRY.run_at_commit(session, {**entry, "actor": "after the failure"})
+        commit(session)
+    forget_queued(session)
+    session.rollback()
+    actors = list(session.scalars(select(AuditRow.actor).where(AuditRow.actor != "t")))
+    assert sorted(actors) == ["committed", "many", "many"]
+    assert session.scalar(select(func.count()).select_from(SchemaRow)) == 2
+
+
+@pytest.mark.postgres
+def test_a_new_schemas_registration_takes_six_round_trips(tmp_path: Path) -> None:
+    """BEGIN; the schema's state, the registry's rules, the schema's insert, the version's insert; then the
+    search document, the audit entries and the COMMIT in one pipeline (one Sync for the three). Before:
+    nine (a pre-ping, and a round trip for each of the last three). Read from libpq's trace: each round
+    trip ends with a Sync (extended protocol) or is a simple Query."""
+    with fresh_postgres_database() as url:
+        engine = make_engine(url, pool_size=1, timeouts=Timeouts())
+        upgrade(engine)
+        uow = UnitOfWork(make_session_factory(engine))
+        services.put_registry(uow, "orders", services.RegistryChanges(CompatibilityMode.BACKWARD), actor="t")
+        raw = engine.raw_connection()
+        pgconn = raw.dbapi_connection.pgconn  # type: ignore[union-attr]
+        with (tmp_path / "trace").open("w") as trace:
+            pgconn.trace(trace.fileno())
+            raw.close()  # back to the pool, traced
+            new = services.NewVersion("JSONSchemaDraft4", {"type": "object", "properties": {"id": {}}})
+            services.register_version(uow, "orders", "OrderCreated", new, actor="t")
+            pgconn.untrace()
+        engine.dispose()
+        sent = [line.split("\t") for line in (tmp_path / "trace").read_text().splitlines()]
+        messages = [fields[3] for fields in sent if len(fields) > 3 and fields[1] == "F"]
+        assert sum(message in ("Sync", "Query") for message in messages) == 6, messages
+        assert uow_count(url, "SELECT count(*) FROM audit_history WHERE schema_name = 'OrderCreated'") == 2
+
+
+def uow_count(url: str, sql: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql(sql).scalar_one())
+    finally:
+        engine.dispose()

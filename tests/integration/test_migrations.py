@@ -207,6 +207,44 @@ def test_upgrading_builds_the_search_index_of_the_versions_stored(empty_engine: 
     assert found("couponCode") == []
 
 
+def test_sqlite_search_index_batches_upgrade_and_downgrade_with_documents_waiting(tmp_path: Path) -> None:
+    """Migration 0013 on a database with data: down, the documents waiting for the FTS5 index go into it
+    and 0010's triggers come back (a document written then is indexed at once); up again, search finds
+    every document, and the index is exactly the documents (FTS5's integrity check)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(engine)
+    uow = UnitOfWork(make_session_factory(engine))
+    services.put_registry(
+        uow, "shop", services.RegistryChanges(compatibility=CompatibilityMode.NONE), actor="t"
+    )
+    for number in range(5):  # fewer than a batch: all of them wait
+        content = {"type": "object", "properties": {f"waiting{number}": {"type": "string"}}}
+        services.register_version(
+            uow, "shop", f"S{number}", services.NewVersion("JSONSchemaDraft4", content), actor="t"
+        )
+    check = "INSERT INTO search_documents_fts (search_documents_fts, rank) VALUES ('integrity-check', 1)"
+    in_index = "SELECT rowid FROM search_documents_fts WHERE search_documents_fts MATCH 'waiting'"
+
+    downgrade(engine, "0012_search_names_table")
+    with engine.begin() as connection:
+        assert len(connection.execute(text(in_index)).all()) == 5
+        connection.execute(text("UPDATE search_documents SET document = document || '\nlatecomer'"))
+        connection.execute(text(check))
+    upgrade(engine)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM search_fts_pending")).scalar_one() == 0
+        connection.execute(text(check))
+
+    def found(query: str) -> list[str]:
+        page = services.search(uow, query, registry=None, only=None, limit=10, cursor=None)
+        return [hit.schema for hit in page.items]
+
+    assert found("latecomer") == [f"S{number}" for number in range(5)]
+    services.update_schema(uow, "shop", "S1", services.SchemaChanges(description="fresh"), actor="t")
+    assert found("fresh") == ["S1"]
+    engine.dispose()
+
+
 def _search_documents(engine: Engine) -> list[tuple[str, ...]]:
     query = (
         "SELECT s.name, d.name, d.description, d.document FROM search_documents d"
