@@ -22,7 +22,7 @@ from tests.e2e.conftest import serve
 from tests.tcp_proxy import tcp_proxy
 
 SCHEMA = "/registries/orders/schemas/com.acme%40OrderCreated"
-GENERATIONS = 4  # distinct contracts: generating their bindings queues on the one generator worker
+GENERATIONS = 8  # distinct contracts: generating their bindings queues on the one generator worker
 
 
 def variant(number: int) -> dict[str, object]:
@@ -71,7 +71,12 @@ def test_serve_waits_for_its_database_then_drains_on_sigterm(tmp_path: Path) -> 
             loaders = [threading.Thread(target=download, args=(v,)) for v in range(1, GENERATIONS + 1)]
             for loader in loaders:
                 loader.start()
-            time.sleep(1.0)  # downloads accepted and under way (on a loaded machine, perhaps not all)
+            # SIGTERM once the first download is served, not after a fixed time: the others were sent with it
+            # and queue behind it on the one worker, so they are under way; a fixed sleep found them all
+            # finished when generation and the database were fast, and the drain then had nothing to wait for
+            first_deadline = time.monotonic() + 30
+            while not finished and time.monotonic() < first_deadline:
+                time.sleep(0.01)
             sent_at = time.monotonic()
             served.process.send_signal(signal.SIGTERM)
             time.sleep(0.1)
