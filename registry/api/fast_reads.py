@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, unquote
 from starlette.types import Scope, Send
 
 from registry.access import Authenticator
-from registry.api.middleware import is_json_media_type
+from registry.api.middleware import declared_json_body, is_json_media_type
 from registry.api.version_cache import FreshCache, Rendered, VersionCache, caller_may_read, header
 from registry.domain.errors import RegistryError
 from registry.domain.formats import Contract
@@ -51,6 +51,10 @@ _GET_VERSION = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/(latest
 _VALIDATE = re.compile(r"/registries/([^/]+)/schemas/([^/]+)/versions/(latest|[1-9][0-9]{0,8})/validate")
 MAX_FAST_EVENT_BYTES = 64 * 1024
 """Larger events are validated by the application, in a worker thread, not on the event loop."""
+
+
+def _json_media_type(value: bytes) -> bool:
+    return is_json_media_type(bytes(value).decode("latin-1"))
 
 
 def rendered_latest(body: bytes, etag: str) -> Rendered:
@@ -158,15 +162,7 @@ class MemoryValidation:
         match = _VALIDATE.fullmatch(_raw_path(scope))
         if match is None:
             return None
-        length = None
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                length = value
-            elif name == b"transfer-encoding" or (
-                name == b"content-type" and not is_json_media_type(bytes(value).decode("latin-1"))
-            ):
-                return None
-        if length is None or not length.isdigit() or not 0 < int(length) <= self.max_bytes:
+        if not declared_json_body(scope, self.max_bytes, _json_media_type):
             return None
         return match
 

@@ -37,7 +37,7 @@ from starlette.types import Scope
 from registry.access import Authenticator
 from registry.api.deps import OnSchema
 from registry.api.errors import native_error
-from registry.api.middleware import OFF_LOOP_BYTES
+from registry.api.middleware import OFF_LOOP_BYTES, declared_json_body
 from registry.api.models import RegisterVersionIn
 from registry.api.routes.versions import registered
 from registry.api.version_cache import header
@@ -76,15 +76,7 @@ class FrontRegistrations:
         match = _REGISTER.fullmatch(raw.decode("latin-1"))
         if match is None:
             return None
-        length = None
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                length = value
-            elif name == b"transfer-encoding" or _other_than_json(name, value):
-                return None
-        if length is None or not length.isdigit() or not 0 < int(length) <= self.body_limit:
-            return None
-        return match
+        return match if declared_json_body(scope, self.body_limit, _json_as_taken_here) else None
 
     async def admit(self, scope: Scope, match: re.Match[str]) -> OnSchema | None:
         """The names and the caller, when the caller may register in the registry; None: the stack
@@ -129,8 +121,8 @@ def server_error() -> Answer:
     return response.status_code, response.raw_headers, bytes(response.body)
 
 
-def _other_than_json(name: bytes, value: bytes) -> bool:
-    return name == b"content-type" and value.lower() not in _JSON_TYPES
+def _json_as_taken_here(content_type: bytes) -> bool:
+    return content_type.lower() in _JSON_TYPES
 
 
 def _unquote(segment: str) -> str:

@@ -226,6 +226,19 @@ def is_json_media_type(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def declared_json_body(scope: Scope, limit: int, json_type: Callable[[bytes], bool]) -> bool:
+    """The request declares its body's length, within `limit` and not empty, sends it in one piece (not
+    chunked) and, if it names a Content-Type, one `json_type` accepts: what the front's answers may take
+    (`api.front`); anything else goes to the stack, whose rules answer it."""
+    length = None
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            length = value
+        elif name == b"transfer-encoding" or (name == b"content-type" and not json_type(value)):
+            return False
+    return length is not None and length.isdigit() and 0 < int(length) <= limit
+
+
 def _has_body(headers: dict[bytes, bytes]) -> bool:
     length = headers.get(b"content-length")
     return b"transfer-encoding" in headers or (length is not None and length.strip() not in (b"", b"0"))

@@ -130,15 +130,20 @@ def test_an_insert_stores_what_sqlalchemys_execution_stores(session: Session) ->
     assert repositories.aware(at) == AT  # SQLite gives it back naive, PostgreSQL aware: the same instant
 
 
-def test_a_driver_error_is_sqlalchemys_error_and_the_transaction_can_roll_back(session: Session) -> None:
-    registry_id = ids(session)[0]
-    duplicate = Direct(
+def a_schema_insert(registry_id: int) -> tuple[Direct, dict[str, object]]:
+    """A schema's insert on the driver and its values: a second run breaks the unique index of names."""
+    statement = Direct(
         insert(Base.metadata.tables["schemas"]),
         columns=("registry_id", "name", "type", "last_version", "package_name", "tags", "created_at",
                  "updated_at"),
     )  # fmt: skip
     values = dict(registry_id=registry_id, name="OrderCreated", type="JSONSchemaDraft4", last_version=0,
                   package_name="x", tags={}, created_at=AT, updated_at=AT)  # fmt: skip
+    return statement, values
+
+
+def test_a_driver_error_is_sqlalchemys_error_and_the_transaction_can_roll_back(session: Session) -> None:
+    duplicate, values = a_schema_insert(ids(session)[0])
     with pytest.raises(IntegrityError) as raised:
         duplicate.run(session, values)
     assert type(raised.value.orig).__name__ in {"IntegrityError", "UniqueViolation"}
@@ -243,14 +248,7 @@ def test_statements_queued_for_the_commit_are_stored_with_it_or_not_at_all(sessi
     audit._NEW_ENTRY.run_at_commit(session, {**entry, "actor": "rolled back"})
     forget_queued(session)
     session.rollback()
-    registry_id = ids(session)[0]
-    duplicate = Direct(
-        insert(Base.metadata.tables["schemas"]),
-        columns=("registry_id", "name", "type", "last_version", "package_name", "tags", "created_at",
-                 "updated_at"),
-    )  # fmt: skip
-    values = dict(registry_id=registry_id, name="OrderCreated", type="JSONSchemaDraft4", last_version=0,
-                  package_name="x", tags={}, created_at=AT, updated_at=AT)  # fmt: skip
+    duplicate, values = a_schema_insert(ids(session)[0])
     audit._NEW_ENTRY.run(session, {**entry, "actor": "before the failure"})
     with pytest.raises(IntegrityError):  # at once on SQLite, from the commit on PostgreSQL
         duplicate.run_at_commit(session, values)
