@@ -2,9 +2,9 @@
 
 Content never changes under its fingerprint, so a replica may keep a loaded contract (and the validators it
 compiles on first use) for as long as it likes: the next validation against it spends its time budget on
-the event alone. Memory is the bound: a loaded contract takes about eight times its canonical text plus a
-fixed part, so the cache holds at most MAX_CACHED_BYTES of canonical text and CONTRACT_OVERHEAD per
-contract (and MAX_CACHED_CONTRACTS entries, a backstop), evicting the least recently used.
+the event alone. Memory is the bound: a loaded contract takes about eight times its canonical text, so the
+cache holds at most MAX_CACHED_BYTES of canonical text (and MAX_CACHED_CONTRACTS entries), evicting the
+least recently used.
 """
 
 from __future__ import annotations
@@ -24,14 +24,8 @@ from registry.domain.formats import Contract, load_contract
 from registry.domain.model import CompatibilityPolicy
 
 MAX_CACHED_BYTES = 16 * 1024 * 1024
-"""Canonical text of the contracts kept, with CONTRACT_OVERHEAD each: about 130 MB in memory once loaded."""
-CONTRACT_OVERHEAD = 512
-"""Counted per contract beside its text: a loaded contract of a few dozen characters still takes about 1.3 KB,
-2.6 KB once its validator is compiled (tracemalloc, 2026-12-06), an eighth of which this is, as the text is
-of a large one's. With it the bytes bound small contracts too, and the count of entries need not: a count of
-1,024 evicted 30-property contracts (3.8 KB) at 4 MB of the 16 MB, so that a registry cycling through
-2,500 schemas loaded every previous version again at its next registration."""
-MAX_CACHED_CONTRACTS = 16384
+"""Canonical text of the contracts kept: about 130 MB in memory once loaded."""
+MAX_CACHED_CONTRACTS = 1024
 
 ContentKey = tuple[str, str, str | None]  # (type, fingerprint, event root)
 
@@ -55,7 +49,7 @@ class CompiledContracts:
                 return found[0]
         # Loaded outside the lock: two threads missing at once load twice, and the later one is kept.
         contract = load_contract(type_, canonical, event_root)
-        self._put(key, contract, len(canonical) + CONTRACT_OVERHEAD)
+        self._put(key, contract, len(canonical))
         return contract
 
     def keep(self, contract: Contract) -> None:
@@ -64,7 +58,7 @@ class CompiledContracts:
         registration checks against it, and its first read validates against it."""
         assert contract.written is None, "a contract with references is loaded from its stored bundle"
         key = (contract.type.value, contract.fingerprint, contract.event_root)
-        self._put(key, contract, len(contract.canonical) + CONTRACT_OVERHEAD)
+        self._put(key, contract, len(contract.canonical))
 
     def loaded(self, type_: str, fingerprint: str, event_root: str | None) -> Contract | None:
         """The contract of this content if it is kept, else None (nothing is loaded)."""
@@ -88,7 +82,7 @@ class CompiledContracts:
 
     @property
     def size(self) -> int:
-        """Bytes counted: the canonical text held, and CONTRACT_OVERHEAD per contract."""
+        """Bytes of canonical text held."""
         return self._bytes
 
 

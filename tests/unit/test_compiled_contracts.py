@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from registry.contracts import (
-    CONTRACT_OVERHEAD,
     CompiledContracts,
     PreparedDocuments,
     SemanticDiffs,
@@ -48,7 +47,7 @@ def test_the_same_content_gives_the_same_compiled_contract() -> None:
 
 def test_the_least_recently_used_contract_goes_first_when_the_bytes_run_out() -> None:
     (fa, a), (fb, b), (fc, c) = content("a"), content("b"), content("c")
-    cache = CompiledContracts(max_bytes=len(a) + len(b) + 2 * CONTRACT_OVERHEAD)
+    cache = CompiledContracts(max_bytes=len(a) + len(b))
     kept = cache.get(TYPE, fa, None, a)
     dropped = cache.get(TYPE, fb, None, b)
     cache.get(TYPE, fa, None, a)  # used again: b is now the least recent
@@ -56,7 +55,7 @@ def test_the_least_recently_used_contract_goes_first_when_the_bytes_run_out() ->
     cache.get(TYPE, fc, None, c)
 
     assert len(cache) == 2
-    assert cache.size == len(a) + len(c) + 2 * CONTRACT_OVERHEAD
+    assert cache.size == len(a) + len(c)
     assert cache.get(TYPE, fa, None, a) is kept
     assert cache.get(TYPE, fb, None, b) is not dropped  # loaded again
 
@@ -68,22 +67,6 @@ def test_the_number_of_contracts_is_bounded_too() -> None:
         cache.get(TYPE, fingerprint, None, text)
 
     assert len(cache) == 3
-
-
-def test_small_contracts_are_bounded_by_their_bytes_not_by_a_count() -> None:
-    contents = [content(f"small {index}") for index in range(2 * 1024)]
-    cache = CompiledContracts()
-    first = [cache.get(TYPE, fingerprint, None, text) for fingerprint, text in contents]
-
-    # every one kept: what they hold is far below the bound (a count of 1,024 evicted half of them)
-    assert len(cache) == len(contents)
-    assert all(cache.loaded(TYPE, f, None) is kept for (f, _), kept in zip(contents, first, strict=True))
-    # and the fixed part of each counts, so that a bound of bytes still bounds how many tiny ones are kept
-    assert cache.size == sum(len(text) for _, text in contents) + len(contents) * CONTRACT_OVERHEAD
-    bounded = CompiledContracts(max_bytes=10 * (len(contents[0][1]) + CONTRACT_OVERHEAD))
-    for fingerprint, text in contents:
-        bounded.get(TYPE, fingerprint, None, text)
-    assert len(bounded) <= 10
 
 
 def test_a_contract_larger_than_the_bound_is_still_kept_alone() -> None:
