@@ -150,12 +150,11 @@ class Digests:
 
     def _child(self, value: Any, refs: set[str]) -> str:
         digest, inner = self.of(value)
-        if refs is not None:
-            if inner is None:
-                refs.clear()
-                refs.add("\0")  # marks an incomparable reference below (see `reach`)
-            else:
-                refs |= inner
+        if inner:  # (most subschemas reach no reference: nothing to add, no set operation)
+            refs |= inner
+        elif inner is None:
+            refs.clear()
+            refs.add("\0")  # marks an incomparable reference below (see `reach`)
         return digest
 
     def target(self, ref: str) -> str | None:
