@@ -49,6 +49,10 @@ EXTERNAL = "\1"
 _encoded = json.JSONEncoder(sort_keys=True).encode
 _NO_REFS: frozenset[str] = frozenset()
 _quoted = json.encoder.encode_basestring_ascii
+# isinstance's classes as tuples built once: `dict | list` builds a union at every call, and a document's
+# digests ask it of every subschema and every value (about 45 ns each)
+_BRANCHES = (dict, list)
+_SCHEMAS = (dict, bool)
 
 
 class Digests:
@@ -95,7 +99,7 @@ class Digests:
         # equal a digest; hashing it would cost more than the rest of its work
         digest = text if len(text) < 32 else hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
         frozen = _NO_REFS if not refs else frozenset(refs)
-        if isinstance(schema, dict | list):
+        if isinstance(schema, _BRANCHES):
             self._digest[key], self._refs[key], self._kept[key] = digest, frozen, schema
         return digest, frozen
 
@@ -127,7 +131,7 @@ class Digests:
         return "{" + ",".join(pieces) + "}"
 
     def _value(self, key: str, value: Any, refs: set[str]) -> str:
-        if key in SCHEMA_VALUED and isinstance(value, dict | bool):
+        if key in SCHEMA_VALUED and isinstance(value, _SCHEMAS):
             return self._child(value, refs)
         if key in SCHEMA_LISTS and isinstance(value, list):
             return "[" + ",".join(self._child(v, refs) for v in value) + "]"
@@ -136,7 +140,7 @@ class Digests:
             if key in CONTAINERS:
                 return "0"
             entries = [
-                _quoted(k) + ":" + (self._child(v, refs) if isinstance(v, (dict, bool)) else _encoded(v))
+                _quoted(k) + ":" + (self._child(v, refs) if isinstance(v, _SCHEMAS) else _encoded(v))
                 for k, v in sorted(value.items())
             ]
             return "{" + ",".join(entries) + "}"
@@ -146,12 +150,11 @@ class Digests:
 
     def _child(self, value: Any, refs: set[str]) -> str:
         digest, inner = self.of(value)
-        if refs is not None:
-            if inner is None:
-                refs.clear()
-                refs.add("\0")  # marks an incomparable reference below (see `reach`)
-            else:
-                refs |= inner
+        if inner:  # (most subschemas reach no reference: nothing to add, no set operation)
+            refs |= inner
+        elif inner is None:
+            refs.clear()
+            refs.add("\0")  # marks an incomparable reference below (see `reach`)
         return digest
 
     def target(self, ref: str) -> str | None:
@@ -230,9 +233,9 @@ def _mentions_ref(key: str, value: Any) -> bool:
 def _has_ref(value: Any) -> bool:
     """A `$ref` key anywhere in a JSON value (a walk, not a serialisation: most are lists of names)."""
     if isinstance(value, dict):
-        return "$ref" in value or any(_has_ref(v) for v in value.values() if isinstance(v, dict | list))
+        return "$ref" in value or any(_has_ref(v) for v in value.values() if isinstance(v, _BRANCHES))
     if isinstance(value, list):
-        return any(_has_ref(v) for v in value if isinstance(v, dict | list))
+        return any(_has_ref(v) for v in value if isinstance(v, _BRANCHES))
     return False
 
 
