@@ -2,9 +2,9 @@
 
 Content never changes under its fingerprint, so a replica may keep a loaded contract (and the validators it
 compiles on first use) for as long as it likes: the next validation against it spends its time budget on
-the event alone. Memory is the bound: a loaded contract takes about eight times its canonical text, so the
-cache holds at most MAX_CACHED_BYTES of canonical text (and MAX_CACHED_CONTRACTS entries), evicting the
-least recently used.
+the event alone. Memory is the bound: a loaded contract whose validators have been compiled takes up to about
+40 times its canonical text (LOADED_BYTES_PER_CHARACTER), so the cache holds at most MAX_CACHED_BYTES of
+canonical text (and MAX_CACHED_CONTRACTS entries), evicting the least recently used.
 """
 
 from __future__ import annotations
@@ -23,8 +23,15 @@ from registry.domain.compat.document import Doc
 from registry.domain.formats import Contract, load_contract
 from registry.domain.model import CompatibilityPolicy
 
-MAX_CACHED_BYTES = 16 * 1024 * 1024
-"""Canonical text of the contracts kept: about 130 MB in memory once loaded."""
+LOADED_BYTES_PER_CHARACTER = 40
+"""A contract's memory once loaded and validated against (its documents parsed, the jsonschema validator
+and jsonschema-rs's compiled one) per character of its canonical text, at most: measured 27 for realistic
+30-property contracts, 35 for many one-keyword subschemas, 3 for long descriptions
+(`tests/unit/test_compiled_contracts.py` holds it)."""
+MAX_CACHED_MEMORY = 200 * 1024 * 1024
+MAX_CACHED_BYTES = MAX_CACHED_MEMORY // LOADED_BYTES_PER_CHARACTER
+"""Canonical text of the contracts kept (5 MiB): at most MAX_CACHED_MEMORY once loaded and validated against
+(16 MiB of text, the bound before, let contracts of a few hundred properties take 475 MB)."""
 MAX_CACHED_CONTRACTS = 1024
 
 ContentKey = tuple[str, str, str | None]  # (type, fingerprint, event root)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import gc
 import itertools
+import subprocess
+import sys
 import tracemalloc
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from registry.contracts import (
+    LOADED_BYTES_PER_CHARACTER,
     CompiledContracts,
     PreparedDocuments,
     SemanticDiffs,
@@ -263,3 +267,42 @@ def test_a_contract_just_registered_is_kept_as_loading_its_content_gives_it() ->
     loaded = load_contract(TYPE, canonical, None)
     as_loaded = (loaded.content, loaded.fingerprint, loaded.event_root, loaded.checked_digest())
     assert as_loaded == (registered.content, fingerprint, None, registered.checked_digest())
+
+
+_LOADED_MEMORY = """
+import gc, os, sys
+import tests.unit.test_compiled_contracts as shapes
+
+def resident():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+shape = getattr(shapes, sys.argv[1])
+shapes.wide_contract(-1).validate_event({"field_00": 1})  # what the first validation imports and sets up
+gc.collect()
+before, kept, characters = resident(), [], 0
+for seed in range(300):
+    contract = shape(seed)
+    contract.validate_event({"field_00": "x"})
+    kept.append(contract)
+    characters += len(contract.canonical)
+gc.collect()
+print((resident() - before) / characters)
+"""
+
+
+def test_a_loaded_contract_takes_no_more_memory_than_the_cache_charges_for_it() -> None:
+    """The compiled contracts' cache is bounded by canonical text, charged at LOADED_BYTES_PER_CHARACTER:
+    what a contract validated against holds (documents, both validators, the Rust one outside Python's
+    allocator, hence the process's resident memory, in a fresh process) must not be more."""
+    measured = {}
+    for shape in ("wide_contract", "small_subschemas", "long_descriptions"):
+        ran = subprocess.run(
+            [sys.executable, "-c", _LOADED_MEMORY, shape],
+            cwd=Path(__file__).parents[2],  # the repository, where `tests` imports from
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        measured[shape] = float(ran.stdout)
+    assert max(measured.values()) <= LOADED_BYTES_PER_CHARACTER, measured
+    assert max(measured.values()) >= LOADED_BYTES_PER_CHARACTER / 2, f"a bound far too loose: {measured}"
