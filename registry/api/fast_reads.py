@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, unquote
 from starlette.types import Scope, Send
 
 from registry.access import Authenticator
-from registry.api.middleware import declared_json_body, is_json_media_type
+from registry.api.middleware import declared_json_body, is_json_media_type, raw_path
 from registry.api.version_cache import FreshCache, Rendered, VersionCache, caller_may_read, header
 from registry.domain.errors import RegistryError
 from registry.domain.formats import Contract
@@ -107,7 +107,7 @@ class MemoryReads:
         `?resolve=bundle` is another rendering than the one kept)."""
         if scope["method"] != "GET" or scope.get("query_string"):
             return None
-        return _GET_VERSION.fullmatch(_raw_path(scope))
+        return _GET_VERSION.fullmatch(raw_path(scope))
 
     def find(self, scope: Scope, match: re.Match[str]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
         """(status, headers, body), or None: the application answers."""
@@ -159,7 +159,7 @@ class MemoryValidation:
         a declared length within the limits, sent as JSON (or as nothing else)."""
         if scope["method"] != "POST":
             return None
-        match = _VALIDATE.fullmatch(_raw_path(scope))
+        match = _VALIDATE.fullmatch(raw_path(scope))
         if match is None:
             return None
         if not declared_json_body(scope, self.max_bytes, _json_media_type):
@@ -233,8 +233,3 @@ def _options(query: bytes) -> tuple[bool, bool] | None:
 
 
 # --- shared -------------------------------------------------------------------------------------------
-
-
-def _raw_path(scope: Scope) -> str:
-    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
-    return str(raw.split(b"?", 1)[0].decode("latin-1"))

@@ -12,7 +12,7 @@ order:
   (`json_input.parse_json`), in a worker thread when large;
 - the route: the names, the caller holding the writer's role on the registry (the token table read in a
   worker thread when stale), the request model (`RegisterVersionIn`, validated as FastAPI validates it),
-  then the route's own code (`routes.versions.registered`) in a worker thread, where FastAPI runs the
+  then the route's own code (`routes.versions.register_version`) in a worker thread, where FastAPI runs the
   route's plain `def`; a `RegistryError` is answered as the error handler answers it.
 
 Whatever it does not take goes on to the stack as it came, which answers with its own rules and errors:
@@ -37,9 +37,9 @@ from starlette.types import Scope
 from registry.access import Authenticator
 from registry.api.deps import OnSchema
 from registry.api.errors import native_error
-from registry.api.middleware import OFF_LOOP_BYTES, declared_json_body
+from registry.api.middleware import OFF_LOOP_BYTES, declared_json_body, raw_path
 from registry.api.models import RegisterVersionIn
-from registry.api.routes.versions import registered
+from registry.api.routes.versions import register_version
 from registry.api.version_cache import header
 from registry.domain import names
 from registry.domain.auth import Role, authorize, refuse_metrics_only
@@ -72,8 +72,7 @@ class FrontRegistrations:
         with no Content-Type) of a declared length within the limit, tracing off."""
         if scope["method"] != "POST" or scope.get("query_string") or tracing.tracing_on():
             return None
-        raw = scope.get("raw_path") or scope["path"].encode("utf-8")
-        match = _REGISTER.fullmatch(raw.decode("latin-1"))
+        match = _REGISTER.fullmatch(raw_path(scope))
         if match is None:
             return None
         return match if declared_json_body(scope, self.body_limit, _json_as_taken_here) else None
@@ -82,8 +81,10 @@ class FrontRegistrations:
         """The names and the caller, when the caller may register in the registry; None: the stack
         answers (and refuses)."""
         try:
-            registry = names.registry_name(_unquote(match[1]))
-            schema = names.schema_name(_unquote(match[2]))
+            # as the route receives them: each segment unquoted once (`KeepEncodedSlashes`, `api.deps`),
+            # invalid UTF-8 becoming U+FFFD (unquote's default), which the names' rules refuse
+            registry = names.registry_name(unquote(match[1]))
+            schema = names.schema_name(unquote(match[2]))
             authorization = header(scope, b"authorization")
             found = self.authenticator.principal_if_fresh(authorization)
             if found is None:  # a stale token table: re-read in a worker thread, as the stack does
@@ -109,7 +110,7 @@ class FrontRegistrations:
         """The route's answer (its errors answered as the error handler does). Another exception is
         raised: the caller answers it as the stack's server error middleware does (`server_error`)."""
         try:
-            response = await run_in_threadpool(registered, on, request)
+            response = await run_in_threadpool(register_version, request, on)
         except RegistryError as error:
             response = native_error(error, path)
         return response.status_code, response.raw_headers, bytes(response.body)
@@ -123,9 +124,3 @@ def server_error() -> Answer:
 
 def _json_as_taken_here(content_type: bytes) -> bool:
     return content_type.lower() in _JSON_TYPES
-
-
-def _unquote(segment: str) -> str:
-    """A name as the route receives it: `KeepEncodedSlashes` and `api.deps` unquote each segment once,
-    invalid UTF-8 becoming U+FFFD (refused by the names' rules)."""
-    return unquote(segment, errors="replace")

@@ -226,6 +226,12 @@ def is_json_media_type(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def raw_path(scope: Scope) -> str:
+    """The path as the client sent it (percent-escapes kept), without a query."""
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    return str(raw.split(b"?", 1)[0].decode("latin-1"))
+
+
 def declared_json_body(scope: Scope, limit: int, json_type: Callable[[bytes], bool]) -> bool:
     """The request declares its body's length, within `limit` and not empty, sends it in one piece (not
     chunked) and, if it names a Content-Type, one `json_type` accepts: what the front's answers may take

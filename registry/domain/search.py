@@ -53,8 +53,7 @@ def contract_keywords(contract: Any) -> list[str]:
 
 def _collect(node: Any, found: dict[str, None]) -> None:
     """Only objects and arrays are visited: scalars hold no keywords but as values of the keys above.
-    (A registration walks its whole contract here: the isinstance tuples are built once, and each keyword is
-    folded in place rather than through two calls, about a tenth of the walk.)"""
+    (A registration walks its whole contract here: the isinstance tuples are built once.)"""
     if isinstance(node, list):
         for item in node:
             if isinstance(item, _BRANCHES):
@@ -80,7 +79,7 @@ def _collect(node: Any, found: dict[str, None]) -> None:
 
 
 def _add(text: str, found: dict[str, None]) -> None:
-    keyword = " ".join(text.split()).lower()[:MAX_KEYWORD_CHARS]  # `fold`, cut
+    keyword = fold(text)[:MAX_KEYWORD_CHARS]
     if keyword:
         found[keyword] = None
 

@@ -15,7 +15,6 @@ from registry.api.deps import (
     Cursor,
     FastReadCaches,
     Limit,
-    OnSchema,
     RenderedVersions,
     SchemaReader,
     SchemaWriter,
@@ -127,13 +126,8 @@ def version_response(
 )
 def register_version(body: RegisterVersionIn, on: SchemaWriter) -> Response:
     """Register a version; the schema is created with its first version. Its non-local `$ref`s resolve
-    through `references` to stored versions the caller may read (422 `reference_not_found` otherwise)."""
-    return registered(on, body)
-
-
-def registered(on: OnSchema, body: RegisterVersionIn) -> Response:
-    """The registration's answer: the route's, and the front's (api.front_registrations) for the
-    registrations it handles. Synchronous database work: call it in a worker thread."""
+    through `references` to stored versions the caller may read (422 `reference_not_found` otherwise).
+    Also called by the front (api.front_registrations) for the registrations it answers."""
     new = new_version(body, on.registry)
     info, created = services.register_version(
         on.uow, on.registry, on.schema, new, actor=actor_of(on.caller), may_read=on.caller.may_see

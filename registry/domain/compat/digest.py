@@ -288,20 +288,11 @@ def _same(a: Node, b: Node, da: Digests, db: Digests) -> bool:
 def equal_without_references(da: Digests, db: Digests, pairs: Iterable[tuple[str, Any, Any]]) -> set[str]:
     """The names of `pairs` (name, a subschema of `da`'s document, one of `db`'s) whose two subschemas have
     equal digests and reach no reference: what `same` answers True for without following any (neither at
-    the root of its document). One loop over the kept digests, not two calls of `of` per pair: a check of
-    two versions of a large contract asks this of every property."""
+    the root of its document)."""
     found = set()
-    a_kept, a_digest, a_refs, b_kept, b_digest = da._kept, da._digest, da._refs, db._kept, db._digest
     for name, a, b in pairs:
-        key_a, key_b = id(a), id(b)
-        if a_kept.get(key_a) is a:
-            left, refs = a_digest[key_a], a_refs[key_a]
-        else:
-            left, refs = da.of(a)
-        if refs or refs is None:
-            continue
-        right = b_digest[key_b] if b_kept.get(key_b) is b else db.of(b)[0]
-        if left == right:
+        left, refs = da.of(a)
+        if refs is not None and not refs and left == db.of(b)[0]:
             found.add(name)
     return found
 
