@@ -42,7 +42,7 @@ def deep_event(levels: int = 20) -> dict[str, Any]:
 
 @pytest.fixture
 async def busy_app(
-    settings: Settings, engine: Engine, generator_pool: GeneratorPool
+    settings: Settings, engine: Engine, generator_pool: GeneratorPool, replica_heap: None
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     narrow = settings.model_copy(
         update={"expensive_concurrency": 1, "expensive_queue_seconds": QUEUE_SECONDS}

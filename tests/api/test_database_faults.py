@@ -55,7 +55,9 @@ def database_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 
 @pytest.fixture
-def served(proxy: TcpProxy, postgres_engine: Engine, generator_pool: GeneratorPool) -> Iterator[httpx.Client]:
+def served(
+    proxy: TcpProxy, postgres_engine: Engine, generator_pool: GeneratorPool, replica_heap: None
+) -> Iterator[httpx.Client]:
     """A replica on real HTTP whose database is reached through the proxy; one keep-alive client."""
     with postgres_engine.begin() as connection:  # the session's database: other tests leave tokens in it
         connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
