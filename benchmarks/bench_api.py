@@ -208,6 +208,8 @@ class Result:
 
 
 RequestFactory = Callable[[int], bytes]  # request number -> raw HTTP request
+# (raw request, status, body) -> whether the answer is right; a wrong one is counted under status WRONG
+AnswerCheck = Callable[[bytes, int, bytes], bool]
 
 
 async def _request_loop(
@@ -238,12 +240,15 @@ async def _raw_worker(
     deadline: float,
     limit: int,
     result: Result | None,
+    verify: AnswerCheck | None = None,
 ) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
 
     async def send(data: bytes) -> int:
         writer.write(data)
-        status, _headers, _body = await read_response(reader)
+        status, _headers, body = await read_response(reader)
+        if verify is not None and not verify(data, status, body):
+            return WRONG
         return status
 
     try:
@@ -299,14 +304,18 @@ async def _drive(
     limit: int,
     result: Result | None,
     client_kind: str,
+    verify: AnswerCheck | None = None,
 ) -> None:
     deadline = time.perf_counter() + seconds
     if client_kind == "raw":
-        workers = [_raw_worker(port, make, counter, deadline, limit, result) for _ in range(connections)]
+        workers = [
+            _raw_worker(port, make, counter, deadline, limit, result, verify) for _ in range(connections)
+        ]
         outcomes = await asyncio.gather(*workers, return_exceptions=True)
     else:
         import httpx
 
+        assert verify is None, "only the raw client checks answers"
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", limits=limits, timeout=60) as client:
             workers = [
@@ -329,14 +338,16 @@ def run_load(
     connections: int,
     max_requests: int,
     client_kind: str = "raw",
+    verify: AnswerCheck | None = None,
 ) -> Result:
-    """Warm up (results discarded), then measure for `seconds`; request numbers never repeat across both."""
+    """Warm up (results discarded), then measure for `seconds`; request numbers never repeat across both.
+    `verify` (raw client only): answers it finds wrong are counted under status WRONG."""
     counter = iter(range(10**12))
 
     async def main() -> Result:
         warm = Result()
         if warmup > 0:
-            await _drive(port, make, counter, warmup, connections, 10**12, warm, client_kind)
+            await _drive(port, make, counter, warmup, connections, 10**12, warm, client_kind, verify)
         result = Result(warmup_statuses=warm.statuses, warmup_errors=warm.errors)
         # (the first number of the measured run is put back: taken and never sent, it was a version the
         # first reads after the registrations met as a 404)
@@ -344,7 +355,7 @@ def run_load(
         limit = first + max_requests
         measured = itertools.chain([first], counter)
         cpu0, server0, t0 = time.process_time(), _proc_cpu_seconds(server_pid), time.perf_counter()
-        await _drive(port, make, measured, seconds, connections, limit, result, client_kind)
+        await _drive(port, make, measured, seconds, connections, limit, result, client_kind, verify)
         result.elapsed = time.perf_counter() - t0
         result.client_cpu = time.process_time() - cpu0
         result.server_cpu = _proc_cpu_seconds(server_pid) - server0

@@ -9,13 +9,18 @@ Run from the repository root (`make bench` runs the default sizes):
 
 Loading. Each size gets a fresh database (a temporary SQLite file, or a PostgreSQL database created for the
 run and dropped after it), migrated by the service's own migrations, then filled directly, not through the
-API: registering a million versions one request at a time would take an hour. The loader writes what a
-registration writes for a version (the schema row with its package name from the service's own
-`distribution_name`, the version row with the canonical text of `canonical_json` and its `fingerprint_of`),
-in transactions of 50,000 rows (PostgreSQL through COPY); it writes no audit entries and checks no
-compatibility (the contents are revisions known to be compatible; one of them is checked through
-`parse_contract` first). Layout: schemas of 10 versions each, revisions 1..10 of the 30-property draft-04
-contract of `bench_api.py`, plus `matrix.Subject` with 100 versions.
+API: registering a million versions one request at a time would take an hour. The loader (`bulk_load.py`,
+shared with bench_search) writes what registrations write for search and storage: the schema row with its
+package name from the service's own `distribution_name`, the version rows with the canonical text of
+`canonical_json` and its `fingerprint_of`, and the schema's search document from its versions' keywords
+(registry.domain.search), in transactions of about 50,000 versions (PostgreSQL through COPY, its search
+indexes dropped during the load and built after it; SQLite's FTS5 index fed the documents at the end, as
+migration 0013's pending list says). It writes no audit entries and checks no compatibility (the contents
+are revisions known to be compatible; one of them is checked through `parse_contract` first). After the
+load, a sample of search documents is compared with the ones registrations would have left, and a sample
+of schemas is searched through the service, by name and by their contracts' title: each must come first.
+Layout: schemas of 10 versions each, revisions 1..10 of the 30-property draft-04 contract of
+`bench_api.py`, plus `matrix.Subject` with 100 versions.
 
 Then a `registry serve` on that database (one worker) answers, with bench_api's raw client (16 keep-alive
 connections, `--seconds` per scenario after a short warm-up):
@@ -24,7 +29,8 @@ connections, `--seconds` per scenario after a short warm-up):
 * list: the versions of a schema, a different schema per request; latest: `versions/latest` the same way;
 * version read: a numbered version, every request a different one (never from the replica's memory);
 * validate: a valid 1 KB event against one of 100 versions (their validators compiled once);
-* search: `GET /search?q=<a schema's name>`, one connection, one question at a time;
+* search: `GET /search?q=<a schema's name>`, one connection, one question at a time; an answer counts
+  only when that schema is its first hit;
 * matrix: `GET .../compatibility/matrix` of the schema with 100 versions, first (every pair checked) and
   again (verdicts kept);
 * database size (PostgreSQL `pg_database_size`, SQLite file and its WAL), and the server's resident memory
@@ -33,7 +39,8 @@ connections, `--seconds` per scenario after a short warm-up):
   every in-process cache holds (4,096 rendered versions, 1,024 compiled contracts, 16,384 verdicts), so
   what memory reaches here is what it stays at, whatever the number of versions.
 
-Not a test: it prints a table (and exits 1 when a scenario mostly got wrong answers).
+Not a test: it prints a table; it stops when a scenario mostly got wrong answers, and exits 1 when the
+loaded search data or any search answer was wrong.
 """
 
 from __future__ import annotations
@@ -44,12 +51,15 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench_api import (
+    WRONG,
+    AnswerCheck,
     Result,
     Row,
     check,
@@ -63,6 +73,15 @@ from bench_api import (
     request_bytes,
     run_load,
     sqlite_database,
+)
+from bulk_load import (
+    BulkLoad,
+    Rows,
+    document_row,
+    schema_row,
+    version_row,
+    wrong_documents,
+    wrong_first_hits,
 )
 
 REGISTRY = "scale"
@@ -131,47 +150,34 @@ def layout(size: int) -> int:
     return max(1, (size - MATRIX_VERSIONS) // VERSIONS_PER_SCHEMA)
 
 
-def rows(size: int, registry_id: int, first_id: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """(schema row, its version rows) for every schema; the matrix schema last."""
-    from codegen.names import distribution_name
-    from registry.domain.formats.canonical import fingerprint_of
-
+def chunks(size: int, registry_id: int, first_id: int) -> Iterator[tuple[Rows, Rows, Rows]]:
+    """The schema, version and search document rows of every schema (the matrix schema last), about
+    BATCH versions at a time."""
     contents = Contents()
     now = datetime.now(UTC)
     schemas = layout(size)
+    chunk: tuple[Rows, Rows, Rows] = ([], [], [])
     for index in range(schemas + 1):
         matrix = index == schemas
         name = MATRIX_SCHEMA if matrix else schema_name(index)
         count = MATRIX_VERSIONS if matrix else VERSIONS_PER_SCHEMA
-        schema = dict(
-            id=first_id + index,
-            registry_id=registry_id,
-            name=name,
-            type="JSONSchemaDraft4",
-            last_version=count,
-            package_name=distribution_name(REGISTRY, name),
-            tags={},
-            created_at=now,
-            updated_at=now,
+        schema_id = first_id + index
+        texts = [contents.text(index + 1, number) for number in range(1, count + 1)]
+        chunk[0].append(schema_row(schema_id, registry_id, REGISTRY, name, count, now))
+        chunk[1].extend(
+            version_row(schema_id, number, text, now, "bench-load") for number, text in enumerate(texts, 1)
         )
-        versions = []
-        for number in range(1, count + 1):
-            text = contents.text(index + 1, number)
-            versions.append(
-                dict(
-                    schema_id=first_id + index,
-                    version=number,
-                    content=text,
-                    fingerprint=fingerprint_of(text),
-                    created_at=now,
-                    created_by="bench-load",
-                )
-            )
-        yield schema, versions
+        chunk[2].append(document_row(schema_id, REGISTRY, name, map(json.loads, reversed(texts))))
+        if len(chunk[1]) >= BATCH:
+            yield chunk
+            chunk = ([], [], [])
+    if chunk[0]:
+        yield chunk
 
 
-def load(url: str, size: int) -> tuple[float, int]:
-    """Migrate and fill the database; (seconds, versions stored)."""
+def load(url: str, size: int) -> tuple[float, int, list[str]]:
+    """Migrate and fill the database; (seconds, versions stored, what is wrong with the loaded search
+    data: see searches_to_check)."""
     from registry import services
     from registry.domain.formats import parse_contract
     from registry.storage.database import make_engine, make_session_factory
@@ -191,71 +197,32 @@ def load(url: str, size: int) -> tuple[float, int]:
         ).scalar()
         first_id = (connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM schemas").scalar() or 0) + 1
     assert isinstance(registry_id, int)
-    writer = _copy_postgres if engine.dialect.name == "postgresql" else _insert_sqlite
-    stored = writer(engine, rows(size, registry_id, first_id))
+    stored = 0
+    with BulkLoad(engine) as bulk:
+        for schemas, versions, documents in chunks(size, registry_id, first_id):
+            bulk.write(schemas, versions, documents)
+            stored += len(versions)
+    seconds = time.perf_counter() - started
+    sample = [first_id + index for index in searched_schemas(layout(size))]
+    wrong = wrong_documents(engine, sample) + wrong_first_hits(engine, searches_to_check(layout(size)))
     engine.dispose()
-    return time.perf_counter() - started, stored
+    return seconds, stored, wrong
 
 
-def _batches(
-    made: Iterator[tuple[dict[str, Any], list[dict[str, Any]]]],
-) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    schemas: list[dict[str, Any]] = []
-    versions: list[dict[str, Any]] = []
-    for schema, its_versions in made:
-        schemas.append(schema)
-        versions += its_versions
-        if len(versions) >= BATCH:
-            yield schemas, versions
-            schemas, versions = [], []
-    if schemas:
-        yield schemas, versions
+def searched_schemas(schemas: int) -> list[int]:
+    """The indexes of the schemas the load is checked on: spread over the upper half (their seeds start no
+    other seed, so a title names one schema), and the matrix schema."""
+    return sorted({schemas // 2 + spread(n, schemas - schemas // 2) for n in range(20)} | {schemas})
 
 
-def _insert_sqlite(engine: Any, made: Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]) -> int:
-    from sqlalchemy import insert
-
-    from registry.storage.models import Base
-
-    schemas, versions = Base.metadata.tables["schemas"], Base.metadata.tables["schema_versions"]
-    stored = 0
-    for schema_rows, version_rows in _batches(made):
-        with engine.begin() as connection:  # one transaction per batch
-            connection.execute(insert(schemas), schema_rows)
-            connection.execute(insert(versions), version_rows)
-        stored += len(version_rows)
-    return stored
-
-
-def _copy_postgres(engine: Any, made: Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]) -> int:
-    schema_columns = ["id", "registry_id", "name", "type", "last_version", "package_name", "tags"]
-    schema_columns += ["created_at", "updated_at"]
-    version_columns = ["schema_id", "version", "content", "fingerprint", "created_at", "created_by"]
-    stored = 0
-    raw = engine.raw_connection()
-    try:
-        driver = raw.driver_connection  # psycopg's own connection: COPY
-        for schema_rows, version_rows in _batches(made):
-            with driver.cursor() as cursor:
-                with cursor.copy(f"COPY schemas ({', '.join(schema_columns)}) FROM STDIN") as copy:
-                    for row in schema_rows:
-                        copy.write_row(
-                            [json.dumps(row[c]) if c == "tags" else row[c] for c in schema_columns]
-                        )
-                with cursor.copy(f"COPY schema_versions ({', '.join(version_columns)}) FROM STDIN") as copy:
-                    for row in version_rows:
-                        copy.write_row([row[c] for c in version_columns])
-            driver.commit()
-            stored += len(version_rows)
-        with driver.cursor() as cursor:  # explicit ids were given: the next schema created takes the next one
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('schemas', 'id'), (SELECT max(id) FROM schemas))"
-            )
-            cursor.execute("ANALYZE")
-        driver.commit()
-    finally:
-        raw.close()
-    return stored
+def searches_to_check(schemas: int) -> list[tuple[str, str, str]]:
+    """(query, registry, schema) the service must find first: each sampled schema by its name and by its
+    contracts' title (a keyword: `OrderPlaced<seed>`)."""
+    searches = []
+    for index in searched_schemas(schemas):
+        name = MATRIX_SCHEMA if index == schemas else schema_name(index)
+        searches += [(name, REGISTRY, name), (f"OrderPlaced{index + 1}", REGISTRY, name)]
+    return searches
 
 
 # ---------------------------------------------------------------------------------------------- measuring
@@ -296,7 +263,13 @@ class Scenarios:
         self.base = f"/registries/{REGISTRY}/schemas"
         self.event = json.dumps(valid_event()).encode()
 
-    def load(self, make: Callable[[int], bytes], *, connections: int | None = None) -> Result:
+    def load(
+        self,
+        make: Callable[[int], bytes],
+        *,
+        connections: int | None = None,
+        verify: AnswerCheck | None = None,
+    ) -> Result:
         return run_load(
             self.port,
             self.pid,
@@ -305,6 +278,7 @@ class Scenarios:
             seconds=self.args.seconds,
             connections=connections or self.args.connections,
             max_requests=10**9,
+            verify=verify,
         )
 
     def register(self, n: int) -> bytes:
@@ -335,6 +309,15 @@ class Scenarios:
     def search(self, n: int) -> bytes:
         return request_bytes("GET", f"/search?q={schema_name(spread(n, self.schemas))}", self.port)
 
+    @staticmethod
+    def found_first(request: bytes, status: int, body: bytes) -> bool:
+        """A search's answer is right when the schema named in its query is the first hit."""
+        query = request.split(b" ", 2)[1].partition(b"?q=")[2].decode()
+        if status != 200:
+            return False
+        items = json.loads(body)["items"]
+        return bool(items) and (items[0]["registry"], items[0]["schema"]) == (REGISTRY, query)
+
     def matrix(self) -> tuple[float, float]:
         """Seconds of the first matrix (every pair checked) and of the next (verdicts kept)."""
         path = f"{self.base}/{MATRIX_SCHEMA}/compatibility/matrix"
@@ -363,34 +346,45 @@ def figure(result: Result, expected: int) -> str:
     return f"{rate:,.0f}/s, {result.percentile_ms(0.5):.1f} ms"
 
 
-def _other_answers(result: Result, expected: int) -> str:
-    others = {status: count for status, count in result.statuses.items() if status != expected}
-    return "".join(f", {count}x {status}" for status, count in sorted(others.items()))
+def _other_answers(statuses: Counter[int], expected: int) -> str:
+    others = {status: count for status, count in statuses.items() if status != expected}
+    return "".join(
+        f", {count}x {'wrong' if status == WRONG else status}" for status, count in sorted(others.items())
+    )
 
 
-def bench_size(database: str, url: str, size: int, args: argparse.Namespace) -> list[str]:
+def bench_size(database: str, url: str, size: int, args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The table row of one database and size, and what was wrong (the loaded search data, the answers
+    of the search scenario)."""
     print(f"  {database} {size:,}: loading ...", file=sys.stderr)
-    seconds, stored = load(url, size)
+    seconds, stored, wrong = load(url, size)
     print(f"  {database} {size:,}: {stored:,} versions loaded in {seconds:.1f} s", file=sys.stderr)
     with registry_server(url) as server:
         run = Scenarios(server.port, server.pid, size, args)
         memory_loaded = rss_mb(server.pid)
         cells: dict[str, str] = {}
-        measured: list[tuple[str, Callable[[int], bytes], int, int | None]] = [
-            ("register", run.register, 201, None),
-            ("list", run.listing, 200, None),
-            ("latest", run.latest, 200, None),
-            ("version read", run.numbered, 200, None),
-            ("validate", run.validate, 200, None),
-            ("search", run.search, 200, 1),
+        measured: list[tuple[str, Callable[[int], bytes], int, int | None, AnswerCheck | None]] = [
+            ("register", run.register, 201, None, None),
+            ("list", run.listing, 200, None, None),
+            ("latest", run.latest, 200, None, None),
+            ("version read", run.numbered, 200, None, None),
+            ("validate", run.validate, 200, None, None),
+            ("search", run.search, 200, 1, run.found_first),  # each answer must find its schema first
         ]
-        for name, make, expected, connections in measured:
-            result = run.load(make, connections=connections)
-            if name == "search":  # linear in the versions until it has an index: it may time out (503)
-                cells[name] = figure(result, expected) + _other_answers(result, expected)
-            else:
-                check(Row(name, f"{database} {size:,}", expected, result))
-                cells[name] = figure(result, expected)
+        for name, make, expected, connections, verify in measured:
+            result = run.load(make, connections=connections, verify=verify)
+            check(Row(name, f"{database} {size:,}", expected, result))
+            cells[name] = figure(result, expected)
+            if verify is not None:
+                others = _other_answers(result.statuses, expected) + _other_answers(
+                    result.warmup_statuses, expected
+                )
+                cells[name] += others
+                wrong += (
+                    [f"{name}: answers other than a {expected} finding the schema first{others}"]
+                    if others
+                    else []
+                )
             print(f"  {database} {size:,}: {name} {cells[name]}", file=sys.stderr)
         first, again = run.matrix()
         run.read_pass()
@@ -413,7 +407,7 @@ def bench_size(database: str, url: str, size: int, args: argparse.Namespace) -> 
         f"{first:.1f} s / {again * 1000:.0f} ms",
         f"{size_mb:,.0f} MB",
         f"{memory_loaded:.0f} / {memory:.0f} MB",
-    ]
+    ], [f"{database} {size:,}: {mistake}" for mistake in wrong]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -448,12 +442,15 @@ def main(argv: list[str] | None = None) -> int:
         "memory loaded / after reads",
     ]
     lines = [header]
+    wrong: list[str] = []
     for size in sizes:
         for database in chosen:
             if database == "sqlite" and size >= POSTGRES_ONLY:
                 continue
             with databases[database]() as url:
-                lines.append(bench_size(database, url, size, args))
+                line, mistakes = bench_size(database, url, size, args)
+                lines.append(line)
+                wrong += mistakes
             print(markdown_table([header, lines[-1]]).splitlines()[-1], flush=True)  # as it comes
 
     print()
@@ -473,7 +470,9 @@ def main(argv: list[str] | None = None) -> int:
             f"target: memory after the read pass < {MEMORY_TARGET_MB} MB, {line[0]} {line[1]} versions: "
             f"{memory:.0f} MB {verdict}"
         )
-    return 0
+    for mistake in wrong:
+        print(f"WRONG: {mistake}")
+    return 1 if wrong else 0
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ Run from the repository root (`make bench` runs the default sizes):
     .venv/bin/python benchmarks/bench_search.py                                  # the sizes below
     .venv/bin/python benchmarks/bench_search.py --sizes sqlite:2000,postgres:2000  # a short run
 
-Each size is a fresh database migrated to head, loaded through a bulk path: rows written straight into
-the tables (executemany on SQLite, COPY on PostgreSQL), built by the service's own code: canonical JSON
-and fingerprints (registry.domain.formats.canonical), package names (codegen.names) and search documents
-(registry.domain.search). A sample of the contracts goes through `parse_contract` too, which must give the
-same canonical text and fingerprint. On PostgreSQL the search indexes are dropped for the load and built
-again after it, as migrations 0010 to 0012 build them over existing data; the load time includes that.
+Each size is a fresh database migrated to head, loaded through the bulk path of `bulk_load.py` (shared with
+bench_scale): rows written straight into the tables (executemany on SQLite, COPY on PostgreSQL), built by
+the service's own code: canonical JSON and fingerprints, package names and search documents. A sample of
+the contracts goes through `parse_contract` too, which must give the same canonical text and fingerprint.
+On PostgreSQL the search indexes are dropped for the load and built again after it, as migrations 0010 to
+0012 build them over existing data; the load time includes that. After the load, a sample of stored search
+documents is compared with the ones built again from the stored versions, and a sample of exact schema
+names is searched through the service: each must come first (else the run exits 1).
 
 The data: schemas of 4 versions each (a version adds a property to the one before), named like
 `com.acme.t000123@InvoiceRefunded` (50 entities x 20 actions), spread over 10 registries; each contract
@@ -55,17 +57,24 @@ from bench_api import (
     registry_server,
     sqlite_database,
 )
+from bulk_load import (
+    SEARCH_INDEXES,
+    BulkLoad,
+    Rows,
+    document_row,
+    schema_row,
+    version_row,
+    wrong_documents,
+    wrong_first_hits,
+)
 from sqlalchemy import Engine, and_, exists, func, inspect, literal, or_, select, text
 
-from codegen.names import distribution_name
 from registry import services
 from registry.domain.formats import parse_contract
 from registry.domain.formats.canonical import canonical_json, fingerprint_of
-from registry.domain.search import contract_keywords, merge_keywords, search_document
 from registry.storage.database import make_engine, make_session_factory
 from registry.storage.migrations import upgrade
 from registry.storage.models import RegistryRow, SchemaRow, VersionRow
-from registry.storage.search import MOVE_PENDING_SQL
 from registry.storage.unit_of_work import UnitOfWork
 
 DEFAULT_SIZES = "sqlite:100000,postgres:100000,postgres:1000000"
@@ -149,44 +158,21 @@ def queries(schemas: int) -> list[Query]:
 # ----------------------------------------------------------------------------------------------- loading
 
 
-def rows_of(
+def chunk_of(
     first: int, count: int, registries: list[tuple[int, str]], now: datetime
-) -> Iterator[tuple[Any, ...]]:
-    """(schema row, version rows, search document row) of schemas first .. first + count - 1."""
+) -> tuple[Rows, Rows, Rows]:
+    """The schema, version and search document rows of schemas first .. first + count - 1."""
+    schemas, versions, documents = [], [], []
     for index in range(first, first + count):
         name, _, _ = schema_name(index)
         registry_id, registry = registries[index % len(registries)]
         schema_id = index + 1
         contracts = schema_contracts(index)
-        package = distribution_name(registry, name)
-        schema = (schema_id, registry_id, name, "JSONSchemaDraft4", None, None, None, len(contracts))
-        schema += (package, "{}", now, now)
-        versions = []
-        keywords: list[str] = []
+        schemas.append(schema_row(schema_id, registry_id, registry, name, len(contracts), now))
         for number, contract in enumerate(contracts, start=1):
-            canonical = canonical_json(contract)
-            versions.append(
-                (schema_id, number, canonical, fingerprint_of(canonical), None, None, now, "bench")
-            )
-            keywords = merge_keywords(contract_keywords(contract), keywords)
-        document = search_document(name, None, keywords)
-        names = (schema_id, registry, name)
-        yield schema, versions, (*names, document.name, document.description, document.text)
-
-
-SCHEMA_COLUMNS = (
-    "id, registry_id, name, type, description, compatibility, compatibility_policy, last_version, "
-    "package_name, tags, created_at, updated_at"
-)
-VERSION_COLUMNS = "schema_id, version, content, fingerprint, event_root, description, created_at, created_by"
-DOCUMENT_COLUMNS = "schema_id, registry_name, schema_name, name, description, document"
-# PostgreSQL's search indexes (migrations 0010 to 0012), by table: dropped for the load, built after it
-SEARCH_INDEXES = {
-    "ix_search_documents_document_trgm": "search_documents USING gin (document gin_trgm_ops)",
-    "ix_search_names_name_trgm": "search_names USING gin (name gin_trgm_ops)",
-    "ix_search_documents_description_trgm": "search_documents USING gin (description gin_trgm_ops)",
-    "ix_search_documents_names": "search_documents (registry_name, schema_name) INCLUDE (name, schema_id)",
-}
+            versions.append(version_row(schema_id, number, canonical_json(contract), now, "bench"))
+        documents.append(document_row(schema_id, registry, name, reversed(contracts)))
+    return schemas, versions, documents
 
 
 def load(engine: Engine, versions: int) -> tuple[int, float]:
@@ -197,14 +183,15 @@ def load(engine: Engine, versions: int) -> tuple[int, float]:
     for number in range(REGISTRIES):
         services.put_registry(uow, f"team{number + 1:02}", changes, actor="bench")
     with engine.connect() as connection:
-        registries = [tuple(row) for row in connection.execute(select(RegistryRow.id, RegistryRow.name))]
+        registries = [
+            (row[0], row[1]) for row in connection.execute(select(RegistryRow.id, RegistryRow.name))
+        ]
     schemas = versions // VERSIONS_PER_SCHEMA
     _check_the_service_agrees(schemas)
     now = datetime.now(UTC)
-    writer = _copy_rows if engine.dialect.name == "postgresql" else _insert_rows
-    with _bulk(engine) as connection:
+    with BulkLoad(engine) as bulk:
         for first in range(0, schemas, CHUNK):
-            writer(connection, list(rows_of(first, min(CHUNK, schemas - first), registries, now)))
+            bulk.write(*chunk_of(first, min(CHUNK, schemas - first), registries, now))
             print(
                 f"  loaded {min(first + CHUNK, schemas):,} schemas of {schemas:,}", end="\r", file=sys.stderr
             )
@@ -221,72 +208,16 @@ def _check_the_service_agrees(schemas: int) -> None:
             assert parsed.fingerprint == fingerprint_of(parsed.canonical)
 
 
-class _bulk:
-    """A raw DBAPI connection for the load; on PostgreSQL without the trigram index until the end."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def __enter__(self) -> Any:
-        self.raw = self.engine.raw_connection()
-        if self.engine.dialect.name == "postgresql":
-            for index in SEARCH_INDEXES:
-                self.raw.cursor().execute(f"DROP INDEX {index}")
-        return self.raw
-
-    def __exit__(self, *exc: object) -> None:
-        cursor = self.raw.cursor()
-        if self.engine.dialect.name == "sqlite":  # the documents inserted wait for the FTS5 index (0013)
-            for statement in MOVE_PENDING_SQL:
-                cursor.execute(statement)
-        if self.engine.dialect.name == "postgresql":
-            for index, definition in SEARCH_INDEXES.items():
-                cursor.execute(f"CREATE INDEX {index} ON {definition}")
-            for table in ("schemas", "schema_versions"):
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-                )
-        self.raw.commit()
-        self.raw.close()
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text("VACUUM ANALYZE"))
-        else:
-            with self.engine.connect() as connection:
-                connection.execute(text("ANALYZE"))
-
-
-def _insert_rows(raw: Any, chunk: list[tuple[Any, ...]]) -> None:
-    cursor = raw.cursor()
-    stamp = lambda row: tuple(v.isoformat(" ") if isinstance(v, datetime) else v for v in row)  # noqa: E731
-    cursor.executemany(
-        f"INSERT INTO schemas ({SCHEMA_COLUMNS}) VALUES ({_marks(12)})", [stamp(s) for s, _, _ in chunk]
-    )
-    cursor.executemany(
-        f"INSERT INTO schema_versions ({VERSION_COLUMNS}) VALUES ({_marks(8)})",
-        [stamp(v) for _, versions, _ in chunk for v in versions],
-    )
-    cursor.executemany(
-        f"INSERT INTO search_documents ({DOCUMENT_COLUMNS}) VALUES ({_marks(6)})", [d for _, _, d in chunk]
-    )
-    raw.commit()
-
-
-def _copy_rows(raw: Any, chunk: list[tuple[Any, ...]]) -> None:
-    cursor = raw.cursor()
-    for table, columns, rows in (
-        ("schemas", SCHEMA_COLUMNS, [s for s, _, _ in chunk]),
-        ("schema_versions", VERSION_COLUMNS, [v for _, versions, _ in chunk for v in versions]),
-        ("search_documents", DOCUMENT_COLUMNS, [d for _, _, d in chunk]),
-    ):
-        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    raw.commit()
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
+def wrong_load(engine: Engine, schemas: int) -> list[str]:
+    """What is wrong with the loaded search data: a sample of documents against the stored versions, and
+    a sample of exact names searched through the service, each to be found first."""
+    sample = range(0, schemas, max(1, schemas // 20))
+    ids = [index + 1 for index in sample]
+    query = select(SchemaRow.id, RegistryRow.name).join(SchemaRow.parent).where(SchemaRow.id.in_(ids))
+    with engine.connect() as connection:
+        registry_of = {row[0]: row[1] for row in connection.execute(query)}
+    searches = [(schema_name(index)[0], registry_of[index + 1], schema_name(index)[0]) for index in sample]
+    return wrong_documents(engine, ids) + wrong_first_hits(engine, searches)
 
 
 # --------------------------------------------------------------------------------------------- measuring
@@ -361,7 +292,7 @@ def bench_size(
     print(f"  database {_database_size(engine, url)}", file=sys.stderr)
     uow = UnitOfWork(make_session_factory(engine))
     rows: list[list[str]] = []
-    wrong: list[str] = []
+    wrong = [f"{database} {versions:,}: {mistake}" for mistake in wrong_load(engine, schemas)]
     with registry_server(url) as server, httpx.Client(base_url=f"http://{HOST}:{server.port}") as client:
         for query in queries(schemas):
             row, mistakes = measure(query, uow, client, engine, args, versions <= args.baseline_max)
