@@ -37,13 +37,14 @@ SCHEMA_COLUMNS = (
 )
 VERSION_COLUMNS = "schema_id, version, content, fingerprint, event_root, description, created_at, created_by"
 DOCUMENT_COLUMNS = "schema_id, registry_name, schema_name, name, description, document"
-# PostgreSQL's search indexes (migrations 0010 to 0012), by name: dropped for the load, built after it
-SEARCH_INDEXES = {
-    "ix_search_documents_document_trgm": "search_documents USING gin (document gin_trgm_ops)",
-    "ix_search_names_name_trgm": "search_names USING gin (name gin_trgm_ops)",
-    "ix_search_documents_description_trgm": "search_documents USING gin (description gin_trgm_ops)",
-    "ix_search_documents_names": "search_documents (registry_name, schema_name) INCLUDE (name, schema_id)",
-}
+# PostgreSQL's search indexes (migrations 0010 to 0014): dropped for the load, built after it again as the
+# migrations defined them (their definitions, storage parameters included, read from the database)
+SEARCH_INDEXES = (
+    "ix_search_documents_document_trgm",
+    "ix_search_names_name_trgm",
+    "ix_search_documents_description_trgm",
+    "ix_search_documents_names",
+)
 
 Rows = list[tuple[Any, ...]]
 
@@ -109,9 +110,12 @@ class BulkLoad:
 
     def __enter__(self) -> BulkLoad:
         self.raw = self.engine.raw_connection()
+        self.index_definitions: list[str] = []
         if self.postgres:
             cursor = self.raw.cursor()
             for index in SEARCH_INDEXES:
+                cursor.execute("SELECT pg_get_indexdef(%s::regclass)", (index,))
+                self.index_definitions.append(cursor.fetchone()[0])
                 cursor.execute(f"DROP INDEX {index}")
             self.raw.commit()
         return self
@@ -141,8 +145,8 @@ class BulkLoad:
             return
         cursor = self.raw.cursor()
         if self.postgres:
-            for index, definition in SEARCH_INDEXES.items():
-                cursor.execute(f"CREATE INDEX {index} ON {definition}")
+            for definition in self.index_definitions:
+                cursor.execute(definition)
             for table in ("schemas", "schema_versions"):
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-# Made by the migrations beside the models, per database: the search indexes (migrations 0010 to 0013;
+# Made by the migrations beside the models, per database: the search indexes (migrations 0010 to 0014;
 # `search_names`, PostgreSQL's table of names, with its index). Comparing the models with the database
 # leaves them out.
 OUTSIDE_THE_MODELS = (

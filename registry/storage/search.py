@@ -57,10 +57,12 @@ IN_FTS = """d.schema_id IN (
     SELECT rowid FROM search_documents_fts
     WHERE search_documents_fts MATCH :phrases AND rowid NOT IN (SELECT schema_id FROM search_fts_pending)
     UNION ALL
-    SELECT p.schema_id FROM search_fts_pending p CROSS JOIN search_documents x ON x.schema_id = p.schema_id
-    WHERE {in_pending})"""
-# (CROSS JOIN: SQLite's way to keep the join's order, the few listed first; the planner may otherwise test
-# the terms in every document, 35 ms at 100,000 versions)
+    SELECT p.schema_id FROM search_fts_pending p WHERE {in_pending})"""
+# A listed document, read by its id for each listed row. Not a join: SQLite's planner knows nothing of the
+# list's size (empty whenever the database was analyzed), and for a join it tested the terms in every
+# document (35 ms at 100,000 versions), or, told the order (CROSS JOIN), built a Bloom filter over every
+# document first, reading them all (100 ms at 100,000 versions after the database was analyzed).
+LISTED_DOCUMENT = "(SELECT x.document FROM search_documents x WHERE x.schema_id = p.schema_id)"
 # SQLite: the changed documents are moved into the FTS5 index once this many are listed. FTS5 writes the
 # terms of a transaction's documents as one new segment: a document written alone cost 170-360 µs (every
 # distinct trigram of it a term of its own segment), 64 at a time about 60 µs each (the terms they share
@@ -272,7 +274,7 @@ def _search_statement(
         # a folded document), shorter ones are looked for in what it found
         conditions = [f"instr(d.document, :short{i}) > 0" for i in range(short)]
         if fts:
-            in_pending = (f"instr(x.document, :indexed{i}) > 0" for i in range(terms - short))
+            in_pending = (f"instr({LISTED_DOCUMENT}, :indexed{i}) > 0" for i in range(terms - short))
             conditions.append(IN_FTS.format(in_pending=" AND ".join(in_pending)))
     conditions += [f"d.registry_name = :registry{i}" for i in range(registries)]
     resume = (
