@@ -6,9 +6,9 @@ The rows are built by the service's own code: canonical text and fingerprint
 its versions' keywords (registry.domain.search), which is what registering the versions one by one leaves
 (registry.storage.search). They are written in one transaction per chunk: executemany on
 SQLite, COPY on PostgreSQL. What the search index needs besides is done at the end, as the migrations do it
-for existing data: on PostgreSQL the search indexes (migrations 0010 to 0012) are dropped for the load and
-built after it (the trigger of 0012 fills `search_names` row by row meanwhile); on SQLite the documents the
-triggers of 0013 listed go into the FTS5 index (MOVE_PENDING_SQL). Then ANALYZE.
+for existing data: on PostgreSQL the search indexes (migrations 0010 to 0014) are dropped for the load and
+built after it from their definitions (the trigger of 0012 fills `search_names` row by row meanwhile); on
+SQLite the documents the triggers of 0013 listed go into the FTS5 index (MOVE_PENDING_SQL). Then ANALYZE.
 
 `wrong_documents` and `wrong_first_hits` check the result: stored documents against the ones built again
 from the stored versions, and searches through the service against the schema they must find first.
