@@ -178,7 +178,8 @@ class SearchRepository:
                 self.index_pending()
 
     def index_pending(self) -> None:
-        """SQLite: every changed document into the FTS5 index now (bulk loads call this at the end)."""
+        """SQLite: every listed document into the FTS5 index now (bulk loads, writing rows directly, run
+        MOVE_PENDING_SQL themselves)."""
         for statement in _MOVE_PENDING:
             statement.run(self.session, {})
 

@@ -35,8 +35,8 @@ Contained = Callable[[list[Node], list[Node], str], list[Finding]]
 
 
 Step = Callable[[], object]
-_NO_KEYWORDS = ANNOTATIONS | {"id", "$id"}  # left out of digests (an id where it changes no resolution)
 """Counts one step of the comparison's budget, as one call of `Contained` does."""
+_NO_KEYWORDS = ANNOTATIONS | {"id", "$id"}  # left out of digests (an id where it changes no resolution)
 
 
 def narrowing(contained: Contained, pc: Conj, part: Node, step: Step) -> list[Finding]:
